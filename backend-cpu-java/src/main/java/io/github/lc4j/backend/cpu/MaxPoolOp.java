@@ -1,0 +1,69 @@
+package io.github.lc4j.backend.cpu;
+
+/** Max pooling; remembers each output's winning input (first maximum in scan order) for backward. */
+final class MaxPoolOp extends Op {
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final int outHeight;
+    private final int outWidth;
+    private final int size;
+    private final int stride;
+    private int[] winners = new int[0];
+
+    MaxPoolOp(int[] inputShape, int[] outputShape, int size, int stride) {
+        super(inputShape[0] * inputShape[1] * inputShape[2], outputShape[0] * outputShape[1] * outputShape[2]);
+        this.channels = inputShape[0];
+        this.height = inputShape[1];
+        this.width = inputShape[2];
+        this.outHeight = outputShape[1];
+        this.outWidth = outputShape[2];
+        this.size = size;
+        this.stride = stride;
+    }
+
+    @Override
+    void forward(float[] input, float[] output, int batch, Parallel parallel) {
+        if (winners.length < batch * outputSize) {
+            winners = new int[batch * outputSize];
+        }
+        int[] winner = winners;
+        parallel.forChunks(batch, 4, (from, to) -> {
+            for (int sample = from; sample < to; sample++) {
+                int out = sample * outputSize;
+                for (int c = 0; c < channels; c++) {
+                    int channelOffset = sample * inputSize + c * height * width;
+                    for (int oy = 0; oy < outHeight; oy++) {
+                        for (int ox = 0; ox < outWidth; ox++) {
+                            int best = channelOffset + oy * stride * width + ox * stride;
+                            for (int ky = 0; ky < size; ky++) {
+                                for (int kx = 0; kx < size; kx++) {
+                                    int index = channelOffset + (oy * stride + ky) * width + ox * stride + kx;
+                                    if (input[index] > input[best]) {
+                                        best = index;
+                                    }
+                                }
+                            }
+                            output[out] = input[best];
+                            winner[out++] = best;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    void backward(float[] input, float[] output, float[] outputGradient, float[] inputGradient, int batch,
+            Parallel parallel) {
+        if (inputGradient == null) {
+            return;
+        }
+        int[] winner = winners;
+        parallel.forChunks(batch, 4, (from, to) -> {
+            for (int index = from * outputSize; index < to * outputSize; index++) {
+                inputGradient[winner[index]] += outputGradient[index];
+            }
+        });
+    }
+}

@@ -1,0 +1,296 @@
+package io.github.lc4j.api;
+
+import static io.github.lc4j.api.Checks.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import java.util.Arrays;
+
+/**
+ * What values the weights of one compression group may take. Four families:
+ * <ul>
+ *   <li>{@link Adaptive}: K values, all learned (k-means);</li>
+ *   <li>{@link Fixed}: a given list of values, nothing learned;</li>
+ *   <li>{@link ScaledFixed}: a given list times one learned scale a &gt; 0;</li>
+ *   <li>{@link PartiallyFixed}: some pinned values (e.g. an exact 0) plus learned ones.</li>
+ * </ul>
+ * Value lists are sorted, distinct and finite; arrays are copied in and out.
+ */
+public sealed interface Codebook {
+
+    /** Returns K, the number of distinct values a weight may take. */
+    int size();
+
+    /** Returns how many 32-bit floats must be stored besides the assignments. */
+    int storedFloats();
+
+    /** Returns a short, parseable description, e.g. {@code adaptive:4} or {@code scaled:-1,0,1}. */
+    String describe();
+
+    /**
+     * Returns the bits needed to store {@code count} weights: {@code count·⌈log2 K⌉} for the
+     * assignments plus 32 bits per stored float.
+     */
+    default long storageBits(long count) {
+        return count * bitsPerWeight() + 32L * storedFloats();
+    }
+
+    /** Returns ⌈log2 K⌉ (0 when K = 1). */
+    default int bitsPerWeight() {
+        return size() <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(size() - 1);
+    }
+
+    /** K learned values. */
+    record Adaptive(int size) implements Codebook {
+        /** Checks K &gt;= 1. */
+        public Adaptive {
+            checkArgument(size >= 1, "adaptive codebook size K must be >= 1, got %d", size);
+        }
+
+        @Override
+        public int storedFloats() {
+            return size;
+        }
+
+        @Override
+        public String describe() {
+            return "adaptive:" + size;
+        }
+    }
+
+    /** Fixed values; nothing is learned or stored. */
+    record Fixed(float[] values) implements Codebook {
+        /** Checks and copies the values. */
+        public Fixed {
+            values = checkValues(values, "fixed codebook");
+        }
+
+        @Override
+        public float[] values() {
+            return values.clone();
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public int storedFloats() {
+            return 0;
+        }
+
+        @Override
+        public String describe() {
+            return "fixed:" + join(values);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Fixed that && Arrays.equals(values, that.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(values);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+
+    /** Fixed values times one learned scale a &gt; 0; one float (a) is stored. */
+    record ScaledFixed(float[] values) implements Codebook {
+        /** Checks and copies the values; at least one must be non-zero. */
+        public ScaledFixed {
+            values = checkValues(values, "scaled codebook");
+            checkArgument(Arrays.stream(toDoubles(values)).anyMatch(v -> v != 0),
+                    "scaled codebook needs a non-zero value, got %s", Arrays.toString(values));
+        }
+
+        @Override
+        public float[] values() {
+            return values.clone();
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public int storedFloats() {
+            return 1;
+        }
+
+        @Override
+        public String describe() {
+            return "scaled:" + join(values);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ScaledFixed that && Arrays.equals(values, that.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(values);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+
+    /** Pinned values plus {@code learned} adaptive ones; the learned ones are stored. */
+    record PartiallyFixed(float[] pinned, int learned) implements Codebook {
+        /** Checks and copies the pinned values; at least one value must be learned. */
+        public PartiallyFixed {
+            pinned = checkValues(pinned, "pinned codebook values");
+            checkArgument(learned >= 1, "a partially fixed codebook needs >= 1 learned value, got %d", learned);
+        }
+
+        @Override
+        public float[] pinned() {
+            return pinned.clone();
+        }
+
+        @Override
+        public int size() {
+            return pinned.length + learned;
+        }
+
+        @Override
+        public int storedFloats() {
+            return learned;
+        }
+
+        @Override
+        public String describe() {
+            return "partial:" + join(pinned) + "+" + learned;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof PartiallyFixed that && learned == that.learned && Arrays.equals(pinned, that.pinned);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(pinned) * 31 + learned;
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+
+    /** Returns an adaptive codebook with K learned values. */
+    static Adaptive adaptive(int size) {
+        return new Adaptive(size);
+    }
+
+    /** Returns the fixed codebook of {@code values} (sorted for you). */
+    static Fixed fixed(float... values) {
+        return new Fixed(sorted(values));
+    }
+
+    /** Returns {-1, +1}. */
+    static Fixed binary() {
+        return fixed(-1, 1);
+    }
+
+    /** Returns {-1, 0, +1}. */
+    static Fixed ternary() {
+        return fixed(-1, 0, 1);
+    }
+
+    /** Returns {0, ±1, ±2^-1, …, ±2^-c}: 2c + 3 values. */
+    static Fixed powersOfTwo(int c) {
+        return fixed(powersOfTwoValues(c));
+    }
+
+    /** Returns {@code values} times a learned scale (sorted for you). */
+    static ScaledFixed scaled(float... values) {
+        return new ScaledFixed(sorted(values));
+    }
+
+    /** Returns {-a, +a}. */
+    static ScaledFixed scaledBinary() {
+        return scaled(-1, 1);
+    }
+
+    /** Returns {-a, 0, +a}. */
+    static ScaledFixed scaledTernary() {
+        return scaled(-1, 0, 1);
+    }
+
+    /** Returns a·{0, ±1, ±2^-1, …, ±2^-c}. */
+    static ScaledFixed scaledPowersOfTwo(int c) {
+        return scaled(powersOfTwoValues(c));
+    }
+
+    /** Returns a codebook with {@code pinned} values plus {@code learned} adaptive ones. */
+    static PartiallyFixed partiallyFixed(int learned, float... pinned) {
+        return new PartiallyFixed(sorted(pinned), learned);
+    }
+
+    private static float[] powersOfTwoValues(int c) {
+        checkArgument(c >= 0 && c <= 30, "powers-of-two exponent count C must be in [0, 30], got %d", c);
+        float[] values = new float[2 * c + 3];
+        int next = 0;
+        values[next++] = 0;
+        for (int exponent = 0; exponent <= c; exponent++) {
+            float power = (float) Math.scalb(1.0, -exponent);
+            values[next++] = power;
+            values[next++] = -power;
+        }
+        return values;
+    }
+
+    private static float[] sorted(float[] values) {
+        float[] copy = requireNonNull(values, "values is null").clone();
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] += 0.0f; // turns -0.0 into +0.0 so that 0 and -0 are one value
+        }
+        Arrays.sort(copy);
+        return copy;
+    }
+
+    private static float[] checkValues(float[] values, String what) {
+        requireNonNull(values, what + " is null");
+        checkArgument(values.length >= 1, "%s needs at least one value", what);
+        float[] copy = values.clone();
+        for (int i = 0; i < copy.length; i++) {
+            checkArgument(Float.isFinite(copy[i]), "%s has a non-finite value %s", what, copy[i]);
+            checkArgument(i == 0 || copy[i - 1] < copy[i], "%s must be sorted and distinct, got %s", what,
+                    Arrays.toString(copy));
+        }
+        return copy;
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] doubles = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            doubles[i] = values[i];
+        }
+        return doubles;
+    }
+
+    private static String join(float[] values) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                text.append(',');
+            }
+            float value = values[i];
+            text.append(value == Math.rint(value) && Math.abs(value) < 1e7 ? String.valueOf((long) value)
+                    : String.valueOf(value));
+        }
+        return text.toString();
+    }
+}

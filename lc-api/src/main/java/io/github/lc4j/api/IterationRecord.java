@@ -1,0 +1,33 @@
+package io.github.lc4j.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What happened in one LC iteration; iteration 0 is direct compression (the C step on the
+ * reference, before any L step). Losses and errors are those of the quantized net Δ(Θ).
+ *
+ * @param iteration           0 for DC, then 1, 2, …
+ * @param mu                  μ of this iteration (0 for DC)
+ * @param learningRate        learning rate of the L step (0 for DC)
+ * @param lStepLoss           mean minibatch cross-entropy of the continuous net during the L step (NaN for DC)
+ * @param constraintViolation ‖w − Δ(Θ)‖ over all compressed weights after the C step
+ * @param multiplierNorm      ‖λ‖ after the multiplier update
+ * @param train               evaluation of the quantized net on the training set
+ * @param test                evaluation of the quantized net on the test set
+ * @param codebooks           each task's effective codebook values (copied)
+ * @param lStepMillis         wall time of the L step
+ * @param cStepMillis         wall time of the C step and multiplier update
+ * @param evaluationMillis    wall time of the evaluation
+ */
+public record IterationRecord(int iteration, double mu, double learningRate, double lStepLoss,
+        double constraintViolation, double multiplierNorm, Evaluation train, Evaluation test,
+        Map<String, float[]> codebooks, long lStepMillis, long cStepMillis, long evaluationMillis) {
+
+    /** Copies the codebooks. */
+    public IterationRecord {
+        Map<String, float[]> copies = new LinkedHashMap<>();
+        codebooks.forEach((name, values) -> copies.put(name, values.clone()));
+        codebooks = java.util.Collections.unmodifiableMap(copies);
+    }
+}

@@ -1,0 +1,89 @@
+package io.github.lc4j.api;
+
+import static io.github.lc4j.api.Checks.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One layer of a feed-forward net. Layers with parameters carry a name, which prefixes their
+ * parameter names ({@code name + ".weight"}, {@code name + ".bias"}).
+ *
+ * <p>Layouts, shared by every backend: activations are batch-major, images are {@code [C, H, W]}
+ * per sample; a dense weight is {@code [inputs, outputs]} (y = x·W + b); a convolution weight is
+ * {@code [filters, channels, kernel, kernel]}.
+ */
+public sealed interface Layer {
+
+    /** Fully connected layer y = x·W + b with {@code units} outputs. */
+    record Dense(String name, int units) implements Layer {
+        /** Checks the name and unit count. */
+        public Dense {
+            requireNonNull(name, "name is null");
+            checkArgument(!name.isBlank(), "dense layer name is blank");
+            checkArgument(units > 0, "dense layer %s: units must be > 0, got %d", name, units);
+        }
+    }
+
+    /** 2-D convolution (cross-correlation) with square kernels, zero padding and a bias per filter. */
+    record Conv2d(String name, int filters, int kernelSize, int stride, int padding) implements Layer {
+        /** Checks the name and geometry. */
+        public Conv2d {
+            requireNonNull(name, "name is null");
+            checkArgument(!name.isBlank(), "conv layer name is blank");
+            checkArgument(filters > 0, "conv layer %s: filters must be > 0, got %d", name, filters);
+            checkArgument(kernelSize > 0, "conv layer %s: kernel size must be > 0, got %d", name, kernelSize);
+            checkArgument(stride > 0, "conv layer %s: stride must be > 0, got %d", name, stride);
+            checkArgument(padding >= 0, "conv layer %s: padding must be >= 0, got %d", name, padding);
+        }
+    }
+
+    /** Max pooling over square windows, no padding. */
+    record MaxPool2d(int size, int stride) implements Layer {
+        /** Checks the window. */
+        public MaxPool2d {
+            checkArgument(size > 0, "max-pool size must be > 0, got %d", size);
+            checkArgument(stride > 0, "max-pool stride must be > 0, got %d", stride);
+        }
+    }
+
+    /** Rectified linear unit, element-wise. */
+    record Relu() implements Layer {
+    }
+
+    /** Hyperbolic tangent, element-wise. */
+    record Tanh() implements Layer {
+    }
+
+    /** Flattens {@code [C, H, W]} to a vector of {@code C·H·W} in that order. */
+    record Flatten() implements Layer {
+    }
+
+    /** Returns a dense layer. */
+    static Dense dense(String name, int units) {
+        return new Dense(name, units);
+    }
+
+    /** Returns a convolution layer. */
+    static Conv2d conv2d(String name, int filters, int kernelSize, int stride, int padding) {
+        return new Conv2d(name, filters, kernelSize, stride, padding);
+    }
+
+    /** Returns a max-pool layer. */
+    static MaxPool2d maxPool(int size, int stride) {
+        return new MaxPool2d(size, stride);
+    }
+
+    /** Returns a ReLU layer. */
+    static Relu relu() {
+        return new Relu();
+    }
+
+    /** Returns a tanh layer. */
+    static Tanh tanh() {
+        return new Tanh();
+    }
+
+    /** Returns a flatten layer. */
+    static Flatten flatten() {
+        return new Flatten();
+    }
+}

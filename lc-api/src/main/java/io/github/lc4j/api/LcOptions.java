@@ -1,0 +1,120 @@
+package io.github.lc4j.api;
+
+import static io.github.lc4j.api.Checks.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * Everything an LC run needs besides the model, the reference weights and the data: the
+ * compression tasks, the μ schedule, the SGD settings of the L steps, the mode and the seed.
+ */
+public final class LcOptions {
+    private final List<CompressionTask> tasks;
+    private final MuSchedule muSchedule;
+    private final OptimizerSpec optimizer;
+    private final LcMode mode;
+    private final long seed;
+    private final boolean evaluateTrainingSet;
+
+    private LcOptions(Builder builder) {
+        this.tasks = List.copyOf(builder.tasks);
+        this.muSchedule = builder.muSchedule;
+        this.optimizer = builder.optimizer;
+        this.mode = builder.mode;
+        this.seed = builder.seed;
+        this.evaluateTrainingSet = builder.evaluateTrainingSet;
+    }
+
+    /** Returns a builder; the tasks are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the compression tasks. */
+    public List<CompressionTask> tasks() {
+        return tasks;
+    }
+
+    /** Returns the μ schedule. */
+    public MuSchedule muSchedule() {
+        return muSchedule;
+    }
+
+    /** Returns the L step's SGD settings. */
+    public OptimizerSpec optimizer() {
+        return optimizer;
+    }
+
+    /** Returns augmented Lagrangian or quadratic penalty. */
+    public LcMode mode() {
+        return mode;
+    }
+
+    /** Returns the seed of minibatch order and k-means++ seeding. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Returns whether every iteration also evaluates the quantized net on the training set. */
+    public boolean evaluateTrainingSet() {
+        return evaluateTrainingSet;
+    }
+
+    /** Builder: {@code setTasks} is required, the rest has defaults from the authors' LeNet300 runs. */
+    public static final class Builder {
+        private List<CompressionTask> tasks;
+        private MuSchedule muSchedule = MuSchedule.exponential(9e-5, 1.1, 30);
+        private OptimizerSpec optimizer = OptimizerSpec.builder().build();
+        private LcMode mode = LcMode.AUGMENTED_LAGRANGIAN;
+        private long seed = 1;
+        private boolean evaluateTrainingSet = true;
+
+        private Builder() {
+        }
+
+        /** Sets the compression tasks (at least one). */
+        public Builder setTasks(List<CompressionTask> value) {
+            requireNonNull(value, "tasks is null");
+            checkArgument(!value.isEmpty(), "an LC run needs at least one compression task");
+            this.tasks = List.copyOf(value);
+            return this;
+        }
+
+        /** Sets the μ schedule. */
+        public Builder optMuSchedule(MuSchedule value) {
+            this.muSchedule = requireNonNull(value, "muSchedule is null");
+            return this;
+        }
+
+        /** Sets the L step's SGD settings. */
+        public Builder optOptimizer(OptimizerSpec value) {
+            this.optimizer = requireNonNull(value, "optimizer is null");
+            return this;
+        }
+
+        /** Sets the mode. */
+        public Builder optMode(LcMode value) {
+            this.mode = requireNonNull(value, "mode is null");
+            return this;
+        }
+
+        /** Sets the seed. */
+        public Builder optSeed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /** Sets whether every iteration evaluates on the training set too (default true). */
+        public Builder optEvaluateTrainingSet(boolean value) {
+            this.evaluateTrainingSet = value;
+            return this;
+        }
+
+        /** Returns the options. */
+        public LcOptions build() {
+            checkArgument(tasks != null, "LC options need compression tasks: call setTasks");
+            return new LcOptions(this);
+        }
+    }
+}

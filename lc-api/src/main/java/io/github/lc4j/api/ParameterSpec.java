@@ -1,0 +1,65 @@
+package io.github.lc4j.api;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Arrays;
+
+/**
+ * A named trainable parameter of a model: its layer, its role and its shape.
+ *
+ * @param name  unique name, {@code layer + ".weight"} or {@code layer + ".bias"}
+ * @param layer the name of the layer that owns it
+ * @param role  weight (a candidate for quantization) or bias
+ * @param shape dimensions (copied; see {@link Layer} for the layouts)
+ */
+public record ParameterSpec(String name, String layer, Role role, int[] shape) {
+
+    /** What a parameter is for. */
+    public enum Role {
+        /** Multiplicative weights: what LC quantizes. */
+        WEIGHT,
+        /** Additive biases: kept in float by default. */
+        BIAS
+    }
+
+    /** Checks and copies the shape. */
+    public ParameterSpec {
+        requireNonNull(name, "name is null");
+        requireNonNull(layer, "layer is null");
+        requireNonNull(role, "role is null");
+        shape = requireNonNull(shape, "shape is null").clone();
+        Checks.elementCount(shape);
+    }
+
+    /** Returns a copy of the shape. */
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Returns the number of elements. */
+    public int size() {
+        return Checks.elementCount(shape);
+    }
+
+    /** Returns dimension {@code index} of the shape. */
+    public int dimension(int index) {
+        return shape[index];
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ParameterSpec that && name.equals(that.name) && layer.equals(that.layer)
+                && role == that.role && Arrays.equals(shape, that.shape);
+    }
+
+    @Override
+    public int hashCode() {
+        return (name.hashCode() * 31 + role.hashCode()) * 31 + Arrays.hashCode(shape);
+    }
+
+    @Override
+    public String toString() {
+        return name + Arrays.toString(shape);
+    }
+}

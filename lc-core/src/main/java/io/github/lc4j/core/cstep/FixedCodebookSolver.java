@@ -1,0 +1,20 @@
+package io.github.lc4j.core.cstep;
+
+import io.github.lc4j.api.CStepKernels;
+
+/** A fixed codebook: nothing to learn, each value goes to its nearest entry. */
+public final class FixedCodebookSolver implements CStepSolver {
+    private final float[] values;
+    private final CStepKernels kernels;
+
+    /** Creates a solver for the sorted distinct {@code values}. */
+    public FixedCodebookSolver(float[] values, CStepKernels kernels) {
+        this.values = values.clone();
+        this.kernels = kernels;
+    }
+
+    @Override
+    public CStepSolution solve(float[] x, CStepSolution previous) {
+        return Codebooks.finish(x, values.clone(), Double.NaN, kernels);
+    }
+}

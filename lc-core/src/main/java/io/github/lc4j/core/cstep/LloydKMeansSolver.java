@@ -1,0 +1,196 @@
+package io.github.lc4j.core.cstep;
+
+import static io.github.lc4j.api.Checks.checkArgument;
+
+import io.github.lc4j.api.CStepKernels;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * 1-D k-means for adaptive and partially fixed codebooks: k-means++ seeding when there is no
+ * previous codebook, then Lloyd iterations on the sorted values. Cluster borders are the
+ * midpoints between consecutive centroids, so each iteration costs O(K log n) with prefix sums;
+ * pinned centroids never move. Lloyd never increases the distortion.
+ */
+public final class LloydKMeansSolver implements CStepSolver {
+    private static final int MAX_ITERATIONS = 10_000;
+
+    private final int learnedCount;
+    private final double[] pinned;
+    private final long seed;
+    private final CStepKernels kernels;
+
+    /**
+     * Creates a solver.
+     *
+     * @param learnedCount how many centroids are learned (&gt;= 1)
+     * @param pinned       sorted distinct values that are always in the codebook (may be empty)
+     * @param seed         seed of the k-means++ sampling
+     * @param kernels      the per-weight kernels used for the final assignment
+     */
+    public LloydKMeansSolver(int learnedCount, float[] pinned, long seed, CStepKernels kernels) {
+        checkArgument(learnedCount >= 1, "k-means needs >= 1 learned centroid, got %d", learnedCount);
+        this.learnedCount = learnedCount;
+        this.pinned = new double[pinned.length];
+        for (int i = 0; i < pinned.length; i++) {
+            this.pinned[i] = pinned[i];
+        }
+        this.seed = seed;
+        this.kernels = kernels;
+    }
+
+    @Override
+    public CStepSolution solve(float[] x, CStepSolution previous) {
+        checkArgument(x.length > 0, "cannot quantize an empty vector");
+        SortedValues data = new SortedValues(x);
+        int size = learnedCount + pinned.length;
+        double[] centroids;
+        boolean[] fixed;
+        if (previous != null && previous.values().length == size) {
+            centroids = new double[size];
+            for (int k = 0; k < size; k++) {
+                centroids[k] = previous.values()[k];
+            }
+            fixed = pinnedMask(centroids);
+            if (countTrue(fixed) != pinned.length) {
+                centroids = seedCentroids(data);
+                fixed = pinnedMask(centroids);
+            }
+        } else {
+            centroids = seedCentroids(data);
+            fixed = pinnedMask(centroids);
+        }
+        lloyd(data, centroids, fixed);
+        return Codebooks.finish(x, Codebooks.toDistinctFloats(centroids), Double.NaN, kernels);
+    }
+
+    /** Runs Lloyd to convergence in place; {@code centroids} stay sorted. */
+    static void lloyd(SortedValues data, double[] centroids, boolean[] fixed) {
+        int size = centroids.length;
+        int[] borders = new int[size + 1];
+        int[] previousBorders = new int[size + 1];
+        Arrays.fill(previousBorders, -1);
+        borders[size] = data.size();
+        for (int iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+            for (int k = 0; k + 1 < size; k++) {
+                borders[k + 1] = data.upperBound((centroids[k] + centroids[k + 1]) / 2);
+            }
+            if (Arrays.equals(borders, previousBorders)) {
+                return;
+            }
+            for (int k = 0; k < size; k++) {
+                int count = borders[k + 1] - borders[k];
+                if (!fixed[k] && count > 0) {
+                    centroids[k] = data.sum(borders[k], borders[k + 1]) / count;
+                }
+            }
+            sortTogether(centroids, fixed);
+            System.arraycopy(borders, 0, previousBorders, 0, borders.length);
+        }
+    }
+
+    /** k-means++ in 1-D: pinned values count as already chosen centres. */
+    private double[] seedCentroids(SortedValues data) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int n = data.size();
+        double[] distance = new double[n];
+        Arrays.fill(distance, Double.POSITIVE_INFINITY);
+        double[] centroids = new double[learnedCount + pinned.length];
+        int chosen = 0;
+        for (double value : pinned) {
+            centroids[chosen++] = value;
+            updateDistances(data, distance, value);
+        }
+        double spread = Math.max(Math.abs(data.sorted[0]), Math.abs(data.sorted[n - 1]));
+        double step = spread > 0 ? spread * 1e-6 : 1e-6;
+        while (chosen < centroids.length) {
+            double candidate;
+            double total = 0;
+            for (double d : distance) {
+                total += d;
+            }
+            if (chosen == 0 || Double.isInfinite(total)) {
+                candidate = data.sorted[random.nextInt(n)];
+            } else if (total <= 0) {
+                // fewer distinct values than centroids: park extra centroids just above the largest
+                candidate = max(centroids, chosen) + step;
+            } else {
+                double target = random.nextDouble() * total;
+                int index = 0;
+                double cumulative = distance[0];
+                while (cumulative <= target && index + 1 < n) {
+                    index++;
+                    cumulative += distance[index];
+                }
+                candidate = data.sorted[index];
+            }
+            if (contains(centroids, chosen, candidate)) {
+                candidate = max(centroids, chosen) + step;
+            }
+            centroids[chosen++] = candidate;
+            updateDistances(data, distance, candidate);
+        }
+        Arrays.sort(centroids);
+        return centroids;
+    }
+
+    private static void updateDistances(SortedValues data, double[] distance, double centre) {
+        for (int i = 0; i < distance.length; i++) {
+            double difference = data.sorted[i] - centre;
+            distance[i] = Math.min(distance[i], difference * difference);
+        }
+    }
+
+    private static boolean contains(double[] values, int count, double candidate) {
+        for (int i = 0; i < count; i++) {
+            if (values[i] == candidate) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static double max(double[] values, int count) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < count; i++) {
+            max = Math.max(max, values[i]);
+        }
+        return max;
+    }
+
+    private boolean[] pinnedMask(double[] centroids) {
+        boolean[] mask = new boolean[centroids.length];
+        for (double value : pinned) {
+            for (int k = 0; k < centroids.length; k++) {
+                if (!mask[k] && centroids[k] == value) {
+                    mask[k] = true;
+                    break;
+                }
+            }
+        }
+        return mask;
+    }
+
+    private static int countTrue(boolean[] mask) {
+        int count = 0;
+        for (boolean value : mask) {
+            count += value ? 1 : 0;
+        }
+        return count;
+    }
+
+    private static void sortTogether(double[] centroids, boolean[] fixed) {
+        for (int i = 1; i < centroids.length; i++) {
+            double value = centroids[i];
+            boolean flag = fixed[i];
+            int j = i - 1;
+            while (j >= 0 && centroids[j] > value) {
+                centroids[j + 1] = centroids[j];
+                fixed[j + 1] = fixed[j];
+                j--;
+            }
+            centroids[j + 1] = value;
+            fixed[j + 1] = flag;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.lc4j.core.data;
+
+import io.github.lc4j.api.InvalidInputException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Where lc4j's data comes from: the embedded Fashion-MNIST sample or an idx directory. */
+public final class DataSets {
+    /** Where Debian's {@code dataset-fashion-mnist} package installs the full data set. */
+    public static final Path SYSTEM_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+
+    /** Samples of the embedded 10k split that form its training part; the rest is the test part. */
+    public static final int EMBEDDED_TRAIN_SIZE = 8000;
+
+    private static final long EMBEDDED_SPLIT_SEED = 20171;
+    private static final String RESOURCE_FOLDER = "/io/github/lc4j/core/data/";
+
+    private DataSets() {
+    }
+
+    /**
+     * Returns the embedded default: Fashion-MNIST's 10,000 test images (MIT licence, shipped as a
+     * resource), split by a fixed seeded permutation into 8,000 training and 2,000 test samples,
+     * standardized with the training part's statistics.
+     */
+    public static TrainTestSplit embeddedFashionMnist() {
+        Dataset all = embeddedRaw();
+        int[] permutation = permutation(all.size(), EMBEDDED_SPLIT_SEED);
+        int[] trainIndices = java.util.Arrays.copyOfRange(permutation, 0, EMBEDDED_TRAIN_SIZE);
+        int[] testIndices = java.util.Arrays.copyOfRange(permutation, EMBEDDED_TRAIN_SIZE, all.size());
+        return new TrainTestSplit(all.subset("fashion-mnist-embedded-train", trainIndices),
+                all.subset("fashion-mnist-embedded-test", testIndices),
+                "embedded Fashion-MNIST sample (8,000 train / 2,000 test of the 10k test split)").standardized();
+    }
+
+    /**
+     * Reads full Fashion-MNIST (or MNIST) from {@code directory}: {@code train-images-idx3-ubyte},
+     * {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte},
+     * each optionally with {@code .gz}.
+     *
+     * @throws InvalidInputException naming the missing or corrupt file
+     */
+    public static TrainTestSplit fromIdxDirectory(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw new InvalidInputException("data directory " + directory + " does not exist; give a folder with the"
+                    + " four idx files of (Fashion-)MNIST, or install Debian's dataset-fashion-mnist");
+        }
+        Dataset train = read(directory, "train", "train");
+        Dataset test = read(directory, "t10k", "test");
+        return new TrainTestSplit(train, test, "idx files in " + directory + " (" + train.size() + " train / "
+                + test.size() + " test)").standardized();
+    }
+
+    /**
+     * Returns the data a command should use: {@code embedded} for the embedded sample, {@code auto}
+     * for the system copy of Fashion-MNIST when installed and else the embedded sample, or a directory.
+     */
+    public static TrainTestSplit resolve(String choice) {
+        if (choice == null || choice.equals("auto")) {
+            return Files.isDirectory(SYSTEM_FASHION_MNIST) ? fromIdxDirectory(SYSTEM_FASHION_MNIST)
+                    : embeddedFashionMnist();
+        }
+        if (choice.equals("embedded")) {
+            return embeddedFashionMnist();
+        }
+        return fromIdxDirectory(Path.of(choice));
+    }
+
+    private static Dataset read(Path directory, String prefix, String split) {
+        Path images = locate(directory, prefix + "-images-idx3-ubyte");
+        Path labels = locate(directory, prefix + "-labels-idx1-ubyte");
+        IdxReader.Images pixels = IdxReader.readImages(images);
+        int[] classes = IdxReader.readLabels(labels);
+        if (classes.length != pixels.count()) {
+            throw new InvalidInputException(images + " holds " + pixels.count() + " images but " + labels + " holds "
+                    + classes.length + " labels");
+        }
+        return new Dataset(directory.getFileName() + "-" + split, new int[] {1, pixels.rows(), pixels.columns()},
+                pixels.pixels(), classes);
+    }
+
+    private static Path locate(Path directory, String baseName) {
+        for (String candidate : List.of(baseName, baseName + ".gz")) {
+            Path path = directory.resolve(candidate);
+            if (Files.isRegularFile(path)) {
+                return path;
+            }
+        }
+        throw new InvalidInputException("data directory " + directory + " lacks " + baseName + " (or " + baseName
+                + ".gz)");
+    }
+
+    private static Dataset embeddedRaw() {
+        try (InputStream images = resource("t10k-images-idx3-ubyte.gz");
+                InputStream labels = resource("t10k-labels-idx1-ubyte.gz")) {
+            IdxReader.Images pixels = IdxReader.readImages(images, "embedded t10k-images-idx3-ubyte.gz");
+            int[] classes = IdxReader.readLabels(labels, "embedded t10k-labels-idx1-ubyte.gz");
+            return new Dataset("fashion-mnist-embedded", new int[] {1, pixels.rows(), pixels.columns()}, pixels.pixels(),
+                    classes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the embedded data set", e);
+        }
+    }
+
+    private static InputStream resource(String name) {
+        InputStream stream = DataSets.class.getResourceAsStream(RESOURCE_FOLDER + name);
+        if (stream == null) {
+            throw new IllegalStateException("embedded data resource " + name + " is missing from lc-core's jar");
+        }
+        return stream;
+    }
+
+    /** Returns a seeded Fisher–Yates permutation of 0 … size-1. */
+    public static int[] permutation(int size, long seed) {
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = size - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return order;
+    }
+}

@@ -1,0 +1,45 @@
+package io.github.lc4j.core.data;
+
+import static io.github.lc4j.api.Checks.checkAtLeast;
+
+import io.github.lc4j.api.Batch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Seeded minibatch order: epoch {@code e} of a run with seed {@code s} always visits the samples
+ * in the same order, whichever backend consumes them. The last batch may be smaller.
+ */
+public final class Minibatches {
+    private final Dataset dataset;
+    private final int batchSize;
+    private final long seed;
+
+    /** Creates batches of {@code batchSize} samples of {@code dataset}, shuffled with {@code seed}. */
+    public Minibatches(Dataset dataset, int batchSize, long seed) {
+        this.dataset = dataset;
+        this.batchSize = checkAtLeast(batchSize, 1, "batch size");
+        this.seed = seed;
+    }
+
+    /** Returns the number of batches per epoch. */
+    public int batchesPerEpoch() {
+        return (dataset.size() + batchSize - 1) / batchSize;
+    }
+
+    /** Returns the sample indices of each batch of epoch {@code epoch}. */
+    public List<int[]> epochIndices(long epoch) {
+        int[] order = DataSets.permutation(dataset.size(), seed * 0x9E3779B97F4A7C15L + epoch);
+        List<int[]> batches = new ArrayList<>();
+        for (int from = 0; from < order.length; from += batchSize) {
+            batches.add(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
+        }
+        return batches;
+    }
+
+    /** Returns batch {@code index} of epoch {@code epoch}. */
+    public Batch batch(List<int[]> epochIndices, int index) {
+        return dataset.batch(epochIndices.get(index));
+    }
+}

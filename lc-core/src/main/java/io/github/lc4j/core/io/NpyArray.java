@@ -1,0 +1,224 @@
+package io.github.lc4j.core.io;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.lc4j.api.Checks;
+import io.github.lc4j.api.InvalidInputException;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A NumPy {@code .npy} array of float32 or float64 in C order. Values are held as doubles; the
+ * dtype is kept so that an array is written back as it was read.
+ *
+ * @param shape  the dimensions (copied)
+ * @param values the values in C order (copied)
+ * @param dtype  {@code float32} or {@code float64}
+ */
+public record NpyArray(int[] shape, double[] values, DType dtype) {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    /** The element types lc4j reads and writes. */
+    public enum DType {
+        /** IEEE single precision. */
+        FLOAT32(4, "f4"),
+        /** IEEE double precision. */
+        FLOAT64(8, "f8");
+
+        final int bytes;
+        final String code;
+
+        DType(int bytes, String code) {
+            this.bytes = bytes;
+            this.code = code;
+        }
+    }
+
+    /** Checks and copies. */
+    public NpyArray {
+        shape = requireNonNull(shape, "shape is null").clone();
+        values = requireNonNull(values, "values is null").clone();
+        requireNonNull(dtype, "dtype is null");
+        long count = 1;
+        for (int dimension : shape) {
+            Checks.checkArgument(dimension >= 0, "negative dimension in shape %s", Arrays.toString(shape));
+            count *= dimension;
+        }
+        Checks.checkArgument(count == values.length, "shape %s needs %d values, got %d", Arrays.toString(shape), count,
+                values.length);
+    }
+
+    /** Returns a float32 array of {@code values} with {@code shape}. */
+    public static NpyArray ofFloats(int[] shape, float[] values) {
+        double[] doubles = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            doubles[i] = values[i];
+        }
+        return new NpyArray(shape, doubles, DType.FLOAT32);
+    }
+
+    /** Returns a copy of the shape. */
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Returns a copy of the values. */
+    @Override
+    public double[] values() {
+        return values.clone();
+    }
+
+    /** Returns the values rounded to float. */
+    public float[] toFloats() {
+        float[] floats = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            floats[i] = (float) values[i];
+        }
+        return floats;
+    }
+
+    /**
+     * Reads one array from {@code stream}; {@code source} names it in errors.
+     *
+     * @throws InvalidInputException for a bad magic, header, dtype, Fortran order or truncated data
+     */
+    public static NpyArray read(InputStream stream, String source) throws IOException {
+        DataInputStream input = new DataInputStream(stream);
+        byte[] magic = new byte[6];
+        readFully(input, magic, source, "magic");
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new InvalidInputException(source + " is not a .npy file (bad magic bytes)");
+        }
+        int major = input.read();
+        int minor = input.read();
+        if (major < 1 || major > 3 || minor < 0) {
+            throw new InvalidInputException(source + ": unsupported .npy version " + major + "." + minor);
+        }
+        byte[] lengthBytes = new byte[major == 1 ? 2 : 4];
+        readFully(input, lengthBytes, source, "header length");
+        ByteBuffer lengthBuffer = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN);
+        long headerLength = major == 1 ? lengthBuffer.getShort() & 0xffff : lengthBuffer.getInt() & 0xffffffffL;
+        if (headerLength > 1 << 20) {
+            throw new InvalidInputException(source + ": implausible .npy header length " + headerLength);
+        }
+        byte[] headerBytes = new byte[(int) headerLength];
+        readFully(input, headerBytes, source, "header");
+        String header = new String(headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+
+        String descr = find(DESCR, header, source, "descr");
+        ByteOrder order = switch (descr.charAt(0)) {
+            case '<', '|', '=' -> ByteOrder.LITTLE_ENDIAN;
+            case '>' -> ByteOrder.BIG_ENDIAN;
+            default -> throw new InvalidInputException(source + ": unsupported dtype '" + descr + "'");
+        };
+        DType dtype = switch (descr.substring(1)) {
+            case "f4" -> DType.FLOAT32;
+            case "f8" -> DType.FLOAT64;
+            default -> throw new InvalidInputException(source + ": unsupported dtype '" + descr
+                    + "'; lc4j reads float32 ('<f4') and float64 ('<f8') arrays, convert with arr.astype('float32')");
+        };
+        if (find(FORTRAN, header, source, "fortran_order").equals("True")) {
+            throw new InvalidInputException(source + " is stored in Fortran order, which lc4j does not read;"
+                    + " save it with np.save(path, np.ascontiguousarray(arr))");
+        }
+        int[] shape = parseShape(find(SHAPE, header, source, "shape"), source);
+        long count = 1;
+        for (int dimension : shape) {
+            count *= dimension;
+        }
+        if (count * dtype.bytes > Integer.MAX_VALUE) {
+            throw new InvalidInputException(source + " is too large: " + count + " elements");
+        }
+        byte[] data = new byte[(int) (count * dtype.bytes)];
+        readFully(input, data, source, "data (" + count + " elements of " + descr + ")");
+        ByteBuffer buffer = ByteBuffer.wrap(data).order(order);
+        double[] values = new double[(int) count];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = dtype == DType.FLOAT32 ? buffer.getFloat() : buffer.getDouble();
+        }
+        return new NpyArray(shape, values, dtype);
+    }
+
+    /** Writes this array as a version 1.0 {@code .npy} (little-endian, C order). */
+    public void write(OutputStream out) throws IOException {
+        StringBuilder shapeText = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            shapeText.append(shape[i]).append(shape.length == 1 ? "," : (i + 1 < shape.length ? ", " : ""));
+        }
+        shapeText.append(')');
+        String dictionary = "{'descr': '<" + dtype.code + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
+        int unpadded = MAGIC.length + 2 + 2 + dictionary.length() + 1;
+        int padding = (64 - unpadded % 64) % 64;
+        String header = dictionary + " ".repeat(padding) + "\n";
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        head.write(MAGIC);
+        head.write(1);
+        head.write(0);
+        head.write(header.length() & 0xff);
+        head.write((header.length() >>> 8) & 0xff);
+        head.write(header.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(head.toByteArray());
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (double value : values) {
+            if (dtype == DType.FLOAT32) {
+                buffer.putFloat((float) value);
+            } else {
+                buffer.putDouble(value);
+            }
+        }
+        out.write(buffer.array());
+    }
+
+    private static String find(Pattern pattern, String header, String source, String key) {
+        Matcher matcher = pattern.matcher(header);
+        if (!matcher.find()) {
+            throw new InvalidInputException(source + ": the .npy header has no '" + key + "' entry");
+        }
+        return matcher.group(1);
+    }
+
+    private static int[] parseShape(String text, String source) {
+        String trimmed = text.trim();
+        if (trimmed.isEmpty()) {
+            return new int[0];
+        }
+        String[] parts = trimmed.split(",");
+        int count = 0;
+        int[] shape = new int[parts.length];
+        for (String part : parts) {
+            String dimension = part.trim();
+            if (dimension.isEmpty()) {
+                continue;
+            }
+            try {
+                shape[count++] = Integer.parseInt(dimension.replace("L", ""));
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException(source + ": bad shape entry '" + dimension + "' in the .npy header", e);
+            }
+        }
+        return Arrays.copyOf(shape, count);
+    }
+
+    private static void readFully(DataInputStream input, byte[] bytes, String source, String what)
+            throws IOException {
+        try {
+            input.readFully(bytes);
+        } catch (EOFException e) {
+            throw new InvalidInputException(source + " is truncated: it ends inside its " + what, e);
+        }
+    }
+}
