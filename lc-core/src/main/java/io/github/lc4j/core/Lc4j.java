@@ -7,11 +7,14 @@ import com.google.inject.Module;
 import com.google.inject.Stage;
 import io.github.lc4j.api.Backend;
 import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.registry.BackendRegistry;
@@ -64,6 +67,15 @@ public final class Lc4j {
             OptimizerSpec optimizer, int epochs, long seed, LcListener listener) {
         return Training.train(backend(backendName), model, initial, data, optimizer, epochs, seed, config.threads(),
                 listener);
+    }
+
+    /** Returns loss and error of {@code weights} on every sample of {@code dataset}. */
+    public Evaluation evaluate(String backendName, ModelSpec model, Weights weights,
+            io.github.lc4j.core.data.Dataset dataset) {
+        try (Trainer trainer = backend(backendName).newTrainer(model, TrainerOptions.plainSgd(config.threads()))) {
+            trainer.load(weights);
+            return Evaluator.evaluate(trainer, dataset);
+        }
     }
 
     /** Runs LC from {@code reference} on {@code backendName} (null: default rule). */

@@ -1,0 +1,12 @@
+package io.github.lc4j.backend.cpu;
+
+import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.backend.tck.BackendConformanceSuite;
+
+/** Runs the backend conformance suite on the pure-Java backend. */
+class CpuJavaConformanceTest extends BackendConformanceSuite {
+    @Override
+    protected BackendProvider provider() {
+        return new CpuJavaBackendProvider();
+    }
+}

@@ -1,0 +1,612 @@
+package io.github.lc4j.backend.tck;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.lc4j.api.Backend;
+import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.Capability;
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.Layer;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The conformance suite every backend passes: subclass it in the backend's tests and return the
+ * provider. It checks gradients against finite differences, optimizer and penalty semantics,
+ * load/snapshot, evaluation, declared capabilities, determinism, the C-step kernels against the
+ * pure-Java reference, and that bad input is rejected with a clear exception.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendConformanceSuite {
+    private static final int CLASSES = 3;
+
+    private Backend backend;
+
+    /** Returns the provider of the backend under test. */
+    protected abstract BackendProvider provider();
+
+    /** Returns the threads the backend may use in the suite. */
+    protected int threads() {
+        return 2;
+    }
+
+    /** Absolute tolerance for comparing two runs on a backend that is not deterministic. */
+    protected double runToRunTolerance() {
+        return 1e-6;
+    }
+
+    @BeforeAll
+    final void createBackend() {
+        backend = provider().create(BackendConfig.withThreads(threads()));
+    }
+
+    /** Returns the backend under test. */
+    protected final Backend backend() {
+        return backend;
+    }
+
+    // ----------------------------------------------------------------------------------- models
+
+    /** Dense model with tanh and ReLU: 6 inputs, 5 tanh, 4 relu, 3 classes. */
+    protected static ModelSpec denseModel() {
+        return ModelSpec.of("tck-dense", new int[] {6}, List.of(Layer.dense("d1", 5), Layer.tanh(),
+                Layer.dense("d2", 4), Layer.relu(), Layer.dense("d3", CLASSES)));
+    }
+
+    /** Convolutional model: padded and strided convolutions, max pooling, flatten, dense. */
+    protected static ModelSpec convModel() {
+        return ModelSpec.of("tck-conv", new int[] {2, 7, 7}, List.of(Layer.conv2d("c1", 3, 3, 1, 1), Layer.relu(),
+                Layer.maxPool(2, 2), Layer.conv2d("c2", 4, 2, 1, 0), Layer.tanh(), Layer.flatten(),
+                Layer.dense("d1", CLASSES)));
+    }
+
+    private static Batch randomBatch(ModelSpec model, int size, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] inputs = new float[size * model.inputSize()];
+        int[] labels = new int[size];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < size; i++) {
+            labels[i] = random.nextInt(model.classCount());
+        }
+        return new Batch(inputs, labels);
+    }
+
+    private static Weights randomWeights(ModelSpec model, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (ParameterSpec parameter : model.parameters()) {
+            float[] array = new float[parameter.size()];
+            for (int i = 0; i < array.length; i++) {
+                array[i] = (float) (random.nextGaussian() * 0.5);
+            }
+            values.put(parameter.name(), array);
+        }
+        return Weights.of(model, values);
+    }
+
+    private static Map<String, float[]> randomTargets(ModelSpec model, long seed) {
+        Map<String, float[]> targets = new LinkedHashMap<>();
+        Weights random = randomWeights(model, seed);
+        for (ParameterSpec parameter : model.parameters()) {
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                targets.put(parameter.name(), random.get(parameter.name()));
+            }
+        }
+        return targets;
+    }
+
+    private Trainer trainer(ModelSpec model, double momentum, boolean nesterov) {
+        return backend.newTrainer(model, new TrainerOptions(momentum, nesterov, threads()));
+    }
+
+    private boolean supports(ModelSpec model) {
+        try {
+            backend.checkSupports(model);
+            return true;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------------------- provider
+
+    @Test
+    void providerNamesTheBackendItCreates() {
+        BackendProvider provider = provider();
+        assertFalse(provider.name().isBlank(), "provider name is blank");
+        assertEquals(provider.name(), backend.name(), "backend and provider names differ");
+        assertNotNull(backend.capabilities(), "capabilities are null");
+    }
+
+    // ------------------------------------------------------------------------------- gradients
+
+    @Test
+    void denseGradientsMatchFiniteDifferences() {
+        checkGradients(denseModel());
+    }
+
+    @Test
+    void convolutionGradientsMatchFiniteDifferences() {
+        if (supports(convModel())) {
+            checkGradients(convModel());
+        }
+    }
+
+    /** Directional finite differences of loss + penalty, one random direction per parameter. */
+    private void checkGradients(ModelSpec model) {
+        Weights weights = randomWeights(model, 11);
+        Batch batch = randomBatch(model, 5, 12);
+        Map<String, float[]> targets = randomTargets(model, 13);
+        double mu = 0.3;
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(weights);
+            trainer.setPenalty(targets, mu);
+            Map<String, float[]> gradients = trainer.gradients(batch);
+            SplittableRandom random = new SplittableRandom(14);
+            double epsilon = 1e-3;
+            for (ParameterSpec parameter : model.parameters()) {
+                float[] value = weights.get(parameter.name());
+                float[] direction = new float[value.length];
+                double norm = 0;
+                for (int i = 0; i < direction.length; i++) {
+                    direction[i] = (float) random.nextGaussian();
+                    norm += direction[i] * (double) direction[i];
+                }
+                double analytic = 0;
+                float[] gradient = gradients.get(parameter.name());
+                assertNotNull(gradient, "no gradient for " + parameter.name());
+                assertEquals(value.length, gradient.length, "gradient size of " + parameter.name());
+                for (int i = 0; i < direction.length; i++) {
+                    direction[i] /= (float) Math.sqrt(norm);
+                    analytic += gradient[i] * (double) direction[i];
+                }
+                double plus = objective(trainer, weights, parameter.name(), direction, epsilon, batch, targets, mu);
+                double minus = objective(trainer, weights, parameter.name(), direction, -epsilon, batch, targets, mu);
+                double numeric = (plus - minus) / (2 * epsilon);
+                double tolerance = 1e-3 + 2e-2 * Math.abs(numeric);
+                if (Math.abs(numeric - analytic) > tolerance) {
+                    fail(model.name() + " gradient of " + parameter.name() + " along a random direction: analytic "
+                            + analytic + ", finite differences " + numeric);
+                }
+            }
+        }
+    }
+
+    private static double objective(Trainer trainer, Weights weights, String name, float[] direction, double epsilon,
+            Batch batch, Map<String, float[]> targets, double mu) {
+        float[] moved = weights.get(name);
+        for (int i = 0; i < moved.length; i++) {
+            moved[i] += (float) (epsilon * direction[i]);
+        }
+        Weights perturbed = weights.with(Map.of(name, moved));
+        trainer.load(perturbed);
+        double penalty = 0;
+        for (Map.Entry<String, float[]> target : targets.entrySet()) {
+            float[] w = perturbed.get(target.getKey());
+            for (int i = 0; i < w.length; i++) {
+                double difference = w[i] - (double) target.getValue()[i];
+                penalty += difference * difference;
+            }
+        }
+        return trainer.evaluate(batch).meanLoss() + mu / 2 * penalty;
+    }
+
+    // ------------------------------------------------------------------------------- training
+
+    @Test
+    void lossDecreasesOnATinyProblem() {
+        ModelSpec model = denseModel();
+        Batch batch = randomBatch(model, 32, 21);
+        try (Trainer trainer = trainer(model, 0.9, true)) {
+            trainer.load(WeightInitializer.initialize(model, 22));
+            double first = trainer.step(batch, 0.1);
+            double last = first;
+            for (int i = 0; i < 200; i++) {
+                last = trainer.step(batch, 0.1);
+            }
+            assertTrue(last < 0.5 * first, "loss went from " + first + " to " + last + " in 200 steps");
+        }
+    }
+
+    @Test
+    void stepReturnsTheLossBeforeTheUpdate() {
+        ModelSpec model = denseModel();
+        Batch batch = randomBatch(model, 8, 23);
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(randomWeights(model, 24));
+            double evaluated = trainer.evaluate(batch).meanLoss();
+            double stepped = trainer.step(batch, 0.1);
+            assertEquals(evaluated, stepped, 1e-5 * Math.max(1, Math.abs(evaluated)));
+            assertTrue(trainer.evaluate(batch).meanLoss() < evaluated, "one SGD step did not lower the loss");
+        }
+    }
+
+    @Test
+    void sgdMomentumAndNesterovFollowTheirUpdateRules() {
+        ModelSpec model = denseModel();
+        Batch first = randomBatch(model, 8, 25);
+        Batch second = randomBatch(model, 8, 26);
+        double lr = 0.05;
+        double m = 0.9;
+        for (boolean nesterov : new boolean[] {false, true}) {
+            Weights start = randomWeights(model, 27);
+            try (Trainer trainer = trainer(model, m, nesterov); Trainer probe = trainer(model, 0, false)) {
+                trainer.load(start);
+                probe.load(start);
+                Map<String, float[]> g1 = probe.gradients(first);
+                trainer.step(first, lr);
+                Weights afterFirst = trainer.snapshot();
+                probe.load(afterFirst);
+                Map<String, float[]> g2 = probe.gradients(second);
+                trainer.step(second, lr);
+                Weights afterSecond = trainer.snapshot();
+                for (String name : start.names()) {
+                    float[] w0 = start.get(name);
+                    float[] w1 = afterFirst.get(name);
+                    float[] w2 = afterSecond.get(name);
+                    for (int i = 0; i < w0.length; i++) {
+                        double v1 = g1.get(name)[i];
+                        double expected1 = w0[i] - lr * (nesterov ? g1.get(name)[i] + m * v1 : v1);
+                        double v2 = m * v1 + g2.get(name)[i];
+                        double expected2 = w1[i] - lr * (nesterov ? g2.get(name)[i] + m * v2 : v2);
+                        assertEquals(expected1, w1[i], 1e-5, (nesterov ? "Nesterov" : "momentum") + " step 1 of "
+                                + name + "[" + i + "]");
+                        assertEquals(expected2, w2[i], 1e-5, (nesterov ? "Nesterov" : "momentum") + " step 2 of "
+                                + name + "[" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------- penalty
+
+    @Test
+    void penaltyGradientIsMuTimesDistanceToTarget() {
+        ModelSpec model = denseModel();
+        Weights weights = randomWeights(model, 31);
+        Batch batch = randomBatch(model, 8, 32);
+        Map<String, float[]> targets = randomTargets(model, 33);
+        double mu = 2.5;
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(weights);
+            Map<String, float[]> plain = trainer.gradients(batch);
+            trainer.setPenalty(targets, mu);
+            Map<String, float[]> penalized = trainer.gradients(batch);
+            for (String name : weights.names()) {
+                float[] w = weights.get(name);
+                float[] target = targets.get(name);
+                for (int i = 0; i < w.length; i++) {
+                    double expected = target == null ? 0 : mu * (w[i] - target[i]);
+                    assertEquals(expected, penalized.get(name)[i] - plain.get(name)[i], 1e-5 * (1 + Math.abs(expected)),
+                            "penalty gradient of " + name + "[" + i + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void hugeMuPullsTheWeightsOntoTheTarget() {
+        ModelSpec model = denseModel();
+        Batch batch = randomBatch(model, 8, 34);
+        Map<String, float[]> targets = randomTargets(model, 35);
+        double mu = 1e4;
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(randomWeights(model, 36));
+            trainer.setPenalty(targets, mu);
+            for (int i = 0; i < 60; i++) {
+                trainer.step(batch, 0.5 / mu);
+            }
+            Weights result = trainer.snapshot();
+            for (Map.Entry<String, float[]> target : targets.entrySet()) {
+                assertArrayEquals(target.getValue(), result.get(target.getKey()), 1e-3f,
+                        "with μ=1e4 the weights of " + target.getKey() + " should sit on their target");
+            }
+        }
+    }
+
+    @Test
+    void zeroMuHasNoEffect() {
+        ModelSpec model = denseModel();
+        Weights start = randomWeights(model, 37);
+        try (Trainer plain = trainer(model, 0.9, true); Trainer penalized = trainer(model, 0.9, true)) {
+            plain.load(start);
+            penalized.load(start);
+            penalized.setPenalty(randomTargets(model, 38), 0);
+            for (int i = 0; i < 5; i++) {
+                Batch batch = randomBatch(model, 8, 39 + i);
+                plain.step(batch, 0.05);
+                penalized.step(batch, 0.05);
+            }
+            assertWeightsClose(plain.snapshot(), penalized.snapshot(), tolerance(), "μ = 0 changed the steps");
+        }
+    }
+
+    @Test
+    void clearPenaltyRemovesIt() {
+        ModelSpec model = denseModel();
+        Weights start = randomWeights(model, 40);
+        Batch batch = randomBatch(model, 8, 41);
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(start);
+            Map<String, float[]> plain = trainer.gradients(batch);
+            trainer.setPenalty(randomTargets(model, 42), 5);
+            trainer.clearPenalty();
+            Map<String, float[]> cleared = trainer.gradients(batch);
+            for (String name : plain.keySet()) {
+                assertArrayEquals(plain.get(name), cleared.get(name), (float) tolerance(), name);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------ load / snapshot
+
+    @Test
+    void snapshotReturnsWhatWasLoadedAndTracksSteps() {
+        ModelSpec model = denseModel();
+        Weights start = randomWeights(model, 51);
+        try (Trainer trainer = trainer(model, 0.9, false)) {
+            trainer.load(start);
+            assertEquals(start, trainer.snapshot(), "snapshot after load differs from the loaded weights");
+            trainer.step(randomBatch(model, 8, 52), 0.1);
+            assertFalse(start.equals(trainer.snapshot()), "a step did not change the weights");
+            trainer.load(start);
+            assertEquals(start, trainer.snapshot(), "reloading did not restore the weights");
+        }
+    }
+
+    @Test
+    void loadResetsMomentum() {
+        ModelSpec model = denseModel();
+        Weights start = randomWeights(model, 53);
+        Batch batch = randomBatch(model, 8, 54);
+        try (Trainer fresh = trainer(model, 0.9, false); Trainer reused = trainer(model, 0.9, false)) {
+            reused.load(start);
+            reused.step(randomBatch(model, 8, 55), 0.1);
+            reused.load(start);
+            fresh.load(start);
+            reused.step(batch, 0.1);
+            fresh.step(batch, 0.1);
+            assertWeightsClose(fresh.snapshot(), reused.snapshot(), tolerance(), "load kept old momentum");
+        }
+    }
+
+    // ----------------------------------------------------------------------------- evaluation
+
+    @Test
+    void evaluateCountsErrorsAndLossOfZeroWeights() {
+        ModelSpec model = denseModel();
+        Map<String, float[]> zeros = new LinkedHashMap<>();
+        for (ParameterSpec parameter : model.parameters()) {
+            zeros.put(parameter.name(), new float[parameter.size()]);
+        }
+        Batch batch = randomBatch(model, 30, 61);
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(Weights.of(model, zeros));
+            Evaluation evaluation = trainer.evaluate(batch);
+            int notClassZero = 0;
+            for (int label : batch.labels()) {
+                notClassZero += label != 0 ? 1 : 0;
+            }
+            assertEquals(30, evaluation.count());
+            assertEquals(Math.log(CLASSES), evaluation.meanLoss(), 1e-5, "uniform scores give loss ln(classes)");
+            assertEquals(notClassZero, evaluation.errors(), "tied scores must predict class 0");
+        }
+    }
+
+    @Test
+    void trainedTinyProblemIsClassifiedWithoutErrors() {
+        ModelSpec model = denseModel();
+        Batch batch = randomBatch(model, 16, 62);
+        try (Trainer trainer = trainer(model, 0.9, true)) {
+            trainer.load(WeightInitializer.initialize(model, 63));
+            for (int i = 0; i < 400; i++) {
+                trainer.step(batch, 0.1);
+            }
+            assertEquals(0, trainer.evaluate(batch).errors(), "16 samples were not memorised in 400 steps");
+        }
+    }
+
+    @Test
+    void lenet300TakesAStep() {
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        Batch batch = randomBatch(model, 4, 64);
+        try (Trainer trainer = trainer(model, 0.9, true)) {
+            trainer.load(WeightInitializer.initialize(model, 65));
+            double before = trainer.evaluate(batch).meanLoss();
+            for (int i = 0; i < 5; i++) {
+                trainer.step(batch, 0.05);
+            }
+            assertTrue(trainer.evaluate(batch).meanLoss() < before, "LeNet300 did not learn a 4-sample batch");
+        }
+    }
+
+    // ---------------------------------------------------------------------------- capabilities
+
+    @Test
+    void declaredCapabilitiesAreHonoured() {
+        ModelSpec conv = ModelSpec.of("tck-conv-only", new int[] {1, 4, 4}, List.of(Layer.conv2d("c", 2, 3, 1, 0),
+                Layer.flatten(), Layer.dense("d", 2)));
+        ModelSpec pool = ModelSpec.of("tck-pool-only", new int[] {1, 4, 4}, List.of(Layer.maxPool(2, 2),
+                Layer.flatten(), Layer.dense("d", 2)));
+        checkCapability(Capability.CONV2D, conv);
+        checkCapability(Capability.MAX_POOL, pool);
+    }
+
+    private void checkCapability(Capability capability, ModelSpec model) {
+        if (backend.capabilities().contains(capability)) {
+            try (Trainer trainer = trainer(model, 0, false)) {
+                trainer.load(randomWeights(model, 71));
+                assertTrue(Double.isFinite(trainer.step(randomBatch(model, 3, 72), 0.1)));
+            }
+        } else {
+            UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
+                    () -> trainer(model, 0, false).close(), "a model needing " + capability + " must be refused");
+            assertTrue(error.getMessage() != null && !error.getMessage().isBlank(), "refusal without a message");
+        }
+    }
+
+    @Test
+    void deterministicBackendsRepeatThemselves() {
+        if (!backend.capabilities().contains(Capability.DETERMINISTIC)) {
+            return;
+        }
+        ModelSpec model = supports(convModel()) ? convModel() : denseModel();
+        assertEquals(run(model, threads()), run(model, threads()), "two identical runs differ");
+        if (backend.capabilities().contains(Capability.THREAD_COUNT_INDEPENDENT)) {
+            assertEquals(run(model, 1), run(model, Math.max(2, threads())), "results depend on the thread count");
+        }
+    }
+
+    private Weights run(ModelSpec model, int threadCount) {
+        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true, threadCount))) {
+            trainer.load(randomWeights(model, 81));
+            trainer.setPenalty(randomTargets(model, 82), 0.1);
+            for (int i = 0; i < 4; i++) {
+                trainer.step(randomBatch(model, 20, 83 + i), 0.05);
+            }
+            return trainer.snapshot();
+        }
+    }
+
+    // --------------------------------------------------------------------------------- kernels
+
+    @Test
+    void cStepKernelsMatchTheReference() {
+        CStepKernels kernels = backend.cStepKernels();
+        CStepKernels reference = CStepKernels.DEFAULT;
+        SplittableRandom random = new SplittableRandom(91);
+        float[] codebook = {-1.5f, -0.25f, 0f, 0.5f, 2f};
+        int n = 10_000;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i % 10 == 0 ? (codebook[i / 10 % 4] + codebook[i / 10 % 4 + 1]) / 2 : (float) random.nextGaussian();
+        }
+        int[] expected = new int[n];
+        int[] actual = new int[n];
+        reference.assign(x, codebook, expected);
+        kernels.assign(x, codebook, actual);
+        assertArrayEquals(expected, actual, "assignments differ from the reference (ties go to the lower entry)");
+
+        float[] expectedQuantized = new float[n];
+        float[] actualQuantized = new float[n];
+        reference.reconstruct(expected, codebook, expectedQuantized);
+        kernels.reconstruct(expected, codebook, actualQuantized);
+        assertArrayEquals(expectedQuantized, actualQuantized, "reconstruction differs from the reference");
+
+        float[] multipliers = new float[n];
+        for (int i = 0; i < n; i++) {
+            multipliers[i] = (float) random.nextGaussian();
+        }
+        float[] expectedMultipliers = multipliers.clone();
+        float[] actualMultipliers = multipliers.clone();
+        reference.updateMultipliers(expectedMultipliers, x, expectedQuantized, 0.37);
+        kernels.updateMultipliers(actualMultipliers, x, expectedQuantized, 0.37);
+        for (int i = 0; i < n; i++) {
+            assertTrue(Math.abs(expectedMultipliers[i] - actualMultipliers[i]) <= Math.ulp(expectedMultipliers[i]),
+                    "multiplier " + i + " differs by more than 1 ulp");
+        }
+        double expectedDistortion = reference.distortion(x, expectedQuantized);
+        assertEquals(expectedDistortion, kernels.distortion(x, expectedQuantized), 1e-6 * expectedDistortion);
+    }
+
+    // ------------------------------------------------------------------------------- bad input
+
+    @Test
+    void batchOfTheWrongShapeIsRejected() {
+        ModelSpec model = denseModel();
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(randomWeights(model, 101));
+            Batch wrong = new Batch(new float[2 * 7], new int[] {0, 1});
+            InvalidInputException error = assertThrows(InvalidInputException.class, () -> trainer.step(wrong, 0.1));
+            assertTrue(error.getMessage().contains("7"), "message should name the bad size: " + error.getMessage());
+            Batch badLabel = new Batch(new float[6], new int[] {CLASSES});
+            assertThrows(InvalidInputException.class, () -> trainer.evaluate(badLabel));
+        }
+    }
+
+    @Test
+    void emptyBatchIsRejected() {
+        assertThrows(InvalidInputException.class, () -> new Batch(new float[0], new int[0]));
+    }
+
+    @Test
+    void weightsOfAnotherModelAreRejected() {
+        ModelSpec model = denseModel();
+        ModelSpec other = ModelSpec.of("tck-other", new int[] {6}, List.of(Layer.dense("d1", 7),
+                Layer.dense("d3", CLASSES)));
+        try (Trainer trainer = trainer(model, 0, false)) {
+            InvalidInputException error = assertThrows(InvalidInputException.class,
+                    () -> trainer.load(randomWeights(other, 102)));
+            assertTrue(error.getMessage().contains("d1.weight") || error.getMessage().contains("d2"),
+                    "message should name the parameter: " + error.getMessage());
+        }
+    }
+
+    @Test
+    void nonFiniteValuesAreRejected() {
+        ModelSpec model = denseModel();
+        Map<String, float[]> values = randomWeights(model, 103).toMap();
+        values.get("d2.weight")[3] = Float.NaN;
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> Weights.of(model, values));
+        assertTrue(error.getMessage().contains("d2.weight"), error.getMessage());
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(randomWeights(model, 104));
+            Map<String, float[]> targets = randomTargets(model, 105);
+            targets.get("d1.weight")[0] = Float.POSITIVE_INFINITY;
+            InvalidInputException targetError = assertThrows(InvalidInputException.class,
+                    () -> trainer.setPenalty(targets, 1));
+            assertTrue(targetError.getMessage().contains("d1.weight"), targetError.getMessage());
+            assertThrows(InvalidInputException.class, () -> trainer.setPenalty(Map.of("nope", new float[1]), 1));
+            assertThrows(InvalidInputException.class, () -> trainer.setPenalty(Map.of("d1.weight", new float[2]), 1));
+            assertThrows(IllegalArgumentException.class, () -> trainer.setPenalty(Map.of(), -1));
+            assertThrows(IllegalArgumentException.class, () -> trainer.setPenalty(Map.of(), Double.NaN));
+        }
+    }
+
+    @Test
+    void useBeforeLoadAndAfterCloseFailsClearly() {
+        ModelSpec model = denseModel();
+        Trainer trainer = trainer(model, 0, false);
+        RuntimeException early = assertThrows(RuntimeException.class, () -> trainer.step(randomBatch(model, 2, 1), 0.1));
+        assertTrue(early.getMessage().contains("load"), early.getMessage());
+        trainer.close();
+        assertThrows(IllegalStateException.class, () -> trainer.load(randomWeights(model, 1)));
+    }
+
+    // --------------------------------------------------------------------------------- helpers
+
+    private double tolerance() {
+        return backend.capabilities().contains(Capability.DETERMINISTIC) ? 0 : runToRunTolerance();
+    }
+
+    private static void assertWeightsClose(Weights expected, Weights actual, double tolerance, String message) {
+        for (String name : expected.names()) {
+            assertArrayEquals(expected.get(name), actual.get(name), (float) tolerance, message + " (" + name + ")");
+        }
+    }
+}

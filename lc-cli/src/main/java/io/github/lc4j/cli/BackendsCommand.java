@@ -1,0 +1,25 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.core.Lc4j;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Lists the backends on the classpath and whether each can run here. */
+@Command(name = "backends", mixinStandardHelpOptions = true,
+        description = "List the backends found on the classpath and whether each is available.")
+final class BackendsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Lc4j lc4j = new CommonOptions().lc4j();
+        for (Map.Entry<String, String> entry : lc4j.registry().availability().entrySet()) {
+            spec.commandLine().getOut().printf("%-12s %s%n", entry.getKey(), entry.getValue());
+        }
+        return 0;
+    }
+}

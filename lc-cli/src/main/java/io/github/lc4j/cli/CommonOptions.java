@@ -1,0 +1,50 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.registry.Lc4jModule;
+import picocli.CommandLine.Option;
+
+/** Options every working command shares: data, backend, seed, threads. */
+final class CommonOptions {
+    @Option(names = "--data", paramLabel = "embedded|auto|DIR", defaultValue = "${DEFAULT-VALUE}",
+            description = "Data: 'embedded' (the 10k Fashion-MNIST sample shipped in the jar), 'auto' (the full"
+                    + " Fashion-MNIST in /usr/share/datasets/fashion-mnist if installed, else embedded), or a folder"
+                    + " with the four MNIST idx files. Default: ${DEFAULT-VALUE}.")
+    String data;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Backend to use (see 'lc4j backends'); default: -Dlc4j.backend, then $LC4J_BACKEND,"
+                    + " then the available backend of lowest rank.")
+    String backend;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of initial weights and minibatch order."
+            + " Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--threads", description = "Threads for the backend. Default: all processors.")
+    Integer threads;
+
+    CommonOptions(String defaultData) {
+        this.data = defaultData;
+    }
+
+    CommonOptions() {
+        this("auto");
+    }
+
+    Lc4j lc4j() {
+        int count = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (count < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + count);
+        }
+        return Lc4j.create(new Lc4jModule(BackendConfig.withThreads(count),
+                Thread.currentThread().getContextClassLoader()));
+    }
+
+    TrainTestSplit loadData() {
+        return DataSets.resolve(data);
+    }
+}

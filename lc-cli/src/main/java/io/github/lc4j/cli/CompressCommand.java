@@ -1,0 +1,97 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionTask;
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.LcMode;
+import io.github.lc4j.api.LcOptions;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.cstep.CodebookSpecs;
+import io.github.lc4j.core.io.WeightsFile;
+import io.github.lc4j.core.model.ModelZoo;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Quantizes a reference net with LC. */
+@Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Quantize a reference net with the LC algorithm and save the quantized weights.")
+final class CompressCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "lenet300", description = "Model of the reference: lenet300 (tanh),"
+            + " lenet300-relu or lenet5. Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--reference", required = true, paramLabel = "FILE.npz",
+            description = "Reference weights, as written by 'lc4j train'.")
+    Path reference;
+
+    @Option(names = "--codebook", defaultValue = "adaptive", paramLabel = "SPEC",
+            description = "Codebook: " + CodebookSpecs.GRAMMAR + ". Default: ${DEFAULT-VALUE}.")
+    String codebook;
+
+    @Option(names = {"-k", "--k"}, description = "Codebook size K for a bare 'adaptive' codebook. Default: 2.")
+    Integer size;
+
+    @Option(names = "--shared", description = "One codebook shared by all layers instead of one per layer.")
+    boolean shared;
+
+    @Option(names = "--mode", defaultValue = "al", paramLabel = "al|qp",
+            description = "al: augmented Lagrangian; qp: quadratic penalty (λ = 0). Default: ${DEFAULT-VALUE}.")
+    String mode;
+
+    @Option(names = "--output", paramLabel = "FILE.npz", description = "Where to write the quantized weights.")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Where to write every per-iteration record.")
+    Path report;
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @ArgGroup(exclusive = false, heading = "LC schedule:%n")
+    LcScheduleOptions schedule = new LcScheduleOptions();
+
+    @ArgGroup(exclusive = false, heading = "SGD of the L steps:%n")
+    SgdOptions sgd = new SgdOptions(0.05, 0.98, 128);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Outputs.checkWritable(output, "--output");
+        Outputs.checkWritable(report, "--report");
+        ModelSpec modelSpec = ModelZoo.byName(model);
+        Codebook parsed = CodebookSpecs.parse(codebook, codebook.equals("adaptive") && size == null ? 2 : size);
+        LcOptions options = LcJob.options(modelSpec, parsed, shared, parseMode(mode), schedule, sgd, common.seed);
+        Weights weights = WeightsFile.read(reference, modelSpec);
+        LcJob job = new LcJob(common, spec.commandLine().getOut(), spec.commandLine().getErr());
+        LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);
+        outcome.table().print(spec.commandLine().getOut());
+        return 0;
+    }
+
+    static LcMode parseMode(String text) {
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "al", "augmented-lagrangian" -> LcMode.AUGMENTED_LAGRANGIAN;
+            case "qp", "quadratic-penalty" -> LcMode.QUADRATIC_PENALTY;
+            default -> throw new IllegalArgumentException("--mode must be 'al' or 'qp', got '" + text + "'");
+        };
+    }
+
+    static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared) {
+        return shared ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
+                : CompressionTask.perLayer(model, codebook);
+    }
+
+    static String describe(Evaluation evaluation) {
+        return String.format(java.util.Locale.ROOT, "%.2f%%", 100 * evaluation.errorRate());
+    }
+}

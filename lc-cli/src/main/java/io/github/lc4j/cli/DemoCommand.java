@@ -1,0 +1,79 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.LcMode;
+import io.github.lc4j.api.LcOptions;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The README's main job: train LeNet300, then quantize every layer to 1 bit with DC and LC. */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train LeNet300 (tanh) on the embedded Fashion-MNIST sample, then quantize every layer with"
+                + " an adaptive codebook of K values (default 2: 1 bit per weight) by direct compression (DC) and"
+                + " by LC, and print reference, DC and LC errors, ρ and times."})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = {"-k", "--k"}, defaultValue = "2", description = "Codebook size K. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--reference-epochs", defaultValue = "15",
+            description = "Epochs to train the reference. Default: ${DEFAULT-VALUE}.")
+    int referenceEpochs;
+
+    @Option(names = "--output", paramLabel = "FILE.npz", description = "Where to write the quantized weights.")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Where to write every per-iteration record.")
+    Path report;
+
+    @Mixin
+    CommonOptions common = new CommonOptions("embedded");
+
+    @ArgGroup(exclusive = false, heading = "LC schedule:%n")
+    LcScheduleOptions schedule = new LcScheduleOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Outputs.checkWritable(output, "--output");
+        Outputs.checkWritable(report, "--report");
+        var err = spec.commandLine().getErr();
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        Codebook codebook = Codebook.adaptive(size);
+        TrainTestSplit data = common.loadData();
+        Lc4j lc4j = common.lc4j();
+        String backend = lc4j.backend(common.backend).name();
+        OptimizerSpec referenceOptimizer = OptimizerSpec.builder().optLearningRate(0.1).optLearningRateDecay(0.9)
+                .optBatchSize(128).build();
+        err.printf("lc4j demo: %s on %s, backend %s%n", model.name(), data.description(), backend);
+        err.printf("training the reference: %d epochs, %s%n", referenceEpochs, referenceOptimizer);
+        long start = System.nanoTime();
+        Weights reference = lc4j.train(backend, model, WeightInitializer.initialize(model, common.seed), data,
+                referenceOptimizer, referenceEpochs, common.seed, new ConsoleProgress(err, System.console() != null));
+        double referenceSeconds = (System.nanoTime() - start) / 1e9;
+        LcOptions options = LcJob.options(model, codebook, false, LcMode.AUGMENTED_LAGRANGIAN, schedule,
+                new SgdOptions(0.05, 0.98, 128), common.seed);
+        LcJob job = new LcJob(common, spec.commandLine().getOut(), err);
+        LcJob.Outcome outcome = job.run(lc4j, data, model, reference, options, referenceSeconds, output, report);
+        var out = spec.commandLine().getOut();
+        out.printf("%nLeNet300 on %s, every layer quantized to K=%d (%d bit/weight), backend %s, %d threads%n",
+                data.description(), size, codebook.bitsPerWeight(), backend,
+                common.threads == null ? Runtime.getRuntime().availableProcessors() : common.threads);
+        outcome.table().print(out);
+        return 0;
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.api.Lc4jException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code lc4j} command: train reference nets, quantize them with LC, run the demo. */
+@Command(name = "lc4j", mixinStandardHelpOptions = true, version = "lc4j 0.1.0",
+        description = "Quantize neural nets with the learning-compression (LC) algorithm.",
+        subcommands = {DemoCommand.class, TrainCommand.class, CompressCommand.class, BackendsCommand.class,
+            CommandLine.HelpCommand.class})
+public final class Lc4jCommand implements Runnable {
+    /** Exit code for bad input: unknown options, missing files, invalid values. */
+    public static final int BAD_INPUT = 2;
+    /** Exit code for an unexpected failure. */
+    public static final int INTERNAL_ERROR = 1;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs the command line and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new Lc4jCommand());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler((exception, arguments) -> {
+            err.println("lc4j: " + exception.getMessage());
+            err.println("Run 'lc4j " + exception.getCommandLine().getCommandName() + " --help' for the options.");
+            return BAD_INPUT;
+        });
+        commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || parseResult.subcommands().stream().anyMatch(sub -> sub.hasMatchedOption("--verbose"));
+            if (verbose) {
+                exception.printStackTrace(err);
+            }
+            if (exception instanceof Lc4jException || exception instanceof IllegalArgumentException) {
+                err.println("lc4j: error: " + exception.getMessage());
+                return BAD_INPUT;
+            }
+            err.println("lc4j: internal error: " + exception + (verbose ? "" : " (run with --verbose for details)"));
+            return INTERNAL_ERROR;
+        });
+        return commandLine.execute(args);
+    }
+}

@@ -1,0 +1,101 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.IterationRecord;
+import io.github.lc4j.api.LcMode;
+import io.github.lc4j.api.LcOptions;
+import io.github.lc4j.api.LcResult;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.io.RunReport;
+import io.github.lc4j.core.io.WeightsFile;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One LC run from a reference, as the compress and demo commands do it: run, report, save, tabulate. */
+final class LcJob {
+    /** What the run produced, and its table. */
+    record Outcome(LcResult result, ResultTable table, Evaluation referenceTest) {
+    }
+
+    private final CommonOptions common;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    LcJob(CommonOptions common, PrintWriter out, PrintWriter err) {
+        this.common = common;
+        this.out = out;
+        this.err = err;
+    }
+
+    static LcOptions options(ModelSpec model, Codebook codebook, boolean shared, LcMode mode,
+            LcScheduleOptions schedule, SgdOptions sgd, long seed) {
+        OptimizerSpec.Builder optimizer = sgd.builder().optEpochsPerStep(schedule.epochsPerStep);
+        if (schedule.firstStepEpochs != null) {
+            optimizer.optFirstStepEpochs(schedule.firstStepEpochs);
+        }
+        return LcOptions.builder().setTasks(CompressCommand.tasks(model, codebook, shared))
+                .optMuSchedule(schedule.schedule()).optOptimizer(optimizer.build()).optMode(mode).optSeed(seed)
+                .build();
+    }
+
+    /**
+     * Runs LC; {@code referenceSeconds} is the training time when the reference was trained in
+     * this run, else null.
+     */
+    Outcome run(ModelSpec model, Weights reference, LcOptions options, Double referenceSeconds, Path output,
+            Path report) {
+        return run(common.lc4j(), common.loadData(), model, reference, options, referenceSeconds, output, report);
+    }
+
+    Outcome run(Lc4j lc4j, TrainTestSplit data, ModelSpec model, Weights reference, LcOptions options,
+            Double referenceSeconds, Path output, Path report) {
+        String backend = lc4j.backend(common.backend).name();
+        Evaluation referenceTrain = lc4j.evaluate(backend, model, reference, data.train());
+        Evaluation referenceTest = lc4j.evaluate(backend, model, reference, data.test());
+        Codebook codebook = options.tasks().get(0).codebook();
+        err.printf("LC on %s: %s codebook, %d task(s), %s, μ = %.3g·%.3g^j for %d iterations, %s, backend %s%n",
+                model.name(), codebook.describe(), options.tasks().size(), options.mode(),
+                options.muSchedule().mu0(), options.muSchedule().factor(), options.muSchedule().iterations(),
+                options.optimizer(), backend);
+        long start = System.nanoTime();
+        LcResult result = lc4j.compress(backend, model, reference, data, options,
+                new ConsoleProgress(err, System.console() != null));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (output != null) {
+            WeightsFile.write(output, model, result.quantized());
+            out.println("quantized weights written to " + output);
+        }
+        if (report != null) {
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("model", model.name());
+            settings.put("data", data.description());
+            settings.put("backend", backend);
+            settings.put("codebook", codebook.describe());
+            settings.put("tasks", options.tasks().stream().map(task -> task.name() + "=" + task.parameters()).toList());
+            settings.put("mode", options.mode().name());
+            settings.put("muSchedule", options.muSchedule().values());
+            settings.put("optimizer", options.optimizer().toString());
+            settings.put("seed", options.seed());
+            settings.put("referenceTrain", RunReport.evaluation(referenceTrain));
+            settings.put("referenceTest", RunReport.evaluation(referenceTest));
+            RunReport.write(report, RunReport.toMap(settings, result));
+            out.println("report written to " + report);
+        }
+        IterationRecord direct = result.history().get(0);
+        IterationRecord last = result.last();
+        String bits = Integer.toString(codebook.bitsPerWeight());
+        ResultTable table = new ResultTable();
+        table.add("reference", "32", 1, referenceTrain, referenceTest, referenceSeconds == null ? 0 : referenceSeconds);
+        table.add("DC  " + codebook.describe(), bits, result.compressionRatio(), direct.train(), direct.test(),
+                direct.cStepMillis() / 1000.0);
+        table.add("LC  " + codebook.describe(), bits, result.compressionRatio(), last.train(), last.test(), seconds);
+        return new Outcome(result, table, referenceTest);
+    }
+}

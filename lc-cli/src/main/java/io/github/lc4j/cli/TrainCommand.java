@@ -1,0 +1,66 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.io.WeightsFile;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Trains a reference net and saves it as an .npz file. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a reference net (no compression) and save its weights as .npz.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "lenet300", description = "lenet300 (tanh), lenet300-relu or lenet5."
+            + " Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--epochs", defaultValue = "20", description = "Training epochs. Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--output", required = true, paramLabel = "FILE.npz", description = "Where to write the weights.")
+    Path output;
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @ArgGroup(exclusive = false, heading = "SGD:%n")
+    SgdOptions sgd = new SgdOptions(0.1, 0.95, 128);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Outputs.checkWritable(output, "--output");
+        ModelSpec modelSpec = ModelZoo.byName(model);
+        OptimizerSpec optimizer = sgd.builder().build();
+        TrainTestSplit data = common.loadData();
+        Lc4j lc4j = common.lc4j();
+        String backend = lc4j.backend(common.backend).name();
+        var err = spec.commandLine().getErr();
+        err.printf("training %s on %s, backend %s, %s%n", modelSpec.name(), data.description(), backend, optimizer);
+        long start = System.nanoTime();
+        Weights weights = lc4j.train(backend, modelSpec, WeightInitializer.initialize(modelSpec, common.seed), data,
+                optimizer, epochs, common.seed, new ConsoleProgress(err, System.console() != null));
+        Evaluation train = lc4j.evaluate(backend, modelSpec, weights, data.train());
+        Evaluation test = lc4j.evaluate(backend, modelSpec, weights, data.test());
+        WeightsFile.write(output, modelSpec, weights);
+        ResultTable table = new ResultTable();
+        table.add("reference " + modelSpec.name(), "32", 1, train, test, (System.nanoTime() - start) / 1e9);
+        table.print(spec.commandLine().getOut());
+        spec.commandLine().getOut().println("weights written to " + output);
+        return 0;
+    }
+}

@@ -1,0 +1,120 @@
+package io.github.lc4j.core.cstep;
+
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.InvalidInputException;
+
+/**
+ * Parses the codebook grammar shared by the command line and configuration files:
+ * <pre>
+ *   adaptive            K learned values, K given separately (--k)
+ *   adaptive:K          K learned values
+ *   binary | ternary    {-1,+1} | {-1,0,+1}
+ *   scaled-binary       {-a,+a}
+ *   scaled-ternary      {-a,0,+a}
+ *   pow2:C              {0, ±1, ±2^-1, …, ±2^-C}
+ *   scaled-pow2:C       a·{0, ±1, ±2^-1, …, ±2^-C}
+ *   fixed:V1,V2,…       the given values
+ *   scaled:V1,V2,…      the given values times a learned scale
+ *   partial:P1,P2+L     the pinned values P plus L learned values, e.g. partial:0+2
+ * </pre>
+ */
+public final class CodebookSpecs {
+    /** One line per form, for help texts. */
+    public static final String GRAMMAR = "adaptive[:K] | binary | ternary | scaled-binary | scaled-ternary | pow2:C"
+            + " | scaled-pow2:C | fixed:V1,V2,... | scaled:V1,V2,... | partial:P1,P2+L";
+
+    private CodebookSpecs() {
+    }
+
+    /**
+     * Parses {@code spec}.
+     *
+     * @param size K for a bare {@code adaptive}, or null when none was given
+     * @throws InvalidInputException naming the spec and the grammar
+     */
+    public static Codebook parse(String spec, Integer size) {
+        String text = spec == null ? "" : spec.trim();
+        String name = text.contains(":") ? text.substring(0, text.indexOf(':')) : text;
+        String argument = text.contains(":") ? text.substring(text.indexOf(':') + 1) : null;
+        try {
+            Codebook codebook = switch (name) {
+                case "adaptive" -> {
+                    if (argument == null) {
+                        if (size == null) {
+                            throw bad(spec, "an adaptive codebook needs its size: adaptive:K or --k K");
+                        }
+                        yield Codebook.adaptive(size);
+                    }
+                    int parsed = parseInt(argument, spec);
+                    if (size != null && size != parsed) {
+                        throw bad(spec, "it says K=" + parsed + " but --k says " + size);
+                    }
+                    yield Codebook.adaptive(parsed);
+                }
+                case "binary" -> noArgument(Codebook.binary(), argument, spec);
+                case "ternary" -> noArgument(Codebook.ternary(), argument, spec);
+                case "scaled-binary" -> noArgument(Codebook.scaledBinary(), argument, spec);
+                case "scaled-ternary" -> noArgument(Codebook.scaledTernary(), argument, spec);
+                case "pow2" -> Codebook.powersOfTwo(parseInt(required(argument, spec), spec));
+                case "scaled-pow2" -> Codebook.scaledPowersOfTwo(parseInt(required(argument, spec), spec));
+                case "fixed" -> Codebook.fixed(parseFloats(required(argument, spec), spec));
+                case "scaled" -> Codebook.scaled(parseFloats(required(argument, spec), spec));
+                case "partial" -> {
+                    String body = required(argument, spec);
+                    int plus = body.lastIndexOf('+');
+                    if (plus <= 0) {
+                        throw bad(spec, "a partially fixed codebook is written partial:P1,P2+L, e.g. partial:0+2");
+                    }
+                    yield Codebook.partiallyFixed(parseInt(body.substring(plus + 1), spec),
+                            parseFloats(body.substring(0, plus), spec));
+                }
+                default -> throw bad(spec, "unknown codebook type '" + name + "'");
+            };
+            if (size != null && !(codebook instanceof Codebook.Adaptive) && codebook.size() != size) {
+                throw bad(spec, "--k " + size + " contradicts the codebook's " + codebook.size() + " values");
+            }
+            return codebook;
+        } catch (IllegalArgumentException e) {
+            throw bad(spec, e.getMessage());
+        }
+    }
+
+    private static Codebook noArgument(Codebook codebook, String argument, String spec) {
+        if (argument != null) {
+            throw bad(spec, "this codebook takes no ':' argument");
+        }
+        return codebook;
+    }
+
+    private static String required(String argument, String spec) {
+        if (argument == null || argument.isBlank()) {
+            throw bad(spec, "this codebook needs an argument after ':'");
+        }
+        return argument;
+    }
+
+    private static int parseInt(String text, String spec) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw bad(spec, "'" + text + "' is not an integer");
+        }
+    }
+
+    private static float[] parseFloats(String text, String spec) {
+        String[] parts = text.split(",");
+        float[] values = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                values[i] = Float.parseFloat(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw bad(spec, "'" + parts[i] + "' is not a number");
+            }
+        }
+        return values;
+    }
+
+    private static InvalidInputException bad(String spec, String why) {
+        return new InvalidInputException("bad codebook '" + spec + "': " + why + "; expected " + GRAMMAR);
+    }
+}
