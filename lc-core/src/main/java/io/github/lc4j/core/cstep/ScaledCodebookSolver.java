@@ -50,14 +50,15 @@ public final class ScaledCodebookSolver implements CStepSolver {
     /**
      * When no assignment has S_xc &gt; 0 (x all zero, or a codebook of one sign facing data of
      * the other) the infimum is at a → 0: take a scale that makes the codebook as small as a
-     * float allows while keeping its values distinct, or 1 when x is all zero.
+     * float allows while keeping its values distinct, or 1 when x is all zero and the codebook
+     * holds 0 (then any scale is exact).
      */
     private double fallbackScale(float[] x) {
         boolean allZero = true;
         for (float value : x) {
             allZero &= value == 0;
         }
-        if (allZero) {
+        if (allZero && Arrays.binarySearch(shape, 0f) >= 0) {
             return 1;
         }
         double largest = 0;
@@ -181,8 +182,7 @@ public final class ScaledCodebookSolver implements CStepSolver {
     }
 
     private static int nearestToZero(float[] shape) {
-        double[] midpoints = io.github.lc4j.api.CStepKernels.midpoints(shape);
-        return io.github.lc4j.api.CStepKernels.nearestByMidpoints(midpoints, 0.0f);
+        return CStepKernels.nearestByMidpoints(CStepKernels.midpoints(shape), 0.0f);
     }
 
     /** The breakpoints a = |x_i| / |m_k| of one midpoint, over magnitudes sorted ascending. */

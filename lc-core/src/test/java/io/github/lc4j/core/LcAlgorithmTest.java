@@ -1,0 +1,218 @@
+package io.github.lc4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionTask;
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.LcListener;
+import io.github.lc4j.api.LcMode;
+import io.github.lc4j.api.LcOptions;
+import io.github.lc4j.api.LcResult;
+import io.github.lc4j.api.Layer;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.QuantizedGroup;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.cstep.CStepSolution;
+import io.github.lc4j.core.cstep.CStepSolvers;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.mockito.InOrder;
+
+/** The LC invariants: DC first, C step on w − λ/μ, targets Δ(Θ) + λ/μ, λ ← λ − μ(w − Δ(Θ)). */
+class LcAlgorithmTest {
+    private static final ModelSpec MODEL = ModelSpec.of("tiny", new int[] {4}, List.of(Layer.dense("a", 6),
+            Layer.tanh(), Layer.dense("b", 3)));
+    private static final int ITERATIONS = 5;
+
+    /** Records every C-step input and output while delegating to the real solvers. */
+    private static final class RecordingSolvers implements CStepSolverFactory {
+        final List<float[]> inputs = new ArrayList<>();
+        final List<CStepSolution> outputs = new ArrayList<>();
+
+        @Override
+        public io.github.lc4j.core.cstep.CStepSolver solverFor(Codebook codebook, long seed, CStepKernels kernels) {
+            var solver = CStepSolvers.forCodebook(codebook, seed, kernels);
+            return (x, previous) -> {
+                inputs.add(x.clone());
+                CStepSolution solution = solver.solve(x, previous);
+                outputs.add(solution);
+                return solution;
+            };
+        }
+    }
+
+    private static TrainTestSplit data() {
+        SplittableRandom random = new SplittableRandom(5);
+        float[] inputs = new float[40 * 4];
+        int[] labels = new int[40];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 3;
+        }
+        Dataset set = new Dataset("random", new int[] {4}, inputs, labels);
+        return new TrainTestSplit(set, set, "random");
+    }
+
+    private static LcOptions options(LcMode mode, List<CompressionTask> tasks) {
+        return LcOptions.builder().setTasks(tasks).optMode(mode)
+                .optMuSchedule(MuSchedule.exponential(0.5, 1.5, ITERATIONS))
+                .optOptimizer(OptimizerSpec.builder().optLearningRate(0.1).optMomentum(0).optNesterov(false)
+                        .optBatchSize(20).optEpochsPerStep(1).build())
+                .build();
+    }
+
+    private static List<CompressionTask> sharedTask(Codebook codebook) {
+        return List.of(new CompressionTask("all", List.of("a.weight", "b.weight"), codebook));
+    }
+
+    private static float[] concat(Weights weights) {
+        float[] a = weights.get("a.weight");
+        float[] b = weights.get("b.weight");
+        float[] all = new float[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static float[] concatTargets(Map<String, float[]> targets) {
+        float[] a = targets.get("a.weight");
+        float[] b = targets.get("b.weight");
+        float[] all = new float[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
+    void augmentedLagrangianFollowsThePaper() {
+        Weights reference = WeightInitializer.initialize(MODEL, 1);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
+        RecordingSolvers solvers = new RecordingSolvers();
+        LcResult result = new LcAlgorithm(solvers).run(backend, MODEL, reference, data(),
+                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))), 1, LcListener.NONE);
+
+        // DC: the first C step quantizes the reference itself
+        assertArrayEquals(concat(reference), solvers.inputs.get(0), "the first C step must see the reference");
+        assertEquals(ITERATIONS + 1, solvers.inputs.size());
+        assertEquals(ITERATIONS, backend.targets.size());
+
+        float[] lambda = new float[concat(reference).length];
+        for (int k = 0; k < ITERATIONS; k++) {
+            double mu = backend.mus.get(k);
+            assertEquals(0.5 * Math.pow(1.5, k), mu, 1e-12, "μ schedule");
+            float[] previousQuantized = solvers.outputs.get(k).reconstruction();
+            float[] target = concatTargets(backend.targets.get(k));
+            float[] w = concat(backend.snapshots.get(k));
+            float[] x = solvers.inputs.get(k + 1);
+            float[] quantized = solvers.outputs.get(k + 1).reconstruction();
+            for (int i = 0; i < lambda.length; i++) {
+                assertEquals(previousQuantized[i] + lambda[i] / mu, target[i], 1e-5,
+                        "L-step target must be Δ(Θ) + λ/μ at iteration " + k);
+                assertEquals(w[i] - lambda[i] / mu, x[i], 1e-5, "C-step input must be w − λ/μ at iteration " + k);
+                lambda[i] = (float) (lambda[i] - mu * (w[i] - quantized[i]));
+            }
+        }
+        assertTrue(result.last().multiplierNorm() > 0, "λ must move in augmented-Lagrangian mode");
+        double norm = 0;
+        for (float value : lambda) {
+            norm += value * (double) value;
+        }
+        assertEquals(Math.sqrt(norm), result.last().multiplierNorm(), 1e-4 * Math.sqrt(norm),
+                "λ ← λ − μ(w − Δ(Θ)) must give the reported ‖λ‖");
+    }
+
+    @Test
+    void quadraticPenaltyKeepsLambdaZero() {
+        Weights reference = WeightInitializer.initialize(MODEL, 3);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 4));
+        RecordingSolvers solvers = new RecordingSolvers();
+        LcResult result = new LcAlgorithm(solvers).run(backend, MODEL, reference, data(),
+                options(LcMode.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())), 1, LcListener.NONE);
+        for (int k = 0; k < ITERATIONS; k++) {
+            assertArrayEquals(solvers.outputs.get(k).reconstruction(), concatTargets(backend.targets.get(k)),
+                    "with λ = 0 the target is Δ(Θ) itself");
+            assertArrayEquals(concat(backend.snapshots.get(k)), solvers.inputs.get(k + 1),
+                    "with λ = 0 the C step sees w itself");
+        }
+        result.history().forEach(record -> assertEquals(0, record.multiplierNorm(), "λ must stay 0"));
+    }
+
+    @Test
+    void resultIsTheQuantizedNetNotTheContinuousOne() {
+        Weights reference = WeightInitializer.initialize(MODEL, 5);
+        Weights optimum = WeightInitializer.initialize(MODEL, 6);
+        QuadraticBackend backend = new QuadraticBackend(optimum);
+        LcResult result = new LcAlgorithm(CStepSolverFactory.DEFAULT).run(backend, MODEL, reference, data(),
+                options(LcMode.AUGMENTED_LAGRANGIAN, CompressionTask.perLayer(MODEL, Codebook.adaptive(2))), 1,
+                LcListener.NONE);
+        Weights continuous = backend.snapshots.get(backend.snapshots.size() - 1);
+        for (QuantizedGroup group : result.groups()) {
+            Set<Float> codebook = new HashSet<>();
+            for (float value : group.values()) {
+                codebook.add(value);
+            }
+            assertEquals(2, codebook.size());
+            for (String parameter : group.assignments().keySet()) {
+                float[] quantized = result.quantized().get(parameter);
+                int[] assignments = group.assignmentsOf(parameter);
+                for (int i = 0; i < quantized.length; i++) {
+                    assertTrue(codebook.contains(quantized[i]), parameter + "[" + i + "] is off its codebook");
+                    assertEquals(group.values()[assignments[i]], quantized[i]);
+                }
+            }
+        }
+        assertArrayEquals(continuous.get("a.bias"), result.quantized().get("a.bias"),
+                "uncompressed parameters come from the last L step");
+        assertEquals(ITERATIONS + 1, result.history().size());
+        assertEquals(0, result.history().get(0).iteration());
+    }
+
+    @Test
+    void listenerHearsDirectCompressionThenEveryIteration() {
+        LcListener listener = mock(LcListener.class);
+        Weights reference = WeightInitializer.initialize(MODEL, 7);
+        new LcAlgorithm(CStepSolverFactory.DEFAULT).run(new QuadraticBackend(reference), MODEL, reference, data(),
+                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())), 1, listener);
+        InOrder order = inOrder(listener);
+        order.verify(listener).onIterationEnd(argThat(record -> record.iteration() == 0), anyInt());
+        for (int k = 1; k <= ITERATIONS; k++) {
+            int iteration = k;
+            order.verify(listener).onIterationEnd(argThat(record -> record.iteration() == iteration), anyInt());
+        }
+        verify(listener, times(ITERATIONS + 1)).onIterationEnd(any(), anyInt());
+    }
+
+    @Test
+    void unknownParameterInATaskIsRejected() {
+        Weights reference = WeightInitializer.initialize(MODEL, 8);
+        List<CompressionTask> tasks = List.of(new CompressionTask("x", List.of("nope.weight"), Codebook.binary()));
+        InvalidInputException error = assertThrows(InvalidInputException.class,
+                () -> new LcAlgorithm(CStepSolverFactory.DEFAULT).run(new QuadraticBackend(reference), MODEL,
+                        reference, data(), options(LcMode.AUGMENTED_LAGRANGIAN, tasks), 1, LcListener.NONE));
+        assertTrue(error.getMessage().contains("nope.weight"), error.getMessage());
+    }
+}

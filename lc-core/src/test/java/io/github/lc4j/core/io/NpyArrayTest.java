@@ -1,0 +1,96 @@
+package io.github.lc4j.core.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NpyArrayTest {
+    private static byte[] bytes(NpyArray array) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        array.write(out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void roundTripsBothDtypesAndAlignsTheHeader() throws IOException {
+        NpyArray floats = NpyArray.ofFloats(new int[] {2, 3}, new float[] {1, -2, 3.5f, 0, 1e-8f, -7});
+        byte[] written = bytes(floats);
+        int headerLength = (written[8] & 0xff) | (written[9] & 0xff) << 8;
+        assertEquals(0, (10 + headerLength) % 64, "data must start on a 64-byte boundary");
+        NpyArray read = NpyArray.read(new ByteArrayInputStream(written), "test");
+        assertArrayEquals(new int[] {2, 3}, read.shape());
+        assertArrayEquals(floats.values(), read.values());
+        assertEquals(NpyArray.DType.FLOAT32, read.dtype());
+
+        NpyArray doubles = new NpyArray(new int[] {4}, new double[] {Math.PI, -1, 0, 1e300}, NpyArray.DType.FLOAT64);
+        NpyArray back = NpyArray.read(new ByteArrayInputStream(bytes(doubles)), "test");
+        assertArrayEquals(doubles.values(), back.values());
+        assertEquals(NpyArray.DType.FLOAT64, back.dtype());
+    }
+
+    @Test
+    void badFilesAreRejectedWithTheReason() throws IOException {
+        byte[] good = bytes(NpyArray.ofFloats(new int[] {3}, new float[] {1, 2, 3}));
+        InvalidInputException truncated = assertThrows(InvalidInputException.class,
+                () -> NpyArray.read(new ByteArrayInputStream(Arrays.copyOf(good, good.length - 2)), "w.npy"));
+        assertTrue(truncated.getMessage().contains("w.npy") && truncated.getMessage().contains("truncated"));
+        byte[] integers = new String(good, StandardCharsets.ISO_8859_1).replace("<f4", "<i4")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        InvalidInputException dtype = assertThrows(InvalidInputException.class,
+                () -> NpyArray.read(new ByteArrayInputStream(integers), "w.npy"));
+        assertTrue(dtype.getMessage().contains("<i4"), dtype.getMessage());
+        byte[] fortran = new String(good, StandardCharsets.ISO_8859_1).replace("False", "True ")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        InvalidInputException order = assertThrows(InvalidInputException.class,
+                () -> NpyArray.read(new ByteArrayInputStream(fortran), "w.npy"));
+        assertTrue(order.getMessage().contains("Fortran"), order.getMessage());
+        assertThrows(InvalidInputException.class,
+                () -> NpyArray.read(new ByteArrayInputStream("hello".getBytes(StandardCharsets.UTF_8)), "w.npy"));
+    }
+
+    @Test
+    void weightsFileRoundTripsAndChecksTheModel(@TempDir Path folder) throws IOException {
+        ModelSpec model = ModelZoo.lenet300Relu();
+        Weights weights = WeightInitializer.initialize(model, 9);
+        Path file = folder.resolve("w.npz");
+        WeightsFile.write(file, model, weights);
+        assertEquals(weights, WeightsFile.read(file, model));
+        try (var listing = Files.list(folder)) {
+            assertEquals(1, listing.count(), "no temporary file may remain");
+        }
+        InvalidInputException wrongModel = assertThrows(InvalidInputException.class,
+                () -> WeightsFile.read(file, ModelZoo.lenet5()));
+        assertTrue(wrongModel.getMessage().contains("lenet5"), wrongModel.getMessage());
+        Path garbage = folder.resolve("garbage.npz");
+        Files.writeString(garbage, "not a zip");
+        assertThrows(InvalidInputException.class, () -> WeightsFile.read(garbage, model));
+        assertThrows(InvalidInputException.class, () -> WeightsFile.read(folder.resolve("missing.npz"), model));
+    }
+
+    @Test
+    void failedWriteLeavesNoFile(@TempDir Path folder) {
+        Path target = folder.resolve("out.bin");
+        assertThrows(IllegalStateException.class, () -> AtomicFiles.write(target, out -> {
+            out.write(1);
+            throw new IllegalStateException("boom");
+        }));
+        assertTrue(Files.notExists(target));
+        assertEquals(0, folder.toFile().list().length, "the temporary file must be removed");
+    }
+}
