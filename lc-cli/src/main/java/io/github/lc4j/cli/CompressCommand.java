@@ -69,7 +69,8 @@ final class CompressCommand implements Callable<Integer> {
         Outputs.checkWritable(output, "--output");
         Outputs.checkWritable(report, "--report");
         ModelSpec modelSpec = ModelZoo.byName(model);
-        Codebook parsed = CodebookSpecs.parse(codebook, codebook.equals("adaptive") && size == null ? 2 : size);
+        Integer k = codebook.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
+        Codebook parsed = CodebookSpecs.parse(codebook, k);
         LcOptions options = LcJob.options(modelSpec, parsed, shared, parseMode(mode), schedule, sgd, common.seed);
         Weights weights = WeightsFile.read(reference, modelSpec);
         LcJob job = new LcJob(common, spec.commandLine().getOut(), spec.commandLine().getErr());

@@ -9,16 +9,16 @@ final class LcScheduleOptions {
     double mu0 = 5e-3;
 
     @Option(names = "--mu-factor", description = "μ grows by this factor per step (> 1). Default: ${DEFAULT-VALUE}.")
-    double muFactor = 1.4;
+    double muFactor = 1.3;
 
     @Option(names = "--mu-steps", description = "Number of μ values. Default: ${DEFAULT-VALUE}.")
-    int muSteps = 15;
+    int muSteps = 20;
 
     @Option(names = "--mu-repeats", description = "LC iterations per μ value. Default: ${DEFAULT-VALUE}.")
     int muRepeats = 1;
 
     @Option(names = "--epochs-per-step", description = "Epochs per L step. Default: ${DEFAULT-VALUE}.")
-    int epochsPerStep = 2;
+    int epochsPerStep = 3;
 
     @Option(names = "--first-step-epochs", description = "Epochs of the first L step. Default: --epochs-per-step.")
     Integer firstStepEpochs;

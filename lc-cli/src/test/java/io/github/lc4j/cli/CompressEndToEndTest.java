@@ -1,0 +1,92 @@
+package io.github.lc4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.io.WeightsFile;
+import io.github.lc4j.core.model.ModelZoo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** train → compress on the embedded data: every compressed weight ends exactly on its codebook. */
+class CompressEndToEndTest {
+    @TempDir
+    static Path folder;
+    static Path reference;
+
+    @BeforeAll
+    static void trainReference() {
+        reference = folder.resolve("reference.npz");
+        CliRunner result = CliRunner.run("train", "--data", "embedded", "--epochs", "1", "--threads", "2", "--output",
+                reference.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("reference lenet300"), result.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4, 8})
+    void everyCompressedWeightIsOnItsCodebook(int k) throws IOException {
+        Path output = folder.resolve("q" + k + ".npz");
+        Path report = folder.resolve("q" + k + ".json");
+        CliRunner result = CliRunner.run("compress", "--reference", reference.toString(), "--data", "embedded",
+                "--k", Integer.toString(k), "--mu-steps", "2", "--epochs-per-step", "1", "--threads", "2", "--output",
+                output.toString(), "--report", report.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("LC  adaptive:" + k), result.out());
+
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        Weights quantized = WeightsFile.read(output, model);
+        Weights original = WeightsFile.read(reference, model);
+        for (ParameterSpec parameter : model.parameters()) {
+            Set<Float> distinct = new TreeSet<>();
+            for (float value : quantized.get(parameter.name())) {
+                distinct.add(value);
+            }
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                assertEquals(k, distinct.size(), parameter.name() + " must take exactly K values: " + distinct);
+                for (float value : distinct) {
+                    assertTrue(Files.readString(report).contains(jsonNumber(value)),
+                            parameter.name() + " value " + value + " is not in the report's codebooks");
+                }
+            } else {
+                assertTrue(distinct.size() > k, parameter.name() + " is a bias and must stay continuous");
+            }
+        }
+        assertTrue(!quantized.equals(original));
+        String json = Files.readString(report);
+        assertTrue(json.contains("\"iteration\": 2") && json.contains("\"compressionRatio\""), json);
+    }
+
+    private static String jsonNumber(float value) {
+        double number = value;
+        return number == Math.rint(number) ? Long.toString((long) number) : Double.toString(number);
+    }
+
+    @Test
+    void demoPrintsItsTable() {
+        CliRunner result = CliRunner.run("demo", "--reference-epochs", "1", "--mu-steps", "2", "--epochs-per-step",
+                "1", "--threads", "2");
+        assertEquals(0, result.exitCode(), result.err());
+        for (String row : new String[] {"reference", "DC  adaptive:2", "LC  adaptive:2", "30.5"}) {
+            assertTrue(result.out().contains(row), "demo table lacks '" + row + "':\n" + result.out());
+        }
+    }
+
+    @Test
+    void backendsListsThePureJavaBackend() {
+        CliRunner result = CliRunner.run("backends");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("cpu-java") && result.out().contains("available"), result.out());
+    }
+}
