@@ -39,11 +39,32 @@ public sealed interface Codebook {
         return size() <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(size() - 1);
     }
 
-    /** K learned values. */
-    record Adaptive(int size) implements Codebook {
+    /**
+     * K learned values. {@code method} chooses the k-means solver: {@code EXACT} is the globally
+     * optimal 1-D dynamic program, {@code LLOYD} is k-means++ seeding (or the previous codebook)
+     * followed by Lloyd iterations, {@code AUTO} takes the exact solver for a cold start where it is
+     * fast enough and Lloyd for warm restarts inside LC.
+     */
+    record Adaptive(int size, Method method) implements Codebook {
+        /** How the K values are found. */
+        public enum Method {
+            /** Exact for cold starts that fit the time budget, warm-started Lloyd otherwise. */
+            AUTO,
+            /** Always the globally optimal dynamic program. */
+            EXACT,
+            /** Always k-means++ (or the previous codebook) then Lloyd. */
+            LLOYD
+        }
+
         /** Checks K &gt;= 1. */
         public Adaptive {
             checkArgument(size >= 1, "adaptive codebook size K must be >= 1, got %d", size);
+            requireNonNull(method, "method is null");
+        }
+
+        /** Returns an adaptive codebook with the {@code AUTO} method. */
+        public Adaptive(int size) {
+            this(size, Method.AUTO);
         }
 
         @Override
@@ -53,7 +74,7 @@ public sealed interface Codebook {
 
         @Override
         public String describe() {
-            return "adaptive:" + size;
+            return "adaptive:" + size + (method == Method.AUTO ? "" : ":" + method.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
@@ -192,6 +213,11 @@ public sealed interface Codebook {
     /** Returns an adaptive codebook with K learned values. */
     static Adaptive adaptive(int size) {
         return new Adaptive(size);
+    }
+
+    /** Returns an adaptive codebook with K learned values found by {@code method}. */
+    static Adaptive adaptive(int size, Adaptive.Method method) {
+        return new Adaptive(size, method);
     }
 
     /** Returns the fixed codebook of {@code values} (sorted for you). */

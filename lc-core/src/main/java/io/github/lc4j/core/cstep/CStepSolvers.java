@@ -16,9 +16,9 @@ public final class CStepSolvers {
      */
     public static CStepSolver forCodebook(Codebook codebook, long seed, CStepKernels kernels) {
         if (codebook instanceof Codebook.Adaptive adaptive) {
-            return new LloydKMeansSolver(adaptive.size(), new float[0], seed, kernels);
+            return new KMeansSolver(adaptive.size(), new float[0], seed, kernels, adaptive.method());
         } else if (codebook instanceof Codebook.PartiallyFixed partial) {
-            return new LloydKMeansSolver(partial.learned(), partial.pinned(), seed, kernels);
+            return new KMeansSolver(partial.learned(), partial.pinned(), seed, kernels, Codebook.Adaptive.Method.LLOYD);
         } else if (codebook instanceof Codebook.Fixed fixed) {
             return new FixedCodebookSolver(fixed.values(), kernels);
         } else if (codebook instanceof Codebook.ScaledFixed scaled) {

@@ -7,7 +7,9 @@ import io.github.lc4j.api.InvalidInputException;
  * Parses the codebook grammar shared by the command line and configuration files:
  * <pre>
  *   adaptive            K learned values, K given separately (--k)
- *   adaptive:K          K learned values
+ *   adaptive:K          K learned values (exact for a cold start where fast enough, else Lloyd)
+ *   adaptive:K:exact    K learned values, always the exact dynamic program
+ *   adaptive:K:lloyd    K learned values, always k-means++/previous codebook then Lloyd
  *   binary | ternary    {-1,+1} | {-1,0,+1}
  *   scaled-binary       {-a,+a}
  *   scaled-ternary      {-a,0,+a}
@@ -20,7 +22,7 @@ import io.github.lc4j.api.InvalidInputException;
  */
 public final class CodebookSpecs {
     /** One line per form, for help texts. */
-    public static final String GRAMMAR = "adaptive[:K] | binary | ternary | scaled-binary | scaled-ternary | pow2:C"
+    public static final String GRAMMAR = "adaptive[:K[:exact|lloyd]] | binary | ternary | scaled-binary | scaled-ternary | pow2:C"
             + " | scaled-pow2:C | fixed:V1,V2,... | scaled:V1,V2,... | partial:P1,P2+L";
 
     private CodebookSpecs() {
@@ -45,11 +47,23 @@ public final class CodebookSpecs {
                         }
                         yield Codebook.adaptive(size);
                     }
-                    int parsed = parseInt(argument, spec);
+                    String[] parts = argument.split(":", -1);
+                    if (parts.length > 2) {
+                        throw bad(spec, "expected adaptive:K or adaptive:K:exact|lloyd");
+                    }
+                    int parsed = parseInt(parts[0], spec);
                     if (size != null && size != parsed) {
                         throw bad(spec, "it says K=" + parsed + " but --k says " + size);
                     }
-                    yield Codebook.adaptive(parsed);
+                    Codebook.Adaptive.Method method = Codebook.Adaptive.Method.AUTO;
+                    if (parts.length == 2) {
+                        method = switch (parts[1]) {
+                            case "exact" -> Codebook.Adaptive.Method.EXACT;
+                            case "lloyd" -> Codebook.Adaptive.Method.LLOYD;
+                            default -> throw bad(spec, "the method after K must be 'exact' or 'lloyd'");
+                        };
+                    }
+                    yield Codebook.adaptive(parsed, method);
                 }
                 case "binary" -> noArgument(Codebook.binary(), argument, spec);
                 case "ternary" -> noArgument(Codebook.ternary(), argument, spec);

@@ -1,7 +1,5 @@
 package io.github.lc4j.core.cstep;
 
-import java.util.Arrays;
-
 /**
  * A sorted copy of a vector with prefix sums of values and squares, so that the count, sum and
  * squared error of any run of consecutive sorted values cost O(1).
@@ -12,8 +10,7 @@ final class SortedValues {
     private final double[] prefixSquares;
 
     SortedValues(float[] x) {
-        sorted = x.clone();
-        Arrays.sort(sorted);
+        sorted = FloatRadixSort.sortedCopy(x);
         prefixSum = new double[sorted.length + 1];
         prefixSquares = new double[sorted.length + 1];
         for (int i = 0; i < sorted.length; i++) {
@@ -21,6 +18,11 @@ final class SortedValues {
             prefixSum[i + 1] = prefixSum[i] + value;
             prefixSquares[i + 1] = prefixSquares[i] + value * value;
         }
+    }
+
+    /** Returns Σ x² over sorted positions [from, to). */
+    double sumOfSquares(int from, int to) {
+        return prefixSquares[to] - prefixSquares[from];
     }
 
     int size() {

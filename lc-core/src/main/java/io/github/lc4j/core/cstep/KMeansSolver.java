@@ -3,22 +3,33 @@ package io.github.lc4j.core.cstep;
 import static io.github.lc4j.api.Checks.checkArgument;
 
 import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.Codebook;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * 1-D k-means for adaptive and partially fixed codebooks: k-means++ seeding when there is no
- * previous codebook, then Lloyd iterations on the sorted values. Cluster borders are the
- * midpoints between consecutive centroids, so each iteration costs O(K log n) with prefix sums;
- * pinned centroids never move. Lloyd never increases the distortion.
+ * 1-D k-means for adaptive and partially fixed codebooks. Three solvers share the sorted values
+ * and their prefix sums:
+ * <ul>
+ *   <li>exact: the globally optimal dynamic program of {@link ExactKMeans1D} (adaptive only);</li>
+ *   <li>Lloyd warm-started from the previous codebook; cluster borders are the midpoints between
+ *       consecutive centroids, so each iteration costs O(K log n); it never increases the
+ *       distortion;</li>
+ *   <li>k-means++ seeding followed by Lloyd, for cold starts too large for the exact solver.</li>
+ * </ul>
+ * Pinned centroids (partially fixed codebooks) never move.
  */
-public final class LloydKMeansSolver implements CStepSolver {
+public final class KMeansSolver implements CStepSolver {
+    /** Cold starts with n·K up to this use the exact solver under {@code AUTO} (about 1 s on 2 cores). */
+    public static final long EXACT_BUDGET = 32_000_000L;
+
     private static final int MAX_ITERATIONS = 10_000;
 
     private final int learnedCount;
     private final double[] pinned;
     private final long seed;
     private final CStepKernels kernels;
+    private final Codebook.Adaptive.Method method;
 
     /**
      * Creates a solver.
@@ -27,8 +38,10 @@ public final class LloydKMeansSolver implements CStepSolver {
      * @param pinned       sorted distinct values that are always in the codebook (may be empty)
      * @param seed         seed of the k-means++ sampling
      * @param kernels      the per-weight kernels used for the final assignment
+     * @param method       exact, Lloyd or automatic; pinned values force Lloyd
      */
-    public LloydKMeansSolver(int learnedCount, float[] pinned, long seed, CStepKernels kernels) {
+    public KMeansSolver(int learnedCount, float[] pinned, long seed, CStepKernels kernels,
+            Codebook.Adaptive.Method method) {
         checkArgument(learnedCount >= 1, "k-means needs >= 1 learned centroid, got %d", learnedCount);
         this.learnedCount = learnedCount;
         this.pinned = new double[pinned.length];
@@ -37,6 +50,7 @@ public final class LloydKMeansSolver implements CStepSolver {
         }
         this.seed = seed;
         this.kernels = kernels;
+        this.method = pinned.length > 0 ? Codebook.Adaptive.Method.LLOYD : method;
     }
 
     @Override
@@ -44,6 +58,12 @@ public final class LloydKMeansSolver implements CStepSolver {
         checkArgument(x.length > 0, "cannot quantize an empty vector");
         SortedValues data = new SortedValues(x);
         int size = learnedCount + pinned.length;
+        boolean warm = previous != null && previous.values().length == size;
+        boolean exact = method == Codebook.Adaptive.Method.EXACT || (method == Codebook.Adaptive.Method.AUTO && !warm
+                && (long) x.length * size <= EXACT_BUDGET);
+        if (exact) {
+            return Codebooks.finish(x, Codebooks.toDistinctFloats(exactCentroids(data, size)), Double.NaN, kernels);
+        }
         double[] centroids;
         boolean[] fixed;
         if (previous != null && previous.values().length == size) {
@@ -62,6 +82,31 @@ public final class LloydKMeansSolver implements CStepSolver {
         }
         lloyd(data, centroids, fixed);
         return Codebooks.finish(x, Codebooks.toDistinctFloats(centroids), Double.NaN, kernels);
+    }
+
+    /** Returns the globally optimal centroids; with too few distinct values, extras sit above the largest. */
+    static double[] exactCentroids(SortedValues data, int size) {
+        float[] sorted = data.sorted;
+        int distinct = data.distinctCount();
+        double[] centroids = new double[size];
+        if (distinct <= size) {
+            int next = 0;
+            for (int i = 0; i < sorted.length; i++) {
+                if (i == 0 || sorted[i] != sorted[i - 1]) {
+                    centroids[next++] = sorted[i];
+                }
+            }
+            double step = Math.max(Math.abs(sorted[sorted.length - 1]), 1e-30) * 1e-6;
+            for (; next < size; next++) {
+                centroids[next] = centroids[next - 1] + step;
+            }
+            return centroids;
+        }
+        int[] borders = ExactKMeans1D.borders(sorted, size);
+        for (int c = 0; c < size; c++) {
+            centroids[c] = data.sum(borders[c], borders[c + 1]) / (borders[c + 1] - borders[c]);
+        }
+        return centroids;
     }
 
     /** Runs Lloyd to convergence in place; {@code centroids} stay sorted. */

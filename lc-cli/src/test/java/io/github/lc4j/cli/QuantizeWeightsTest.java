@@ -1,0 +1,119 @@
+package io.github.lc4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.core.io.NpyArray;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class QuantizeWeightsTest {
+    @TempDir
+    Path folder;
+
+    private Path write(String name, NpyArray array) throws IOException {
+        Path file = folder.resolve(name);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        array.write(bytes);
+        Files.write(file, bytes.toByteArray());
+        return file;
+    }
+
+    private static NpyArray gaussian(int[] shape, NpyArray.DType dtype) {
+        int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        SplittableRandom random = new SplittableRandom(4);
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = random.nextGaussian() * 0.1;
+        }
+        return new NpyArray(shape, values, dtype);
+    }
+
+    private static NpyArray read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return NpyArray.read(in, file.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"adaptive:8, 8", "adaptive:4:lloyd, 4", "adaptive:3:exact, 3", "binary, 2", "ternary, 3",
+        "scaled-binary, 2", "scaled-ternary, 3", "pow2:3, 9", "scaled-pow2:2, 7", "'scaled:-3,-1,1,3', 4",
+        "'fixed:-0.1,0,0.1', 3", "partial:0+2, 3"})
+    void everyCodebookKeepsShapeAndDtypeAndLandsOnItsValues(String spec, int size) throws IOException {
+        for (NpyArray.DType dtype : NpyArray.DType.values()) {
+            Path input = write("w-" + dtype + ".npy", gaussian(new int[] {30, 20}, dtype));
+            Path output = folder.resolve("q.npy");
+            Path report = folder.resolve("r.json");
+            CliRunner result = CliRunner.run("quantize-weights", "--input", input.toString(), "--codebook", spec,
+                    "--output", output.toString(), "--report", report.toString());
+            assertEquals(0, result.exitCode(), result.err());
+            NpyArray quantized = read(output);
+            assertArrayEquals(new int[] {30, 20}, quantized.shape());
+            assertEquals(dtype, quantized.dtype());
+            TreeSet<Double> distinct = new TreeSet<>();
+            for (double value : quantized.values()) {
+                distinct.add(value);
+            }
+            assertTrue(distinct.size() <= size, spec + " produced " + distinct.size() + " values: " + distinct);
+            String json = Files.readString(report);
+            for (String key : new String[] {"\"values\"", "\"scale\"", "\"distortion\"", "\"bitsPerWeight\"",
+                "\"seconds\""}) {
+                assertTrue(json.contains(key), "report lacks " + key + ": " + json);
+            }
+        }
+    }
+
+    private void assertRejected(Path input, String spec, String expected) {
+        Path output = folder.resolve("never.npy");
+        CliRunner result = CliRunner.run("quantize-weights", "--input", input.toString(), "--codebook", spec,
+                "--output", output.toString());
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains(expected), "expected '" + expected + "' in: " + result.err());
+        assertFalse(result.err().contains("\tat "), result.err());
+        assertFalse(Files.exists(output), "no output may be written");
+    }
+
+    @Test
+    void badArraysAndSpecsAreRejected() throws IOException {
+        Path good = write("good.npy", gaussian(new int[] {10}, NpyArray.DType.FLOAT32));
+        byte[] bytes = Files.readAllBytes(good);
+        Path truncated = folder.resolve("truncated.npy");
+        Files.write(truncated, Arrays.copyOf(bytes, bytes.length - 3));
+        assertRejected(truncated, "binary", "truncated");
+
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        Path integers = folder.resolve("int.npy");
+        Files.write(integers, text.replace("<f4", "<i4").getBytes(StandardCharsets.ISO_8859_1));
+        assertRejected(integers, "binary", "unsupported dtype");
+
+        Path fortran = folder.resolve("fortran.npy");
+        Files.write(fortran, text.replace("False", "True ").getBytes(StandardCharsets.ISO_8859_1));
+        assertRejected(fortran, "binary", "Fortran order");
+
+        Path notNpy = folder.resolve("text.npy");
+        Files.writeString(notNpy, "just text");
+        assertRejected(notNpy, "binary", "not a .npy file");
+
+        assertRejected(folder.resolve("missing.npy"), "binary", "does not exist");
+        assertRejected(good, "adaptive:0", "K must be >= 1");
+        assertRejected(good, "octal", "bad codebook 'octal'");
+
+        double[] values = new double[5];
+        values[3] = Double.NaN;
+        Path nan = write("nan.npy", new NpyArray(new int[] {5}, values, NpyArray.DType.FLOAT64));
+        assertRejected(nan, "binary", "flat index 3");
+    }
+}

@@ -1,0 +1,123 @@
+package io.github.lc4j.core.cstep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.Codebook.Adaptive.Method;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+
+/** The exact adaptive solver against brute force over every assignment of small vectors. */
+class ExactKMeansTest {
+    private static CStepSolution solve(float[] x, int k, Method method) {
+        return CStepSolvers.forCodebook(Codebook.adaptive(k, method), 1, CStepKernels.DEFAULT).solve(x, null);
+    }
+
+    /** Minimum over all K^n assignments of Σ (x − mean of its group)², empty groups allowed. */
+    private static double bruteForce(float[] x, int k) {
+        int n = x.length;
+        int[] assignment = new int[n];
+        double best = Double.POSITIVE_INFINITY;
+        while (true) {
+            double[] sums = new double[k];
+            int[] counts = new int[k];
+            for (int i = 0; i < n; i++) {
+                sums[assignment[i]] += x[i];
+                counts[assignment[i]]++;
+            }
+            double cost = 0;
+            for (int i = 0; i < n; i++) {
+                double mean = sums[assignment[i]] / counts[assignment[i]];
+                cost += (x[i] - mean) * (x[i] - mean);
+            }
+            best = Math.min(best, cost);
+            int position = 0;
+            while (position < n && ++assignment[position] == k) {
+                assignment[position++] = 0;
+            }
+            if (position == n) {
+                return best;
+            }
+        }
+    }
+
+    @RepeatedTest(40)
+    void exactIsNeverWorseThanExhaustiveSearch(RepetitionInfo repetition) {
+        SplittableRandom random = new SplittableRandom(repetition.getCurrentRepetition());
+        int n = 2 + random.nextInt(7);
+        int k = 1 + random.nextInt(4);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            // a few repeated values and mixed scales make the cases less tame
+            x[i] = random.nextInt(4) == 0 ? 1.5f : (float) (random.nextGaussian() * Math.pow(10, random.nextInt(3)));
+        }
+        double best = bruteForce(x, k);
+        CStepSolution exact = solve(x, k, Method.EXACT);
+        assertEquals(k, exact.values().length);
+        assertTrue(exact.distortion() <= best * (1 + 1e-6) + 1e-9, "exact " + exact.distortion() + " > brute force "
+                + best + " for K=" + k + " x=" + Arrays.toString(x));
+        CStepSolution lloyd = solve(x, k, Method.LLOYD);
+        assertTrue(exact.distortion() <= lloyd.distortion() * (1 + 1e-6) + 1e-9, "exact worse than Lloyd");
+    }
+
+    @Test
+    void exactBeatsOrMatchesLloydOnLargerVectors() {
+        SplittableRandom random = new SplittableRandom(3);
+        float[] x = new float[20_000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (i % 5 == 0 ? random.nextGaussian() * 3 + 4 : random.nextGaussian());
+        }
+        for (int k : new int[] {2, 3, 5, 8, 16}) {
+            CStepSolution exact = solve(x, k, Method.EXACT);
+            CStepSolution lloyd = solve(x, k, Method.LLOYD);
+            assertTrue(exact.distortion() <= lloyd.distortion() * (1 + 1e-7), "K=" + k + ": exact "
+                    + exact.distortion() + " > Lloyd " + lloyd.distortion());
+        }
+    }
+
+    @Test
+    void degenerateInputs() {
+        float[] equal = {2.5f, 2.5f, 2.5f, 2.5f};
+        CStepSolution flat = solve(equal, 3, Method.EXACT);
+        assertEquals(0, flat.distortion(), 0);
+        assertEquals(3, flat.values().length);
+
+        float[] fewer = {1, 2};
+        assertEquals(0, solve(fewer, 5, Method.EXACT).distortion(), 0);
+
+        float[] zeros = {0f, -0f, 0f, 1f, -1f};
+        CStepSolution signed = solve(zeros, 3, Method.EXACT);
+        assertEquals(0, signed.distortion(), 0);
+        assertEquals(3, signed.values().length, "0 and -0 are one value");
+
+        float[] wide = {1e-30f, 2e-30f, 1e30f, 1.1e30f, -1e30f};
+        CStepSolution scaled = solve(wide, 3, Method.EXACT);
+        assertTrue(scaled.distortion() <= 0.06e60, "distortion " + scaled.distortion());
+    }
+
+    @Test
+    void radixSortOrdersLikeArraysSort() {
+        SplittableRandom random = new SplittableRandom(5);
+        float[] x = new float[5000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = switch (i % 5) {
+                case 0 -> (float) random.nextGaussian();
+                case 1 -> -0f;
+                case 2 -> (float) (random.nextGaussian() * 1e30);
+                case 3 -> Float.MIN_VALUE * random.nextInt(100);
+                default -> -(float) random.nextDouble();
+            };
+        }
+        float[] expected = x.clone();
+        Arrays.sort(expected);
+        float[] actual = FloatRadixSort.sortedCopy(x);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(expected[i], actual[i], 0, "position " + i);
+        }
+    }
+}
