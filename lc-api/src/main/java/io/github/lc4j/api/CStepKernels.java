@@ -21,8 +21,20 @@ public interface CStepKernels {
         checkArgument(assignments.length == x.length, "assignments have %d slots for %d values", assignments.length,
                 x.length);
         double[] midpoints = midpoints(codebook);
-        for (int i = 0; i < x.length; i++) {
-            assignments[i] = nearestByMidpoints(midpoints, x[i]);
+        if (midpoints.length <= 16) {
+            // counting the midpoints below x has no data-dependent branch, unlike a binary search
+            for (int i = 0; i < x.length; i++) {
+                double value = x[i];
+                int index = 0;
+                for (double midpoint : midpoints) {
+                    index += value > midpoint ? 1 : 0;
+                }
+                assignments[i] = index;
+            }
+        } else {
+            for (int i = 0; i < x.length; i++) {
+                assignments[i] = nearestByMidpoints(midpoints, x[i]);
+            }
         }
     }
 

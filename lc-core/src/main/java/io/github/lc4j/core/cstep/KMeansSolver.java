@@ -134,56 +134,74 @@ public final class KMeansSolver implements CStepSolver {
         }
     }
 
-    /** k-means++ in 1-D: pinned values count as already chosen centres. */
+    /**
+     * k-means++ in 1-D, pinned values counting as already chosen centres. On sorted values the
+     * D² mass of each centre's cell is a prefix-sum expression, so a draw costs O(K log n) instead
+     * of a pass over all n values: pick a cell by its mass, then the value inside it by binary
+     * search on the cell's cumulative mass.
+     */
     private double[] seedCentroids(SortedValues data) {
         SplittableRandom random = new SplittableRandom(seed);
         int n = data.size();
-        double[] distance = new double[n];
-        Arrays.fill(distance, Double.POSITIVE_INFINITY);
         double[] centroids = new double[learnedCount + pinned.length];
         int chosen = 0;
         for (double value : pinned) {
             centroids[chosen++] = value;
-            updateDistances(data, distance, value);
         }
         double spread = Math.max(Math.abs(data.sorted[0]), Math.abs(data.sorted[n - 1]));
         double step = spread > 0 ? spread * 1e-6 : 1e-6;
         while (chosen < centroids.length) {
             double candidate;
-            double total = 0;
-            for (double d : distance) {
-                total += d;
-            }
-            if (chosen == 0 || Double.isInfinite(total)) {
+            if (chosen == 0) {
                 candidate = data.sorted[random.nextInt(n)];
-            } else if (total <= 0) {
-                // fewer distinct values than centroids: park extra centroids just above the largest
-                candidate = max(centroids, chosen) + step;
             } else {
-                double target = random.nextDouble() * total;
-                int index = 0;
-                double cumulative = distance[0];
-                while (cumulative <= target && index + 1 < n) {
-                    index++;
-                    cumulative += distance[index];
+                double[] centres = Arrays.copyOf(centroids, chosen);
+                Arrays.sort(centres);
+                int[] borders = new int[chosen + 1];
+                borders[chosen] = n;
+                for (int c = 0; c + 1 < chosen; c++) {
+                    borders[c + 1] = data.upperBound((centres[c] + centres[c + 1]) / 2);
                 }
-                candidate = data.sorted[index];
+                double[] masses = new double[chosen];
+                double total = 0;
+                for (int c = 0; c < chosen; c++) {
+                    masses[c] = data.squaredError(borders[c], borders[c + 1], centres[c]);
+                    total += masses[c];
+                }
+                if (!(total > 0)) {
+                    candidate = max(centroids, chosen) + step; // fewer distinct values than centroids
+                } else {
+                    double target = random.nextDouble() * total;
+                    int cell = 0;
+                    while (cell + 1 < chosen && target >= masses[cell]) {
+                        target -= masses[cell];
+                        cell++;
+                    }
+                    candidate = data.sorted[drawInCell(data, borders[cell], borders[cell + 1], centres[cell], target)];
+                }
             }
             if (contains(centroids, chosen, candidate)) {
                 candidate = max(centroids, chosen) + step;
             }
             centroids[chosen++] = candidate;
-            updateDistances(data, distance, candidate);
         }
         Arrays.sort(centroids);
         return centroids;
     }
 
-    private static void updateDistances(SortedValues data, double[] distance, double centre) {
-        for (int i = 0; i < distance.length; i++) {
-            double difference = data.sorted[i] - centre;
-            distance[i] = Math.min(distance[i], difference * difference);
+    /** Returns the first index i in [from, to) whose cumulative D² mass from {@code from} exceeds {@code target}. */
+    private static int drawInCell(SortedValues data, int from, int to, double centre, double target) {
+        int low = from;
+        int high = to - 1;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (data.squaredError(from, middle + 1, centre) > target) {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
         }
+        return low;
     }
 
     private static boolean contains(double[] values, int count, double candidate) {
