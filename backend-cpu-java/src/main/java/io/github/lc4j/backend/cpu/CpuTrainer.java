@@ -1,16 +1,15 @@
 package io.github.lc4j.backend.cpu;
 
-import static io.github.lc4j.api.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import io.github.lc4j.api.Batch;
 import io.github.lc4j.api.Checks;
 import io.github.lc4j.api.Evaluation;
-import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerChecks;
 import io.github.lc4j.api.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import java.util.ArrayList;
@@ -76,17 +75,7 @@ final class CpuTrainer implements Trainer {
     @Override
     public void load(Weights weights) {
         checkOpen();
-        requireNonNull(weights, "weights is null");
-        for (Parameter parameter : parameters.values()) {
-            if (!weights.names().contains(parameter.name)) {
-                throw new InvalidInputException("weights lack parameter " + parameter.name + " of model "
-                        + model.name() + "; they hold " + weights.names());
-            }
-            if (weights.size(parameter.name) != parameter.value.length) {
-                throw new InvalidInputException("parameter " + model.parameter(parameter.name) + " needs "
-                        + parameter.value.length + " values, the weights hold " + weights.size(parameter.name));
-            }
-        }
+        TrainerChecks.checkLoadable(model, weights);
         for (Parameter parameter : parameters.values()) {
             weights.copyInto(parameter.name, parameter.value);
             Arrays.fill(parameter.velocity, 0f);
@@ -105,22 +94,7 @@ final class CpuTrainer implements Trainer {
     @Override
     public void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
         checkOpen();
-        requireNonNull(targets, "targets is null");
-        Checks.checkNonNegative(penaltyWeight, "μ");
-        Map<String, float[]> checked = new LinkedHashMap<>();
-        targets.forEach((name, target) -> {
-            Parameter parameter = parameters.get(name);
-            if (parameter == null) {
-                throw new InvalidInputException("penalty target for unknown parameter '" + name + "'; model "
-                        + model.name() + " has " + parameters.keySet());
-            }
-            if (target.length != parameter.value.length) {
-                throw new InvalidInputException("penalty target for " + name + " has " + target.length
-                        + " values, the parameter has " + parameter.value.length);
-            }
-            Checks.checkFinite(target, "penalty target for " + name);
-            checked.put(name, target.clone());
-        });
+        Map<String, float[]> checked = TrainerChecks.checkPenalty(model, targets, penaltyWeight);
         for (Parameter parameter : parameters.values()) {
             parameter.target = checked.get(parameter.name);
         }
@@ -130,7 +104,7 @@ final class CpuTrainer implements Trainer {
     @Override
     public double step(Batch batch, double learningRate) {
         checkReady();
-        Checks.checkNonNegative(learningRate, "learning rate");
+        TrainerChecks.checkLearningRate(learningRate);
         double loss = computeGradients(batch);
         update((float) learningRate);
         return loss;
@@ -257,8 +231,7 @@ final class CpuTrainer implements Trainer {
     }
 
     private void checkReady() {
-        checkOpen();
-        checkArgument(loaded, "load weights before training or evaluating: call load(weights) first");
+        TrainerChecks.checkReady(CpuJavaBackend.NAME, closed, loaded);
     }
 
     @Override

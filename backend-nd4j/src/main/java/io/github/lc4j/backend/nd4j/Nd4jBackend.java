@@ -1,0 +1,48 @@
+package io.github.lc4j.backend.nd4j;
+
+import io.github.lc4j.api.Backend;
+import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.Capability;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The ND4J backend: OpenBLAS GEMM and libnd4j's native convolution and pooling kernels. */
+public final class Nd4jBackend implements Backend {
+    /** The backend's name. */
+    public static final String NAME = "nd4j";
+
+    private final boolean gpu;
+    private final CStepKernels kernels = new Nd4jKernels();
+
+    Nd4jBackend(boolean gpu) {
+        this.gpu = gpu;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        EnumSet<Capability> capabilities = EnumSet.of(Capability.CONV2D, Capability.MAX_POOL);
+        if (gpu) {
+            capabilities.add(Capability.GPU);
+        }
+        return capabilities;
+    }
+
+    @Override
+    public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
+        checkSupports(model);
+        return new Nd4jTrainer(model, options);
+    }
+
+    @Override
+    public CStepKernels cStepKernels() {
+        return kernels;
+    }
+}

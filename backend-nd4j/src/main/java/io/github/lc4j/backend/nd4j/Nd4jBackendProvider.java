@@ -1,0 +1,60 @@
+package io.github.lc4j.backend.nd4j;
+
+import io.github.lc4j.api.Backend;
+import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.BackendUnavailableException;
+import java.util.function.Supplier;
+
+/**
+ * Provides {@link Nd4jBackend}. Constructing the provider touches no ND4J class; {@link #create}
+ * loads the native libraries and turns any failure into one {@link BackendUnavailableException}
+ * naming nd4j and the cause.
+ */
+public final class Nd4jBackendProvider implements BackendProvider {
+    /** Rank of the ND4J backend: before the pure-Java backend, after TensorFlow. */
+    public static final int RANK = 20;
+
+    private final Supplier<Backend> loader;
+
+    /** Creates the provider used by ServiceLoader. */
+    public Nd4jBackendProvider() {
+        this(Nd4jBackendProvider::load);
+    }
+
+    Nd4jBackendProvider(Supplier<Backend> loader) {
+        this.loader = loader;
+    }
+
+    @Override
+    public String name() {
+        return Nd4jBackend.NAME;
+    }
+
+    @Override
+    public int rank() {
+        return RANK;
+    }
+
+    @Override
+    public Backend create(BackendConfig config) {
+        try {
+            return loader.get();
+        } catch (BackendUnavailableException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            throw new BackendUnavailableException("nd4j could not load its native libraries (nd4j-native "
+                    + "linux-x86_64 with OpenBLAS): " + cause, e);
+        }
+    }
+
+    private static Backend load() {
+        org.nd4j.linalg.factory.Nd4j.create(1).close(); // forces the native backend to load now
+        String backend = org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName();
+        return new Nd4jBackend(backend.toLowerCase(java.util.Locale.ROOT).contains("cuda"));
+    }
+}

@@ -1,0 +1,243 @@
+package io.github.lc4j.backend.nd4j;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.Layer;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerChecks;
+import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.Weights;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Trains on ND4J: weights, gradients, momentum and penalty targets stay in ND4J arrays between
+ * steps; only batches come in, and weights cross to the host at load, snapshot and setPenalty.
+ */
+final class Nd4jTrainer implements Trainer {
+    private final ModelSpec model;
+    private final TrainerOptions options;
+    private final Map<String, NdParameter> parameters = new LinkedHashMap<>();
+    private final List<NdLayers.NdLayer> layers = new ArrayList<>();
+    private final boolean[] needsInputGradient;
+    private double mu;
+    private boolean loaded;
+    private boolean closed;
+
+    Nd4jTrainer(ModelSpec model, TrainerOptions options) {
+        this.model = requireNonNull(model, "model is null");
+        this.options = requireNonNull(options, "options is null");
+        for (ParameterSpec spec : model.parameters()) {
+            parameters.put(spec.name(), new NdParameter(spec.name(), spec.shape()));
+        }
+        List<int[]> shapes = model.activationShapes();
+        int[] inputShape = model.inputShape();
+        needsInputGradient = new boolean[model.layers().size()];
+        boolean parameterBelow = false;
+        for (int i = 0; i < model.layers().size(); i++) {
+            Layer layer = model.layers().get(i);
+            needsInputGradient[i] = parameterBelow;
+            if (layer instanceof Layer.Dense dense) {
+                layers.add(new NdLayers.Dense(parameters.get(dense.name() + ".weight"),
+                        parameters.get(dense.name() + ".bias"), product(inputShape)));
+                parameterBelow = true;
+            } else if (layer instanceof Layer.Conv2d conv) {
+                layers.add(new NdLayers.Conv(parameters.get(conv.name() + ".weight"),
+                        parameters.get(conv.name() + ".bias"), inputShape, shapes.get(i), conv.kernelSize(),
+                        conv.stride(), conv.padding()));
+                parameterBelow = true;
+            } else if (layer instanceof Layer.MaxPool2d pool) {
+                layers.add(new NdLayers.MaxPool(inputShape, shapes.get(i), pool.size(), pool.stride()));
+            } else if (layer instanceof Layer.Relu) {
+                layers.add(new NdLayers.Activation(false));
+            } else if (layer instanceof Layer.Tanh) {
+                layers.add(new NdLayers.Activation(true));
+            } else {
+                layers.add(new NdLayers.Flatten());
+            }
+            inputShape = shapes.get(i);
+        }
+    }
+
+    private static long product(int[] shape) {
+        long product = 1;
+        for (int dimension : shape) {
+            product *= dimension;
+        }
+        return product;
+    }
+
+    @Override
+    public ModelSpec model() {
+        return model;
+    }
+
+    @Override
+    public void load(Weights weights) {
+        checkOpen();
+        TrainerChecks.checkLoadable(model, weights);
+        for (NdParameter parameter : parameters.values()) {
+            parameter.value.assign(Nd4j.create(weights.get(parameter.name), parameter.value.shape(), 'c'));
+            parameter.velocity.assign(0);
+        }
+        loaded = true;
+    }
+
+    @Override
+    public Weights snapshot() {
+        checkReady();
+        Map<String, float[]> values = new LinkedHashMap<>();
+        parameters.forEach((name, parameter) -> values.put(name, host(parameter.value)));
+        return Weights.of(model, values);
+    }
+
+    static float[] host(INDArray array) {
+        return array.dup('c').data().asFloat();
+    }
+
+    @Override
+    public void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
+        checkOpen();
+        Map<String, float[]> checked = TrainerChecks.checkPenalty(model, targets, penaltyWeight);
+        for (NdParameter parameter : parameters.values()) {
+            float[] target = checked.get(parameter.name);
+            parameter.target = target == null ? null : Nd4j.create(target, parameter.value.shape(), 'c');
+        }
+        this.mu = penaltyWeight;
+    }
+
+    @Override
+    public double step(Batch batch, double learningRate) {
+        checkReady();
+        TrainerChecks.checkLearningRate(learningRate);
+        double loss = computeGradients(batch);
+        update(learningRate);
+        return loss;
+    }
+
+    @Override
+    public Map<String, float[]> gradients(Batch batch) {
+        checkReady();
+        computeGradients(batch);
+        Map<String, float[]> gradients = new LinkedHashMap<>();
+        parameters.forEach((name, parameter) -> gradients.put(name, host(parameter.gradient)));
+        return gradients;
+    }
+
+    @Override
+    public Evaluation evaluate(Batch batch) {
+        checkReady();
+        batch.checkFits(model);
+        List<INDArray> activations = forward(batch);
+        INDArray logits = activations.get(activations.size() - 1);
+        SoftmaxResult result = softmaxCrossEntropy(logits, batch, false);
+        return new Evaluation(result.meanLoss, result.errors, batch.size());
+    }
+
+    private double computeGradients(Batch batch) {
+        batch.checkFits(model);
+        List<INDArray> activations = forward(batch);
+        SoftmaxResult result = softmaxCrossEntropy(activations.get(activations.size() - 1), batch, true);
+        INDArray gradient = result.gradient;
+        for (int i = layers.size() - 1; i >= 0 && gradient != null; i--) {
+            gradient = layers.get(i).backward(activations.get(i), activations.get(i + 1), gradient,
+                    needsInputGradient[i]);
+        }
+        if (mu > 0) {
+            for (NdParameter parameter : parameters.values()) {
+                if (parameter.target != null) {
+                    parameter.gradient.addi(parameter.value.sub(parameter.target).muli(mu));
+                }
+            }
+        }
+        return result.meanLoss;
+    }
+
+    private List<INDArray> forward(Batch batch) {
+        List<INDArray> activations = new ArrayList<>(layers.size() + 1);
+        INDArray input = Nd4j.create(batch.inputs(), new long[] {batch.size(), batch.sampleSize()}, 'c');
+        activations.add(input);
+        for (NdLayers.NdLayer layer : layers) {
+            input = layer.forward(input);
+            activations.add(input);
+        }
+        return activations;
+    }
+
+    private record SoftmaxResult(double meanLoss, int errors, INDArray gradient) {
+    }
+
+    /** Mean softmax cross-entropy, errors (ties to the lowest class) and, on request, ∂loss/∂logits. */
+    private SoftmaxResult softmaxCrossEntropy(INDArray logits, Batch batch, boolean withGradient) {
+        int size = batch.size();
+        long classes = logits.size(1);
+        float[] oneHotValues = new float[(int) (size * classes)];
+        for (int row = 0; row < size; row++) {
+            oneHotValues[(int) (row * classes + batch.labels()[row])] = 1;
+        }
+        INDArray oneHot = Nd4j.create(oneHotValues, new long[] {size, classes}, 'c');
+        INDArray max = logits.max(1).reshape(size, 1);
+        INDArray shifted = logits.subColumnVector(max);
+        INDArray exponentials = Transforms.exp(shifted, true);
+        INDArray sums = exponentials.sum(1).reshape(size, 1);
+        double logSums = Transforms.log(sums, true).castTo(DataType.DOUBLE).sumNumber().doubleValue();
+        double picked = shifted.mul(oneHot).castTo(DataType.DOUBLE).sumNumber().doubleValue();
+        long[] predicted = Nd4j.argMax(logits, 1).toLongVector();
+        int errors = 0;
+        for (int row = 0; row < size; row++) {
+            errors += predicted[row] != batch.labels()[row] ? 1 : 0;
+        }
+        INDArray gradient = withGradient ? exponentials.diviColumnVector(sums).subi(oneHot).divi(size) : null;
+        return new SoftmaxResult((logSums - picked) / size, errors, gradient);
+    }
+
+    /** v ← m·v + g; w ← w − lr·(g + m·v) with Nesterov, w ← w − lr·v without. */
+    private void update(double learningRate) {
+        double momentum = options.momentum();
+        for (NdParameter parameter : parameters.values()) {
+            if (momentum == 0) {
+                parameter.value.subi(parameter.gradient.mul(learningRate));
+            } else {
+                parameter.velocity.muli(momentum).addi(parameter.gradient);
+                INDArray direction = options.nesterov()
+                        ? parameter.gradient.add(parameter.velocity.mul(momentum)) : parameter.velocity;
+                parameter.value.subi(direction.mul(learningRate));
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this nd4j trainer is closed");
+        }
+    }
+
+    private void checkReady() {
+        TrainerChecks.checkReady(Nd4jBackend.NAME, closed, loaded);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            for (NdParameter parameter : parameters.values()) {
+                parameter.value.close();
+                parameter.gradient.close();
+                parameter.velocity.close();
+                if (parameter.target != null) {
+                    parameter.target.close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.github.lc4j.backend.nd4j;
+
+import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.backend.tck.BackendConformanceSuite;
+
+/** Runs the backend conformance suite on the ND4J backend. */
+class Nd4jConformanceTest extends BackendConformanceSuite {
+    @Override
+    protected BackendProvider provider() {
+        return new Nd4jBackendProvider();
+    }
+}
