@@ -1,0 +1,50 @@
+package io.github.lc4j.backend.tensorflow;
+
+import io.github.lc4j.api.Backend;
+import io.github.lc4j.api.Capability;
+import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The TensorFlow Java backend: one graph per trainer, placed on {@code device} when one is set. */
+public final class TensorFlowBackend implements Backend {
+    /** The backend's name. */
+    public static final String NAME = "tensorflow";
+    /** Backend property naming the device, e.g. {@code /GPU:0}; empty for TensorFlow's default placement. */
+    public static final String DEVICE_PROPERTY = "tensorflow.device";
+
+    private final String device;
+    private final CStepKernels kernels = new TensorFlowKernels();
+
+    TensorFlowBackend(String device) {
+        this.device = device;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        EnumSet<Capability> capabilities = EnumSet.of(Capability.CONV2D, Capability.MAX_POOL);
+        if (device.toUpperCase(java.util.Locale.ROOT).contains("GPU")) {
+            capabilities.add(Capability.GPU);
+        }
+        return capabilities;
+    }
+
+    @Override
+    public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
+        checkSupports(model);
+        return new TensorFlowTrainer(model, options, device);
+    }
+
+    @Override
+    public CStepKernels cStepKernels() {
+        return kernels;
+    }
+}

@@ -1,0 +1,143 @@
+package io.github.lc4j.backend.tensorflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.api.Backend;
+import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.BackendUnavailableException;
+import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
+import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.Minibatches;
+import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
+import io.github.lc4j.core.registry.BackendRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** TensorFlow against the pure-Java backend, next to ND4J in one JVM, its load failure, and leaks. */
+class TensorFlowBackendTest {
+    /** Largest relative difference of per-step losses allowed over 100 LeNet300 steps (float32 rounding). */
+    static final double LOSS_TOLERANCE = 1e-5;
+    /** Largest growth of the resident set allowed between step 2,000 and step 20,000. */
+    static final long RESIDENT_GROWTH_BOUND_BYTES = 64L << 20;
+
+    @Test
+    void lenet300LossesFollowTheCpuBackendFor100Steps() {
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        TrainTestSplit data = DataSets.embeddedFashionMnist();
+        Weights initial = WeightInitializer.initialize(model, 3);
+        Minibatches minibatches = new Minibatches(data.train(), 256, 3);
+        Map<String, float[]> targets = new LinkedHashMap<>();
+        for (String name : List.of("fc1.weight", "fc2.weight", "fc3.weight")) {
+            targets.put(name, new float[initial.size(name)]);
+        }
+        Backend cpu = new CpuJavaBackendProvider().create(BackendConfig.withThreads(2));
+        Backend tensorflow = new TensorFlowBackendProvider().create(BackendConfig.withThreads(2));
+        TrainerOptions options = new TrainerOptions(0.9, true, 2);
+        double worst = 0;
+        try (Trainer reference = cpu.newTrainer(model, options);
+                Trainer candidate = tensorflow.newTrainer(model, options)) {
+            reference.load(initial);
+            candidate.load(initial);
+            reference.setPenalty(targets, 1e-3);
+            candidate.setPenalty(targets, 1e-3);
+            List<int[]> order = minibatches.epochIndices(0);
+            for (int step = 0; step < 100; step++) {
+                Batch batch = minibatches.batch(order, step % order.size());
+                double expected = reference.step(batch, 0.05);
+                double actual = candidate.step(batch, 0.05);
+                double relative = Math.abs(expected - actual) / Math.abs(expected);
+                worst = Math.max(worst, relative);
+                assertTrue(relative <= LOSS_TOLERANCE, "step " + step + ": cpu-java loss " + expected
+                        + ", tensorflow " + actual);
+            }
+        }
+        System.out.printf("tensorflow vs cpu-java, 100 LeNet300 steps: worst relative loss difference %.2e%n", worst);
+    }
+
+    @Test
+    void coexistsWithNd4jInOneJvm() {
+        ModelSpec model = ModelZoo.lenet300Relu();
+        Weights initial = WeightInitializer.initialize(model, 5);
+        Batch batch = DataSets.embeddedFashionMnist().test().range(0, 32);
+        Backend nd4j = new Nd4jBackendProvider().create(BackendConfig.withThreads(1));
+        Backend tensorflow = new TensorFlowBackendProvider().create(BackendConfig.withThreads(1));
+        TrainerOptions options = TrainerOptions.plainSgd(1);
+        try (Trainer first = nd4j.newTrainer(model, options); Trainer second = tensorflow.newTrainer(model, options)) {
+            first.load(initial);
+            second.load(initial);
+            double a = first.step(batch, 0.1);
+            double b = second.step(batch, 0.1);
+            assertEquals(a, b, 1e-5 * a, "ND4J and TensorFlow disagree on one step in the same JVM");
+            assertEquals(first.evaluate(batch).meanLoss(), second.evaluate(batch).meanLoss(), 1e-4);
+        }
+    }
+
+    @Test
+    void failingNativesGiveOneClearErrorAndOtherBackendsStillWork() {
+        BackendProvider broken = new TensorFlowBackendProvider(config -> {
+            throw new UnsatisfiedLinkError("libtensorflow_cc.so.2: cannot open shared object file");
+        });
+        BackendUnavailableException error = assertThrows(BackendUnavailableException.class,
+                () -> broken.create(BackendConfig.withThreads(1)));
+        assertTrue(error.getMessage().startsWith("tensorflow") && error.getMessage().contains("libtensorflow_cc"),
+                error.getMessage());
+        BackendProvider cpu = new CpuJavaBackendProvider();
+        BackendRegistry registry = new BackendRegistry(Map.of(broken.name(), broken, cpu.name(), cpu),
+                BackendConfig.withThreads(1), Map.of());
+        assertEquals("cpu-java", registry.select(null).name());
+        assertThrows(BackendUnavailableException.class, () -> registry.select("tensorflow"));
+    }
+
+    @Test
+    void twentyThousandStepsDoNotGrowTheResidentSet() throws IOException {
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        Batch batch = DataSets.embeddedFashionMnist().train().range(0, 16);
+        Backend tensorflow = new TensorFlowBackendProvider().create(BackendConfig.withThreads(2));
+        try (Trainer trainer = tensorflow.newTrainer(model, new TrainerOptions(0.9, true, 2))) {
+            trainer.load(WeightInitializer.initialize(model, 7));
+            long before = 0;
+            for (int step = 1; step <= 20_000; step++) {
+                trainer.step(batch, 0.001);
+                if (step % 1000 == 0) {
+                    trainer.evaluate(batch);
+                    trainer.snapshot();
+                }
+                if (step == 2_000) {
+                    System.gc();
+                    before = residentBytes();
+                }
+            }
+            System.gc();
+            long after = residentBytes();
+            System.out.printf("tensorflow resident set: %d MiB after 2,000 steps, %d MiB after 20,000%n",
+                    before >> 20, after >> 20);
+            assertTrue(after - before < RESIDENT_GROWTH_BOUND_BYTES, "resident set grew from " + (before >> 20)
+                    + " MiB to " + (after >> 20) + " MiB between steps 2,000 and 20,000");
+        }
+    }
+
+    private static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+}

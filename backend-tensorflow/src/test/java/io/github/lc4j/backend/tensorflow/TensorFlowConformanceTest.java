@@ -1,0 +1,12 @@
+package io.github.lc4j.backend.tensorflow;
+
+import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.backend.tck.BackendConformanceSuite;
+
+/** Runs the backend conformance suite on the TensorFlow backend. */
+class TensorFlowConformanceTest extends BackendConformanceSuite {
+    @Override
+    protected BackendProvider provider() {
+        return new TensorFlowBackendProvider();
+    }
+}
