@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -141,7 +140,12 @@ final class Nd4jTrainer implements Trainer {
         List<INDArray> activations = forward(batch);
         INDArray logits = activations.get(activations.size() - 1);
         SoftmaxResult result = softmaxCrossEntropy(logits, batch, false);
-        return new Evaluation(result.meanLoss, result.errors, batch.size());
+        long[] predicted = Nd4j.argMax(logits, 1).toLongVector();
+        int errors = 0;
+        for (int row = 0; row < batch.size(); row++) {
+            errors += predicted[row] != batch.labels()[row] ? 1 : 0;
+        }
+        return new Evaluation(result.meanLoss, errors, batch.size());
     }
 
     private double computeGradients(Batch batch) {
@@ -156,7 +160,8 @@ final class Nd4jTrainer implements Trainer {
         if (mu > 0) {
             for (NdParameter parameter : parameters.values()) {
                 if (parameter.target != null) {
-                    parameter.gradient.addi(parameter.value.sub(parameter.target).muli(mu));
+                    axpy(mu, parameter.value, parameter.gradient);
+                    axpy(-mu, parameter.target, parameter.gradient);
                 }
             }
         }
@@ -174,10 +179,15 @@ final class Nd4jTrainer implements Trainer {
         return activations;
     }
 
-    private record SoftmaxResult(double meanLoss, int errors, INDArray gradient) {
+    private record SoftmaxResult(double meanLoss, INDArray gradient) {
     }
 
-    /** Mean softmax cross-entropy, errors (ties to the lowest class) and, on request, ∂loss/∂logits. */
+    /** y ← y + alpha·x in place, through BLAS. */
+    private static void axpy(double alpha, INDArray x, INDArray y) {
+        Nd4j.getBlasWrapper().level1().axpy(x.length(), alpha, x, y);
+    }
+
+    /** Mean softmax cross-entropy and, on request, ∂loss/∂logits. */
     private SoftmaxResult softmaxCrossEntropy(INDArray logits, Batch batch, boolean withGradient) {
         int size = batch.size();
         long classes = logits.size(1);
@@ -190,15 +200,10 @@ final class Nd4jTrainer implements Trainer {
         INDArray shifted = logits.subColumnVector(max);
         INDArray exponentials = Transforms.exp(shifted, true);
         INDArray sums = exponentials.sum(1).reshape(size, 1);
-        double logSums = Transforms.log(sums, true).castTo(DataType.DOUBLE).sumNumber().doubleValue();
-        double picked = shifted.mul(oneHot).castTo(DataType.DOUBLE).sumNumber().doubleValue();
-        long[] predicted = Nd4j.argMax(logits, 1).toLongVector();
-        int errors = 0;
-        for (int row = 0; row < size; row++) {
-            errors += predicted[row] != batch.labels()[row] ? 1 : 0;
-        }
+        double logSums = Transforms.log(sums, true).sumNumber().doubleValue();
+        double picked = shifted.muli(oneHot).sumNumber().doubleValue();
         INDArray gradient = withGradient ? exponentials.diviColumnVector(sums).subi(oneHot).divi(size) : null;
-        return new SoftmaxResult((logSums - picked) / size, errors, gradient);
+        return new SoftmaxResult((logSums - picked) / size, gradient);
     }
 
     /** v ← m·v + g; w ← w − lr·(g + m·v) with Nesterov, w ← w − lr·v without. */
@@ -206,12 +211,15 @@ final class Nd4jTrainer implements Trainer {
         double momentum = options.momentum();
         for (NdParameter parameter : parameters.values()) {
             if (momentum == 0) {
-                parameter.value.subi(parameter.gradient.mul(learningRate));
+                axpy(-learningRate, parameter.gradient, parameter.value);
             } else {
                 parameter.velocity.muli(momentum).addi(parameter.gradient);
-                INDArray direction = options.nesterov()
-                        ? parameter.gradient.add(parameter.velocity.mul(momentum)) : parameter.velocity;
-                parameter.value.subi(direction.mul(learningRate));
+                if (options.nesterov()) {
+                    axpy(-learningRate, parameter.gradient, parameter.value);
+                    axpy(-learningRate * momentum, parameter.velocity, parameter.value);
+                } else {
+                    axpy(-learningRate, parameter.velocity, parameter.value);
+                }
             }
         }
     }

@@ -46,12 +46,12 @@ final class NdLayers {
         @Override
         public INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient) {
             INDArray x = flat(input);
-            weight.gradient.assign(x.transpose().mmul(outputGradient));
+            Nd4j.gemm(x, outputGradient, weight.gradient, true, false, 1.0, 0.0);
             bias.gradient.assign(outputGradient.sum(0));
             if (!needsInputGradient) {
                 return null;
             }
-            INDArray gradient = outputGradient.mmul(weight.value.transpose());
+            INDArray gradient = Nd4j.gemm(outputGradient, weight.value, false, true);
             return input.rank() == 2 ? gradient : gradient.reshape('c', input.shape());
         }
     }

@@ -31,9 +31,9 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Trains with one TensorFlow graph per trainer: forward, loss, LC penalty, gradients
- * ({@code Ops.gradients} with respect to the weights only) and the (Nesterov) momentum update,
- * all as graph operations. Weights, momentum, penalty targets and μ are graph variables; targets
+ * Trains with one TensorFlow graph per trainer: forward, loss, gradients ({@code Ops.gradients}
+ * of the loss with respect to the weights only, plus the penalty's μ(w − t) in closed form) and
+ * the (Nesterov) momentum update, all as graph operations. Weights, momentum, penalty targets and μ are graph variables; targets
  * and μ are assigned once per {@link #setPenalty} call and are never differentiated. Each step
  * feeds one batch; every tensor is closed.
  */
@@ -97,19 +97,15 @@ final class TensorFlowTrainer implements Trainer {
         dataLoss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
         predictions = tf.math.argMax(logits, tf.constant(1), TInt32.class);
 
-        List<Operand<TFloat32>> penalties = new ArrayList<>();
         List<Operand<?>> weights = new ArrayList<>();
-        for (ParameterNodes node : parameters.values()) {
-            Operand<TFloat32> squares = tf.sum(tf.math.square(tf.math.sub(node.value, node.target)),
-                    tf.constant(allAxes(node.shape.length)));
-            penalties.add(tf.math.mul(tf.math.mul(tf.constant(0.5f), node.mu), squares));
-            weights.add(node.value);
-        }
-        Operand<TFloat32> objective = tf.math.add(dataLoss, tf.math.addN(penalties));
-        var gradientOps = tf.gradients(objective, weights);
+        parameters.values().forEach(node -> weights.add(node.value));
+        // the penalty's gradient μ(w − t) is added in closed form: cheaper than differentiating μ/2‖w − t‖²
+        var gradientOps = tf.gradients(dataLoss, weights);
         List<Op> computed = new ArrayList<>();
-        for (int i = 0; i < weights.size(); i++) {
-            var gradient = tf.identity(gradientOps.<TFloat32>dy(i));
+        int position = 0;
+        for (ParameterNodes node : parameters.values()) {
+            var gradient = tf.identity(tf.math.add(gradientOps.<TFloat32>dy(position++),
+                    tf.math.mul(node.mu, tf.math.sub(node.value, node.target))));
             gradients.add(gradient);
             computed.add(gradient);
         }

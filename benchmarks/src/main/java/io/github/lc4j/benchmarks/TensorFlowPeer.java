@@ -1,0 +1,140 @@
+package io.github.lc4j.benchmarks;
+
+import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.Layer;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * A plain TensorFlow Java training loop, written against TensorFlow directly (no lc4j trainer):
+ * the same network, loss and Nesterov update, batches fed as tensors.
+ */
+final class TensorFlowPeer {
+    private TensorFlowPeer() {
+    }
+
+    static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads, int steps) {
+        Weights initial = WeightInitializer.initialize(model, 1);
+        try (Graph graph = new Graph()) {
+            Ops tf = Ops.create(graph);
+            Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
+            Placeholder<TInt32> y = tf.placeholder(TInt32.class);
+            List<Variable<TFloat32>> variables = new ArrayList<>();
+            List<Variable<TFloat32>> velocities = new ArrayList<>();
+            List<Op> initializers = new ArrayList<>();
+            for (ParameterSpec parameter : model.parameters()) {
+                long[] shape = java.util.Arrays.stream(parameter.shape()).asLongStream().toArray();
+                Variable<TFloat32> variable = tf.variable(Shape.of(shape), TFloat32.class);
+                Variable<TFloat32> velocity = tf.variable(Shape.of(shape), TFloat32.class);
+                initializers.add(tf.assign(variable, tf.constant(Shape.of(shape),
+                        DataBuffers.of(initial.get(parameter.name()), true, false))));
+                initializers.add(tf.assign(velocity, tf.zeros(tf.constant(shape), TFloat32.class)));
+                variables.add(variable);
+                velocities.add(velocity);
+            }
+            Operand<TFloat32> h = x;
+            int next = 0;
+            int[] shape = model.inputShape();
+            List<int[]> shapes = model.activationShapes();
+            for (int i = 0; i < model.layers().size(); i++) {
+                Layer layer = model.layers().get(i);
+                if (layer instanceof Layer.Dense) {
+                    h = tf.reshape(h, tf.constant(new long[] {-1, product(shape)}));
+                    h = tf.nn.biasAdd(tf.linalg.matMul(h, variables.get(next)), variables.get(next + 1));
+                    next += 2;
+                } else if (layer instanceof Layer.Conv2d conv) {
+                    Operand<TFloat32> nhwc = tf.linalg.transpose(tf.reshape(h, tf.constant(new long[] {-1, shape[0],
+                        shape[1], shape[2]})), tf.constant(new int[] {0, 2, 3, 1}));
+                    Operand<TFloat32> filter = tf.linalg.transpose(variables.get(next), tf.constant(new int[] {2, 3, 1,
+                        0}));
+                    h = tf.linalg.transpose(tf.nn.biasAdd(tf.nn.conv2d(nhwc, filter, List.of(1L, (long) conv.stride(),
+                            (long) conv.stride(), 1L), "VALID"), variables.get(next + 1)),
+                            tf.constant(new int[] {0, 3, 1, 2}));
+                    next += 2;
+                } else if (layer instanceof Layer.MaxPool2d pool) {
+                    Operand<TFloat32> nhwc = tf.linalg.transpose(tf.reshape(h, tf.constant(new long[] {-1, shape[0],
+                        shape[1], shape[2]})), tf.constant(new int[] {0, 2, 3, 1}));
+                    h = tf.linalg.transpose(tf.nn.maxPool(nhwc, tf.constant(new int[] {1, pool.size(), pool.size(),
+                        1}), tf.constant(new int[] {1, pool.stride(), pool.stride(), 1}), "VALID"),
+                            tf.constant(new int[] {0, 3, 1, 2}));
+                } else if (layer instanceof Layer.Tanh) {
+                    h = tf.math.tanh(h);
+                } else if (layer instanceof Layer.Relu) {
+                    h = tf.nn.relu(h);
+                }
+                shape = shapes.get(i);
+            }
+            Operand<TFloat32> oneHot = tf.oneHot(y, tf.constant(model.classCount()), tf.constant(1f), tf.constant(0f));
+            Operand<TFloat32> loss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(h, oneHot).loss(),
+                    tf.constant(0));
+            var gradients = tf.gradients(loss, variables);
+            List<Op> computed = new ArrayList<>();
+            List<Operand<TFloat32>> values = new ArrayList<>();
+            for (int i = 0; i < variables.size(); i++) {
+                var gradient = tf.identity(gradients.<TFloat32>dy(i));
+                computed.add(gradient);
+                values.add(gradient);
+            }
+            Ops after = tf.withControlDependencies(computed);
+            List<Op> updates = new ArrayList<>();
+            for (int i = 0; i < variables.size(); i++) {
+                Operand<TFloat32> velocity = after.math.add(after.math.mul(after.constant(0.9f), velocities.get(i)),
+                        values.get(i));
+                updates.add(after.assign(velocities.get(i), velocity));
+                updates.add(after.assign(variables.get(i), after.math.sub(variables.get(i), after.math.mul(
+                        after.constant(0.01f), after.math.add(values.get(i), after.math.mul(after.constant(0.9f),
+                                velocity))))));
+            }
+            ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
+                    .setInterOpParallelismThreads(1).build();
+            try (Session session = new Session(graph, config)) {
+                Session.Runner init = session.runner();
+                initializers.forEach(init::addTarget);
+                init.run().close();
+                for (int i = 0; i < TrainingThroughputBenchmark.warmupSteps(); i++) {
+                    step(session, x, y, loss, updates, batches.get(i % batches.size()));
+                }
+                long start = System.nanoTime();
+                for (int i = 0; i < steps; i++) {
+                    step(session, x, y, loss, updates, batches.get(i % batches.size()));
+                }
+                return steps / ((System.nanoTime() - start) / 1e9);
+            }
+        }
+    }
+
+    private static void step(Session session, Placeholder<TFloat32> x, Placeholder<TInt32> y, Operand<TFloat32> loss,
+            List<Op> updates, Batch batch) {
+        try (TFloat32 inputs = TFloat32.tensorOf(Shape.of(batch.size(), batch.sampleSize()),
+                DataBuffers.of(batch.inputs(), true, false));
+                TInt32 labels = TInt32.tensorOf(Shape.of(batch.size()), DataBuffers.of(batch.labels(), true, false))) {
+            Session.Runner runner = session.runner().feed(x, inputs).feed(y, labels).fetch(loss);
+            updates.forEach(runner::addTarget);
+            runner.run().close();
+        }
+    }
+
+    private static long product(int[] shape) {
+        long product = 1;
+        for (int dimension : shape) {
+            product *= dimension;
+        }
+        return product;
+    }
+}

@@ -1,0 +1,184 @@
+package io.github.lc4j.benchmarks;
+
+import io.github.lc4j.api.Backend;
+import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
+import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
+import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.io.AtomicFiles;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Training throughput (steps per second) of lc4j's backends with the LC penalty on, against
+ * peers measured in the same run on the same network, batch and data: DL4J's
+ * {@code MultiLayerNetwork.fit} (the ND4J backend's peer) and a plain TensorFlow Java loop written
+ * directly against TensorFlow (the TensorFlow backend's peer).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark \
+ *     [--threads 2] [--output docs/training-benchmark.md]
+ * </pre>
+ */
+public final class TrainingThroughputBenchmark {
+    private static final int WARMUP_STEPS = 15;
+
+    private record Row(String model, int batch, String trainer, double stepsPerSecond, String peer, Double ratio) {
+    }
+
+    private TrainingThroughputBenchmark() {
+    }
+
+    /** Runs the comparison; see the class comment for the arguments. */
+    public static void main(String[] args) {
+        int threads = 2;
+        Path output = null;
+        String single = null;
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--output" -> output = Path.of(args[i + 1]);
+                case "--single" -> single = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (single != null) {
+            String[] parts = single.split("/");
+            System.out.println("steps/s=" + measureOne(parts[0], parts[1], threads));
+            return;
+        }
+        List<Row> rows = new ArrayList<>();
+        rows.addAll(measure("lenet300", 256, threads));
+        rows.addAll(measure("lenet5", 128, threads));
+        String table = render(rows, threads);
+        System.out.print(table);
+        if (output != null) {
+            byte[] bytes = table.getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(output, out -> out.write(bytes));
+        }
+    }
+
+    /** Each trainer runs in a fresh JVM, so that no thread pool or JIT state of another skews it. */
+    private static List<Row> measure(String model, int batchSize, int threads) {
+        double cpu = forked(model, "cpu-java", threads);
+        double nd4j = forked(model, "nd4j", threads);
+        double dl4j = forked(model, "dl4j", threads);
+        double tensorflow = forked(model, "tensorflow", threads);
+        double plainTensorFlow = forked(model, "plain-tensorflow", threads);
+        return List.of(new Row(model, batchSize, "lc4j cpu-java, LC penalty on", cpu, "", null),
+                new Row(model, batchSize, "lc4j nd4j, LC penalty on", nd4j, "DL4J MultiLayerNetwork.fit", nd4j / dl4j),
+                new Row(model, batchSize, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4", dl4j, "", null),
+                new Row(model, batchSize, "lc4j tensorflow, LC penalty on", tensorflow, "plain TensorFlow loop",
+                        tensorflow / plainTensorFlow),
+                new Row(model, batchSize, "plain TensorFlow Java loop (peer), no penalty", plainTensorFlow, "", null));
+    }
+
+    private static double forked(String model, String trainer, int threads) {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), TrainingThroughputBenchmark.class.getName(), "--single",
+                model + "/" + trainer, "--threads", Integer.toString(threads));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(model + "/" + trainer + " failed:\n" + output);
+            }
+            for (String line : output.split("\n")) {
+                if (line.startsWith("steps/s=")) {
+                    return Double.parseDouble(line.substring("steps/s=".length()));
+                }
+            }
+            throw new IllegalStateException(model + "/" + trainer + " printed no rate:\n" + output);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double measureOne(String modelName, String trainer, int threads) {
+        ModelSpec model = ModelZoo.byName(modelName);
+        boolean small = modelName.startsWith("lenet300");
+        int batchSize = small ? 256 : 128;
+        Dataset data = DataSets.embeddedFashionMnist().train();
+        List<Batch> batches = new ArrayList<>();
+        for (int from = 0; from + batchSize <= data.size() && batches.size() < 16; from += batchSize) {
+            batches.add(data.range(from, from + batchSize));
+        }
+        int steps = trainer.equals("cpu-java") || trainer.equals("nd4j") || trainer.equals("dl4j")
+                ? (small ? 100 : 20) : (small ? 400 : 100);
+        return switch (trainer) {
+            case "dl4j" -> Dl4jPeer.stepsPerSecond(model, batches, threads, steps);
+            case "plain-tensorflow" -> TensorFlowPeer.stepsPerSecond(model, batches, threads, steps);
+            case "cpu-java" -> lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads, steps);
+            case "nd4j" -> lc4jStepsPerSecond(new Nd4jBackendProvider(), model, batches, threads, steps);
+            case "tensorflow" -> lc4jStepsPerSecond(new TensorFlowBackendProvider(), model, batches, threads, steps);
+            default -> throw new IllegalArgumentException("unknown trainer " + trainer);
+        };
+    }
+
+    private static double lc4jStepsPerSecond(BackendProvider provider, ModelSpec model, List<Batch> batches,
+            int threads, int steps) {
+        Weights initial = WeightInitializer.initialize(model, 1);
+        Backend backend = provider.create(BackendConfig.withThreads(threads));
+        Map<String, float[]> targets = new LinkedHashMap<>();
+        for (ParameterSpec parameter : model.parameters()) {
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                targets.put(parameter.name(), new float[parameter.size()]);
+            }
+        }
+        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true, threads))) {
+            trainer.load(initial);
+            trainer.setPenalty(targets, 1e-4);
+            for (int i = 0; i < WARMUP_STEPS; i++) {
+                trainer.step(batches.get(i % batches.size()), 0.01);
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                trainer.step(batches.get(i % batches.size()), 0.01);
+            }
+            return steps / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    static int warmupSteps() {
+        return WARMUP_STEPS;
+    }
+
+    private static String render(List<Row> rows, int threads) {
+        StringBuilder text = new StringBuilder();
+        text.append("# Training throughput: lc4j backends against DL4J and plain TensorFlow Java\n\n");
+        text.append("Regenerate with:\n\n```bash\nmvn -B -q -DskipTests package\n"
+                + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark"
+                + " --output docs/training-benchmark.md\n```\n\n");
+        text.append(String.format(Locale.ROOT, "Machine: %d processors, %s %s, Java %s; %d threads for every"
+                + " trainer, each trainer in a fresh JVM; %d warm-up steps, then a timed run; SGD with Nesterov momentum 0.9; embedded"
+                + " Fashion-MNIST batches.%n%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"),
+                threads, WARMUP_STEPS));
+        text.append("| model | batch | trainer | steps/s | ratio to its peer |\n|---|---:|---|---:|---:|\n");
+        for (Row row : rows) {
+            text.append(String.format(Locale.ROOT, "| %s | %d | %s | %.1f | %s |%n", row.model, row.batch,
+                    row.trainer, row.stepsPerSecond, row.ratio == null ? ""
+                            : String.format(Locale.ROOT, "%.2f× %s", row.ratio, row.peer)));
+        }
+        return text.toString();
+    }
+}
