@@ -16,4 +16,23 @@ public class BackendUnavailableException extends Lc4jException {
     public BackendUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * Runs {@code loader} (which loads a backend's native libraries) and turns any failure into
+     * one exception that names {@code backend}, the {@code natives} it needs and the root cause.
+     */
+    public static Backend whileLoading(String backend, String natives, java.util.function.Supplier<Backend> loader) {
+        try {
+            return loader.get();
+        } catch (BackendUnavailableException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            throw new BackendUnavailableException(backend + " could not load its native libraries (" + natives + "): "
+                    + cause, e);
+        }
+    }
 }

@@ -132,6 +132,20 @@ public final class ModelSpec {
         return copies;
     }
 
+    /**
+     * Returns, for each layer, whether backpropagation must compute the gradient of its input:
+     * true exactly when some earlier layer has parameters.
+     */
+    public boolean[] inputGradientNeeded() {
+        boolean[] needed = new boolean[layers.size()];
+        boolean parameterBelow = false;
+        for (int i = 0; i < layers.size(); i++) {
+            needed[i] = parameterBelow;
+            parameterBelow |= layers.get(i) instanceof Layer.Dense || layers.get(i) instanceof Layer.Conv2d;
+        }
+        return needed;
+    }
+
     /** Returns the trainable parameters in layer order (weight before bias). */
     public List<ParameterSpec> parameters() {
         return List.copyOf(parameters.values());

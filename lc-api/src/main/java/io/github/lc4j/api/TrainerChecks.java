@@ -65,11 +65,16 @@ public final class TrainerChecks {
         Checks.checkNonNegative(learningRate, "learning rate");
     }
 
-    /** Throws {@link IllegalStateException} naming {@code backend} when the trainer is closed or not loaded. */
-    public static void checkReady(String backend, boolean closed, boolean loaded) {
+    /** Throws {@link IllegalStateException} naming {@code backend} when the trainer is closed. */
+    public static void checkOpen(String backend, boolean closed) {
         if (closed) {
             throw new IllegalStateException("this " + backend + " trainer is closed");
         }
+    }
+
+    /** Throws {@link IllegalStateException} naming {@code backend} when the trainer is closed or not loaded. */
+    public static void checkReady(String backend, boolean closed, boolean loaded) {
+        checkOpen(backend, closed);
         if (!loaded) {
             throw new IllegalStateException("load weights before training or evaluating: call load(weights) first");
         }

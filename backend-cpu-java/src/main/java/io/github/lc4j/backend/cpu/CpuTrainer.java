@@ -38,21 +38,17 @@ final class CpuTrainer implements Trainer {
         }
         List<int[]> shapes = model.activationShapes();
         int[] inputShape = model.inputShape();
-        needsInputGradient = new boolean[model.layers().size()];
-        boolean parameterBelow = false;
+        needsInputGradient = model.inputGradientNeeded();
         for (int i = 0; i < model.layers().size(); i++) {
             Layer layer = model.layers().get(i);
             int[] outputShape = shapes.get(i);
             int inputSize = Checks.elementCount(inputShape);
-            needsInputGradient[i] = parameterBelow;
             if (layer instanceof Layer.Dense dense) {
                 ops.add(new DenseOp(inputSize, dense.units(), parameters.get(dense.name() + ".weight"),
                         parameters.get(dense.name() + ".bias")));
-                parameterBelow = true;
             } else if (layer instanceof Layer.Conv2d conv) {
                 ops.add(new ConvOp(inputShape, outputShape, conv.kernelSize(), conv.stride(), conv.padding(),
                         parameters.get(conv.name() + ".weight"), parameters.get(conv.name() + ".bias")));
-                parameterBelow = true;
             } else if (layer instanceof Layer.MaxPool2d pool) {
                 ops.add(new MaxPoolOp(inputShape, outputShape, pool.size(), pool.stride()));
             } else if (layer instanceof Layer.Relu) {
@@ -225,9 +221,7 @@ final class CpuTrainer implements Trainer {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("this cpu-java trainer is closed");
-        }
+        TrainerChecks.checkOpen(CpuJavaBackend.NAME, closed);
     }
 
     private void checkReady() {

@@ -41,25 +41,10 @@ public final class Nd4jBackendProvider implements BackendProvider {
 
     @Override
     public Backend create(BackendConfig config) {
-        try {
-            return loader == null ? load(config) : loader.get();
-        } catch (BackendUnavailableException e) {
-            throw e;
-        } catch (RuntimeException | LinkageError e) {
-            Throwable cause = e;
-            while (cause.getCause() != null && cause.getCause() != cause) {
-                cause = cause.getCause();
-            }
-            throw new BackendUnavailableException("nd4j could not load its native libraries (nd4j-native "
-                    + "linux-x86_64 with OpenBLAS): " + cause, e);
-        }
+        return BackendUnavailableException.whileLoading(name(), "nd4j-native linux-x86_64 with OpenBLAS",
+                () -> loader == null ? load(config) : loader.get());
     }
 
-    /**
-     * Loads the natives and sizes ND4J's thread pools. On small machines OpenMP threads in libnd4j
-     * plus OpenBLAS threads oversubscribe the cores (measured: 2 + 2 threads on 2 cores ran LeNet300
-     * steps 4× slower than 2 + 1), so GEMM gets one thread unless configured otherwise.
-     */
     private static Backend load(BackendConfig config) {
         org.nd4j.linalg.factory.Nd4j.create(1).close(); // forces the native backend to load now
         org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(config.threads());

@@ -41,20 +41,16 @@ final class Nd4jTrainer implements Trainer {
         }
         List<int[]> shapes = model.activationShapes();
         int[] inputShape = model.inputShape();
-        needsInputGradient = new boolean[model.layers().size()];
-        boolean parameterBelow = false;
+        needsInputGradient = model.inputGradientNeeded();
         for (int i = 0; i < model.layers().size(); i++) {
             Layer layer = model.layers().get(i);
-            needsInputGradient[i] = parameterBelow;
             if (layer instanceof Layer.Dense dense) {
                 layers.add(new NdLayers.Dense(parameters.get(dense.name() + ".weight"),
                         parameters.get(dense.name() + ".bias"), product(inputShape)));
-                parameterBelow = true;
             } else if (layer instanceof Layer.Conv2d conv) {
                 layers.add(new NdLayers.Conv(parameters.get(conv.name() + ".weight"),
                         parameters.get(conv.name() + ".bias"), inputShape, shapes.get(i), conv.kernelSize(),
                         conv.stride(), conv.padding()));
-                parameterBelow = true;
             } else if (layer instanceof Layer.MaxPool2d pool) {
                 layers.add(new NdLayers.MaxPool(inputShape, shapes.get(i), pool.size(), pool.stride()));
             } else if (layer instanceof Layer.Relu) {
@@ -225,9 +221,7 @@ final class Nd4jTrainer implements Trainer {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("this nd4j trainer is closed");
-        }
+        TrainerChecks.checkOpen(Nd4jBackend.NAME, closed);
     }
 
     private void checkReady() {

@@ -38,18 +38,7 @@ public final class TensorFlowBackendProvider implements BackendProvider {
 
     @Override
     public Backend create(BackendConfig config) {
-        try {
-            return loader.apply(config);
-        } catch (BackendUnavailableException e) {
-            throw e;
-        } catch (RuntimeException | LinkageError e) {
-            Throwable cause = e;
-            while (cause.getCause() != null && cause.getCause() != cause) {
-                cause = cause.getCause();
-            }
-            throw new BackendUnavailableException("tensorflow could not load its native library (tensorflow-core-native"
-                    + " linux-x86_64, TensorFlow 2.18): " + cause, e);
-        }
+        return BackendUnavailableException.whileLoading(name(), "tensorflow-core-native linux-x86_64, TensorFlow 2.18", () -> loader.apply(config));
     }
 
     private static Backend load(BackendConfig config) {

@@ -337,9 +337,7 @@ final class TensorFlowTrainer implements Trainer {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("this tensorflow trainer is closed");
-        }
+        TrainerChecks.checkOpen(TensorFlowBackend.NAME, closed);
     }
 
     private void checkReady() {

@@ -14,18 +14,15 @@ import io.github.lc4j.api.Trainer;
 import io.github.lc4j.api.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
+import io.github.lc4j.backend.tck.LossParity;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.core.data.DataSets;
-import io.github.lc4j.core.data.Minibatches;
-import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.model.ModelZoo;
 import io.github.lc4j.core.model.WeightInitializer;
 import io.github.lc4j.core.registry.BackendRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -38,36 +35,10 @@ class TensorFlowBackendTest {
 
     @Test
     void lenet300LossesFollowTheCpuBackendFor100Steps() {
-        ModelSpec model = ModelZoo.lenet300Tanh();
-        TrainTestSplit data = DataSets.embeddedFashionMnist();
-        Weights initial = WeightInitializer.initialize(model, 3);
-        Minibatches minibatches = new Minibatches(data.train(), 256, 3);
-        Map<String, float[]> targets = new LinkedHashMap<>();
-        for (String name : List.of("fc1.weight", "fc2.weight", "fc3.weight")) {
-            targets.put(name, new float[initial.size(name)]);
-        }
-        Backend cpu = new CpuJavaBackendProvider().create(BackendConfig.withThreads(2));
-        Backend tensorflow = new TensorFlowBackendProvider().create(BackendConfig.withThreads(2));
-        TrainerOptions options = new TrainerOptions(0.9, true, 2);
-        double worst = 0;
-        try (Trainer reference = cpu.newTrainer(model, options);
-                Trainer candidate = tensorflow.newTrainer(model, options)) {
-            reference.load(initial);
-            candidate.load(initial);
-            reference.setPenalty(targets, 1e-3);
-            candidate.setPenalty(targets, 1e-3);
-            List<int[]> order = minibatches.epochIndices(0);
-            for (int step = 0; step < 100; step++) {
-                Batch batch = minibatches.batch(order, step % order.size());
-                double expected = reference.step(batch, 0.05);
-                double actual = candidate.step(batch, 0.05);
-                double relative = Math.abs(expected - actual) / Math.abs(expected);
-                worst = Math.max(worst, relative);
-                assertTrue(relative <= LOSS_TOLERANCE, "step " + step + ": cpu-java loss " + expected
-                        + ", tensorflow " + actual);
-            }
-        }
-        System.out.printf("tensorflow vs cpu-java, 100 LeNet300 steps: worst relative loss difference %.2e%n", worst);
+        double worst = LossParity.worstRelativeLossDifference(
+                new CpuJavaBackendProvider().create(BackendConfig.withThreads(2)),
+                new TensorFlowBackendProvider().create(BackendConfig.withThreads(2)), 100);
+        assertTrue(worst <= LOSS_TOLERANCE, "per-step losses drifted apart by " + worst);
     }
 
     @Test

@@ -1,0 +1,58 @@
+package io.github.lc4j.backend.tck;
+
+import io.github.lc4j.api.Backend;
+import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.Minibatches;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs two backends side by side on LeNet300 with the same initial weights, the same seeded
+ * minibatches of the embedded data, Nesterov SGD and the LC penalty on, and measures how far
+ * their per-step losses drift apart.
+ */
+public final class LossParity {
+    private LossParity() {
+    }
+
+    /** Returns the largest |loss_candidate − loss_reference| / loss_reference over {@code steps} steps. */
+    public static double worstRelativeLossDifference(Backend reference, Backend candidate, int steps) {
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        Weights initial = WeightInitializer.initialize(model, 3);
+        Minibatches minibatches = new Minibatches(DataSets.embeddedFashionMnist().train(), 256, 3);
+        Map<String, float[]> targets = new LinkedHashMap<>();
+        for (ParameterSpec parameter : model.parameters()) {
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                targets.put(parameter.name(), new float[parameter.size()]);
+            }
+        }
+        TrainerOptions options = new TrainerOptions(0.9, true, 2);
+        double worst = 0;
+        try (Trainer expected = reference.newTrainer(model, options);
+                Trainer actual = candidate.newTrainer(model, options)) {
+            expected.load(initial);
+            actual.load(initial);
+            expected.setPenalty(targets, 1e-3);
+            actual.setPenalty(targets, 1e-3);
+            List<int[]> order = minibatches.epochIndices(0);
+            for (int step = 0; step < steps; step++) {
+                Batch batch = minibatches.batch(order, step % order.size());
+                double a = expected.step(batch, 0.05);
+                double b = actual.step(batch, 0.05);
+                worst = Math.max(worst, Math.abs(a - b) / Math.abs(a));
+            }
+        }
+        System.out.printf("%s vs %s, %d LeNet300 steps: worst relative loss difference %.2e%n", candidate.name(),
+                reference.name(), steps, worst);
+        return worst;
+    }
+}
