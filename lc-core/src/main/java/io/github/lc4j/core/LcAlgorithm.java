@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.github.lc4j.api.Backend;
 import io.github.lc4j.api.Batch;
 import io.github.lc4j.api.CStepKernels;
-import io.github.lc4j.api.Checks;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
@@ -179,6 +178,22 @@ public final class LcAlgorithm {
         }
     }
 
+    /**
+     * Throws naming the parameter (and index within it) of the first non-finite C-step input of
+     * {@code task}, whose concatenated parameters start at {@code offsets}.
+     */
+    static void checkFiniteInput(CompressionTask task, int[] offsets, float[] x) {
+        for (int p = 0; p < task.parameters().size(); p++) {
+            for (int i = offsets[p]; i < offsets[p + 1]; i++) {
+                if (!Float.isFinite(x[i])) {
+                    throw new InvalidInputException("parameter " + task.parameters().get(p) + " (task " + task.name()
+                            + ") has a non-finite C-step input " + x[i] + " at index " + (i - offsets[p])
+                            + "; the L step diverged: lower the learning rate or μ0");
+                }
+            }
+        }
+    }
+
     static void checkFiniteLoss(double loss, String where, double learningRate) {
         if (!Double.isFinite(loss)) {
             throw new Lc4jException(where + " diverged: the loss became " + loss + " at learning rate " + learningRate
@@ -248,7 +263,7 @@ public final class LcAlgorithm {
         }
 
         private void solve(float[] x, CStepKernels kernels) {
-            Checks.checkFinite(x, "C-step input of task " + task.name());
+            checkFiniteInput(task, offsets, x);
             solution = solver.solve(x, solution);
             quantized = new float[x.length];
             kernels.reconstruct(solution.assignments(), solution.values(), quantized);

@@ -207,6 +207,19 @@ class LcAlgorithmTest {
     }
 
     @Test
+    void nonFiniteCStepInputIsRejectedNamingTheParameter() {
+        CompressionTask task = sharedTask(Codebook.adaptive(2)).get(0);
+        float[] x = new float[4 * 6 + 6 * 3];
+        x[4 * 6 + 5] = Float.NaN;
+        InvalidInputException error = assertThrows(InvalidInputException.class,
+                () -> LcAlgorithm.checkFiniteInput(task, new int[] {0, 24, 42}, x));
+        assertTrue(error.getMessage().contains("parameter b.weight") && error.getMessage().contains("index 5"),
+                error.getMessage());
+        x[4 * 6 + 5] = 0;
+        LcAlgorithm.checkFiniteInput(task, new int[] {0, 24, 42}, x);
+    }
+
+    @Test
     void unknownParameterInATaskIsRejected() {
         Weights reference = WeightInitializer.initialize(MODEL, 8);
         List<CompressionTask> tasks = List.of(new CompressionTask("x", List.of("nope.weight"), Codebook.binary()));
