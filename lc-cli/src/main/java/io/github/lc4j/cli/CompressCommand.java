@@ -2,7 +2,6 @@ package io.github.lc4j.cli;
 
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
-import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
@@ -90,9 +89,5 @@ final class CompressCommand implements Callable<Integer> {
     static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared) {
         return shared ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
                 : CompressionTask.perLayer(model, codebook);
-    }
-
-    static String describe(Evaluation evaluation) {
-        return String.format(java.util.Locale.ROOT, "%.2f%%", 100 * evaluation.errorRate());
     }
 }

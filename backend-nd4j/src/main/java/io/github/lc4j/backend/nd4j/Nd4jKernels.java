@@ -32,7 +32,7 @@ final class Nd4jKernels implements CStepKernels {
     public void reconstruct(int[] assignments, float[] codebook, float[] quantized) {
         checkArgument(assignments.length == quantized.length, "output has %d slots for %d assignments",
                 quantized.length, assignments.length);
-        try (INDArray table = Nd4j.createFromArray(codebook); INDArray indices = Nd4j.createFromArray(assignments)) {
+        try (INDArray table = Nd4j.createFromArray(codebook)) {
             float[] result = Nd4j.pullRows(table.reshape(codebook.length, 1), 1, assignments).data().asFloat();
             System.arraycopy(result, 0, quantized, 0, result.length);
         }
