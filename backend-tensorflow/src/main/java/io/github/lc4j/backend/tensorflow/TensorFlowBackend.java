@@ -13,7 +13,10 @@ import java.util.Set;
 public final class TensorFlowBackend implements Backend {
     /** The backend's name. */
     public static final String NAME = "tensorflow";
-    /** Backend property naming the device, e.g. {@code /GPU:0}; empty for TensorFlow's default placement. */
+    /**
+     * Backend property naming the device: {@code auto} (the default: {@code /GPU:0} when a GPU and the
+     * GPU natives are present, else the CPU), {@code /GPU:0}, or empty for TensorFlow's own placement.
+     */
     public static final String DEVICE_PROPERTY = "tensorflow.device";
 
     private final String device;
@@ -41,6 +44,11 @@ public final class TensorFlowBackend implements Backend {
     public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
         checkSupports(model);
         return new TensorFlowTrainer(model, options, device);
+    }
+
+    /** Returns the device the graphs are placed on, or an empty string for TensorFlow's own placement. */
+    public String device() {
+        return device;
     }
 
     @Override

@@ -43,6 +43,28 @@ public final class TensorFlowBackendProvider implements BackendProvider {
 
     private static Backend load(BackendConfig config) {
         org.tensorflow.TensorFlow.version(); // loads the native library now
-        return new TensorFlowBackend(config.properties().getOrDefault(TensorFlowBackend.DEVICE_PROPERTY, ""));
+        String device = config.properties().getOrDefault(TensorFlowBackend.DEVICE_PROPERTY, "auto");
+        if (device.equals("auto")) {
+            device = gpuPresent() ? "/GPU:0" : "";
+        }
+        return new TensorFlowBackend(device);
+    }
+
+    /** Returns whether a graph pinned to /GPU:0 runs: true only with GPU natives and a visible GPU. */
+    static boolean gpuPresent() {
+        try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
+            org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph).withDevice(
+                    org.tensorflow.DeviceSpec.newBuilder().deviceType(org.tensorflow.DeviceSpec.DeviceType.GPU)
+                            .deviceIndex(0).build());
+            var probe = tf.math.add(tf.constant(1f), tf.constant(1f));
+            org.tensorflow.proto.ConfigProto strict = org.tensorflow.proto.ConfigProto.newBuilder()
+                    .setAllowSoftPlacement(false).build();
+            try (org.tensorflow.Session session = new org.tensorflow.Session(graph, strict);
+                    org.tensorflow.Result result = session.runner().fetch(probe).run()) {
+                return result.size() == 1;
+            }
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 }

@@ -60,6 +60,24 @@ class TensorFlowBackendTest {
     }
 
     @Test
+    void automaticDevicePlacementFallsBackToTheCpuWithoutAGpu() {
+        // these machines have no GPU and the build uses the CPU natives (the gpu profile is untested here)
+        assertEquals(false, TensorFlowBackendProvider.gpuPresent());
+        TensorFlowBackend backend = (TensorFlowBackend) new TensorFlowBackendProvider()
+                .create(BackendConfig.withThreads(1));
+        assertEquals("", backend.device());
+        assertTrue(!backend.capabilities().contains(io.github.lc4j.api.Capability.GPU));
+        TensorFlowBackend pinned = (TensorFlowBackend) new TensorFlowBackendProvider()
+                .create(new BackendConfig(1, Map.of(TensorFlowBackend.DEVICE_PROPERTY, "/GPU:0")));
+        ModelSpec model = ModelZoo.lenet300Relu();
+        try (Trainer trainer = pinned.newTrainer(model, TrainerOptions.plainSgd(1))) {
+            trainer.load(WeightInitializer.initialize(model, 1));
+            assertTrue(Double.isFinite(trainer.step(DataSets.embeddedFashionMnist().test().range(0, 8), 0.1)),
+                    "soft placement must run a /GPU:0 graph on the CPU");
+        }
+    }
+
+    @Test
     void failingNativesGiveOneClearErrorAndOtherBackendsStillWork() {
         BackendProvider broken = new TensorFlowBackendProvider(config -> {
             throw new UnsatisfiedLinkError("libtensorflow_cc.so.2: cannot open shared object file");
