@@ -3,13 +3,15 @@ package io.github.lc4j.backend.nd4j;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The layers as ND4J operations on resident arrays. Activations are [batch, …] float arrays;
- * convolution and pooling run libnd4j's native {@code conv2d}/{@code maxpool2d} kernels and their
- * {@code _bp} gradients, with weights in lc4j's [F, C, k, k] layout (libnd4j weight format 1).
+ * convolution runs libnd4j's native {@code conv2d} forward with weights in lc4j's [F, C, k, k]
+ * layout (libnd4j weight format 1) and GEMMs on im2col patches backward; pooling runs libnd4j's
+ * {@code maxpool2d} and {@code maxpool2d_bp}.
  */
 final class NdLayers {
     private NdLayers() {
@@ -56,7 +58,7 @@ final class NdLayers {
         }
     }
 
-    /** Convolution with libnd4j's conv2d and conv2d_bp. */
+    /** Convolution: libnd4j's conv2d forward, im2col GEMMs backward. */
     static final class Conv implements NdLayer {
         private final NdParameter weight;
         private final NdParameter bias;
@@ -96,16 +98,40 @@ final class NdLayers {
             return output;
         }
 
+        /**
+         * Gradients by per-sample GEMMs on im2col's patch matrices, which are contiguous
+         * [C·k·k, outH·outW] blocks per sample: ∂W = Σ_b ∂y_b·P_bᵀ and ∂P_b = Wᵀ·∂y_b, scattered back
+         * by col2im. libnd4j's conv2d_bp took 30 and 64 ms for LeNet5's two layers at batch 128 on
+         * the 2-core machine; this takes a fraction of that and needs no permutation.
+         */
         @Override
         public INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient) {
             INDArray image = image(input);
-            INDArray inputGradient = Nd4j.create(DataType.FLOAT, image.shape());
-            INDArray gradient = outputGradient.reshape('c', output.shape());
-            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
-                    .addInputs(image, weight.value, bias.value, gradient)
-                    .addOutputs(inputGradient, weight.gradient, bias.gradient)
-                    .addIntegerArguments(arguments()).build());
-            return needsInputGradient ? inputGradient.reshape('c', input.shape()) : null;
+            long batch = image.size(0);
+            long channels = inputShape[0];
+            long patchSize = channels * kernel * kernel;
+            long positions = outputShape[1] * outputShape[2];
+            INDArray gradientRows = outputGradient.reshape('c', batch, outputShape[0], positions);
+            INDArray patches = Convolution.im2col(image, kernel, kernel, stride, stride, padding, padding, false)
+                    .reshape('c', batch, patchSize, positions);
+            INDArray weightGradient = weight.gradient.reshape('c', outputShape[0], patchSize);
+            weightGradient.assign(0);
+            for (long sample = 0; sample < batch; sample++) {
+                Nd4j.gemm(gradientRows.slice(sample), patches.slice(sample), weightGradient, false, true, 1.0, 1.0);
+            }
+            bias.gradient.assign(gradientRows.sum(0, 2));
+            if (!needsInputGradient) {
+                return null;
+            }
+            INDArray weights = weight.value.reshape('c', outputShape[0], patchSize);
+            INDArray columns = Nd4j.create(DataType.FLOAT, batch, patchSize, positions);
+            for (long sample = 0; sample < batch; sample++) {
+                Nd4j.gemm(weights, gradientRows.slice(sample), columns.slice(sample), true, false, 1.0, 0.0);
+            }
+            INDArray inputGradient = Convolution.col2im(columns.reshape('c', batch, channels, kernel, kernel,
+                    outputShape[1], outputShape[2]), stride, stride, padding, padding, (int) inputShape[1],
+                    (int) inputShape[2]);
+            return inputGradient.reshape('c', input.shape());
         }
     }
 
