@@ -34,6 +34,9 @@ final class Nd4jTrainer implements Trainer {
     private final INDArray values;
     private final INDArray gradients;
     private final INDArray velocities;
+    /** Penalty targets over all parameters (0 where a parameter has none) and a 0/1 mask of the targeted ones. */
+    private INDArray targets;
+    private INDArray targeted;
     private double mu;
     private boolean loaded;
     private boolean closed;
@@ -47,8 +50,7 @@ final class Nd4jTrainer implements Trainer {
         velocities = Nd4j.create(DataType.FLOAT, total);
         long offset = 0;
         for (ParameterSpec spec : model.parameters()) {
-            parameters.put(spec.name(), new NdParameter(spec.name(), spec.shape(), offset, values, gradients,
-                    velocities));
+            parameters.put(spec.name(), new NdParameter(spec.name(), spec.shape(), offset, values, gradients));
             offset += spec.size();
         }
         List<int[]> shapes = model.activationShapes();
@@ -116,10 +118,21 @@ final class Nd4jTrainer implements Trainer {
     public void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
         checkOpen();
         Map<String, float[]> checked = TrainerChecks.checkPenalty(model, targets, penaltyWeight);
+        float[] allTargets = new float[(int) values.length()];
+        float[] mask = new float[allTargets.length];
+        int offset = 0;
         for (NdParameter parameter : parameters.values()) {
             float[] target = checked.get(parameter.name);
-            parameter.target = target == null ? null : Nd4j.create(target, parameter.value.shape(), 'c');
+            int size = (int) parameter.value.length();
+            if (target != null) {
+                System.arraycopy(target, 0, allTargets, offset, size);
+                java.util.Arrays.fill(mask, offset, offset + size, 1f);
+            }
+            offset += size;
         }
+        closePenalty();
+        this.targets = checked.isEmpty() ? null : Nd4j.create(allTargets, new long[] {allTargets.length}, 'c');
+        this.targeted = checked.isEmpty() ? null : Nd4j.create(mask, new long[] {mask.length}, 'c');
         this.mu = penaltyWeight;
     }
 
@@ -165,13 +178,8 @@ final class Nd4jTrainer implements Trainer {
             gradient = layers.get(i).backward(activations.get(i), activations.get(i + 1), gradient,
                     needsInputGradient[i]);
         }
-        if (mu > 0) {
-            for (NdParameter parameter : parameters.values()) {
-                if (parameter.target != null) {
-                    axpy(mu, parameter.value, parameter.gradient);
-                    axpy(-mu, parameter.target, parameter.gradient);
-                }
-            }
+        if (mu > 0 && targets != null) {
+            axpy(mu, values.sub(targets).muli(targeted), gradients);
         }
         return result.meanLoss;
     }
@@ -235,6 +243,13 @@ final class Nd4jTrainer implements Trainer {
         }
     }
 
+    private void closePenalty() {
+        if (targets != null) {
+            targets.close();
+            targeted.close();
+        }
+    }
+
     private void checkOpen() {
         TrainerChecks.checkOpen(Nd4jBackend.NAME, closed);
     }
@@ -247,11 +262,7 @@ final class Nd4jTrainer implements Trainer {
     public void close() {
         if (!closed) {
             closed = true;
-            for (NdParameter parameter : parameters.values()) {
-                if (parameter.target != null) {
-                    parameter.target.close();
-                }
-            }
+            closePenalty();
             values.close();
             gradients.close();
             velocities.close();

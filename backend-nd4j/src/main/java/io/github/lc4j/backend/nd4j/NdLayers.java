@@ -42,14 +42,18 @@ final class NdLayers {
 
         @Override
         public INDArray forward(INDArray input) {
-            return flat(input).mmul(weight.value).addiRowVector(bias.value);
+            INDArray x = flat(input);
+            INDArray output = Nd4j.create(DataType.FLOAT, x.size(0), weight.value.size(1));
+            Nd4j.exec(DynamicCustomOp.builder("xw_plus_b").addInputs(x, weight.value, bias.value).addOutputs(output)
+                    .build());
+            return output;
         }
 
         @Override
         public INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient) {
             INDArray x = flat(input);
             Nd4j.gemm(x, outputGradient, weight.gradient, true, false, 1.0, 0.0);
-            bias.gradient.assign(outputGradient.sum(0));
+            outputGradient.sum(bias.gradient, 0);
             if (!needsInputGradient) {
                 return null;
             }
@@ -200,10 +204,10 @@ final class NdLayers {
                 return null;
             }
             INDArray gradient = outputGradient.reshape('c', output.shape());
-            if (tanh) {
-                return gradient.mul(output.mul(output).rsubi(1));
-            }
-            return gradient.mul(input.gt(0).castTo(DataType.FLOAT));
+            INDArray inputGradient = Nd4j.create(DataType.FLOAT, output.shape());
+            Nd4j.exec(DynamicCustomOp.builder(tanh ? "tanh_bp" : "relu_bp").addInputs(input.reshape('c',
+                    output.shape()), gradient).addOutputs(inputGradient).build());
+            return inputGradient;
         }
     }
 

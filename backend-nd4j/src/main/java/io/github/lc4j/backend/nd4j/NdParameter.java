@@ -4,22 +4,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One parameter resident in ND4J: value, gradient and momentum buffer are views into the
- * trainer's flat arrays (so that the update is a few operations over all parameters at once),
- * plus an optional penalty target.
+ * One parameter resident in ND4J: its value and gradient are views into the trainer's flat
+ * arrays, so that the penalty and the update are a few operations over all parameters at once.
  */
 final class NdParameter {
     final String name;
     final INDArray value;
     final INDArray gradient;
-    final INDArray velocity;
-    INDArray target;
 
-    NdParameter(String name, int[] shape, long offset, INDArray values, INDArray gradients, INDArray velocities) {
+    NdParameter(String name, int[] shape, long offset, INDArray values, INDArray gradients) {
         this.name = name;
         this.value = view(values, offset, shape);
         this.gradient = view(gradients, offset, shape);
-        this.velocity = view(velocities, offset, shape);
     }
 
     private static INDArray view(INDArray flat, long offset, int[] shape) {
