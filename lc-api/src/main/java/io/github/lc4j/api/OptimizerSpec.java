@@ -76,11 +76,16 @@ public final class OptimizerSpec {
                 .optFirstStepEpochs(firstStepEpochs);
     }
 
+    /** Describes the SGD settings without the L-step lengths, e.g. for plain training. */
+    public String describeSgd() {
+        return "SGD(lr=" + learningRate + "·" + learningRateDecay + "^k, momentum=" + momentum
+                + (nesterov ? " nesterov" : "") + ", batch=" + batchSize + ")";
+    }
+
     @Override
     public String toString() {
-        return "SGD(lr=" + learningRate + "·" + learningRateDecay + "^k, momentum=" + momentum
-                + (nesterov ? " nesterov" : "") + ", batch=" + batchSize + ", epochs=" + firstStepEpochs + "/"
-                + epochsPerStep + ")";
+        return describeSgd().replace(")", ", epochs per L step=" + epochsPerStep
+                + (firstStepEpochs != epochsPerStep ? " (first " + firstStepEpochs + ")" : "") + ")");
     }
 
     /** Builder; every setter checks its value, {@link #build()} checks the combination. */

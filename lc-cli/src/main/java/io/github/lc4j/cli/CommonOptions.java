@@ -9,10 +9,10 @@ import picocli.CommandLine.Option;
 
 /** Options every working command shares: data, backend, seed, threads. */
 final class CommonOptions {
-    @Option(names = "--data", paramLabel = "embedded|auto|DIR", defaultValue = "${DEFAULT-VALUE}",
+    @Option(names = "--data", paramLabel = "embedded|auto|DIR",
             description = "Data: 'embedded' (the 10k Fashion-MNIST sample shipped in the jar), 'auto' (the full"
                     + " Fashion-MNIST in /usr/share/datasets/fashion-mnist if installed, else embedded), or a folder"
-                    + " with the four MNIST idx files. Default: ${DEFAULT-VALUE}.")
+                    + " with the four MNIST idx files. Default: embedded for demo, auto otherwise.")
     String data;
 
     @Option(names = "--backend", paramLabel = "NAME",

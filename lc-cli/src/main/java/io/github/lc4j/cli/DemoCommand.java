@@ -60,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
         OptimizerSpec referenceOptimizer = OptimizerSpec.builder().optLearningRate(0.1).optLearningRateDecay(0.9)
                 .optBatchSize(128).build();
         err.printf("lc4j demo: %s on %s, backend %s%n", model.name(), data.description(), backend);
-        err.printf("training the reference: %d epochs, %s%n", referenceEpochs, referenceOptimizer);
+        err.printf("training the reference: %d epochs, %s%n", referenceEpochs, referenceOptimizer.describeSgd());
         long start = System.nanoTime();
         Weights reference = lc4j.train(backend, model, WeightInitializer.initialize(model, common.seed), data,
                 referenceOptimizer, referenceEpochs, common.seed, new ConsoleProgress(err, System.console() != null));

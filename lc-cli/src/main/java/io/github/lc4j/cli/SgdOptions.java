@@ -20,7 +20,7 @@ final class SgdOptions {
 
     @Option(names = "--nesterov", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Use Nesterov momentum (--no-nesterov for heavy-ball). Default: ${DEFAULT-VALUE}.")
-    boolean nesterov;
+    boolean nesterov = true;
 
     SgdOptions(double learningRate, double learningRateDecay, int batchSize) {
         this.learningRate = learningRate;

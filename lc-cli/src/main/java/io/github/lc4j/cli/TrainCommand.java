@@ -50,7 +50,8 @@ final class TrainCommand implements Callable<Integer> {
         Lc4j lc4j = common.lc4j();
         String backend = lc4j.backend(common.backend).name();
         var err = spec.commandLine().getErr();
-        err.printf("training %s on %s, backend %s, %s%n", modelSpec.name(), data.description(), backend, optimizer);
+        err.printf("training %s on %s, backend %s, %s%n", modelSpec.name(), data.description(), backend,
+                optimizer.describeSgd());
         long start = System.nanoTime();
         Weights weights = lc4j.train(backend, modelSpec, WeightInitializer.initialize(modelSpec, common.seed), data,
                 optimizer, epochs, common.seed, new ConsoleProgress(err, System.console() != null));
