@@ -20,11 +20,6 @@ final class SortedValues {
         }
     }
 
-    /** Returns Σ x² over sorted positions [from, to). */
-    double sumOfSquares(int from, int to) {
-        return prefixSquares[to] - prefixSquares[from];
-    }
-
     int size() {
         return sorted.length;
     }
