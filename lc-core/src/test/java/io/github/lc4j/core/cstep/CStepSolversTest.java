@@ -208,6 +208,28 @@ class CStepSolversTest {
         assertTrue(again.distortion() <= solution.distortion() + 1e-9);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"adaptive:16", "adaptive:16:lloyd", "scaled-pow2:4", "partial:0+3"})
+    void solutionsDoNotDependOnTheThreadThatSolves(String spec) throws Exception {
+        float[] x = gaussian(50_000, 31);
+        CStepSolver solver = CStepSolvers.forCodebook(CodebookSpecs.parse(spec, null), 7, KERNELS);
+        CStepSolution alone = solver.solve(x, null);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<CStepSolution>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(pool.submit(() -> solver.solve(x, null)));
+            }
+            for (java.util.concurrent.Future<CStepSolution> future : futures) {
+                CStepSolution concurrent = future.get();
+                assertArrayEquals(alone.values(), concurrent.values(), spec);
+                assertArrayEquals(alone.assignments(), concurrent.assignments(), spec);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void largeAndTinyMagnitudesAreQuantizedSanely() {
         float[] x = {1e-30f, -1e-30f, 3e30f, -3e30f, 0f, -0f};
