@@ -3,6 +3,7 @@ package io.github.lc4j.backend.nd4j;
 import static java.util.Objects.requireNonNull;
 
 import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.Checks;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
@@ -60,7 +61,7 @@ final class Nd4jTrainer implements Trainer {
             Layer layer = model.layers().get(i);
             if (layer instanceof Layer.Dense dense) {
                 layers.add(new NdLayers.Dense(parameters.get(dense.name() + ".weight"),
-                        parameters.get(dense.name() + ".bias"), product(inputShape)));
+                        parameters.get(dense.name() + ".bias"), Checks.elementCount(inputShape)));
             } else if (layer instanceof Layer.Conv2d conv) {
                 layers.add(new NdLayers.Conv(parameters.get(conv.name() + ".weight"),
                         parameters.get(conv.name() + ".bias"), inputShape, shapes.get(i), conv.kernelSize(),
@@ -76,14 +77,6 @@ final class Nd4jTrainer implements Trainer {
             }
             inputShape = shapes.get(i);
         }
-    }
-
-    private static long product(int[] shape) {
-        long product = 1;
-        for (int dimension : shape) {
-            product *= dimension;
-        }
-        return product;
     }
 
     @Override

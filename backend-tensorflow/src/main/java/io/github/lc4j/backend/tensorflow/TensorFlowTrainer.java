@@ -3,6 +3,7 @@ package io.github.lc4j.backend.tensorflow;
 import static java.util.Objects.requireNonNull;
 
 import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.Checks;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
@@ -134,7 +135,7 @@ final class TensorFlowTrainer implements Trainer {
     private Operand<TFloat32> layer(Ops tf, Layer layer, Operand<TFloat32> input, int[] inputShape,
             int[] outputShape) {
         if (layer instanceof Layer.Dense dense) {
-            Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] {-1, product(inputShape)}));
+            Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] {-1, Checks.elementCount(inputShape)}));
             return tf.nn.biasAdd(tf.linalg.matMul(flat, parameters.get(dense.name() + ".weight").value),
                     parameters.get(dense.name() + ".bias").value);
         }
@@ -164,21 +165,13 @@ final class TensorFlowTrainer implements Trainer {
         if (layer instanceof Layer.Relu) {
             return tf.nn.relu(input);
         }
-        return tf.reshape(input, tf.constant(new long[] {-1, product(outputShape)}));
+        return tf.reshape(input, tf.constant(new long[] {-1, Checks.elementCount(outputShape)}));
     }
 
     /** lc4j's flat [C, H, W] samples as NHWC, the layout of TensorFlow's CPU convolution and pooling. */
     private static Operand<TFloat32> toNhwc(Ops tf, Operand<TFloat32> input, int[] shape) {
         Operand<TFloat32> nchw = tf.reshape(input, tf.constant(new long[] {-1, shape[0], shape[1], shape[2]}));
         return tf.linalg.transpose(nchw, tf.constant(new int[] {0, 2, 3, 1}));
-    }
-
-    private static long product(int[] shape) {
-        long product = 1;
-        for (int dimension : shape) {
-            product *= dimension;
-        }
-        return product;
     }
 
     private static long[] toLong(int[] values) {
