@@ -83,7 +83,7 @@ public final class LcAlgorithm {
 
             long start = System.nanoTime();
             for (GroupState group : groups) {
-                group.directCompression(weights, kernels);
+                group.directCompression(weights);
             }
             long cStepMillis = millisSince(start);
             history.add(record(0, 0, 0, Double.NaN, groups, weights, evaluator, data, options, kernels, 0,
@@ -241,9 +241,9 @@ public final class LcAlgorithm {
             }
         }
 
-        void directCompression(Weights reference, CStepKernels kernels) {
+        void directCompression(Weights reference) {
             gather(reference);
-            solve(weights.clone(), kernels);
+            solve(weights);
         }
 
         void penaltyTargets(double mu, CStepKernels kernels, Map<String, float[]> destination) {
@@ -256,17 +256,16 @@ public final class LcAlgorithm {
             gather(current);
             float[] shifted = new float[weights.length];
             kernels.shiftedWeights(weights, multipliers, mu, shifted);
-            solve(shifted, kernels);
+            solve(shifted);
             if (mode == LcMode.AUGMENTED_LAGRANGIAN) {
                 kernels.updateMultipliers(multipliers, weights, quantized, mu);
             }
         }
 
-        private void solve(float[] x, CStepKernels kernels) {
+        private void solve(float[] x) {
             checkFiniteInput(task, offsets, x);
             solution = solver.solve(x, solution);
-            quantized = new float[x.length];
-            kernels.reconstruct(solution.assignments(), solution.values(), quantized);
+            quantized = solution.reconstruction();
         }
 
         double multiplierSquaredNorm() {

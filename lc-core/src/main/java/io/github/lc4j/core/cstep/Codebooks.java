@@ -14,7 +14,7 @@ final class Codebooks {
         kernels.assign(x, values, assignments);
         float[] quantized = new float[x.length];
         kernels.reconstruct(assignments, values, quantized);
-        return new CStepSolution(values, scale, assignments, kernels.distortion(x, quantized));
+        return new CStepSolution(values, scale, assignments, quantized, kernels.distortion(x, quantized));
     }
 
     /**
