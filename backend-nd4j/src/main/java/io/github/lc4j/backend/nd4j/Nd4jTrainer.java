@@ -17,10 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Trains on ND4J: weights, gradients, momentum and penalty targets stay in ND4J arrays between
@@ -35,9 +37,10 @@ final class Nd4jTrainer implements Trainer {
     private final INDArray values;
     private final INDArray gradients;
     private final INDArray velocities;
-    /** Penalty targets over all parameters (0 where a parameter has none) and a 0/1 mask of the targeted ones. */
+    private final Buffers buffers = new Buffers();
+    /** Penalty targets over all parameters (0 where a parameter has none), with views of the targeted parameters. */
     private INDArray targets;
-    private INDArray targeted;
+    private final List<INDArray[]> penalized = new ArrayList<>();
     private double mu;
     private boolean loaded;
     private boolean closed;
@@ -111,21 +114,24 @@ final class Nd4jTrainer implements Trainer {
     public void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
         checkOpen();
         Map<String, float[]> checked = TrainerChecks.checkPenalty(model, targets, penaltyWeight);
-        float[] allTargets = new float[(int) values.length()];
-        float[] mask = new float[allTargets.length];
-        int offset = 0;
-        for (NdParameter parameter : parameters.values()) {
-            float[] target = checked.get(parameter.name);
-            int size = (int) parameter.value.length();
-            if (target != null) {
-                System.arraycopy(target, 0, allTargets, offset, size);
-                java.util.Arrays.fill(mask, offset, offset + size, 1f);
-            }
-            offset += size;
-        }
         closePenalty();
-        this.targets = checked.isEmpty() ? null : Nd4j.create(allTargets, new long[] {allTargets.length}, 'c');
-        this.targeted = checked.isEmpty() ? null : Nd4j.create(mask, new long[] {mask.length}, 'c');
+        if (!checked.isEmpty()) {
+            float[] allTargets = new float[(int) values.length()];
+            for (NdParameter parameter : parameters.values()) {
+                float[] target = checked.get(parameter.name);
+                if (target != null) {
+                    System.arraycopy(target, 0, allTargets, (int) parameter.offset, target.length);
+                }
+            }
+            this.targets = Nd4j.create(allTargets, new long[] {allTargets.length}, 'c');
+            for (NdParameter parameter : parameters.values()) {
+                if (checked.containsKey(parameter.name)) {
+                    long end = parameter.offset + parameter.value.length();
+                    penalized.add(new INDArray[] {parameter.value, parameter.gradient,
+                        this.targets.get(NDArrayIndex.interval(parameter.offset, end))});
+                }
+            }
+        }
         this.mu = penaltyWeight;
     }
 
@@ -171,21 +177,34 @@ final class Nd4jTrainer implements Trainer {
             gradient = layers.get(i).backward(activations.get(i), activations.get(i + 1), gradient,
                     needsInputGradient[i]);
         }
-        if (mu > 0 && targets != null) {
-            axpy(mu, values.sub(targets).muli(targeted), gradients);
+        if (mu > 0) {
+            for (INDArray[] parameter : penalized) {
+                axpy(mu, parameter[0], parameter[1]);
+                axpy(-mu, parameter[2], parameter[1]);
+            }
         }
         return result.meanLoss;
     }
 
     private List<INDArray> forward(Batch batch) {
         List<INDArray> activations = new ArrayList<>(layers.size() + 1);
-        INDArray input = Nd4j.create(batch.inputs(), new long[] {batch.size(), batch.sampleSize()}, 'c');
+        INDArray input = copyIn(batch.inputs(), buffers.get("input", batch.size(), batch.sampleSize()));
         activations.add(input);
         for (NdLayers.NdLayer layer : layers) {
             input = layer.forward(input);
             activations.add(input);
         }
         return activations;
+    }
+
+    /**
+     * Writes host floats into a dense array through its NIO view: {@code Nd4j.create(float[])}
+     * and {@code DataBuffer.setData} copy element by element, about 40× slower.
+     */
+    static INDArray copyIn(float[] source, INDArray target) {
+        target.data().asNioFloat().put(0, source);
+        Nd4j.getAffinityManager().tagLocation(target, AffinityManager.Location.HOST);
+        return target;
     }
 
     private record SoftmaxResult(double meanLoss, INDArray gradient) {
@@ -207,15 +226,16 @@ final class Nd4jTrainer implements Trainer {
         for (int row = 0; row < size; row++) {
             oneHotValues[(int) (row * classes + batch.labels()[row])] = 1;
         }
-        INDArray oneHot = Nd4j.create(oneHotValues, new long[] {size * classes}, 'c');
-        INDArray logProbabilities = Nd4j.create(DataType.FLOAT, size, classes);
+        INDArray oneHot = copyIn(oneHotValues, buffers.get("oneHot", size * classes));
+        INDArray logProbabilities = buffers.get("logProbabilities", size, classes);
         Nd4j.exec(DynamicCustomOp.builder("log_softmax").addInputs(logits).addOutputs(logProbabilities).build());
         INDArray flat = logProbabilities.reshape('c', new long[] {size * classes});
         double meanLoss = -Nd4j.getBlasWrapper().dot(oneHot, flat) / size;
         if (!withGradient) {
             return new SoftmaxResult(meanLoss, null);
         }
-        INDArray gradient = Transforms.exp(flat, true);
+        INDArray gradient = buffers.get("logitGradient", size * classes);
+        Nd4j.exec(new Exp(flat, gradient));
         axpy(-1, oneHot, gradient);
         return new SoftmaxResult(meanLoss, gradient.muli(1.0 / size).reshape('c', new long[] {size, classes}));
     }
@@ -237,9 +257,10 @@ final class Nd4jTrainer implements Trainer {
     }
 
     private void closePenalty() {
+        penalized.clear();
         if (targets != null) {
             targets.close();
-            targeted.close();
+            targets = null;
         }
     }
 
@@ -256,6 +277,8 @@ final class Nd4jTrainer implements Trainer {
         if (!closed) {
             closed = true;
             closePenalty();
+            layers.forEach(NdLayers.NdLayer::close);
+            buffers.close();
             values.close();
             gradients.close();
             velocities.close();

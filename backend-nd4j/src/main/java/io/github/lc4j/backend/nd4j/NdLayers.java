@@ -1,27 +1,46 @@
 package io.github.lc4j.backend.nd4j;
 
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.convolution.Convolution;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The layers as ND4J operations on resident arrays. Activations are [batch, …] float arrays;
- * convolution runs libnd4j's native {@code conv2d} forward with weights in lc4j's [F, C, k, k]
- * layout (libnd4j weight format 1) and GEMMs on im2col patches backward; pooling runs libnd4j's
- * {@code maxpool2d} and {@code maxpool2d_bp}.
+ * The layers as ND4J operations on resident arrays. Activations are [batch, …] float arrays.
+ * Every layer writes into arrays it allocated for the current batch size and reuses them from
+ * step to step: allocating an ND4J array costs about as much as a small operation on it, and a
+ * training step allocates nothing once the batch size has been seen.
+ *
+ * <p>Convolution is one GEMM per direction on a patch matrix laid out [C·k·k, batch·outH·outW],
+ * filled by k·k strided copies; libnd4j's own {@code im2col} and {@code conv2d} were 5–7× slower
+ * than that on the 2-core machine. Pooling runs libnd4j's {@code maxpool2d} and {@code maxpool2d_bp}.
  */
 final class NdLayers {
     private NdLayers() {
     }
 
-    /** One layer: forward, and backward that fills parameter gradients and returns the input gradient. */
-    interface NdLayer {
+    /**
+     * One layer. {@code forward} may overwrite its input (element-wise activations work in place)
+     * and returns an array the layer owns until its next call; {@code backward} gets the arrays
+     * the forward pass left, fills parameter gradients and returns the input gradient, again an
+     * array the layer owns.
+     */
+    interface NdLayer extends AutoCloseable {
         INDArray forward(INDArray input);
 
         INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient);
+
+        @Override
+        default void close() {
+        }
     }
 
     /** y = x·W + b. */
@@ -29,6 +48,7 @@ final class NdLayers {
         private final NdParameter weight;
         private final NdParameter bias;
         private final long inputs;
+        private final Buffers buffers = new Buffers();
 
         Dense(NdParameter weight, NdParameter bias, long inputs) {
             this.weight = weight;
@@ -37,13 +57,13 @@ final class NdLayers {
         }
 
         private INDArray flat(INDArray input) {
-            return input.rank() == 2 ? input : input.reshape('c', input.size(0), inputs);
+            return input.rank() == 2 ? input : input.reshape('c', new long[] {input.size(0), inputs});
         }
 
         @Override
         public INDArray forward(INDArray input) {
             INDArray x = flat(input);
-            INDArray output = Nd4j.create(DataType.FLOAT, x.size(0), weight.value.size(1));
+            INDArray output = buffers.get("output", x.size(0), weight.value.size(1));
             Nd4j.exec(DynamicCustomOp.builder("xw_plus_b").addInputs(x, weight.value, bias.value).addOutputs(output)
                     .build());
             return output;
@@ -57,12 +77,23 @@ final class NdLayers {
             if (!needsInputGradient) {
                 return null;
             }
-            INDArray gradient = Nd4j.gemm(outputGradient, weight.value, false, true);
+            INDArray gradient = buffers.get("inputGradient", x.size(0), inputs);
+            Nd4j.gemm(outputGradient, weight.value, gradient, false, true, 1.0, 0.0);
             return input.rank() == 2 ? gradient : gradient.reshape('c', input.shape());
+        }
+
+        @Override
+        public void close() {
+            buffers.close();
         }
     }
 
-    /** Convolution: libnd4j's conv2d forward, im2col GEMMs backward. */
+    /**
+     * Convolution by im2col and GEMM with the batch folded into the GEMM's columns: the patch
+     * matrix is [C·k·k, batch·outH·outW], filled by one strided copy per kernel offset, so the
+     * forward pass, ∂W and ∂patches are each a single GEMM; libnd4j's {@code col2im} scatters
+     * ∂patches back onto the input.
+     */
     static final class Conv implements NdLayer {
         private final NdParameter weight;
         private final NdParameter bias;
@@ -71,6 +102,7 @@ final class NdLayers {
         private final int kernel;
         private final int stride;
         private final int padding;
+        private Plan plan;
 
         Conv(NdParameter weight, NdParameter bias, int[] inputShape, int[] outputShape, int kernel, int stride,
                 int padding) {
@@ -83,59 +115,161 @@ final class NdLayers {
             this.padding = padding;
         }
 
-        private int[] arguments() {
-            // kH, kW, sH, sW, pH, pW, dH, dW, same-mode, NHWC, weight format [oC, iC, kH, kW]
-            return new int[] {kernel, kernel, stride, stride, padding, padding, 1, 1, 0, 0, 1};
+        /** The arrays and views for one batch size; views cost microseconds each to make, so they are made once. */
+        private final class Plan implements AutoCloseable {
+            final long batch;
+            final long columnsPerFilter;
+            /** Patches [C, k, k, batch, outH, outW]; as a matrix [C·k·k, batch·outH·outW]. */
+            final INDArray patches;
+            final INDArray patchMatrix;
+            final INDArray[] patchWindows;
+            /** The input with its zero border, when the layer pads. */
+            final INDArray padded;
+            final INDArray paddedInterior;
+            final INDArray[] inputWindows;
+            final INDArray product;
+            final INDArray output;
+            final INDArray outputByFilter;
+            final INDArray gradientByFilter;
+            final INDArray ones;
+            final INDArray patchGradients;
+            final INDArray patchGradientsBySample;
+            final INDArray inputGradient;
+            /** The storage and offset that {@link #inputWindows} view: reshapes make new array objects on each call. */
+            private DataBuffer windowsOf;
+            private long windowsOffset = -1;
+
+            Plan(long batch) {
+                this.batch = batch;
+                long channels = inputShape[0];
+                long height = outputShape[1];
+                long width = outputShape[2];
+                columnsPerFilter = batch * height * width;
+                patches = Nd4j.create(DataType.FLOAT, channels, kernel, kernel, batch, height, width);
+                patchMatrix = patches.reshape('c', new long[] {channels * kernel * kernel, columnsPerFilter});
+                patchWindows = new INDArray[kernel * kernel];
+                for (int row = 0; row < kernel; row++) {
+                    for (int column = 0; column < kernel; column++) {
+                        patchWindows[row * kernel + column] = patches.get(all(), point(row), point(column), all(), all(),
+                                all());
+                    }
+                }
+                inputWindows = new INDArray[kernel * kernel];
+                if (padding > 0) {
+                    padded = Nd4j.create(DataType.FLOAT, batch, channels, inputShape[1] + 2L * padding,
+                            inputShape[2] + 2L * padding);
+                    paddedInterior = padded.get(all(), all(), interval(padding, padding + inputShape[1]),
+                            interval(padding, padding + inputShape[2]));
+                } else {
+                    padded = null;
+                    paddedInterior = null;
+                }
+                product = Nd4j.create(DataType.FLOAT, outputShape[0], columnsPerFilter);
+                output = Nd4j.create(DataType.FLOAT, batch, outputShape[0], height, width);
+                outputByFilter = output.reshape('c', new long[] {batch, outputShape[0], height * width})
+                        .permute(1, 0, 2);
+                gradientByFilter = Nd4j.create(DataType.FLOAT, outputShape[0], batch, height * width);
+                ones = Nd4j.ones(DataType.FLOAT, columnsPerFilter, 1);
+                patchGradients = Nd4j.create(DataType.FLOAT, channels, kernel, kernel, batch, height, width);
+                patchGradientsBySample = patchGradients.permute(3, 0, 1, 2, 4, 5);
+                inputGradient = Nd4j.create(DataType.FLOAT, batch, channels, inputShape[1], inputShape[2]);
+            }
+
+            /** Copies every kernel offset's strided window of the image into the patch matrix. */
+            void fill(INDArray image) {
+                INDArray source = image;
+                if (padded != null) {
+                    paddedInterior.assign(image);
+                    source = padded;
+                }
+                DataBuffer storage = source.data().originalDataBuffer() == null ? source.data()
+                        : source.data().originalDataBuffer();
+                if (storage != windowsOf || source.offset() != windowsOffset) {
+                    long height = outputShape[1];
+                    long width = outputShape[2];
+                    for (int row = 0; row < kernel; row++) {
+                        for (int column = 0; column < kernel; column++) {
+                            inputWindows[row * kernel + column] = source.get(all(), all(),
+                                    interval(row, stride, row + stride * (height - 1) + 1),
+                                    interval(column, stride, column + stride * (width - 1) + 1)).permute(1, 0, 2, 3);
+                        }
+                    }
+                    windowsOf = storage;
+                    windowsOffset = source.offset();
+                }
+                for (int i = 0; i < patchWindows.length; i++) {
+                    patchWindows[i].assign(inputWindows[i]);
+                }
+            }
+
+            @Override
+            public void close() {
+                for (INDArray array : new INDArray[] {patches, padded, product, output, gradientByFilter, ones,
+                    patchGradients, inputGradient}) {
+                    if (array != null) {
+                        array.close();
+                    }
+                }
+            }
+        }
+
+        private Plan plan(long batch) {
+            if (plan == null || plan.batch != batch) {
+                close();
+                plan = new Plan(batch);
+            }
+            return plan;
         }
 
         private INDArray image(INDArray input) {
-            long batch = input.size(0);
-            return input.reshape('c', batch, inputShape[0], inputShape[1], inputShape[2]);
+            return input.reshape('c', new long[] {input.size(0), inputShape[0], inputShape[1], inputShape[2]});
+        }
+
+        private INDArray weightMatrix(INDArray weights) {
+            return weights.reshape('c', new long[] {outputShape[0], inputShape[0] * kernel * kernel});
         }
 
         @Override
         public INDArray forward(INDArray input) {
-            long batch = input.size(0);
-            INDArray output = Nd4j.create(DataType.FLOAT, batch, outputShape[0], outputShape[1], outputShape[2]);
-            Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(image(input), weight.value, bias.value)
-                    .addOutputs(output).addIntegerArguments(arguments()).build());
-            return output;
+            Plan current = plan(input.size(0));
+            current.fill(image(input));
+            Nd4j.gemm(weightMatrix(weight.value), current.patchMatrix, current.product, false, false, 1.0, 0.0);
+            current.product.addiColumnVector(bias.value.reshape('c', new long[] {outputShape[0], 1}));
+            current.outputByFilter.assign(current.product.reshape('c', new long[] {outputShape[0], current.batch,
+                outputShape[1] * outputShape[2]}));
+            return current.output;
         }
 
-        /**
-         * Gradients by per-sample GEMMs on im2col's patch matrices, which are contiguous
-         * [C·k·k, outH·outW] blocks per sample: ∂W = Σ_b ∂y_b·P_bᵀ and ∂P_b = Wᵀ·∂y_b, scattered back
-         * by col2im. libnd4j's conv2d_bp took 30 and 64 ms for LeNet5's two layers at batch 128 on
-         * the 2-core machine; this takes a fraction of that and needs no permutation.
-         */
+        /** ∂W = ∂Y·Pᵀ and ∂b = ∂Y·1 over the forward pass's patches P; ∂P = Wᵀ·∂Y, scattered back by col2im. */
         @Override
         public INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient) {
-            INDArray image = image(input);
-            long batch = image.size(0);
-            long channels = inputShape[0];
-            long patchSize = channels * kernel * kernel;
-            long positions = outputShape[1] * outputShape[2];
-            INDArray gradientRows = outputGradient.reshape('c', batch, outputShape[0], positions);
-            INDArray patches = Convolution.im2col(image, kernel, kernel, stride, stride, padding, padding, false)
-                    .reshape('c', batch, patchSize, positions);
-            INDArray weightGradient = weight.gradient.reshape('c', outputShape[0], patchSize);
-            weightGradient.assign(0);
-            for (long sample = 0; sample < batch; sample++) {
-                Nd4j.gemm(gradientRows.slice(sample), patches.slice(sample), weightGradient, false, true, 1.0, 1.0);
-            }
-            bias.gradient.assign(gradientRows.sum(0, 2));
+            Plan current = plan(input.size(0));
+            long filters = outputShape[0];
+            current.gradientByFilter.assign(outputGradient.reshape('c', new long[] {current.batch, filters,
+                outputShape[1] * outputShape[2]}).permute(1, 0, 2));
+            INDArray gradient = current.gradientByFilter.reshape('c', new long[] {filters, current.columnsPerFilter});
+            Nd4j.gemm(gradient, current.patchMatrix, weightMatrix(weight.gradient), false, true, 1.0, 0.0);
+            Nd4j.gemm(gradient, current.ones, bias.gradient.reshape('c', new long[] {filters, 1}), false, false, 1.0,
+                    0.0);
             if (!needsInputGradient) {
                 return null;
             }
-            INDArray weights = weight.value.reshape('c', outputShape[0], patchSize);
-            INDArray columns = Nd4j.create(DataType.FLOAT, batch, patchSize, positions);
-            for (long sample = 0; sample < batch; sample++) {
-                Nd4j.gemm(weights, gradientRows.slice(sample), columns.slice(sample), true, false, 1.0, 0.0);
+            Nd4j.gemm(weightMatrix(weight.value), gradient,
+                    current.patchGradients.reshape('c', new long[] {inputShape[0] * kernel * kernel,
+                        current.columnsPerFilter}), true, false, 1.0, 0.0);
+            // sH, sW, pH, pW, H, W, dH, dW, same-mode
+            Nd4j.exec(DynamicCustomOp.builder("col2im").addInputs(current.patchGradientsBySample)
+                    .addOutputs(current.inputGradient).addIntegerArguments(stride, stride, padding, padding,
+                            (int) inputShape[1], (int) inputShape[2], 1, 1, 0).build());
+            return current.inputGradient.reshape('c', input.shape());
+        }
+
+        @Override
+        public void close() {
+            if (plan != null) {
+                plan.close();
+                plan = null;
             }
-            INDArray inputGradient = Convolution.col2im(columns.reshape('c', batch, channels, kernel, kernel,
-                    outputShape[1], outputShape[2]), stride, stride, padding, padding, (int) inputShape[1],
-                    (int) inputShape[2]);
-            return inputGradient.reshape('c', input.shape());
         }
     }
 
@@ -145,6 +279,7 @@ final class NdLayers {
         private final long[] outputShape;
         private final int size;
         private final int stride;
+        private final Buffers buffers = new Buffers();
 
         MaxPool(int[] inputShape, int[] outputShape, int size, int stride) {
             this.inputShape = toLong(inputShape);
@@ -159,13 +294,12 @@ final class NdLayers {
         }
 
         private INDArray image(INDArray input) {
-            return input.reshape('c', input.size(0), inputShape[0], inputShape[1], inputShape[2]);
+            return input.reshape('c', new long[] {input.size(0), inputShape[0], inputShape[1], inputShape[2]});
         }
 
         @Override
         public INDArray forward(INDArray input) {
-            INDArray output = Nd4j.create(DataType.FLOAT, input.size(0), outputShape[0], outputShape[1],
-                    outputShape[2]);
+            INDArray output = buffers.get("output", input.size(0), outputShape[0], outputShape[1], outputShape[2]);
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(image(input)).addOutputs(output)
                     .addIntegerArguments(arguments()).build());
             return output;
@@ -177,17 +311,27 @@ final class NdLayers {
                 return null;
             }
             INDArray image = image(input);
-            INDArray inputGradient = Nd4j.create(DataType.FLOAT, image.shape());
+            INDArray inputGradient = buffers.get("inputGradient", image.shape());
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d_bp")
                     .addInputs(image, outputGradient.reshape('c', output.shape())).addOutputs(inputGradient)
                     .addIntegerArguments(arguments()).build());
             return inputGradient.reshape('c', input.shape());
         }
+
+        @Override
+        public void close() {
+            buffers.close();
+        }
     }
 
-    /** Element-wise tanh or ReLU. */
+    /**
+     * Element-wise tanh or ReLU, in place. The derivative comes from the output alone,
+     * tanh' = 1 − y² and relu' = [y &gt; 0], in element-wise operations that each cost a fraction
+     * of libnd4j's {@code tanh_bp} (which recomputes tanh) or {@code relu_bp}.
+     */
     static final class Activation implements NdLayer {
         private final boolean tanh;
+        private final Buffers buffers = new Buffers();
 
         Activation(boolean tanh) {
             this.tanh = tanh;
@@ -195,7 +339,7 @@ final class NdLayers {
 
         @Override
         public INDArray forward(INDArray input) {
-            return tanh ? Transforms.tanh(input, true) : Transforms.relu(input, true);
+            return tanh ? Transforms.tanh(input, false) : Transforms.relu(input, false);
         }
 
         @Override
@@ -203,11 +347,19 @@ final class NdLayers {
             if (!needsInputGradient) {
                 return null;
             }
-            INDArray gradient = outputGradient.reshape('c', output.shape());
-            INDArray inputGradient = Nd4j.create(DataType.FLOAT, output.shape());
-            Nd4j.exec(DynamicCustomOp.builder(tanh ? "tanh_bp" : "relu_bp").addInputs(input.reshape('c',
-                    output.shape()), gradient).addOutputs(inputGradient).build());
-            return inputGradient;
+            INDArray inputGradient = buffers.get("inputGradient", output.shape());
+            if (tanh) {
+                Nd4j.exec(new MulOp(output, output, inputGradient));
+                inputGradient.rsubi(1.0);
+            } else {
+                Nd4j.exec(new Step(output, inputGradient, 0.0));
+            }
+            return inputGradient.muli(outputGradient.reshape('c', output.shape()));
+        }
+
+        @Override
+        public void close() {
+            buffers.close();
         }
     }
 
@@ -215,7 +367,7 @@ final class NdLayers {
     static final class Flatten implements NdLayer {
         @Override
         public INDArray forward(INDArray input) {
-            return input.reshape('c', input.size(0), input.length() / input.size(0));
+            return input.reshape('c', new long[] {input.size(0), input.length() / input.size(0)});
         }
 
         @Override

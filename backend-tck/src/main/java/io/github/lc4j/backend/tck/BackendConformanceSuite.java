@@ -77,7 +77,7 @@ public abstract class BackendConformanceSuite {
 
     /** Convolutional model: padded and strided convolutions, max pooling, flatten, dense. */
     protected static ModelSpec convModel() {
-        return ModelSpec.of("tck-conv", new int[] {2, 7, 7}, List.of(Layer.conv2d("c1", 3, 3, 1, 1), Layer.relu(),
+        return ModelSpec.of("tck-conv", new int[] {2, 7, 7}, List.of(Layer.conv2d("c1", 3, 3, 2, 1), Layer.relu(),
                 Layer.maxPool(2, 2), Layer.conv2d("c2", 4, 2, 1, 0), Layer.tanh(), Layer.flatten(),
                 Layer.dense("d1", CLASSES)));
     }
@@ -479,6 +479,27 @@ public abstract class BackendConformanceSuite {
         assertEquals(run(model, threads()), run(model, threads()), "two identical runs differ");
         if (backend.capabilities().contains(Capability.THREAD_COUNT_INDEPENDENT)) {
             assertEquals(run(model, 1), run(model, Math.max(2, threads())), "results depend on the thread count");
+        }
+    }
+
+    /** Backends that keep arrays between calls must not let a batch of another size leave anything behind. */
+    @Test
+    void resultsDoNotDependOnEarlierBatchSizes() {
+        ModelSpec model = supports(convModel()) ? convModel() : denseModel();
+        Batch batch = randomBatch(model, 6, 91);
+        try (Trainer trainer = trainer(model, 0, false)) {
+            trainer.load(randomWeights(model, 92));
+            trainer.setPenalty(randomTargets(model, 93), 0.2);
+            Map<String, float[]> first = trainer.gradients(batch);
+            double firstLoss = trainer.evaluate(batch).meanLoss();
+            trainer.evaluate(randomBatch(model, 11, 94));
+            trainer.gradients(randomBatch(model, 3, 95));
+            trainer.step(randomBatch(model, 9, 96), 0.0);
+            Map<String, float[]> again = trainer.gradients(batch);
+            for (String name : first.keySet()) {
+                assertArrayEquals(first.get(name), again.get(name), name + " gradient changed after other batch sizes");
+            }
+            assertEquals(firstLoss, trainer.evaluate(batch).meanLoss(), 0.0, "loss changed after other batch sizes");
         }
     }
 
