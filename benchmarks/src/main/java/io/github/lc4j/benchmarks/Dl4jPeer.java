@@ -24,7 +24,16 @@ final class Dl4jPeer {
     private Dl4jPeer() {
     }
 
-    static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads, int steps) {
+    /**
+     * DL4J's throughput with libnd4j on {@code threads} threads and OpenBLAS on {@code blasThreads}
+     * (0 keeps OpenBLAS's own default, one thread per core).
+     */
+    static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads, int blasThreads) {
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        if (blasThreads > 0) {
+            Nd4j.factory().blas().setMaxThreads(blasThreads);
+        }
         MultiLayerNetwork network = new MultiLayerNetwork(configuration(model));
         network.init();
         List<DataSet> data = new ArrayList<>();
@@ -36,14 +45,7 @@ final class Dl4jPeer {
             data.add(new DataSet(Nd4j.create(batch.inputs(), new long[] {batch.size(), batch.sampleSize()}, 'c'),
                     Nd4j.create(labels, new long[] {batch.size(), model.classCount()}, 'c')));
         }
-        for (int i = 0; i < TrainingThroughputBenchmark.warmupSteps(); i++) {
-            network.fit(data.get(i % data.size()));
-        }
-        long start = System.nanoTime();
-        for (int i = 0; i < steps; i++) {
-            network.fit(data.get(i % data.size()));
-        }
-        return steps / ((System.nanoTime() - start) / 1e9);
+        return StepTimer.stepsPerSecond(i -> network.fit(data.get(i % data.size())));
     }
 
     private static org.deeplearning4j.nn.conf.MultiLayerConfiguration configuration(ModelSpec model) {

@@ -29,7 +29,7 @@ final class TensorFlowPeer {
     private TensorFlowPeer() {
     }
 
-    static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads, int steps) {
+    static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads) {
         Weights initial = WeightInitializer.initialize(model, 1);
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
@@ -107,14 +107,8 @@ final class TensorFlowPeer {
                 Session.Runner init = session.runner();
                 initializers.forEach(init::addTarget);
                 init.run().close();
-                for (int i = 0; i < TrainingThroughputBenchmark.warmupSteps(); i++) {
-                    step(session, x, y, loss, updates, batches.get(i % batches.size()));
-                }
-                long start = System.nanoTime();
-                for (int i = 0; i < steps; i++) {
-                    step(session, x, y, loss, updates, batches.get(i % batches.size()));
-                }
-                return steps / ((System.nanoTime() - start) / 1e9);
+                return StepTimer.stepsPerSecond(
+                        i -> step(session, x, y, loss, updates, batches.get(i % batches.size())));
             }
         }
     }

@@ -37,8 +37,6 @@ import java.util.Map;
  * </pre>
  */
 public final class TrainingThroughputBenchmark {
-    private static final int WARMUP_STEPS = 15;
-
     private record Row(String model, int batch, String trainer, double stepsPerSecond, String peer, Double ratio) {
     }
 
@@ -74,27 +72,44 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    /** Each trainer runs in a fresh JVM, so that no thread pool or JIT state of another skews it. */
+    private static final List<String> TRAINERS = List.of("cpu-java", "nd4j", "dl4j", "dl4j-blas1", "tensorflow",
+            "plain-tensorflow");
+    private static final int ROUNDS = 3;
+
+    /**
+     * Each trainer runs in a fresh JVM, so that no thread pool or JIT state of another skews it,
+     * in {@link #ROUNDS} interleaved rounds (every trainer once per round), so that a slow spell
+     * of the shared machine falls on all of them; the median round is reported. DL4J's peer is the
+     * faster of its two thread settings.
+     */
     private static List<Row> measure(String model, int batchSize, int threads) {
-        double cpu = forked(model, "cpu-java", threads);
-        double nd4j = forked(model, "nd4j", threads);
-        double dl4j = forked(model, "dl4j", threads);
-        double tensorflow = forked(model, "tensorflow", threads);
-        double plainTensorFlow = forked(model, "plain-tensorflow", threads);
-        return List.of(new Row(model, batchSize, "lc4j cpu-java, LC penalty on", cpu, "", null),
-                new Row(model, batchSize, "lc4j nd4j, LC penalty on", nd4j, "DL4J MultiLayerNetwork.fit", nd4j / dl4j),
-                new Row(model, batchSize, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4", dl4j, "", null),
+        Map<String, double[]> rates = new LinkedHashMap<>();
+        TRAINERS.forEach(trainer -> rates.put(trainer, new double[ROUNDS]));
+        for (int round = 0; round < ROUNDS; round++) {
+            for (String trainer : TRAINERS) {
+                rates.get(trainer)[round] = forkedOnce(model, trainer, threads);
+            }
+        }
+        Map<String, Double> median = new LinkedHashMap<>();
+        rates.forEach((trainer, values) -> {
+            java.util.Arrays.sort(values);
+            median.put(trainer, values[ROUNDS / 2]);
+        });
+        double nd4j = median.get("nd4j");
+        double dl4jDefault = median.get("dl4j");
+        double dl4jBlas1 = median.get("dl4j-blas1");
+        double dl4j = Math.max(dl4jDefault, dl4jBlas1);
+        double tensorflow = median.get("tensorflow");
+        double plainTensorFlow = median.get("plain-tensorflow");
+        return List.of(new Row(model, batchSize, "lc4j cpu-java, LC penalty on", median.get("cpu-java"), "", null),
+                new Row(model, batchSize, "lc4j nd4j, LC penalty on", nd4j, "the faster DL4J", nd4j / dl4j),
+                new Row(model, batchSize, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4, OpenBLAS default threads",
+                        dl4jDefault, "", null),
+                new Row(model, batchSize, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4, OpenBLAS 1 thread", dl4jBlas1,
+                        "", null),
                 new Row(model, batchSize, "lc4j tensorflow, LC penalty on", tensorflow, "plain TensorFlow loop",
                         tensorflow / plainTensorFlow),
                 new Row(model, batchSize, "plain TensorFlow Java loop (peer), no penalty", plainTensorFlow, "", null));
-    }
-
-    /** The median of three fresh JVMs: these shared 2-core machines vary by tens of percent run to run. */
-    private static double forked(String model, String trainer, int threads) {
-        double[] rates = {forkedOnce(model, trainer, threads), forkedOnce(model, trainer, threads),
-            forkedOnce(model, trainer, threads)};
-        java.util.Arrays.sort(rates);
-        return rates[1];
     }
 
     private static double forkedOnce(String model, String trainer, int threads) {
@@ -130,20 +145,19 @@ public final class TrainingThroughputBenchmark {
         for (int from = 0; from + batchSize <= data.size() && batches.size() < 16; from += batchSize) {
             batches.add(data.range(from, from + batchSize));
         }
-        int steps = trainer.equals("cpu-java") || trainer.equals("nd4j") || trainer.equals("dl4j")
-                ? (small ? 100 : 40) : (small ? 400 : 100);
         return switch (trainer) {
-            case "dl4j" -> Dl4jPeer.stepsPerSecond(model, batches, threads, steps);
-            case "plain-tensorflow" -> TensorFlowPeer.stepsPerSecond(model, batches, threads, steps);
-            case "cpu-java" -> lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads, steps);
-            case "nd4j" -> lc4jStepsPerSecond(new Nd4jBackendProvider(), model, batches, threads, steps);
-            case "tensorflow" -> lc4jStepsPerSecond(new TensorFlowBackendProvider(), model, batches, threads, steps);
+            case "dl4j" -> Dl4jPeer.stepsPerSecond(model, batches, threads, 0);
+            case "dl4j-blas1" -> Dl4jPeer.stepsPerSecond(model, batches, threads, 1);
+            case "plain-tensorflow" -> TensorFlowPeer.stepsPerSecond(model, batches, threads);
+            case "cpu-java" -> lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads);
+            case "nd4j" -> lc4jStepsPerSecond(new Nd4jBackendProvider(), model, batches, threads);
+            case "tensorflow" -> lc4jStepsPerSecond(new TensorFlowBackendProvider(), model, batches, threads);
             default -> throw new IllegalArgumentException("unknown trainer " + trainer);
         };
     }
 
     private static double lc4jStepsPerSecond(BackendProvider provider, ModelSpec model, List<Batch> batches,
-            int threads, int steps) {
+            int threads) {
         Weights initial = WeightInitializer.initialize(model, 1);
         Backend backend = provider.create(BackendConfig.withThreads(threads));
         Map<String, float[]> targets = new LinkedHashMap<>();
@@ -155,19 +169,8 @@ public final class TrainingThroughputBenchmark {
         try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true, threads))) {
             trainer.load(initial);
             trainer.setPenalty(targets, 1e-4);
-            for (int i = 0; i < WARMUP_STEPS; i++) {
-                trainer.step(batches.get(i % batches.size()), 0.01);
-            }
-            long start = System.nanoTime();
-            for (int i = 0; i < steps; i++) {
-                trainer.step(batches.get(i % batches.size()), 0.01);
-            }
-            return steps / ((System.nanoTime() - start) / 1e9);
+            return StepTimer.stepsPerSecond(i -> trainer.step(batches.get(i % batches.size()), 0.01));
         }
-    }
-
-    static int warmupSteps() {
-        return WARMUP_STEPS;
     }
 
     private static String render(List<Row> rows, int threads) {
@@ -177,10 +180,10 @@ public final class TrainingThroughputBenchmark {
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark"
                 + " --output docs/training-benchmark.md\n```\n\n");
         text.append(String.format(Locale.ROOT, "Machine: %d processors, %s %s, Java %s; %d threads for every"
-                + " trainer, each trainer in three fresh JVMs (median shown); %d warm-up steps, then a timed run; SGD with Nesterov momentum 0.9; embedded"
+                + " trainer, each trainer in a fresh JVM, three interleaved rounds (median shown); a warm-up of at least %d steps and %.0f s, then a timed run of at least %.0f s; SGD with Nesterov momentum 0.9; embedded"
                 + " Fashion-MNIST batches.%n%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"),
-                threads, WARMUP_STEPS));
+                threads, StepTimer.WARMUP_STEPS, StepTimer.WARMUP_SECONDS, StepTimer.MINIMUM_SECONDS));
         text.append("| model | batch | trainer | steps/s | ratio to its peer |\n|---|---:|---|---:|---:|\n");
         for (Row row : rows) {
             text.append(String.format(Locale.ROOT, "| %s | %d | %s | %.1f | %s |%n", row.model, row.batch,

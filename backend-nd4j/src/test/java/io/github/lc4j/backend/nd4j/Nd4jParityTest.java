@@ -23,6 +23,7 @@ class Nd4jParityTest {
         double worst = LossParity.worstRelativeLossDifference(
                 new CpuJavaBackendProvider().create(BackendConfig.withThreads(2)),
                 new Nd4jBackendProvider().create(BackendConfig.withThreads(2)), 100);
+        System.out.println("nd4j vs cpu-java, 100 LeNet300 steps: worst relative loss difference " + worst);
         assertTrue(worst <= LOSS_TOLERANCE, "per-step losses drifted apart by " + worst);
     }
 

@@ -1,0 +1,38 @@
+package io.github.lc4j.benchmarks;
+
+import java.util.function.IntConsumer;
+
+/**
+ * Times a training loop: a warm-up of at least {@link #WARMUP_STEPS} steps and
+ * {@link #WARMUP_SECONDS}, then steps until at least {@link #MINIMUM_SECONDS} have passed, so that
+ * fast and slow trainers are warmed and timed over similar wall-clock spans. The warm-up is long
+ * because on 2 cores the JIT compiler's threads compete with native thread pools for a few
+ * seconds: a 15-step warm-up measured ND4J-based trainers 30–40 % below their steady rate.
+ */
+final class StepTimer {
+    static final int WARMUP_STEPS = 15;
+    static final double WARMUP_SECONDS = 4.0;
+    static final double MINIMUM_SECONDS = 3.0;
+    private static final int MINIMUM_STEPS = 10;
+
+    private StepTimer() {
+    }
+
+    /** Steps per second of {@code step}, which is called with the step's index. */
+    static double stepsPerSecond(IntConsumer step) {
+        int warmup = 0;
+        long warmupStart = System.nanoTime();
+        while (warmup < WARMUP_STEPS || System.nanoTime() - warmupStart < WARMUP_SECONDS * 1e9) {
+            step.accept(warmup++);
+        }
+        long start = System.nanoTime();
+        int steps = 0;
+        long elapsed;
+        do {
+            step.accept(warmup + steps);
+            steps++;
+            elapsed = System.nanoTime() - start;
+        } while (steps < MINIMUM_STEPS || elapsed < MINIMUM_SECONDS * 1e9);
+        return steps / (elapsed / 1e9);
+    }
+}
