@@ -17,6 +17,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.train.ApplyMomentum;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -94,12 +95,9 @@ final class TensorFlowPeer {
             Ops after = tf.withControlDependencies(computed);
             List<Op> updates = new ArrayList<>();
             for (int i = 0; i < variables.size(); i++) {
-                Operand<TFloat32> velocity = after.math.add(after.math.mul(after.constant(0.9f), velocities.get(i)),
-                        values.get(i));
-                updates.add(after.assign(velocities.get(i), velocity));
-                updates.add(after.assign(variables.get(i), after.math.sub(variables.get(i), after.math.mul(
-                        after.constant(0.01f), after.math.add(values.get(i), after.math.mul(after.constant(0.9f),
-                                velocity))))));
+                // TensorFlow's fused Nesterov momentum kernel, as a TF user would write it
+                updates.add(after.train.applyMomentum(variables.get(i), velocities.get(i), after.constant(0.01f),
+                        values.get(i), after.constant(0.9f), ApplyMomentum.useNesterov(true)));
             }
             ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
                     .setInterOpParallelismThreads(1).build();
