@@ -65,6 +65,58 @@ class ExactKMeansTest {
         assertTrue(exact.distortion() <= lloyd.distortion() * (1 + 1e-6) + 1e-9, "exact worse than Lloyd");
     }
 
+    /** The textbook O(K n²) dynamic program over the sorted values, at most K clusters. */
+    private static double quadraticDynamicProgram(float[] x, int k) {
+        double[] sorted = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            sorted[i] = x[i];
+        }
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        double[][] cost = new double[n + 1][n + 1];
+        for (int from = 0; from < n; from++) {
+            double sum = 0;
+            for (int to = from + 1; to <= n; to++) {
+                sum += sorted[to - 1];
+                double mean = sum / (to - from);
+                double squares = 0;
+                for (int i = from; i < to; i++) {
+                    squares += (sorted[i] - mean) * (sorted[i] - mean);
+                }
+                cost[from][to] = squares;
+            }
+        }
+        double[] best = cost[0].clone();
+        for (int clusters = 2; clusters <= k; clusters++) {
+            double[] next = best.clone();
+            for (int to = 1; to <= n; to++) {
+                for (int from = 1; from < to; from++) {
+                    next[to] = Math.min(next[to], best[from] + cost[from][to]);
+                }
+            }
+            best = next;
+        }
+        return best[n];
+    }
+
+    @RepeatedTest(25)
+    void exactMatchesTheQuadraticDynamicProgram(RepetitionInfo repetition) {
+        SplittableRandom random = new SplittableRandom(100 + repetition.getCurrentRepetition());
+        int n = 20 + random.nextInt(220);
+        float[] x = new float[n];
+        int clumps = 1 + random.nextInt(6);
+        for (int i = 0; i < n; i++) {
+            // clumps, repeats and outliers: the shapes where a wrong row minimum would show
+            x[i] = random.nextInt(10) == 0 ? (float) Math.round(random.nextGaussian() * 3)
+                    : (float) (random.nextInt(clumps) * 2 + random.nextGaussian() * 0.3 * (1 + random.nextInt(3)));
+        }
+        for (int k : new int[] {2, 3, 4, 7, 12}) {
+            double expected = quadraticDynamicProgram(x, k);
+            double exact = solve(x, k, Method.EXACT).distortion();
+            assertEquals(expected, exact, 1e-9 * Math.max(1, expected), "K=" + k + " n=" + n);
+        }
+    }
+
     @Test
     void exactBeatsOrMatchesLloydOnLargerVectors() {
         SplittableRandom random = new SplittableRandom(3);
