@@ -49,6 +49,7 @@ final class ConvOp extends Op {
         }
         float[] weightTransposed = new float[patchSize * filters];
         Gemm.transpose(weight.value, 0, filters, patchSize, weightTransposed, 0);
+        float[][] weightRows = Gemm.rows(weightTransposed, 0, patchSize, filters);
         float[] b = bias.value;
         float[] allPatches = patches;
         parallel.forChunks(batch, 1, (from, to) -> {
@@ -56,7 +57,7 @@ final class ConvOp extends Op {
             for (int sample = from; sample < to; sample++) {
                 int patchOffset = sample * patchCount * patchSize;
                 im2col(input, sample * inputSize, allPatches, patchOffset);
-                Gemm.multiplyRows(allPatches, patchOffset, weightTransposed, 0, transposedOutput, 0, 0, patchCount,
+                Gemm.multiplyRows(allPatches, patchOffset, weightRows, transposedOutput, 0, 0, patchCount,
                         patchSize, filters, false);
                 int outputOffset = sample * outputSize;
                 for (int f = 0; f < filters; f++) {
@@ -75,7 +76,7 @@ final class ConvOp extends Op {
         int chunks = (batch + SAMPLE_CHUNK - 1) / SAMPLE_CHUNK;
         float[][] partialWeights = new float[chunks][filters * patchSize];
         float[][] partialBiases = new float[chunks][filters];
-        float[] w = weight.value;
+        float[][] w = Gemm.rows(weight.value, 0, filters, patchSize);
         float[] allPatches = patches;
         parallel.forChunks(batch, SAMPLE_CHUNK, (from, to) -> {
             int chunk = from / SAMPLE_CHUNK;
@@ -84,8 +85,8 @@ final class ConvOp extends Op {
             for (int sample = from; sample < to; sample++) {
                 int gradientOffset = sample * outputSize;
                 int patchOffset = sample * patchCount * patchSize;
-                Gemm.multiplyRows(outputGradient, gradientOffset, allPatches, patchOffset, partialWeights[chunk], 0, 0,
-                        filters, patchCount, patchSize, true);
+                Gemm.multiplyRows(outputGradient, gradientOffset, Gemm.rows(allPatches, patchOffset, patchCount,
+                        patchSize), partialWeights[chunk], 0, 0, filters, patchCount, patchSize, true);
                 for (int f = 0; f < filters; f++) {
                     float sum = 0;
                     for (int p = 0; p < patchCount; p++) {
@@ -95,7 +96,7 @@ final class ConvOp extends Op {
                 }
                 if (inputGradient != null) {
                     Gemm.transpose(outputGradient, gradientOffset, filters, patchCount, transposedGradient, 0);
-                    Gemm.multiplyRows(transposedGradient, 0, w, 0, patchGradient, 0, 0, patchCount, filters, patchSize,
+                    Gemm.multiplyRows(transposedGradient, 0, w, patchGradient, 0, 0, patchCount, filters, patchSize,
                             false);
                     col2im(patchGradient, inputGradient, sample * inputSize);
                 }

@@ -15,10 +15,10 @@ final class DenseOp extends Op {
 
     @Override
     void forward(float[] input, float[] output, int batch, Parallel parallel) {
-        float[] w = weight.value;
+        float[][] w = Gemm.rows(weight.value, 0, inputSize, outputSize);
         float[] b = bias.value;
         parallel.forChunks(batch, ROW_CHUNK, (from, to) -> {
-            Gemm.multiplyRows(input, 0, w, 0, output, 0, from, to, inputSize, outputSize, false);
+            Gemm.multiplyRows(input, 0, w, output, 0, from, to, inputSize, outputSize, false);
             for (int row = from; row < to; row++) {
                 Gemm.axpy(1f, b, 0, output, row * outputSize, outputSize);
             }
@@ -31,7 +31,8 @@ final class DenseOp extends Op {
         float[] inputTransposed = new float[inputSize * batch];
         Gemm.transpose(input, 0, batch, inputSize, inputTransposed, 0);
         float[] weightGradient = weight.gradient;
-        parallel.forChunks(inputSize, ROW_CHUNK, (from, to) -> Gemm.multiplyRows(inputTransposed, 0, outputGradient, 0,
+        float[][] gradientRows = Gemm.rows(outputGradient, 0, batch, outputSize);
+        parallel.forChunks(inputSize, ROW_CHUNK, (from, to) -> Gemm.multiplyRows(inputTransposed, 0, gradientRows,
                 weightGradient, 0, from, to, batch, outputSize, false));
         float[] biasGradient = bias.gradient;
         java.util.Arrays.fill(biasGradient, 0f);
@@ -41,7 +42,8 @@ final class DenseOp extends Op {
         if (inputGradient != null) {
             float[] weightTransposed = new float[outputSize * inputSize];
             Gemm.transpose(weight.value, 0, inputSize, outputSize, weightTransposed, 0);
-            parallel.forChunks(batch, ROW_CHUNK, (from, to) -> Gemm.multiplyRows(outputGradient, 0, weightTransposed, 0,
+            float[][] transposedRows = Gemm.rows(weightTransposed, 0, outputSize, inputSize);
+            parallel.forChunks(batch, ROW_CHUNK, (from, to) -> Gemm.multiplyRows(outputGradient, 0, transposedRows,
                     inputGradient, 0, from, to, outputSize, inputSize, false));
         }
     }
