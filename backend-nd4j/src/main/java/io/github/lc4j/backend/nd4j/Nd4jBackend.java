@@ -38,7 +38,7 @@ public final class Nd4jBackend implements Backend {
     @Override
     public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
         checkSupports(model);
-        return new Nd4jTrainer(model, options);
+        return new Nd4jTrainer(model, options, gpu);
     }
 
     @Override

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
@@ -38,6 +37,8 @@ final class Nd4jTrainer implements Trainer {
     private final INDArray gradients;
     private final INDArray velocities;
     private final Buffers buffers = new Buffers();
+    /** On CUDA an array's host copy is allocated lazily and synchronised by ND4J: batches go in by assign. */
+    private final boolean gpu;
     /** Penalty targets over all parameters (0 where a parameter has none), with views of the targeted parameters. */
     private INDArray targets;
     private final List<INDArray[]> penalized = new ArrayList<>();
@@ -45,7 +46,8 @@ final class Nd4jTrainer implements Trainer {
     private boolean loaded;
     private boolean closed;
 
-    Nd4jTrainer(ModelSpec model, TrainerOptions options) {
+    Nd4jTrainer(ModelSpec model, TrainerOptions options, boolean gpu) {
+        this.gpu = gpu;
         this.model = requireNonNull(model, "model is null");
         this.options = requireNonNull(options, "options is null");
         long total = model.parameterCount();
@@ -198,12 +200,18 @@ final class Nd4jTrainer implements Trainer {
     }
 
     /**
-     * Writes host floats into a dense array through its NIO view: {@code Nd4j.create(float[])}
-     * and {@code DataBuffer.setData} copy element by element, about 40× slower.
+     * Writes host floats into a dense array. On the CPU backend through its NIO view:
+     * {@code Nd4j.create(float[])} and {@code DataBuffer.setData} copy element by element, about
+     * 40× slower.
      */
-    static INDArray copyIn(float[] source, INDArray target) {
-        target.data().asNioFloat().put(0, source);
-        Nd4j.getAffinityManager().tagLocation(target, AffinityManager.Location.HOST);
+    private INDArray copyIn(float[] source, INDArray target) {
+        if (gpu) {
+            try (INDArray host = Nd4j.create(source, target.shape(), 'c')) {
+                target.assign(host);
+            }
+        } else {
+            target.data().asNioFloat().put(0, source);
+        }
         return target;
     }
 

@@ -1,14 +1,22 @@
 package io.github.lc4j.backend.nd4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Trainer;
+import io.github.lc4j.api.TrainerOptions;
 import io.github.lc4j.api.BackendProvider;
 import io.github.lc4j.api.BackendUnavailableException;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.tck.LossParity;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.model.WeightInitializer;
 import io.github.lc4j.core.registry.BackendRegistry;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,6 +33,27 @@ class Nd4jParityTest {
                 new Nd4jBackendProvider().create(BackendConfig.withThreads(2)), 100);
         System.out.println("nd4j vs cpu-java, 100 LeNet300 steps: worst relative loss difference " + worst);
         assertTrue(worst <= LOSS_TOLERANCE, "per-step losses drifted apart by " + worst);
+    }
+
+    /** The CUDA build copies batches in by assign instead of the NIO view; here both run on the CPU. */
+    @Test
+    void batchesEnterTheSameWayThroughEitherCopyPath() {
+        ModelSpec model = ModelZoo.lenet5();
+        Batch batch = DataSets.embeddedFashionMnist().train().range(0, 7);
+        new Nd4jBackendProvider().create(BackendConfig.withThreads(2));
+        Map<String, float[]> viaView;
+        Map<String, float[]> viaAssign;
+        try (Trainer trainer = new Nd4jTrainer(model, new TrainerOptions(0, false, 2), false)) {
+            trainer.load(WeightInitializer.initialize(model, 3));
+            viaView = trainer.gradients(batch);
+        }
+        try (Trainer trainer = new Nd4jTrainer(model, new TrainerOptions(0, false, 2), true)) {
+            trainer.load(WeightInitializer.initialize(model, 3));
+            viaAssign = trainer.gradients(batch);
+        }
+        for (String name : viaView.keySet()) {
+            assertArrayEquals(viaView.get(name), viaAssign.get(name), name);
+        }
     }
 
     @Test
