@@ -24,16 +24,11 @@ final class Dl4jPeer {
     private Dl4jPeer() {
     }
 
-    /**
-     * DL4J's throughput with libnd4j on {@code threads} threads and OpenBLAS on {@code blasThreads}
-     * (0 keeps OpenBLAS's own default, one thread per core).
-     */
-    static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads, int blasThreads) {
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        if (blasThreads > 0) {
-            Nd4j.factory().blas().setMaxThreads(blasThreads);
-        }
+    /** DL4J's throughput with libnd4j's own operations on {@code opThreads} threads and OpenBLAS on {@code blasThreads}. */
+    static double stepsPerSecond(ModelSpec model, List<Batch> batches, int opThreads, int blasThreads) {
+        Nd4j.getEnvironment().setMaxThreads(opThreads);
+        Nd4j.getEnvironment().setMaxMasterThreads(opThreads);
+        Nd4j.factory().blas().setMaxThreads(blasThreads);
         MultiLayerNetwork network = new MultiLayerNetwork(configuration(model));
         network.init();
         List<DataSet> data = new ArrayList<>();

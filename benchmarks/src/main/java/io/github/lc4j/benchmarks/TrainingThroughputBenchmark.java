@@ -72,7 +72,7 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    private static final List<String> TRAINERS = List.of("cpu-java", "nd4j", "dl4j", "dl4j-blas1", "tensorflow",
+    private static final List<String> TRAINERS = List.of("cpu-java", "nd4j", "dl4j", "dl4j-blas1", "dl4j-op1", "tensorflow",
             "plain-tensorflow");
     private static final int ROUNDS = 3;
 
@@ -80,7 +80,7 @@ public final class TrainingThroughputBenchmark {
      * Each trainer runs in a fresh JVM, so that no thread pool or JIT state of another skews it,
      * in {@link #ROUNDS} interleaved rounds (every trainer once per round), so that a slow spell
      * of the shared machine falls on all of them; the median round is reported. DL4J's peer is the
-     * faster of its two thread settings.
+     * fastest of three thread settings.
      */
     private static List<Row> measure(String model, int batchSize, int threads) {
         Map<String, double[]> rates = new LinkedHashMap<>();
@@ -96,17 +96,20 @@ public final class TrainingThroughputBenchmark {
             median.put(trainer, values[ROUNDS / 2]);
         });
         double nd4j = median.get("nd4j");
-        double dl4jDefault = median.get("dl4j");
+        double dl4jBoth = median.get("dl4j");
         double dl4jBlas1 = median.get("dl4j-blas1");
-        double dl4j = Math.max(dl4jDefault, dl4jBlas1);
+        double dl4jOp1 = median.get("dl4j-op1");
+        double dl4j = Math.max(dl4jBoth, Math.max(dl4jBlas1, dl4jOp1));
         double tensorflow = median.get("tensorflow");
         double plainTensorFlow = median.get("plain-tensorflow");
         return List.of(new Row(model, batchSize, "lc4j cpu-java, LC penalty on", median.get("cpu-java"), "", null),
-                new Row(model, batchSize, "lc4j nd4j, LC penalty on", nd4j, "the faster DL4J", nd4j / dl4j),
-                new Row(model, batchSize, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4, OpenBLAS default threads",
-                        dl4jDefault, "", null),
-                new Row(model, batchSize, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4, OpenBLAS 1 thread", dl4jBlas1,
-                        "", null),
+                new Row(model, batchSize, "lc4j nd4j, LC penalty on", nd4j, "the fastest DL4J", nd4j / dl4j),
+                new Row(model, batchSize, String.format(Locale.ROOT, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;"
+                        + " libnd4j %d, OpenBLAS %d threads", threads, threads), dl4jBoth, "", null),
+                new Row(model, batchSize, String.format(Locale.ROOT, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;"
+                        + " libnd4j %d, OpenBLAS 1 thread", threads), dl4jBlas1, "", null),
+                new Row(model, batchSize, String.format(Locale.ROOT, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;"
+                        + " libnd4j 1, OpenBLAS %d threads (lc4j nd4j's default)", threads), dl4jOp1, "", null),
                 new Row(model, batchSize, "lc4j tensorflow, LC penalty on", tensorflow, "plain TensorFlow loop",
                         tensorflow / plainTensorFlow),
                 new Row(model, batchSize, "plain TensorFlow Java loop (peer), no penalty", plainTensorFlow, "", null));
@@ -146,8 +149,9 @@ public final class TrainingThroughputBenchmark {
             batches.add(data.range(from, from + batchSize));
         }
         return switch (trainer) {
-            case "dl4j" -> Dl4jPeer.stepsPerSecond(model, batches, threads, 0);
+            case "dl4j" -> Dl4jPeer.stepsPerSecond(model, batches, threads, threads);
             case "dl4j-blas1" -> Dl4jPeer.stepsPerSecond(model, batches, threads, 1);
+            case "dl4j-op1" -> Dl4jPeer.stepsPerSecond(model, batches, 1, threads);
             case "plain-tensorflow" -> TensorFlowPeer.stepsPerSecond(model, batches, threads);
             case "cpu-java" -> lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads);
             case "nd4j" -> lc4jStepsPerSecond(new Nd4jBackendProvider(), model, batches, threads);

@@ -57,6 +57,17 @@ class Nd4jParityTest {
     }
 
     @Test
+    void aBadThreadPropertyIsNamedNotReportedAsMissingNatives() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> new Nd4jBackendProvider().create(new BackendConfig(2,
+                        Map.of(Nd4jBackendProvider.BLAS_THREADS_PROPERTY, "two"))));
+        assertTrue(error.getMessage().contains("nd4j.blas.threads") && error.getMessage().contains("'two'"),
+                error.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Nd4jBackendProvider().create(new BackendConfig(2,
+                Map.of(Nd4jBackendProvider.OP_THREADS_PROPERTY, "0"))));
+    }
+
+    @Test
     void failingNativesGiveOneClearErrorAndOtherBackendsStillWork() {
         BackendProvider broken = new Nd4jBackendProvider(() -> {
             throw new ExceptionInInitializerError(new UnsatisfiedLinkError("no jnind4jcpu in java.library.path"));
