@@ -21,7 +21,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Trains on ND4J: weights, gradients, momentum and penalty targets stay in ND4J arrays between
@@ -39,9 +38,7 @@ final class Nd4jTrainer implements Trainer {
     private final Buffers buffers = new Buffers();
     /** On CUDA an array's host copy is allocated lazily and synchronised by ND4J: batches go in by assign. */
     private final boolean gpu;
-    /** Penalty targets over all parameters (0 where a parameter has none), with views of the targeted parameters. */
-    private INDArray targets;
-    private final List<INDArray[]> penalized = new ArrayList<>();
+    private final List<Penalized> penalized = new ArrayList<>();
     private double mu;
     private boolean loaded;
     private boolean closed;
@@ -117,21 +114,10 @@ final class Nd4jTrainer implements Trainer {
         checkOpen();
         Map<String, float[]> checked = TrainerChecks.checkPenalty(model, targets, penaltyWeight);
         closePenalty();
-        if (!checked.isEmpty()) {
-            float[] allTargets = new float[(int) values.length()];
-            for (NdParameter parameter : parameters.values()) {
-                float[] target = checked.get(parameter.name);
-                if (target != null) {
-                    System.arraycopy(target, 0, allTargets, (int) parameter.offset, target.length);
-                }
-            }
-            this.targets = Nd4j.create(allTargets, new long[] {allTargets.length}, 'c');
-            for (NdParameter parameter : parameters.values()) {
-                if (checked.containsKey(parameter.name)) {
-                    long end = parameter.offset + parameter.value.length();
-                    penalized.add(new INDArray[] {parameter.value, parameter.gradient,
-                        this.targets.get(NDArrayIndex.interval(parameter.offset, end))});
-                }
+        for (NdParameter parameter : parameters.values()) {
+            float[] target = checked.get(parameter.name);
+            if (target != null) {
+                penalized.add(new Penalized(parameter, Nd4j.create(target, parameter.value.shape(), 'c')));
             }
         }
         this.mu = penaltyWeight;
@@ -180,9 +166,9 @@ final class Nd4jTrainer implements Trainer {
                     needsInputGradient[i]);
         }
         if (mu > 0) {
-            for (INDArray[] parameter : penalized) {
-                axpy(mu, parameter[0], parameter[1]);
-                axpy(-mu, parameter[2], parameter[1]);
+            for (Penalized term : penalized) {
+                axpy(mu, term.parameter.value, term.parameter.gradient);
+                axpy(-mu, term.target, term.parameter.gradient);
             }
         }
         return result.meanLoss;
@@ -213,6 +199,10 @@ final class Nd4jTrainer implements Trainer {
             target.data().asNioFloat().put(0, source);
         }
         return target;
+    }
+
+    /** A parameter under the penalty and its target. */
+    private record Penalized(NdParameter parameter, INDArray target) {
     }
 
     private record SoftmaxResult(double meanLoss, INDArray gradient) {
@@ -265,11 +255,8 @@ final class Nd4jTrainer implements Trainer {
     }
 
     private void closePenalty() {
+        penalized.forEach(term -> term.target.close());
         penalized.clear();
-        if (targets != null) {
-            targets.close();
-            targets = null;
-        }
     }
 
     private void checkOpen() {

@@ -9,14 +9,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 final class NdParameter {
     final String name;
-    /** Where the parameter starts in the flat arrays. */
-    final long offset;
     final INDArray value;
     final INDArray gradient;
 
     NdParameter(String name, int[] shape, long offset, INDArray values, INDArray gradients) {
         this.name = name;
-        this.offset = offset;
         this.value = view(values, offset, shape);
         this.gradient = view(gradients, offset, shape);
     }
