@@ -95,24 +95,31 @@ final class NdLayers {
      * ∂patches back onto the input.
      */
     static final class Conv implements NdLayer {
-        private final NdParameter weight;
-        private final NdParameter bias;
         private final long[] inputShape;
         private final long[] outputShape;
         private final int kernel;
         private final int stride;
         private final int padding;
+        /** Weights and their gradient as [F, C·k·k] matrices, bias and its gradient as [F, 1] columns. */
+        private final INDArray weightMatrix;
+        private final INDArray weightGradientMatrix;
+        private final INDArray biasColumn;
+        private final INDArray biasGradientColumn;
         private Plan plan;
 
         Conv(NdParameter weight, NdParameter bias, int[] inputShape, int[] outputShape, int kernel, int stride,
                 int padding) {
-            this.weight = weight;
-            this.bias = bias;
             this.inputShape = toLong(inputShape);
             this.outputShape = toLong(outputShape);
             this.kernel = kernel;
             this.stride = stride;
             this.padding = padding;
+            long[] matrix = {this.outputShape[0], this.inputShape[0] * kernel * kernel};
+            long[] column = {this.outputShape[0], 1};
+            weightMatrix = weight.value.reshape('c', matrix);
+            weightGradientMatrix = weight.gradient.reshape('c', matrix);
+            biasColumn = bias.value.reshape('c', column);
+            biasGradientColumn = bias.gradient.reshape('c', column);
         }
 
         /** The arrays and views for one batch size; views cost microseconds each to make, so they are made once. */
@@ -127,12 +134,19 @@ final class NdLayers {
             final INDArray padded;
             final INDArray paddedInterior;
             final INDArray[] inputWindows;
+            /** W·P as [F, batch·outH·outW], and viewed [F, batch, outH·outW]. */
             final INDArray product;
+            final INDArray productBySample;
             final INDArray output;
+            /** The output [batch, F, outH, outW] viewed [F, batch, outH·outW]. */
             final INDArray outputByFilter;
+            /** ∂Y as [F, batch, outH·outW], and as the matrix [F, batch·outH·outW]. */
             final INDArray gradientByFilter;
+            final INDArray gradientMatrix;
             final INDArray ones;
+            /** ∂P [C, k, k, batch, outH, outW], as a matrix and in col2im's [batch, C, k, k, outH, outW] order. */
             final INDArray patchGradients;
+            final INDArray patchGradientMatrix;
             final INDArray patchGradientsBySample;
             final INDArray inputGradient;
             /** The storage and offset that {@link #inputWindows} view: reshapes make new array objects on each call. */
@@ -164,13 +178,17 @@ final class NdLayers {
                     padded = null;
                     paddedInterior = null;
                 }
-                product = Nd4j.create(DataType.FLOAT, outputShape[0], columnsPerFilter);
-                output = Nd4j.create(DataType.FLOAT, batch, outputShape[0], height, width);
-                outputByFilter = output.reshape('c', new long[] {batch, outputShape[0], height * width})
-                        .permute(1, 0, 2);
-                gradientByFilter = Nd4j.create(DataType.FLOAT, outputShape[0], batch, height * width);
+                long filters = outputShape[0];
+                product = Nd4j.create(DataType.FLOAT, filters, columnsPerFilter);
+                productBySample = product.reshape('c', new long[] {filters, batch, height * width});
+                output = Nd4j.create(DataType.FLOAT, batch, filters, height, width);
+                outputByFilter = output.reshape('c', new long[] {batch, filters, height * width}).permute(1, 0, 2);
+                gradientByFilter = Nd4j.create(DataType.FLOAT, filters, batch, height * width);
+                gradientMatrix = gradientByFilter.reshape('c', new long[] {filters, columnsPerFilter});
                 ones = Nd4j.ones(DataType.FLOAT, columnsPerFilter, 1);
                 patchGradients = Nd4j.create(DataType.FLOAT, channels, kernel, kernel, batch, height, width);
+                patchGradientMatrix = patchGradients.reshape('c', new long[] {channels * kernel * kernel,
+                    columnsPerFilter});
                 patchGradientsBySample = patchGradients.permute(3, 0, 1, 2, 4, 5);
                 inputGradient = Nd4j.create(DataType.FLOAT, batch, channels, inputShape[1], inputShape[2]);
             }
@@ -221,22 +239,13 @@ final class NdLayers {
             return plan;
         }
 
-        private INDArray image(INDArray input) {
-            return input.reshape('c', new long[] {input.size(0), inputShape[0], inputShape[1], inputShape[2]});
-        }
-
-        private INDArray weightMatrix(INDArray weights) {
-            return weights.reshape('c', new long[] {outputShape[0], inputShape[0] * kernel * kernel});
-        }
-
         @Override
         public INDArray forward(INDArray input) {
             Plan current = plan(input.size(0));
-            current.fill(image(input));
-            Nd4j.gemm(weightMatrix(weight.value), current.patchMatrix, current.product, false, false, 1.0, 0.0);
-            current.product.addiColumnVector(bias.value.reshape('c', new long[] {outputShape[0], 1}));
-            current.outputByFilter.assign(current.product.reshape('c', new long[] {outputShape[0], current.batch,
-                outputShape[1] * outputShape[2]}));
+            current.fill(images(input, inputShape));
+            Nd4j.gemm(weightMatrix, current.patchMatrix, current.product, false, false, 1.0, 0.0);
+            current.product.addiColumnVector(biasColumn);
+            current.outputByFilter.assign(current.productBySample);
             return current.output;
         }
 
@@ -244,19 +253,14 @@ final class NdLayers {
         @Override
         public INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient) {
             Plan current = plan(input.size(0));
-            long filters = outputShape[0];
-            current.gradientByFilter.assign(outputGradient.reshape('c', new long[] {current.batch, filters,
+            current.gradientByFilter.assign(outputGradient.reshape('c', new long[] {current.batch, outputShape[0],
                 outputShape[1] * outputShape[2]}).permute(1, 0, 2));
-            INDArray gradient = current.gradientByFilter.reshape('c', new long[] {filters, current.columnsPerFilter});
-            Nd4j.gemm(gradient, current.patchMatrix, weightMatrix(weight.gradient), false, true, 1.0, 0.0);
-            Nd4j.gemm(gradient, current.ones, bias.gradient.reshape('c', new long[] {filters, 1}), false, false, 1.0,
-                    0.0);
+            Nd4j.gemm(current.gradientMatrix, current.patchMatrix, weightGradientMatrix, false, true, 1.0, 0.0);
+            Nd4j.gemm(current.gradientMatrix, current.ones, biasGradientColumn, false, false, 1.0, 0.0);
             if (!needsInputGradient) {
                 return null;
             }
-            Nd4j.gemm(weightMatrix(weight.value), gradient,
-                    current.patchGradients.reshape('c', new long[] {inputShape[0] * kernel * kernel,
-                        current.columnsPerFilter}), true, false, 1.0, 0.0);
+            Nd4j.gemm(weightMatrix, current.gradientMatrix, current.patchGradientMatrix, true, false, 1.0, 0.0);
             // sH, sW, pH, pW, H, W, dH, dW, same-mode
             Nd4j.exec(DynamicCustomOp.builder("col2im").addInputs(current.patchGradientsBySample)
                     .addOutputs(current.inputGradient).addIntegerArguments(stride, stride, padding, padding,
@@ -293,14 +297,10 @@ final class NdLayers {
             return new int[] {size, size, stride, stride, 0, 0, 1, 1, 0, 0, 0};
         }
 
-        private INDArray image(INDArray input) {
-            return input.reshape('c', new long[] {input.size(0), inputShape[0], inputShape[1], inputShape[2]});
-        }
-
         @Override
         public INDArray forward(INDArray input) {
             INDArray output = buffers.get("output", input.size(0), outputShape[0], outputShape[1], outputShape[2]);
-            Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(image(input)).addOutputs(output)
+            Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(images(input, inputShape)).addOutputs(output)
                     .addIntegerArguments(arguments()).build());
             return output;
         }
@@ -310,7 +310,7 @@ final class NdLayers {
             if (!needsInputGradient) {
                 return null;
             }
-            INDArray image = image(input);
+            INDArray image = images(input, inputShape);
             INDArray inputGradient = buffers.get("inputGradient", image.shape());
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d_bp")
                     .addInputs(image, outputGradient.reshape('c', output.shape())).addOutputs(inputGradient)
@@ -374,6 +374,11 @@ final class NdLayers {
         public INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient) {
             return needsInputGradient ? outputGradient.reshape('c', input.shape()) : null;
         }
+    }
+
+    /** A batch of flat samples as [batch, C, H, W] images of {@code shape} [C, H, W]. */
+    private static INDArray images(INDArray input, long[] shape) {
+        return input.reshape('c', new long[] {input.size(0), shape[0], shape[1], shape[2]});
     }
 
     private static long[] toLong(int[] values) {
