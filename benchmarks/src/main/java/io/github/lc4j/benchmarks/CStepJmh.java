@@ -1,6 +1,6 @@
 package io.github.lc4j.benchmarks;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
@@ -47,7 +47,7 @@ public class CStepJmh {
             previous = CStepSolvers.forCodebook(Codebook.adaptive(16, Codebook.Adaptive.Method.EXACT), 1,
                     CStepKernels.DEFAULT).solve(x, null);
         } else {
-            cStepSolver = CStepSolvers.forCodebook(io.github.lc4j.core.cstep.CodebookSpecs.parse(solver, null), 1,
+            cStepSolver = CStepSolvers.forCodebook(io.github.lc4j.core.CodebookSpecs.parse(solver, null), 1,
                     CStepKernels.DEFAULT);
         }
     }

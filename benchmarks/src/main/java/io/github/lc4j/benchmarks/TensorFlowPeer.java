@@ -1,6 +1,6 @@
 package io.github.lc4j.benchmarks;
 
-import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;

@@ -1,13 +1,13 @@
 package io.github.lc4j.benchmarks;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.BackendProvider;
-import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
@@ -170,7 +170,7 @@ public final class TrainingThroughputBenchmark {
                 targets.put(parameter.name(), new float[parameter.size()]);
             }
         }
-        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true, threads))) {
+        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true))) {
             trainer.load(initial);
             trainer.setPenalty(targets, 1e-4);
             return StepTimer.stepsPerSecond(i -> trainer.step(batches.get(i % batches.size()), 0.01));

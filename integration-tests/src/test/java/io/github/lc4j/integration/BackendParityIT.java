@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.LcListener;
@@ -16,13 +16,13 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.QuantizedGroup;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
-import io.github.lc4j.core.CStepSolverFactory;
+import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.LcAlgorithm;
 import io.github.lc4j.core.Training;
 import io.github.lc4j.core.cstep.CStepSolution;
@@ -72,7 +72,7 @@ class BackendParityIT {
         Batch batch = data.train().range(0, 64);
         Map<String, Map<String, float[]>> gradients = new LinkedHashMap<>();
         BACKENDS.forEach((backendName, backend) -> {
-            try (Trainer trainer = backend.newTrainer(model, TrainerOptions.plainSgd(2))) {
+            try (Trainer trainer = backend.newTrainer(model, TrainerOptions.plainSgd())) {
                 trainer.load(weights);
                 gradients.put(backendName, trainer.gradients(batch));
             }
@@ -97,7 +97,7 @@ class BackendParityIT {
         ModelSpec model = ModelZoo.byName(name);
         OptimizerSpec training = OptimizerSpec.builder().optLearningRate(0.05).optBatchSize(128).build();
         Weights reference = Training.train(BACKENDS.get("tensorflow"), model, WeightInitializer.initialize(model, 2),
-                data, training, 2, 2, 2, LcListener.NONE);
+                data, training, 2, 2, LcListener.NONE);
         // a gentle L step: float rounding differs between backends, and a large step amplifies it
         // through k-means assignment flips until the runs are different runs
         OptimizerSpec optimizer = OptimizerSpec.builder().optLearningRate(0.01).optBatchSize(128).optEpochsPerStep(1)
@@ -107,7 +107,7 @@ class BackendParityIT {
                 .optEvaluateTrainingSet(false).build();
         Map<String, LcResult> results = new LinkedHashMap<>();
         BACKENDS.forEach((backendName, backend) -> results.put(backendName,
-                new LcAlgorithm(CStepSolverFactory.DEFAULT).run(backend, model, reference, data, options, 2,
+                new LcAlgorithm(CStepSolverFactory.DEFAULT).run(backend, model, reference, data, options,
                         LcListener.NONE)));
         double referenceError = results.get("cpu-java").last().test().errorRate();
         Map<String, Double> errors = new LinkedHashMap<>();
@@ -127,7 +127,7 @@ class BackendParityIT {
     @ValueSource(strings = {"adaptive:4", "scaled-ternary", "partial:0+2"})
     void cStepIsIdenticalWhicheverBackendRunsItsKernels(String spec) {
         float[] x = WeightInitializer.initialize(ModelZoo.lenet300Tanh(), 4).get("fc2.weight");
-        Codebook codebook = io.github.lc4j.core.cstep.CodebookSpecs.parse(spec, null);
+        Codebook codebook = io.github.lc4j.core.CodebookSpecs.parse(spec, null);
         List<CStepSolution> solutions = new ArrayList<>();
         for (Backend backend : BACKENDS.values()) {
             solutions.add(CStepSolvers.forCodebook(codebook, 5, backend.cStepKernels()).solve(x, null));

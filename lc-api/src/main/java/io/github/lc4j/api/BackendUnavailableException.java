@@ -21,7 +21,7 @@ public class BackendUnavailableException extends Lc4jException {
      * Runs {@code loader} (which loads a backend's native libraries) and turns any failure into
      * one exception that names {@code backend}, the {@code natives} it needs and the root cause.
      */
-    public static Backend whileLoading(String backend, String natives, java.util.function.Supplier<Backend> loader) {
+    public static <T> T whileLoading(String backend, String natives, java.util.function.Supplier<T> loader) {
         try {
             return loader.get();
         } catch (BackendUnavailableException e) {

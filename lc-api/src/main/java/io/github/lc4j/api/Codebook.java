@@ -1,6 +1,8 @@
 package io.github.lc4j.api;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import io.github.lc4j.api.support.Checks;
+
+import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Arrays;
@@ -16,6 +18,31 @@ import java.util.Arrays;
  * Value lists are sorted, distinct and finite; arrays are copied in and out.
  */
 public sealed interface Codebook {
+
+    /**
+     * Returns what {@code visitor} returns for this codebook family; solvers dispatch through it,
+     * so a new family is a compile error until every solver factory handles it.
+     */
+    <R> R accept(Visitor<R> visitor);
+
+    /**
+     * One method per codebook family.
+     *
+     * @param <R> what the visit returns
+     */
+    interface Visitor<R> {
+        /** Visits an adaptive codebook. */
+        R adaptive(Adaptive codebook);
+
+        /** Visits a fixed codebook. */
+        R fixed(Fixed codebook);
+
+        /** Visits a fixed codebook with a learned scale. */
+        R scaledFixed(ScaledFixed codebook);
+
+        /** Visits a partially fixed codebook. */
+        R partiallyFixed(PartiallyFixed codebook);
+    }
 
     /** Returns K, the number of distinct values a weight may take. */
     int size();
@@ -46,6 +73,11 @@ public sealed interface Codebook {
      * fast enough and Lloyd for warm restarts inside LC.
      */
     record Adaptive(int size, Method method) implements Codebook {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.adaptive(this);
+        }
+
         /** How the K values are found. */
         public enum Method {
             /** Exact for cold starts that fit the time budget, warm-started Lloyd otherwise. */
@@ -80,6 +112,11 @@ public sealed interface Codebook {
 
     /** Fixed values; nothing is learned or stored. */
     record Fixed(float[] values) implements Codebook {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.fixed(this);
+        }
+
         /** Checks and copies the values. */
         public Fixed {
             values = checkValues(values, "fixed codebook");
@@ -123,6 +160,11 @@ public sealed interface Codebook {
 
     /** Fixed values times one learned scale a &gt; 0; one float (a) is stored. */
     record ScaledFixed(float[] values) implements Codebook {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.scaledFixed(this);
+        }
+
         /** Checks and copies the values; at least one must be non-zero. */
         public ScaledFixed {
             values = checkValues(values, "scaled codebook");
@@ -168,6 +210,11 @@ public sealed interface Codebook {
 
     /** Pinned values plus {@code learned} adaptive ones; the learned ones are stored. */
     record PartiallyFixed(float[] pinned, int learned) implements Codebook {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.partiallyFixed(this);
+        }
+
         /** Checks and copies the pinned values; at least one value must be learned. */
         public PartiallyFixed {
             pinned = checkValues(pinned, "pinned codebook values");

@@ -1,6 +1,8 @@
 package io.github.lc4j.api;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import io.github.lc4j.api.support.Checks;
+
+import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -13,6 +15,38 @@ import static java.util.Objects.requireNonNull;
  */
 public sealed interface Layer {
 
+    /**
+     * Returns what {@code visitor} returns for this layer. Backends and the model's shape
+     * inference dispatch through this method, so that a new layer type is a compile error in every
+     * one of them until it is handled, never silently treated as another.
+     */
+    <R> R accept(Visitor<R> visitor);
+
+    /**
+     * One method per layer type.
+     *
+     * @param <R> what the visit returns
+     */
+    interface Visitor<R> {
+        /** Visits a dense layer. */
+        R dense(Dense layer);
+
+        /** Visits a convolution layer. */
+        R conv2d(Conv2d layer);
+
+        /** Visits a max-pool layer. */
+        R maxPool2d(MaxPool2d layer);
+
+        /** Visits a ReLU layer. */
+        R relu(Relu layer);
+
+        /** Visits a tanh layer. */
+        R tanh(Tanh layer);
+
+        /** Visits a flatten layer. */
+        R flatten(Flatten layer);
+    }
+
     /** Fully connected layer y = x·W + b with {@code units} outputs. */
     record Dense(String name, int units) implements Layer {
         /** Checks the name and unit count. */
@@ -20,6 +54,11 @@ public sealed interface Layer {
             requireNonNull(name, "name is null");
             checkArgument(!name.isBlank(), "dense layer name is blank");
             checkArgument(units > 0, "dense layer %s: units must be > 0, got %d", name, units);
+        }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.dense(this);
         }
     }
 
@@ -34,6 +73,11 @@ public sealed interface Layer {
             checkArgument(stride > 0, "conv layer %s: stride must be > 0, got %d", name, stride);
             checkArgument(padding >= 0, "conv layer %s: padding must be >= 0, got %d", name, padding);
         }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.conv2d(this);
+        }
     }
 
     /** Max pooling over square windows, no padding. */
@@ -43,18 +87,35 @@ public sealed interface Layer {
             checkArgument(size > 0, "max-pool size must be > 0, got %d", size);
             checkArgument(stride > 0, "max-pool stride must be > 0, got %d", stride);
         }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.maxPool2d(this);
+        }
     }
 
     /** Rectified linear unit, element-wise. */
     record Relu() implements Layer {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.relu(this);
+        }
     }
 
     /** Hyperbolic tangent, element-wise. */
     record Tanh() implements Layer {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.tanh(this);
+        }
     }
 
     /** Flattens {@code [C, H, W]} to a vector of {@code C·H·W} in that order. */
     record Flatten() implements Layer {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.flatten(this);
+        }
     }
 
     /** Returns a dense layer. */

@@ -1,6 +1,6 @@
 package io.github.lc4j.api;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;

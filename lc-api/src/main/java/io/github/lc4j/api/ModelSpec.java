@@ -1,6 +1,8 @@
 package io.github.lc4j.api;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import io.github.lc4j.api.support.Checks;
+
+import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
@@ -33,38 +35,73 @@ public final class ModelSpec {
         int[] shape = inputShape;
         for (int index = 0; index < layers.size(); index++) {
             Layer layer = layers.get(index);
-            String where = "model " + name + ", layer " + index + " (" + layer + ")";
-            if (layer instanceof Layer.Dense dense) {
-                checkArgument(shape.length == 1, "%s: a dense layer needs a vector input, got shape %s; add a flatten layer",
-                        where, Arrays.toString(shape));
-                checkArgument(layerNames.add(dense.name()), "%s: duplicate layer name %s", where, dense.name());
-                addParameter(dense.name(), ParameterSpec.Role.WEIGHT, shape[0], dense.units());
-                addParameter(dense.name(), ParameterSpec.Role.BIAS, dense.units());
-                shape = new int[] {dense.units()};
-            } else if (layer instanceof Layer.Conv2d conv) {
-                checkArgument(shape.length == 3, "%s: a convolution needs a [C,H,W] input, got shape %s", where,
-                        Arrays.toString(shape));
-                checkArgument(layerNames.add(conv.name()), "%s: duplicate layer name %s", where, conv.name());
-                int height = outputSize(shape[1], conv.kernelSize(), conv.stride(), conv.padding(), where);
-                int width = outputSize(shape[2], conv.kernelSize(), conv.stride(), conv.padding(), where);
-                addParameter(conv.name(), ParameterSpec.Role.WEIGHT, conv.filters(), shape[0], conv.kernelSize(),
-                        conv.kernelSize());
-                addParameter(conv.name(), ParameterSpec.Role.BIAS, conv.filters());
-                shape = new int[] {conv.filters(), height, width};
-            } else if (layer instanceof Layer.MaxPool2d pool) {
-                checkArgument(shape.length == 3, "%s: max pooling needs a [C,H,W] input, got shape %s", where,
-                        Arrays.toString(shape));
-                shape = new int[] {shape[0], outputSize(shape[1], pool.size(), pool.stride(), 0, where),
-                    outputSize(shape[2], pool.size(), pool.stride(), 0, where)};
-            } else if (layer instanceof Layer.Flatten) {
-                shape = new int[] {Checks.elementCount(shape)};
-            }
+            shape = layer.accept(new ShapeInference(shape, "model " + name + ", layer " + index + " (" + layer + ")",
+                    layerNames));
             activationShapes.add(shape.clone());
         }
         checkArgument(shape.length == 1 && shape[0] >= 2,
                 "model %s: the last layer must output a vector of at least 2 class scores, got shape %s", name,
                 Arrays.toString(shape));
         checkArgument(!parameters.isEmpty(), "model %s has no trainable layer", name);
+    }
+
+    /** The output shape of one layer given its input shape; registers the parameters it creates. */
+    private final class ShapeInference implements Layer.Visitor<int[]> {
+        private final int[] shape;
+        private final String where;
+        private final Set<String> layerNames;
+
+        ShapeInference(int[] shape, String where, Set<String> layerNames) {
+            this.shape = shape;
+            this.where = where;
+            this.layerNames = layerNames;
+        }
+
+        @Override
+        public int[] dense(Layer.Dense dense) {
+            checkArgument(shape.length == 1, "%s: a dense layer needs a vector input, got shape %s; add a flatten layer",
+                    where, Arrays.toString(shape));
+            checkArgument(layerNames.add(dense.name()), "%s: duplicate layer name %s", where, dense.name());
+            addParameter(dense.name(), ParameterSpec.Role.WEIGHT, shape[0], dense.units());
+            addParameter(dense.name(), ParameterSpec.Role.BIAS, dense.units());
+            return new int[] {dense.units()};
+        }
+
+        @Override
+        public int[] conv2d(Layer.Conv2d conv) {
+            checkArgument(shape.length == 3, "%s: a convolution needs a [C,H,W] input, got shape %s", where,
+                    Arrays.toString(shape));
+            checkArgument(layerNames.add(conv.name()), "%s: duplicate layer name %s", where, conv.name());
+            int height = outputSize(shape[1], conv.kernelSize(), conv.stride(), conv.padding(), where);
+            int width = outputSize(shape[2], conv.kernelSize(), conv.stride(), conv.padding(), where);
+            addParameter(conv.name(), ParameterSpec.Role.WEIGHT, conv.filters(), shape[0], conv.kernelSize(),
+                    conv.kernelSize());
+            addParameter(conv.name(), ParameterSpec.Role.BIAS, conv.filters());
+            return new int[] {conv.filters(), height, width};
+        }
+
+        @Override
+        public int[] maxPool2d(Layer.MaxPool2d pool) {
+            checkArgument(shape.length == 3, "%s: max pooling needs a [C,H,W] input, got shape %s", where,
+                    Arrays.toString(shape));
+            return new int[] {shape[0], outputSize(shape[1], pool.size(), pool.stride(), 0, where),
+                outputSize(shape[2], pool.size(), pool.stride(), 0, where)};
+        }
+
+        @Override
+        public int[] relu(Layer.Relu relu) {
+            return shape;
+        }
+
+        @Override
+        public int[] tanh(Layer.Tanh tanh) {
+            return shape;
+        }
+
+        @Override
+        public int[] flatten(Layer.Flatten flatten) {
+            return new int[] {Checks.elementCount(shape)};
+        }
     }
 
     private static int outputSize(int input, int kernel, int stride, int padding, String where) {
@@ -141,9 +178,44 @@ public final class ModelSpec {
         boolean parameterBelow = false;
         for (int i = 0; i < layers.size(); i++) {
             needed[i] = parameterBelow;
-            parameterBelow |= layers.get(i) instanceof Layer.Dense || layers.get(i) instanceof Layer.Conv2d;
+            parameterBelow |= hasParameters(layers.get(i));
         }
         return needed;
+    }
+
+    /** Returns whether {@code layer} creates parameters in this model. */
+    private boolean hasParameters(Layer layer) {
+        return layer.accept(new Layer.Visitor<Boolean>() {
+            @Override
+            public Boolean dense(Layer.Dense dense) {
+                return true;
+            }
+
+            @Override
+            public Boolean conv2d(Layer.Conv2d conv) {
+                return true;
+            }
+
+            @Override
+            public Boolean maxPool2d(Layer.MaxPool2d pool) {
+                return false;
+            }
+
+            @Override
+            public Boolean relu(Layer.Relu relu) {
+                return false;
+            }
+
+            @Override
+            public Boolean tanh(Layer.Tanh tanh) {
+                return false;
+            }
+
+            @Override
+            public Boolean flatten(Layer.Flatten flatten) {
+                return false;
+            }
+        });
     }
 
     /** Returns the trainable parameters in layer order (weight before bias). */

@@ -1,8 +1,10 @@
 package io.github.lc4j.api;
 
-import static io.github.lc4j.api.Checks.checkArgument;
-import static io.github.lc4j.api.Checks.checkAtLeast;
-import static io.github.lc4j.api.Checks.checkPositive;
+import io.github.lc4j.api.support.Checks;
+
+import static io.github.lc4j.api.support.Checks.checkArgument;
+import static io.github.lc4j.api.support.Checks.checkAtLeast;
+import static io.github.lc4j.api.support.Checks.checkPositive;
 
 import java.util.ArrayList;
 import java.util.List;

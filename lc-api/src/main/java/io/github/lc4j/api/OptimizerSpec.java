@@ -1,9 +1,9 @@
 package io.github.lc4j.api;
 
-import static io.github.lc4j.api.Checks.checkArgument;
-import static io.github.lc4j.api.Checks.checkAtLeast;
-import static io.github.lc4j.api.Checks.checkNonNegative;
-import static io.github.lc4j.api.Checks.checkPositive;
+import static io.github.lc4j.api.support.Checks.checkArgument;
+import static io.github.lc4j.api.support.Checks.checkAtLeast;
+import static io.github.lc4j.api.support.Checks.checkNonNegative;
+import static io.github.lc4j.api.support.Checks.checkPositive;
 
 /**
  * SGD settings for training and for each L step: learning rate lr_k = lr0 · decay^k in LC

@@ -1,5 +1,7 @@
 package io.github.lc4j.api;
 
+import io.github.lc4j.api.support.Checks;
+
 import static java.util.Objects.requireNonNull;
 
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package io.github.lc4j.cli;
 
+import io.github.lc4j.api.spi.BackendProperty;
+import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.core.Lc4j;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,8 +19,13 @@ final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Lc4j lc4j = new CommonOptions().lc4j();
-        for (Map.Entry<String, String> entry : lc4j.registry().availability().entrySet()) {
-            spec.commandLine().getOut().printf("%-12s %s%n", entry.getKey(), entry.getValue());
+        Map<String, String> availability = lc4j.registry().availability();
+        for (BackendProvider provider : lc4j.registry().providers()) {
+            spec.commandLine().getOut().printf("%-12s %s%n", provider.name(), availability.get(provider.name()));
+            for (BackendProperty property : provider.properties()) {
+                spec.commandLine().getOut().printf("%-12s   --backend-property %s=... (default: %s) %s%n", "",
+                        property.key(), property.defaultValue(), property.description());
+            }
         }
         return 0;
     }

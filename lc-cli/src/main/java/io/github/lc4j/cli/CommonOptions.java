@@ -1,10 +1,12 @@
 package io.github.lc4j.cli;
 
-import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.TrainTestSplit;
-import io.github.lc4j.core.registry.Lc4jModule;
+import io.github.lc4j.core.Lc4jModule;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options every working command shares: data, backend, seed, threads. */
@@ -27,6 +29,11 @@ final class CommonOptions {
     @Option(names = "--threads", description = "Threads for the backend. Default: all processors.")
     Integer threads;
 
+    @Option(names = "--backend-property", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "A backend property, repeatable, e.g. nd4j.blas.threads=2 or tensorflow.device=/CPU:0;"
+                    + " 'lc4j backends' lists each backend's keys. An unknown key is an error.")
+    Map<String, String> backendProperties = new LinkedHashMap<>();
+
     CommonOptions(String defaultData) {
         this.data = defaultData;
     }
@@ -40,7 +47,7 @@ final class CommonOptions {
         if (count < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + count);
         }
-        return Lc4j.create(new Lc4jModule(BackendConfig.withThreads(count),
+        return Lc4j.create(new Lc4jModule(new BackendConfig(count, backendProperties),
                 Thread.currentThread().getContextClassLoader()));
     }
 

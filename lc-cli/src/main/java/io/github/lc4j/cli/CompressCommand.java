@@ -6,7 +6,7 @@ import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Weights;
-import io.github.lc4j.core.cstep.CodebookSpecs;
+import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.io.WeightsFile;
 import io.github.lc4j.core.model.ModelZoo;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package io.github.lc4j.cli;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolvers;
-import io.github.lc4j.core.cstep.CodebookSpecs;
+import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.io.AtomicFiles;
 import io.github.lc4j.core.io.NpyArray;
 import io.github.lc4j.core.io.RunReport;

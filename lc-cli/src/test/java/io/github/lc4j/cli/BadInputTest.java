@@ -70,6 +70,15 @@ class BadInputTest {
     }
 
     @Test
+    void unknownBackendProperty() throws IOException {
+        assertBadInput("unknown backend property 'cpu-java.blas.threads' for backend cpu-java; valid keys: none",
+                "compress", "--reference", reference.toString(), "--backend", "cpu-java", "--backend-property",
+                "cpu-java.blas.threads=2", "--data", "embedded");
+        assertBadInput("unknown backend property 'nd4j.blas.threads' for backend cpu-java", "train", "--backend",
+                "cpu-java", "--backend-property", "nd4j.blas.threads=2", "--epochs", "1");
+    }
+
+    @Test
     void missingReference() throws IOException {
         assertBadInput("does not exist", "compress", "--reference", folder.resolve("nope.npz").toString(), "--data",
                 "embedded");

@@ -5,20 +5,18 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.Guice;
 import com.google.inject.Module;
 import com.google.inject.Stage;
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
+import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.registry.BackendRegistry;
-import io.github.lc4j.core.registry.Lc4jModule;
+import io.github.lc4j.core.Lc4jModule;
 import jakarta.inject.Inject;
 
 /**
@@ -32,14 +30,12 @@ import jakarta.inject.Inject;
 public final class Lc4j {
     private final BackendRegistry registry;
     private final LcAlgorithm algorithm;
-    private final BackendConfig config;
 
     /** Created by Guice; use {@link #create()} or {@link #create(Module...)}. */
     @Inject
-    public Lc4j(BackendRegistry registry, LcAlgorithm algorithm, BackendConfig config) {
+    public Lc4j(BackendRegistry registry, LcAlgorithm algorithm) {
         this.registry = requireNonNull(registry, "registry is null");
         this.algorithm = requireNonNull(algorithm, "algorithm is null");
-        this.config = requireNonNull(config, "config is null");
     }
 
     /** Returns an instance wired by {@link Lc4jModule} with default settings. */
@@ -65,22 +61,21 @@ public final class Lc4j {
     /** Trains a reference net from {@code initial} on {@code backendName} (null: default rule). */
     public Weights train(String backendName, ModelSpec model, Weights initial, TrainTestSplit data,
             OptimizerSpec optimizer, int epochs, long seed, LcListener listener) {
-        return Training.train(backend(backendName), model, initial, data, optimizer, epochs, seed, config.threads(),
-                listener);
+        return Training.train(backend(backendName), model, initial, data, optimizer, epochs, seed, listener);
     }
 
     /** Returns loss and error of {@code weights} on every sample of {@code dataset}. */
     public Evaluation evaluate(String backendName, ModelSpec model, Weights weights,
             io.github.lc4j.core.data.Dataset dataset) {
-        try (Trainer trainer = backend(backendName).newTrainer(model, TrainerOptions.plainSgd(config.threads()))) {
-            trainer.load(weights);
-            return Evaluator.evaluate(trainer, dataset);
+        try (Evaluator evaluator = backend(backendName).newEvaluator(model)) {
+            evaluator.load(weights);
+            return DatasetEvaluation.of(evaluator, dataset);
         }
     }
 
     /** Runs LC from {@code reference} on {@code backendName} (null: default rule). */
     public LcResult compress(String backendName, ModelSpec model, Weights reference, TrainTestSplit data,
             LcOptions options, LcListener listener) {
-        return algorithm.run(backend(backendName), model, reference, data, options, config.threads(), listener);
+        return algorithm.run(backend(backendName), model, reference, data, options, listener);
     }
 }

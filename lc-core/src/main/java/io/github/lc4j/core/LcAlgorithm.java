@@ -2,25 +2,26 @@ package io.github.lc4j.core;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.Batch;
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.IterationRecord;
-import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.QuantizedGroup;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Evaluator;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
+import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.data.Minibatches;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.model.CompressionRatio;
@@ -41,6 +42,12 @@ import java.util.Map;
  * The result is the quantized net Δ(Θ) (with the uncompressed parameters of the last w).
  */
 public final class LcAlgorithm {
+    /**
+     * The seeds of a run's compression tasks lie this far apart (a prime), so that the tasks'
+     * k-means++ draws are independent of each other yet fixed by the run's seed.
+     */
+    static final long TASK_SEED_STRIDE = 7919L;
+
     private final CStepSolverFactory solverFactory;
 
     /** Creates the algorithm with the given C-step solvers. */
@@ -50,154 +57,143 @@ public final class LcAlgorithm {
     }
 
     /**
-     * Runs LC from {@code reference} on {@code backend} with {@code threads} threads.
+     * Runs LC from {@code reference} on {@code backend}.
      *
      * @throws InvalidInputException when tasks, weights or data do not fit the model
-     * @throws Lc4jException         when an L step diverges
+     * @throws io.github.lc4j.api.Lc4jException when an L step diverges
      */
     public LcResult run(Backend backend, ModelSpec model, Weights reference, TrainTestSplit data, LcOptions options,
-            int threads, LcListener listener) {
+            LcListener listener) {
         requireNonNull(backend, "backend is null");
         requireNonNull(listener, "listener is null");
         CompressionTask.checkAgainst(model, options.tasks());
-        checkDataFits(model, data);
+        RunChecks.checkDataFits(model, data);
         Weights.of(model, reference.toMap());
         backend.checkSupports(model);
-
-        CStepKernels kernels = backend.cStepKernels();
-        List<GroupState> groups = new ArrayList<>();
-        for (int t = 0; t < options.tasks().size(); t++) {
-            CompressionTask task = options.tasks().get(t);
-            groups.add(new GroupState(task, model,
-                    solverFactory.solverFor(task.codebook(), options.seed() + 7919L * t, kernels)));
+        try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(options.optimizer()));
+                Evaluator evaluator = backend.newEvaluator(model)) {
+            return new Run(backend, model, data, options, listener, trainer, evaluator).from(reference);
         }
-        int iterations = options.muSchedule().iterations();
-        List<IterationRecord> history = new ArrayList<>();
-        Minibatches minibatches = new Minibatches(data.train(), options.optimizer().batchSize(), options.seed());
-        long epochCounter = 0;
+    }
 
-        try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(options.optimizer(), threads));
-                Trainer evaluator = backend.newTrainer(model, TrainerOptions.plainSgd(threads))) {
+    /** What one iteration did besides its C step's state: its μ, learning rate, L-step loss and times. */
+    private record Step(int iteration, double mu, double learningRate, double lStepLoss, long lStepMillis,
+            long cStepMillis) {
+    }
+
+    /** One LC run: the groups' state, the minibatch order and the history so far. */
+    private final class Run {
+        private final ModelSpec model;
+        private final TrainTestSplit data;
+        private final LcOptions options;
+        private final LcListener listener;
+        private final Trainer trainer;
+        private final Evaluator evaluator;
+        private final CStepKernels kernels;
+        private final List<GroupState> groups = new ArrayList<>();
+        private final List<IterationRecord> history = new ArrayList<>();
+        private final Minibatches minibatches;
+        private final int iterations;
+        private long epochCounter;
+
+        Run(Backend backend, ModelSpec model, TrainTestSplit data, LcOptions options, LcListener listener,
+                Trainer trainer, Evaluator evaluator) {
+            this.model = model;
+            this.data = data;
+            this.options = options;
+            this.listener = listener;
+            this.trainer = trainer;
+            this.evaluator = evaluator;
+            this.kernels = backend.cStepKernels();
+            for (int t = 0; t < options.tasks().size(); t++) {
+                CompressionTask task = options.tasks().get(t);
+                long seed = options.seed() + TASK_SEED_STRIDE * t;
+                groups.add(new GroupState(task, model, solverFactory.solverFor(task.codebook(), seed, kernels)));
+            }
+            this.minibatches = new Minibatches(data.train(), options.optimizer().batchSize(), options.seed());
+            this.iterations = options.muSchedule().iterations();
+        }
+
+        LcResult from(Weights reference) {
             trainer.load(reference);
             Weights weights = reference;
-
             long start = System.nanoTime();
-            for (GroupState group : groups) {
-                group.directCompression(weights);
-            }
-            long cStepMillis = millisSince(start);
-            history.add(record(0, 0, 0, Double.NaN, groups, weights, evaluator, data, options, kernels, 0,
-                    cStepMillis));
-            listener.onIterationEnd(history.get(0), iterations);
-
+            groups.forEach(group -> group.directCompression(reference));
+            report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), weights);
             for (int k = 0; k < iterations; k++) {
                 double mu = options.muSchedule().mu(k);
                 double learningRate = options.optimizer().learningRate(k);
-                Map<String, float[]> targets = new LinkedHashMap<>();
-                for (GroupState group : groups) {
-                    group.penaltyTargets(mu, kernels, targets);
-                }
-                trainer.setPenalty(targets, mu);
-
+                trainer.setPenalty(penaltyTargets(mu), mu);
                 start = System.nanoTime();
-                int epochs = options.optimizer().epochs(k);
-                ProgressMeter meter = new ProgressMeter(listener, "L step " + (k + 1) + "/" + iterations,
-                        (long) epochs * minibatches.batchesPerEpoch());
-                for (int epoch = 0; epoch < epochs; epoch++) {
-                    List<int[]> order = minibatches.epochIndices(epochCounter++);
-                    for (int b = 0; b < order.size(); b++) {
-                        Batch batch = minibatches.batch(order, b);
-                        double loss = trainer.step(batch, learningRate);
-                        checkFiniteLoss(loss, "L step " + (k + 1) + " (μ=" + mu + ")", learningRate);
-                        meter.add(loss);
-                    }
-                }
+                double lStepLoss = lStep(k, mu, learningRate);
                 long lStepMillis = millisSince(start);
                 weights = trainer.snapshot();
-
                 start = System.nanoTime();
-                for (GroupState group : groups) {
-                    group.compressionStep(weights, mu, options.mode(), kernels);
-                }
-                cStepMillis = millisSince(start);
-                IterationRecord iterationRecord = record(k + 1, mu, learningRate, meter.meanLoss(), groups, weights,
-                        evaluator, data, options, kernels, lStepMillis, cStepMillis);
-                history.add(iterationRecord);
-                listener.onIterationEnd(iterationRecord, iterations);
+                cStep(weights, mu);
+                report(new Step(k + 1, mu, learningRate, lStepLoss, lStepMillis, millisSince(start)), weights);
             }
             trainer.clearPenalty();
-            Weights quantized = quantizedWeights(weights, groups);
-            List<QuantizedGroup> results = groups.stream().map(GroupState::result).toList();
-            return new LcResult(quantized, results, history, CompressionRatio.of(model, options.tasks()));
+            return new LcResult(quantizedWeights(weights), groups.stream().map(GroupState::result).toList(), history,
+                    CompressionRatio.of(model, options.tasks()));
         }
-    }
 
-    private static IterationRecord record(int iteration, double mu, double learningRate, double lStepLoss,
-            List<GroupState> groups, Weights weights, Trainer evaluator, TrainTestSplit data, LcOptions options,
-            CStepKernels kernels, long lStepMillis, long cStepMillis) {
-        long start = System.nanoTime();
-        evaluator.load(quantizedWeights(weights, groups));
-        Evaluation train = options.evaluateTrainingSet() ? Evaluator.evaluate(evaluator, data.train())
-                : Evaluation.empty();
-        Evaluation test = Evaluator.evaluate(evaluator, data.test());
-        long evaluationMillis = millisSince(start);
-        double violation = 0;
-        double multipliers = 0;
-        Map<String, float[]> codebooks = new LinkedHashMap<>();
-        for (GroupState group : groups) {
-            violation += kernels.distortion(group.weights, group.quantized);
-            multipliers += group.multiplierSquaredNorm();
-            codebooks.put(group.task.name(), group.solution.values());
+        /** The targets Δ(Θ) + λ/μ of every compressed parameter. */
+        private Map<String, float[]> penaltyTargets(double mu) {
+            Map<String, float[]> targets = new LinkedHashMap<>();
+            groups.forEach(group -> group.penaltyTargets(mu, kernels, targets));
+            return targets;
         }
-        return new IterationRecord(iteration, mu, learningRate, lStepLoss, Math.sqrt(violation),
-                Math.sqrt(multipliers), train, test, codebooks, lStepMillis, cStepMillis, evaluationMillis);
-    }
 
-    private static Weights quantizedWeights(Weights weights, List<GroupState> groups) {
-        Map<String, float[]> replacements = new LinkedHashMap<>();
-        for (GroupState group : groups) {
-            group.split(group.quantized, replacements);
-        }
-        return weights.with(replacements);
-    }
-
-    /**
-     * Checks that {@code data} fits {@code model}: sample size and label range.
-     *
-     * @throws InvalidInputException naming the mismatch
-     */
-    static void checkDataFits(ModelSpec model, TrainTestSplit data) {
-        if (data.train().sampleSize() != model.inputSize()) {
-            throw new InvalidInputException("data samples have " + data.train().sampleSize() + " values but model "
-                    + model.name() + " expects " + model.inputSize());
-        }
-        int classes = Math.max(data.train().classCount(), data.test().classCount());
-        if (classes > model.classCount()) {
-            throw new InvalidInputException("data has labels up to " + (classes - 1) + " but model " + model.name()
-                    + " has only " + model.classCount() + " outputs");
-        }
-    }
-
-    /**
-     * Throws naming the parameter (and index within it) of the first non-finite C-step input of
-     * {@code task}, whose concatenated parameters start at {@code offsets}.
-     */
-    static void checkFiniteInput(CompressionTask task, int[] offsets, float[] x) {
-        for (int p = 0; p < task.parameters().size(); p++) {
-            for (int i = offsets[p]; i < offsets[p + 1]; i++) {
-                if (!Float.isFinite(x[i])) {
-                    throw new InvalidInputException("parameter " + task.parameters().get(p) + " (task " + task.name()
-                            + ") has a non-finite C-step input " + x[i] + " at index " + (i - offsets[p])
-                            + "; the L step diverged: lower the learning rate or μ0");
+        /** SGD on L(w) + μ/2‖w − Δ(Θ) − λ/μ‖² for the epochs of iteration k; returns the mean loss. */
+        private double lStep(int k, double mu, double learningRate) {
+            int epochs = options.optimizer().epochs(k);
+            ProgressMeter meter = new ProgressMeter(listener, "L step " + (k + 1) + "/" + iterations,
+                    (long) epochs * minibatches.batchesPerEpoch());
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                List<int[]> order = minibatches.epochIndices(epochCounter++);
+                for (int b = 0; b < order.size(); b++) {
+                    double loss = trainer.step(minibatches.batch(order, b), learningRate);
+                    RunChecks.checkFiniteLoss(loss, "L step " + (k + 1) + " (μ=" + mu + ")", learningRate);
+                    meter.add(loss);
                 }
             }
+            return meter.meanLoss();
         }
-    }
 
-    static void checkFiniteLoss(double loss, String where, double learningRate) {
-        if (!Double.isFinite(loss)) {
-            throw new Lc4jException(where + " diverged: the loss became " + loss + " at learning rate " + learningRate
-                    + "; lower the learning rate or μ0");
+        /** Θ = Π(w − λ/μ) for every group, then λ ← λ − μ(w − Δ(Θ)) unless in quadratic-penalty mode. */
+        private void cStep(Weights weights, double mu) {
+            groups.forEach(group -> group.compressionStep(weights, mu, options.mode(), kernels));
+        }
+
+        /** Evaluates the quantized net, records the iteration and tells the listener. */
+        private void report(Step step, Weights weights) {
+            long start = System.nanoTime();
+            evaluator.load(quantizedWeights(weights));
+            Evaluation train = options.evaluateTrainingSet() ? DatasetEvaluation.of(evaluator, data.train())
+                    : Evaluation.empty();
+            Evaluation test = DatasetEvaluation.of(evaluator, data.test());
+            long evaluationMillis = millisSince(start);
+            double violation = 0;
+            double multipliers = 0;
+            Map<String, float[]> codebooks = new LinkedHashMap<>();
+            for (GroupState group : groups) {
+                violation += kernels.distortion(group.weights, group.quantized);
+                multipliers += group.multiplierSquaredNorm();
+                codebooks.put(group.task.name(), group.solution.values());
+            }
+            IterationRecord record = new IterationRecord(step.iteration(), step.mu(), step.learningRate(),
+                    step.lStepLoss(), Math.sqrt(violation), Math.sqrt(multipliers), train, test, codebooks,
+                    step.lStepMillis(), step.cStepMillis(), evaluationMillis);
+            history.add(record);
+            listener.onIterationEnd(record, iterations);
+        }
+
+        private Weights quantizedWeights(Weights weights) {
+            Map<String, float[]> replacements = new LinkedHashMap<>();
+            for (GroupState group : groups) {
+                group.split(group.quantized, replacements);
+            }
+            return weights.with(replacements);
         }
     }
 
@@ -263,7 +259,7 @@ public final class LcAlgorithm {
         }
 
         private void solve(float[] x) {
-            checkFiniteInput(task, offsets, x);
+            RunChecks.checkFiniteInput(task, offsets, x);
             solution = solver.solve(x, solution);
             quantized = solution.reconstruction();
         }

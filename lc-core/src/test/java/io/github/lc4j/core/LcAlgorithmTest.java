@@ -12,7 +12,7 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
@@ -27,6 +27,7 @@ import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.QuantizedGroup;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.cstep.CStepSolution;
+import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.CStepSolvers;
 import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.data.TrainTestSplit;
@@ -113,7 +114,7 @@ class LcAlgorithmTest {
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
         RecordingSolvers solvers = new RecordingSolvers();
         LcResult result = new LcAlgorithm(solvers).run(backend, MODEL, reference, data(),
-                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))), 1, LcListener.NONE);
+                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))), LcListener.NONE);
 
         // DC: the first C step quantizes the reference itself
         assertArrayEquals(concat(reference), solvers.inputs.get(0), "the first C step must see the reference");
@@ -151,7 +152,7 @@ class LcAlgorithmTest {
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 4));
         RecordingSolvers solvers = new RecordingSolvers();
         LcResult result = new LcAlgorithm(solvers).run(backend, MODEL, reference, data(),
-                options(LcMode.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())), 1, LcListener.NONE);
+                options(LcMode.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())), LcListener.NONE);
         for (int k = 0; k < ITERATIONS; k++) {
             assertArrayEquals(solvers.outputs.get(k).reconstruction(), concatTargets(backend.targets.get(k)),
                     "with λ = 0 the target is Δ(Θ) itself");
@@ -167,7 +168,7 @@ class LcAlgorithmTest {
         Weights optimum = WeightInitializer.initialize(MODEL, 6);
         QuadraticBackend backend = new QuadraticBackend(optimum);
         LcResult result = new LcAlgorithm(CStepSolverFactory.DEFAULT).run(backend, MODEL, reference, data(),
-                options(LcMode.AUGMENTED_LAGRANGIAN, CompressionTask.perLayer(MODEL, Codebook.adaptive(2))), 1,
+                options(LcMode.AUGMENTED_LAGRANGIAN, CompressionTask.perLayer(MODEL, Codebook.adaptive(2))),
                 LcListener.NONE);
         Weights continuous = backend.snapshots.get(backend.snapshots.size() - 1);
         for (QuantizedGroup group : result.groups()) {
@@ -196,7 +197,7 @@ class LcAlgorithmTest {
         LcListener listener = mock(LcListener.class);
         Weights reference = WeightInitializer.initialize(MODEL, 7);
         new LcAlgorithm(CStepSolverFactory.DEFAULT).run(new QuadraticBackend(reference), MODEL, reference, data(),
-                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())), 1, listener);
+                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())), listener);
         InOrder order = inOrder(listener);
         order.verify(listener).onIterationEnd(argThat(record -> record.iteration() == 0), anyInt());
         for (int k = 1; k <= ITERATIONS; k++) {
@@ -212,11 +213,11 @@ class LcAlgorithmTest {
         float[] x = new float[4 * 6 + 6 * 3];
         x[4 * 6 + 5] = Float.NaN;
         InvalidInputException error = assertThrows(InvalidInputException.class,
-                () -> LcAlgorithm.checkFiniteInput(task, new int[] {0, 24, 42}, x));
+                () -> RunChecks.checkFiniteInput(task, new int[] {0, 24, 42}, x));
         assertTrue(error.getMessage().contains("parameter b.weight") && error.getMessage().contains("index 5"),
                 error.getMessage());
         x[4 * 6 + 5] = 0;
-        LcAlgorithm.checkFiniteInput(task, new int[] {0, 24, 42}, x);
+        RunChecks.checkFiniteInput(task, new int[] {0, 24, 42}, x);
     }
 
     @Test
@@ -225,7 +226,7 @@ class LcAlgorithmTest {
         List<CompressionTask> tasks = List.of(new CompressionTask("x", List.of("nope.weight"), Codebook.binary()));
         InvalidInputException error = assertThrows(InvalidInputException.class,
                 () -> new LcAlgorithm(CStepSolverFactory.DEFAULT).run(new QuadraticBackend(reference), MODEL,
-                        reference, data(), options(LcMode.AUGMENTED_LAGRANGIAN, tasks), 1, LcListener.NONE));
+                        reference, data(), options(LcMode.AUGMENTED_LAGRANGIAN, tasks), LcListener.NONE));
         assertTrue(error.getMessage().contains("nope.weight"), error.getMessage());
     }
 }

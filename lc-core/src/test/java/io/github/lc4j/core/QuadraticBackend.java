@@ -1,12 +1,12 @@
 package io.github.lc4j.core;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.Batch;
-import io.github.lc4j.api.Capability;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,6 +85,11 @@ final class QuadraticBackend implements Backend {
                     }
                 });
                 return loss;
+            }
+
+            @Override
+            public double straightThroughStep(Batch batch, Map<String, float[]> quantized, double learningRate) {
+                throw new UnsupportedOperationException("the LC loop takes no straight-through step");
             }
 
             @Override

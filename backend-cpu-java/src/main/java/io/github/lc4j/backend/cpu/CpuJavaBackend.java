@@ -1,10 +1,10 @@
 package io.github.lc4j.backend.cpu;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.Capability;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -16,11 +16,11 @@ public final class CpuJavaBackend implements Backend {
     /** The backend's name. */
     public static final String NAME = "cpu-java";
 
-    private final int maxThreads;
+    private final int threads;
 
-    /** Creates the backend; trainers use at most {@code maxThreads} threads. */
-    public CpuJavaBackend(int maxThreads) {
-        this.maxThreads = maxThreads;
+    /** Creates the backend; each trainer computes on {@code threads} threads. */
+    public CpuJavaBackend(int threads) {
+        this.threads = threads;
     }
 
     @Override
@@ -36,9 +36,6 @@ public final class CpuJavaBackend implements Backend {
 
     @Override
     public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
-        checkSupports(model);
-        TrainerOptions capped = new TrainerOptions(options.momentum(), options.nesterov(),
-                Math.min(options.threads(), maxThreads));
-        return new CpuTrainer(model, capped);
+        return new CpuTrainer(this, model, options, threads);
     }
 }

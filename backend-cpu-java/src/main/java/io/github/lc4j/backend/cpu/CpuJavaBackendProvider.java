@@ -1,8 +1,8 @@
 package io.github.lc4j.backend.cpu;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
 
 /** Provides {@link CpuJavaBackend}; ranked last so that native backends win when present. */
 public final class CpuJavaBackendProvider implements BackendProvider {

@@ -1,38 +1,30 @@
 package io.github.lc4j.backend.cpu;
 
-import static java.util.Objects.requireNonNull;
-
-import io.github.lc4j.api.Batch;
-import io.github.lc4j.api.Checks;
-import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerChecks;
-import io.github.lc4j.api.TrainerOptions;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BaseTrainer;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.spi.TrainerOptions;
+import io.github.lc4j.api.support.Checks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The pure-Java trainer: forward, backward, LC penalty and SGD with (Nesterov) momentum. */
-final class CpuTrainer implements Trainer {
-    private final ModelSpec model;
-    private final TrainerOptions options;
+/** The pure-Java primitives: forward, backward and the LC penalty on host arrays. */
+final class CpuTrainer extends BaseTrainer {
     private final Parallel parallel;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    /** One op per layer; null for flatten, whose flat layout is already [C·H·W]. */
     private final List<Op> ops = new ArrayList<>();
     private final boolean[] needsInputGradient;
-    private double mu;
-    private boolean loaded;
-    private boolean closed;
 
-    CpuTrainer(ModelSpec model, TrainerOptions options) {
-        this.model = requireNonNull(model, "model is null");
-        this.options = requireNonNull(options, "options is null");
+    CpuTrainer(Backend backend, ModelSpec model, TrainerOptions options, int threads) {
+        super(backend, model, options);
         for (ParameterSpec spec : model.parameters()) {
             parameters.put(spec.name(), new Parameter(spec.name(), spec.size()));
         }
@@ -40,106 +32,104 @@ final class CpuTrainer implements Trainer {
         int[] inputShape = model.inputShape();
         needsInputGradient = model.inputGradientNeeded();
         for (int i = 0; i < model.layers().size(); i++) {
-            Layer layer = model.layers().get(i);
-            int[] outputShape = shapes.get(i);
-            int inputSize = Checks.elementCount(inputShape);
-            if (layer instanceof Layer.Dense dense) {
-                ops.add(new DenseOp(inputSize, dense.units(), parameters.get(dense.name() + ".weight"),
-                        parameters.get(dense.name() + ".bias")));
-            } else if (layer instanceof Layer.Conv2d conv) {
-                ops.add(new ConvOp(inputShape, outputShape, conv.kernelSize(), conv.stride(), conv.padding(),
-                        parameters.get(conv.name() + ".weight"), parameters.get(conv.name() + ".bias")));
-            } else if (layer instanceof Layer.MaxPool2d pool) {
-                ops.add(new MaxPoolOp(inputShape, outputShape, pool.size(), pool.stride()));
-            } else if (layer instanceof Layer.Relu) {
-                ops.add(new ActivationOp(inputSize, false));
-            } else if (layer instanceof Layer.Tanh) {
-                ops.add(new ActivationOp(inputSize, true));
-            } else {
-                ops.add(null); // flatten: the flat layout is already [C·H·W]
-            }
-            inputShape = outputShape;
+            ops.add(model.layers().get(i).accept(new OpBuilder(inputShape, shapes.get(i))));
+            inputShape = shapes.get(i);
         }
-        this.parallel = new Parallel(options.threads());
+        this.parallel = new Parallel(threads);
+    }
+
+    /** Builds the op of one layer. */
+    private final class OpBuilder implements Layer.Visitor<Op> {
+        private final int[] inputShape;
+        private final int[] outputShape;
+        private final int inputSize;
+
+        OpBuilder(int[] inputShape, int[] outputShape) {
+            this.inputShape = inputShape;
+            this.outputShape = outputShape;
+            this.inputSize = Checks.elementCount(inputShape);
+        }
+
+        @Override
+        public Op dense(Layer.Dense dense) {
+            return new DenseOp(inputSize, dense.units(), parameters.get(dense.name() + ".weight"),
+                    parameters.get(dense.name() + ".bias"));
+        }
+
+        @Override
+        public Op conv2d(Layer.Conv2d conv) {
+            return new ConvOp(inputShape, outputShape, conv.kernelSize(), conv.stride(), conv.padding(),
+                    parameters.get(conv.name() + ".weight"), parameters.get(conv.name() + ".bias"));
+        }
+
+        @Override
+        public Op maxPool2d(Layer.MaxPool2d pool) {
+            return new MaxPoolOp(inputShape, outputShape, pool.size(), pool.stride());
+        }
+
+        @Override
+        public Op relu(Layer.Relu relu) {
+            return new ActivationOp(inputSize, false);
+        }
+
+        @Override
+        public Op tanh(Layer.Tanh tanh) {
+            return new ActivationOp(inputSize, true);
+        }
+
+        @Override
+        public Op flatten(Layer.Flatten flatten) {
+            return null;
+        }
     }
 
     @Override
-    public ModelSpec model() {
-        return model;
-    }
-
-    @Override
-    public void load(Weights weights) {
-        checkOpen();
-        TrainerChecks.checkLoadable(model, weights);
+    protected void writeParameters(Weights weights) {
         for (Parameter parameter : parameters.values()) {
             weights.copyInto(parameter.name, parameter.value);
-            Arrays.fill(parameter.velocity, 0f);
         }
-        loaded = true;
     }
 
     @Override
-    public Weights snapshot() {
-        checkReady();
+    protected Map<String, float[]> readParameters() {
         Map<String, float[]> values = new LinkedHashMap<>();
         parameters.forEach((name, parameter) -> values.put(name, parameter.value.clone()));
-        return Weights.of(model, values);
+        return values;
     }
 
     @Override
-    public void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
-        checkOpen();
-        Map<String, float[]> checked = TrainerChecks.checkPenalty(model, targets, penaltyWeight);
+    protected void resetMomentum() {
         for (Parameter parameter : parameters.values()) {
-            parameter.target = checked.get(parameter.name);
+            Arrays.fill(parameter.velocity, 0f);
         }
-        this.mu = penaltyWeight;
     }
 
     @Override
-    public double step(Batch batch, double learningRate) {
-        checkReady();
-        TrainerChecks.checkLearningRate(learningRate);
-        double loss = computeGradients(batch);
-        update((float) learningRate);
-        return loss;
+    protected void writePenalty(Map<String, float[]> targets, double mu) {
+        for (Parameter parameter : parameters.values()) {
+            parameter.target = targets.get(parameter.name);
+        }
     }
 
     @Override
-    public Map<String, float[]> gradients(Batch batch) {
-        checkReady();
-        computeGradients(batch);
-        Map<String, float[]> gradients = new LinkedHashMap<>();
-        parameters.forEach((name, parameter) -> gradients.put(name, parameter.gradient.clone()));
-        return gradients;
-    }
-
-    @Override
-    public Evaluation evaluate(Batch batch) {
-        checkReady();
-        batch.checkFits(model);
-        float[][] activations = forward(batch);
-        int classes = model.classCount();
+    protected double forward(Batch batch, int[] predictions) {
+        float[][] activations = activations(batch);
+        int classes = model().classCount();
         int size = batch.size();
         float[] logits = activations[activations.length - 1];
         double lossSum = 0;
-        int errors = 0;
         for (int row = 0; row < size; row++) {
             lossSum += SoftmaxCrossEntropy.rowLoss(logits, row * classes, classes, batch.labels()[row], null, 0);
-            if (SoftmaxCrossEntropy.argmax(logits, row * classes, classes) != batch.labels()[row]) {
-                errors++;
-            }
+            predictions[row] = SoftmaxCrossEntropy.argmax(logits, row * classes, classes);
         }
-        return new Evaluation(lossSum / size, errors, size);
+        return lossSum / size;
     }
 
-    /** Runs forward and backward, leaves loss + penalty gradients in the parameters, returns the mean loss. */
-    private double computeGradients(Batch batch) {
-        batch.checkFits(model);
+    @Override
+    protected double computeGradients(Batch batch) {
         int size = batch.size();
-        float[][] activations = forward(batch);
-        int classes = model.classCount();
+        float[][] activations = activations(batch);
+        int classes = model().classCount();
         float[] logits = activations[activations.length - 1];
         float[] gradient = new float[logits.length];
         double lossSum = 0;
@@ -160,6 +150,7 @@ final class CpuTrainer implements Trainer {
                 break;
             }
         }
+        double mu = penaltyWeight();
         if (mu > 0) {
             float penalty = (float) mu;
             for (Parameter parameter : parameters.values()) {
@@ -176,7 +167,21 @@ final class CpuTrainer implements Trainer {
         return lossSum / size;
     }
 
-    private float[][] forward(Batch batch) {
+    @Override
+    protected Map<String, float[]> readGradients() {
+        Map<String, float[]> gradients = new LinkedHashMap<>();
+        parameters.forEach((name, parameter) -> gradients.put(name, parameter.gradient.clone()));
+        return gradients;
+    }
+
+    @Override
+    protected void applyUpdate(double learningRate) {
+        for (Parameter parameter : parameters.values()) {
+            options().update(parameter.value, parameter.gradient, parameter.velocity, (float) learningRate);
+        }
+    }
+
+    private float[][] activations(Batch batch) {
         int size = batch.size();
         float[][] activations = new float[ops.size() + 1][];
         activations[0] = batch.inputs();
@@ -192,47 +197,8 @@ final class CpuTrainer implements Trainer {
         return activations;
     }
 
-    /** v ← m·v + g; w ← w − lr·(g + m·v) with Nesterov, w ← w − lr·v without. */
-    private void update(float learningRate) {
-        float momentum = (float) options.momentum();
-        boolean nesterov = options.nesterov();
-        for (Parameter parameter : parameters.values()) {
-            float[] w = parameter.value;
-            float[] g = parameter.gradient;
-            float[] v = parameter.velocity;
-            if (momentum == 0f) {
-                for (int j = 0; j < w.length; j++) {
-                    w[j] -= learningRate * g[j];
-                }
-            } else if (nesterov) {
-                for (int j = 0; j < w.length; j++) {
-                    float velocity = momentum * v[j] + g[j];
-                    v[j] = velocity;
-                    w[j] -= learningRate * (g[j] + momentum * velocity);
-                }
-            } else {
-                for (int j = 0; j < w.length; j++) {
-                    float velocity = momentum * v[j] + g[j];
-                    v[j] = velocity;
-                    w[j] -= learningRate * velocity;
-                }
-            }
-        }
-    }
-
-    private void checkOpen() {
-        TrainerChecks.checkOpen(CpuJavaBackend.NAME, closed);
-    }
-
-    private void checkReady() {
-        TrainerChecks.checkReady(CpuJavaBackend.NAME, closed, loaded);
-    }
-
     @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            parallel.close();
-        }
+    protected void release() {
+        parallel.close();
     }
 }

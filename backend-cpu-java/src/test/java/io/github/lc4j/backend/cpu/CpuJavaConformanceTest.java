@@ -1,6 +1,6 @@
 package io.github.lc4j.backend.cpu;
 
-import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.backend.tck.BackendConformanceSuite;
 
 /** Runs the backend conformance suite on the pure-Java backend. */

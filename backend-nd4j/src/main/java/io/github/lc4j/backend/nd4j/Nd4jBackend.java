@@ -1,11 +1,11 @@
 package io.github.lc4j.backend.nd4j;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.CStepKernels;
-import io.github.lc4j.api.Capability;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.CStepKernels;
+import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -37,8 +37,7 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
-        checkSupports(model);
-        return new Nd4jTrainer(model, options, gpu);
+        return new Nd4jTrainer(this, model, options, gpu);
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.github.lc4j.backend.nd4j;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.api.BackendUnavailableException;
+import io.github.lc4j.api.spi.BackendProperty;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +47,14 @@ public final class Nd4jBackendProvider implements BackendProvider {
     @Override
     public int rank() {
         return RANK;
+    }
+
+    @Override
+    public List<BackendProperty> properties() {
+        return List.of(new BackendProperty(BLAS_THREADS_PROPERTY, "the backend's threads",
+                        "threads of OpenBLAS inside each GEMM"),
+                new BackendProperty(OP_THREADS_PROPERTY, "1",
+                        "threads of libnd4j's own operations (element-wise, pooling)"));
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.github.lc4j.backend.nd4j;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import static io.github.lc4j.api.support.Checks.checkArgument;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,17 +1,14 @@
 package io.github.lc4j.backend.nd4j;
 
-import static java.util.Objects.requireNonNull;
-
-import io.github.lc4j.api.Batch;
-import io.github.lc4j.api.Checks;
-import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerChecks;
-import io.github.lc4j.api.TrainerOptions;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BaseTrainer;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.spi.TrainerOptions;
+import io.github.lc4j.api.support.Checks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Trains on ND4J: weights, gradients, momentum and penalty targets stay in ND4J arrays between
  * steps; only batches come in, and weights cross to the host at load, snapshot and setPenalty.
  */
-final class Nd4jTrainer implements Trainer {
-    private final ModelSpec model;
-    private final TrainerOptions options;
+final class Nd4jTrainer extends BaseTrainer {
     private final Map<String, NdParameter> parameters = new LinkedHashMap<>();
     private final List<NdLayers.NdLayer> layers = new ArrayList<>();
     private final boolean[] needsInputGradient;
@@ -39,14 +34,10 @@ final class Nd4jTrainer implements Trainer {
     /** On CUDA an array's host copy is allocated lazily and synchronised by ND4J: batches go in by assign. */
     private final boolean gpu;
     private final List<Penalized> penalized = new ArrayList<>();
-    private double mu;
-    private boolean loaded;
-    private boolean closed;
 
-    Nd4jTrainer(ModelSpec model, TrainerOptions options, boolean gpu) {
+    Nd4jTrainer(Backend backend, ModelSpec model, TrainerOptions options, boolean gpu) {
+        super(backend, model, options);
         this.gpu = gpu;
-        this.model = requireNonNull(model, "model is null");
-        this.options = requireNonNull(options, "options is null");
         long total = model.parameterCount();
         values = Nd4j.create(DataType.FLOAT, total);
         gradients = Nd4j.create(DataType.FLOAT, total);
@@ -60,49 +51,71 @@ final class Nd4jTrainer implements Trainer {
         int[] inputShape = model.inputShape();
         needsInputGradient = model.inputGradientNeeded();
         for (int i = 0; i < model.layers().size(); i++) {
-            Layer layer = model.layers().get(i);
-            if (layer instanceof Layer.Dense dense) {
-                layers.add(new NdLayers.Dense(parameters.get(dense.name() + ".weight"),
-                        parameters.get(dense.name() + ".bias"), Checks.elementCount(inputShape)));
-            } else if (layer instanceof Layer.Conv2d conv) {
-                layers.add(new NdLayers.Conv(parameters.get(conv.name() + ".weight"),
-                        parameters.get(conv.name() + ".bias"), inputShape, shapes.get(i), conv.kernelSize(),
-                        conv.stride(), conv.padding()));
-            } else if (layer instanceof Layer.MaxPool2d pool) {
-                layers.add(new NdLayers.MaxPool(inputShape, shapes.get(i), pool.size(), pool.stride()));
-            } else if (layer instanceof Layer.Relu) {
-                layers.add(new NdLayers.Activation(false));
-            } else if (layer instanceof Layer.Tanh) {
-                layers.add(new NdLayers.Activation(true));
-            } else {
-                layers.add(new NdLayers.Flatten());
-            }
+            layers.add(model.layers().get(i).accept(new LayerBuilder(inputShape, shapes.get(i))));
             inputShape = shapes.get(i);
         }
     }
 
-    @Override
-    public ModelSpec model() {
-        return model;
+    /** Builds the ND4J layer of one layer. */
+    private final class LayerBuilder implements Layer.Visitor<NdLayers.NdLayer> {
+        private final int[] inputShape;
+        private final int[] outputShape;
+
+        LayerBuilder(int[] inputShape, int[] outputShape) {
+            this.inputShape = inputShape;
+            this.outputShape = outputShape;
+        }
+
+        @Override
+        public NdLayers.NdLayer dense(Layer.Dense dense) {
+            return new NdLayers.Dense(parameters.get(dense.name() + ".weight"), parameters.get(dense.name() + ".bias"),
+                    Checks.elementCount(inputShape));
+        }
+
+        @Override
+        public NdLayers.NdLayer conv2d(Layer.Conv2d conv) {
+            return new NdLayers.Conv(parameters.get(conv.name() + ".weight"), parameters.get(conv.name() + ".bias"),
+                    inputShape, outputShape, conv.kernelSize(), conv.stride(), conv.padding());
+        }
+
+        @Override
+        public NdLayers.NdLayer maxPool2d(Layer.MaxPool2d pool) {
+            return new NdLayers.MaxPool(inputShape, outputShape, pool.size(), pool.stride());
+        }
+
+        @Override
+        public NdLayers.NdLayer relu(Layer.Relu relu) {
+            return new NdLayers.Activation(false);
+        }
+
+        @Override
+        public NdLayers.NdLayer tanh(Layer.Tanh tanh) {
+            return new NdLayers.Activation(true);
+        }
+
+        @Override
+        public NdLayers.NdLayer flatten(Layer.Flatten flatten) {
+            return new NdLayers.Flatten();
+        }
     }
 
     @Override
-    public void load(Weights weights) {
-        checkOpen();
-        TrainerChecks.checkLoadable(model, weights);
+    protected void writeParameters(Weights weights) {
         for (NdParameter parameter : parameters.values()) {
             parameter.value.assign(Nd4j.create(weights.get(parameter.name), parameter.value.shape(), 'c'));
         }
-        velocities.assign(0);
-        loaded = true;
     }
 
     @Override
-    public Weights snapshot() {
-        checkReady();
+    protected void resetMomentum() {
+        velocities.assign(0);
+    }
+
+    @Override
+    protected Map<String, float[]> readParameters() {
         Map<String, float[]> values = new LinkedHashMap<>();
         parameters.forEach((name, parameter) -> values.put(name, host(parameter.value)));
-        return Weights.of(model, values);
+        return values;
     }
 
     static float[] host(INDArray array) {
@@ -110,61 +123,45 @@ final class Nd4jTrainer implements Trainer {
     }
 
     @Override
-    public void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
-        checkOpen();
-        Map<String, float[]> checked = TrainerChecks.checkPenalty(model, targets, penaltyWeight);
+    protected void writePenalty(Map<String, float[]> targets, double mu) {
         closePenalty();
         for (NdParameter parameter : parameters.values()) {
-            float[] target = checked.get(parameter.name);
+            float[] target = targets.get(parameter.name);
             if (target != null) {
                 penalized.add(new Penalized(parameter, Nd4j.create(target, parameter.value.shape(), 'c')));
             }
         }
-        this.mu = penaltyWeight;
     }
 
     @Override
-    public double step(Batch batch, double learningRate) {
-        checkReady();
-        TrainerChecks.checkLearningRate(learningRate);
-        double loss = computeGradients(batch);
-        update(learningRate);
-        return loss;
+    protected Map<String, float[]> readGradients() {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        parameters.forEach((name, parameter) -> values.put(name, host(parameter.gradient)));
+        return values;
     }
 
     @Override
-    public Map<String, float[]> gradients(Batch batch) {
-        checkReady();
-        computeGradients(batch);
-        Map<String, float[]> gradients = new LinkedHashMap<>();
-        parameters.forEach((name, parameter) -> gradients.put(name, host(parameter.gradient)));
-        return gradients;
-    }
-
-    @Override
-    public Evaluation evaluate(Batch batch) {
-        checkReady();
-        batch.checkFits(model);
-        List<INDArray> activations = forward(batch);
+    protected double forward(Batch batch, int[] predictions) {
+        List<INDArray> activations = activations(batch);
         INDArray logits = activations.get(activations.size() - 1);
         SoftmaxResult result = softmaxCrossEntropy(logits, batch, false);
         long[] predicted = Nd4j.argMax(logits, 1).toLongVector();
-        int errors = 0;
         for (int row = 0; row < batch.size(); row++) {
-            errors += predicted[row] != batch.labels()[row] ? 1 : 0;
+            predictions[row] = (int) predicted[row];
         }
-        return new Evaluation(result.meanLoss, errors, batch.size());
+        return result.meanLoss;
     }
 
-    private double computeGradients(Batch batch) {
-        batch.checkFits(model);
-        List<INDArray> activations = forward(batch);
+    @Override
+    protected double computeGradients(Batch batch) {
+        List<INDArray> activations = activations(batch);
         SoftmaxResult result = softmaxCrossEntropy(activations.get(activations.size() - 1), batch, true);
         INDArray gradient = result.gradient;
         for (int i = layers.size() - 1; i >= 0 && gradient != null; i--) {
             gradient = layers.get(i).backward(activations.get(i), activations.get(i + 1), gradient,
                     needsInputGradient[i]);
         }
+        double mu = penaltyWeight();
         if (mu > 0) {
             for (Penalized term : penalized) {
                 axpy(mu, term.parameter.value, term.parameter.gradient);
@@ -174,7 +171,7 @@ final class Nd4jTrainer implements Trainer {
         return result.meanLoss;
     }
 
-    private List<INDArray> forward(Batch batch) {
+    private List<INDArray> activations(Batch batch) {
         List<INDArray> activations = new ArrayList<>(layers.size() + 1);
         INDArray input = copyIn(batch.inputs(), buffers.get("input", batch.size(), batch.sampleSize()));
         activations.add(input);
@@ -239,14 +236,15 @@ final class Nd4jTrainer implements Trainer {
     }
 
     /** v ← m·v + g; w ← w − lr·(g + m·v) with Nesterov, w ← w − lr·v without; over all parameters at once. */
-    private void update(double learningRate) {
-        double momentum = options.momentum();
+    @Override
+    protected void applyUpdate(double learningRate) {
+        double momentum = options().momentum();
         if (momentum == 0) {
             axpy(-learningRate, gradients, values);
             return;
         }
         velocities.muli(momentum).addi(gradients);
-        if (options.nesterov()) {
+        if (options().nesterov()) {
             axpy(-learningRate, gradients, values);
             axpy(-learningRate * momentum, velocities, values);
         } else {
@@ -259,24 +257,13 @@ final class Nd4jTrainer implements Trainer {
         penalized.clear();
     }
 
-    private void checkOpen() {
-        TrainerChecks.checkOpen(Nd4jBackend.NAME, closed);
-    }
-
-    private void checkReady() {
-        TrainerChecks.checkReady(Nd4jBackend.NAME, closed, loaded);
-    }
-
     @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            closePenalty();
-            layers.forEach(NdLayers.NdLayer::close);
-            buffers.close();
-            values.close();
-            gradients.close();
-            velocities.close();
-        }
+    protected void release() {
+        closePenalty();
+        layers.forEach(NdLayers.NdLayer::close);
+        buffers.close();
+        values.close();
+        gradients.close();
+        velocities.close();
     }
 }

@@ -7,20 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.BackendProvider;
-import io.github.lc4j.api.Batch;
-import io.github.lc4j.api.CStepKernels;
-import io.github.lc4j.api.Capability;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.spi.CStepKernels;
+import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.BackendProperty;
+import io.github.lc4j.api.spi.Evaluator;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.model.ModelZoo;
 import io.github.lc4j.core.model.WeightInitializer;
@@ -50,6 +53,19 @@ public abstract class BackendConformanceSuite {
     /** Returns the threads the backend may use in the suite. */
     protected int threads() {
         return 2;
+    }
+
+    /**
+     * Returns the provider of the backend whose per-step losses this backend must follow, or
+     * null when the backend under test is itself the reference (the parity test is then skipped).
+     */
+    protected BackendProvider referenceProvider() {
+        return null;
+    }
+
+    /** Largest relative difference of per-step losses allowed over the parity run (float32 rounding). */
+    protected double lossParityTolerance() {
+        return 1e-5;
     }
 
     /** Absolute tolerance for comparing two runs on a backend that is not deterministic. */
@@ -120,7 +136,7 @@ public abstract class BackendConformanceSuite {
     }
 
     private Trainer trainer(ModelSpec model, double momentum, boolean nesterov) {
-        return backend.newTrainer(model, new TrainerOptions(momentum, nesterov, threads()));
+        return backend.newTrainer(model, new TrainerOptions(momentum, nesterov));
     }
 
     private boolean supports(ModelSpec model) {
@@ -130,6 +146,12 @@ public abstract class BackendConformanceSuite {
         } catch (UnsupportedOperationException e) {
             return false;
         }
+    }
+
+    /** Skips the calling test, with the reason in the report, when the backend cannot run {@code model}. */
+    private void assumeSupports(ModelSpec model) {
+        assumeTrue(supports(model), () -> "backend " + backend.name() + " lacks a capability model " + model.name()
+                + " needs; it declares " + backend.capabilities());
     }
 
     // ------------------------------------------------------------------------------- provider
@@ -151,9 +173,8 @@ public abstract class BackendConformanceSuite {
 
     @Test
     void convolutionGradientsMatchFiniteDifferences() {
-        if (supports(convModel())) {
-            checkGradients(convModel());
-        }
+        assumeSupports(convModel());
+        checkGradients(convModel());
     }
 
     /** Directional finite differences of loss + penalty, one random direction per parameter. */
@@ -447,39 +468,169 @@ public abstract class BackendConformanceSuite {
 
     // ---------------------------------------------------------------------------- capabilities
 
-    @Test
-    void declaredCapabilitiesAreHonoured() {
-        ModelSpec conv = ModelSpec.of("tck-conv-only", new int[] {1, 4, 4}, List.of(Layer.conv2d("c", 2, 3, 1, 0),
-                Layer.flatten(), Layer.dense("d", 2)));
-        ModelSpec pool = ModelSpec.of("tck-pool-only", new int[] {1, 4, 4}, List.of(Layer.maxPool(2, 2),
-                Layer.flatten(), Layer.dense("d", 2)));
-        checkCapability(Capability.CONV2D, conv);
-        checkCapability(Capability.MAX_POOL, pool);
+    /**
+     * A model that holds one layer of each permitted {@link Layer} type; a layer type added to the
+     * API without a sample here fails this suite on every backend until it is added.
+     */
+    private static ModelSpec sampleModelWith(Class<?> layerType) {
+        String name = "tck-" + layerType.getSimpleName();
+        int[] image = {2, 4, 4};
+        int[] vector = {6};
+        Layer last = Layer.dense("last", 2);
+        if (layerType == Layer.Dense.class) {
+            return ModelSpec.of(name, vector, List.of(Layer.dense("first", 5), Layer.dense("sample", 4), last));
+        } else if (layerType == Layer.Conv2d.class) {
+            return ModelSpec.of(name, image, List.of(Layer.conv2d("sample", 2, 3, 1, 1), Layer.flatten(), last));
+        } else if (layerType == Layer.MaxPool2d.class) {
+            return ModelSpec.of(name, image, List.of(Layer.maxPool(2, 2), Layer.flatten(), last));
+        } else if (layerType == Layer.Relu.class) {
+            return ModelSpec.of(name, vector, List.of(Layer.dense("first", 5), Layer.relu(), last));
+        } else if (layerType == Layer.Tanh.class) {
+            return ModelSpec.of(name, vector, List.of(Layer.dense("first", 5), Layer.tanh(), last));
+        } else if (layerType == Layer.Flatten.class) {
+            return ModelSpec.of(name, image, List.of(Layer.flatten(), last));
+        }
+        throw new AssertionError("the conformance suite has no sample model for layer type " + layerType.getName()
+                + "; add one to BackendConformanceSuite.sampleModelWith");
     }
 
-    private void checkCapability(Capability capability, ModelSpec model) {
-        if (backend.capabilities().contains(capability)) {
-            try (Trainer trainer = trainer(model, 0, false)) {
-                trainer.load(randomWeights(model, 71));
-                assertTrue(Double.isFinite(trainer.step(randomBatch(model, 3, 72), 0.1)));
+    @Test
+    void everyLayerTypeIsTrainedOrRejectedByName() {
+        for (Class<?> layerType : Layer.class.getPermittedSubclasses()) {
+            ModelSpec model = sampleModelWith(layerType);
+            if (supports(model)) {
+                try (Trainer trainer = trainer(model, 0, false)) {
+                    trainer.load(randomWeights(model, 71));
+                    assertTrue(Double.isFinite(trainer.step(randomBatch(model, 3, 72), 0.1)), layerType.getName());
+                }
+            } else {
+                checkRejected(model, layerType);
             }
-        } else {
-            UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
-                    () -> trainer(model, 0, false).close(), "a model needing " + capability + " must be refused");
-            assertTrue(error.getMessage() != null && !error.getMessage().isBlank(), "refusal without a message");
         }
+    }
+
+    @Test
+    void aLayerOutsideTheDeclaredCapabilitiesIsRejectedNamingLayerAndBackend() {
+        List<Class<?>> unsupported = new java.util.ArrayList<>();
+        for (Class<?> layerType : Layer.class.getPermittedSubclasses()) {
+            if (!supports(sampleModelWith(layerType))) {
+                unsupported.add(layerType);
+            }
+        }
+        assumeTrue(!unsupported.isEmpty(), () -> "backend " + backend.name() + " supports every layer type");
+        unsupported.forEach(layerType -> checkRejected(sampleModelWith(layerType), layerType));
+    }
+
+    private void checkRejected(ModelSpec model, Class<?> layerType) {
+        UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
+                () -> trainer(model, 0, false).close(), "a model with " + layerType.getSimpleName()
+                        + " must be refused at newTrainer");
+        assertTrue(error.getMessage().contains(backend.name()) && error.getMessage().contains(
+                layerType.getSimpleName()), "the refusal must name the layer and the backend: " + error.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> backend.newEvaluator(model).close(),
+                "a model with " + layerType.getSimpleName() + " must be refused at newEvaluator");
+    }
+
+    // -------------------------------------------------------------------------------- evaluator
+
+    @Test
+    void evaluatorAgreesWithTheTrainer() {
+        ModelSpec model = supports(convModel()) ? convModel() : denseModel();
+        Weights weights = randomWeights(model, 73);
+        Batch batch = randomBatch(model, 12, 74);
+        try (Trainer trainer = trainer(model, 0, false); Evaluator evaluator = backend.newEvaluator(model)) {
+            trainer.load(weights);
+            evaluator.load(weights);
+            Evaluation expected = trainer.evaluate(batch);
+            Evaluation actual = evaluator.evaluate(batch);
+            assertEquals(expected.errors(), actual.errors(), "errors");
+            assertEquals(expected.meanLoss(), actual.meanLoss(), 1e-5 * Math.max(1, expected.meanLoss()), "loss");
+        }
+        Evaluator closed = backend.newEvaluator(model);
+        assertThrows(IllegalStateException.class, () -> closed.evaluate(batch), "evaluate before load must fail");
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.load(weights), "load after close must fail");
+    }
+
+    // ------------------------------------------------------------------------- straight-through
+
+    @Test
+    void straightThroughStepAppliesTheQuantizedGradientToTheFloatWeights() {
+        ModelSpec model = denseModel();
+        Weights floats = randomWeights(model, 75);
+        Map<String, float[]> quantized = randomTargets(model, 76);
+        Batch batch = randomBatch(model, 8, 77);
+        double lr = 0.05;
+        double m = 0.9;
+        Map<String, float[]> evaluationPoint = floats.toMap();
+        evaluationPoint.putAll(quantized);
+        try (Trainer trainer = trainer(model, m, true); Trainer probe = trainer(model, 0, false)) {
+            probe.load(Weights.of(model, evaluationPoint));
+            Map<String, float[]> gradient = probe.gradients(batch);
+            double expectedLoss = probe.evaluate(batch).meanLoss();
+            trainer.load(floats);
+            double loss = trainer.straightThroughStep(batch, quantized, lr);
+            assertEquals(expectedLoss, loss, 1e-5 * Math.max(1, expectedLoss), "loss at the quantized weights");
+            Weights after = trainer.snapshot();
+            for (String name : floats.names()) {
+                float[] w = floats.get(name);
+                for (int i = 0; i < w.length; i++) {
+                    double g = gradient.get(name)[i];
+                    double expected = w[i] - lr * (g + m * g);
+                    assertEquals(expected, after.get(name)[i], 1e-5, "straight-through step of " + name + "[" + i
+                            + "]: the float weights move by the gradient taken at the quantized ones");
+                }
+            }
+            assertThrows(InvalidInputException.class, () -> trainer.straightThroughStep(batch,
+                    Map.of("d1.weight", new float[3]), lr), "quantized weights of the wrong size");
+        }
+    }
+
+    // ------------------------------------------------------------------------------- properties
+
+    @Test
+    void declaredPropertiesAreWellFormedAndUnknownKeysAreNamed() {
+        List<BackendProperty> declared = provider().properties();
+        for (BackendProperty property : declared) {
+            assertTrue(property.key().startsWith(provider().name() + "."), "property " + property.key()
+                    + " must be prefixed with the backend's name");
+        }
+        BackendConfig misspelt = BackendConfig.withThreads(1).withProperty(provider().name() + ".no-such-key", "1");
+        InvalidInputException error = assertThrows(InvalidInputException.class,
+                () -> misspelt.checkKeys(provider().name(), declared));
+        assertTrue(error.getMessage().contains("no-such-key"), error.getMessage());
+        declared.forEach(property -> assertTrue(error.getMessage().contains(property.key()),
+                "the error must list the valid key " + property.key() + ": " + error.getMessage()));
+    }
+
+    // ---------------------------------------------------------------------------------- parity
+
+    @Test
+    void lenet300LossesFollowTheReferenceBackend() {
+        BackendProvider reference = referenceProvider();
+        assumeTrue(reference != null, () -> "backend " + backend.name() + " is the reference; nothing to follow");
+        double worst = LossParity.worstRelativeLossDifference(reference.create(BackendConfig.withThreads(threads())),
+                backend, 100);
+        assertTrue(worst <= lossParityTolerance(), backend.name() + " per-step losses drifted from "
+                + reference.name() + "'s by " + worst + " over 100 LeNet300 steps");
     }
 
     @Test
     void deterministicBackendsRepeatThemselves() {
-        if (!backend.capabilities().contains(Capability.DETERMINISTIC)) {
-            return;
-        }
+        assumeTrue(backend.capabilities().contains(Capability.DETERMINISTIC),
+                () -> "backend " + backend.name() + " does not declare DETERMINISTIC");
         ModelSpec model = supports(convModel()) ? convModel() : denseModel();
-        assertEquals(run(model, threads()), run(model, threads()), "two identical runs differ");
-        if (backend.capabilities().contains(Capability.THREAD_COUNT_INDEPENDENT)) {
-            assertEquals(run(model, 1), run(model, Math.max(2, threads())), "results depend on the thread count");
-        }
+        assertEquals(run(backend, model), run(backend, model), "two identical runs differ");
+    }
+
+    @Test
+    void threadCountIndependentBackendsIgnoreTheThreadCount() {
+        assumeTrue(backend.capabilities().contains(Capability.THREAD_COUNT_INDEPENDENT),
+                () -> "backend " + backend.name() + " does not declare THREAD_COUNT_INDEPENDENT");
+        ModelSpec model = supports(convModel()) ? convModel() : denseModel();
+        Backend oneThread = provider().create(BackendConfig.withThreads(1));
+        Backend moreThreads = provider().create(BackendConfig.withThreads(Math.max(2, threads())));
+        assertEquals(run(oneThread, model), run(moreThreads, model), "results depend on the thread count");
     }
 
     /** Backends that keep arrays between calls must not let a batch of another size leave anything behind. */
@@ -503,8 +654,8 @@ public abstract class BackendConformanceSuite {
         }
     }
 
-    private Weights run(ModelSpec model, int threadCount) {
-        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true, threadCount))) {
+    private static Weights run(Backend backend, ModelSpec model) {
+        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true))) {
             trainer.load(randomWeights(model, 81));
             trainer.setPenalty(randomTargets(model, 82), 0.1);
             for (int i = 0; i < 4; i++) {

@@ -1,11 +1,11 @@
 package io.github.lc4j.backend.tck;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.Minibatches;
@@ -35,7 +35,7 @@ public final class LossParity {
                 targets.put(parameter.name(), new float[parameter.size()]);
             }
         }
-        TrainerOptions options = new TrainerOptions(0.9, true, 2);
+        TrainerOptions options = new TrainerOptions(0.9, true);
         double worst = 0;
         try (Trainer expected = reference.newTrainer(model, options);
                 Trainer actual = candidate.newTrainer(model, options)) {

@@ -1,11 +1,12 @@
 package io.github.lc4j.backend.tensorflow;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.Capability;
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Capability;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.Trainer;
-import io.github.lc4j.api.TrainerOptions;
+import io.github.lc4j.api.spi.Evaluator;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -20,10 +21,12 @@ public final class TensorFlowBackend implements Backend {
     public static final String DEVICE_PROPERTY = "tensorflow.device";
 
     private final String device;
+    private final int threads;
     private final CStepKernels kernels = new TensorFlowKernels();
 
-    TensorFlowBackend(String device) {
+    TensorFlowBackend(String device, int threads) {
         this.device = device;
+        this.threads = threads;
     }
 
     @Override
@@ -42,8 +45,12 @@ public final class TensorFlowBackend implements Backend {
 
     @Override
     public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
-        checkSupports(model);
-        return new TensorFlowTrainer(model, options, device);
+        return new TensorFlowTrainer(this, model, options, device, threads);
+    }
+
+    @Override
+    public Evaluator newEvaluator(ModelSpec model) {
+        return new TensorFlowEvaluator(this, model, device, threads);
     }
 
     /** Returns the device the graphs are placed on, or an empty string for TensorFlow's own placement. */

@@ -1,9 +1,11 @@
 package io.github.lc4j.backend.tensorflow;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.api.BackendUnavailableException;
+import io.github.lc4j.api.spi.BackendProperty;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -37,17 +39,24 @@ public final class TensorFlowBackendProvider implements BackendProvider {
     }
 
     @Override
+    public List<BackendProperty> properties() {
+        return List.of(new BackendProperty(TensorFlowBackend.DEVICE_PROPERTY, "auto",
+                "where the graphs run: auto (/GPU:0 when a GPU and the GPU natives are present, else the CPU),"
+                        + " /GPU:0, /CPU:0, or empty for TensorFlow's own placement"));
+    }
+
+    @Override
     public Backend create(BackendConfig config) {
         return BackendUnavailableException.whileLoading(name(), "tensorflow-core-native linux-x86_64, TensorFlow 2.18", () -> loader.apply(config));
     }
 
     private static Backend load(BackendConfig config) {
         org.tensorflow.TensorFlow.version(); // loads the native library now
-        String device = config.properties().getOrDefault(TensorFlowBackend.DEVICE_PROPERTY, "auto");
+        String device = config.property(TensorFlowBackend.DEVICE_PROPERTY, "auto");
         if (device.equals("auto")) {
             device = gpuPresent() ? "/GPU:0" : "";
         }
-        return new TensorFlowBackend(device);
+        return new TensorFlowBackend(device, config.threads());
     }
 
     /** Returns whether a graph pinned to /GPU:0 runs: true only with GPU natives and a visible GPU. */

@@ -1,8 +1,8 @@
 package io.github.lc4j.backend.tensorflow;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import static io.github.lc4j.api.support.Checks.checkArgument;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;

@@ -21,7 +21,7 @@ public record CStepSolution(float[] values, double scale, int[] assignments, flo
         requireNonNull(values, "values is null");
         requireNonNull(assignments, "assignments is null");
         requireNonNull(reconstruction, "reconstruction is null");
-        io.github.lc4j.api.Checks.checkArgument(reconstruction.length == assignments.length,
+        io.github.lc4j.api.support.Checks.checkArgument(reconstruction.length == assignments.length,
                 "reconstruction has %d values for %d assignments", reconstruction.length, assignments.length);
     }
 }

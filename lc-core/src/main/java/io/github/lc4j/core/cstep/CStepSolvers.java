@@ -1,6 +1,6 @@
 package io.github.lc4j.core.cstep;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 
 /** Chooses the solver for a codebook family. */
@@ -15,15 +15,27 @@ public final class CStepSolvers {
      * @param kernels the per-weight kernels of the backend where the weights live
      */
     public static CStepSolver forCodebook(Codebook codebook, long seed, CStepKernels kernels) {
-        if (codebook instanceof Codebook.Adaptive adaptive) {
-            return new KMeansSolver(adaptive.size(), new float[0], seed, kernels, adaptive.method());
-        } else if (codebook instanceof Codebook.PartiallyFixed partial) {
-            return new KMeansSolver(partial.learned(), partial.pinned(), seed, kernels, Codebook.Adaptive.Method.LLOYD);
-        } else if (codebook instanceof Codebook.Fixed fixed) {
-            return new FixedCodebookSolver(fixed.values(), kernels);
-        } else if (codebook instanceof Codebook.ScaledFixed scaled) {
-            return new ScaledCodebookSolver(scaled.values(), kernels);
-        }
-        throw new IllegalArgumentException("no C-step solver for codebook " + codebook);
+        return codebook.accept(new Codebook.Visitor<CStepSolver>() {
+            @Override
+            public CStepSolver adaptive(Codebook.Adaptive adaptive) {
+                return new KMeansSolver(adaptive.size(), new float[0], seed, kernels, adaptive.method());
+            }
+
+            @Override
+            public CStepSolver fixed(Codebook.Fixed fixed) {
+                return new FixedCodebookSolver(fixed.values(), kernels);
+            }
+
+            @Override
+            public CStepSolver scaledFixed(Codebook.ScaledFixed scaled) {
+                return new ScaledCodebookSolver(scaled.values(), kernels);
+            }
+
+            @Override
+            public CStepSolver partiallyFixed(Codebook.PartiallyFixed partial) {
+                return new KMeansSolver(partial.learned(), partial.pinned(), seed, kernels,
+                        Codebook.Adaptive.Method.LLOYD);
+            }
+        });
     }
 }

@@ -1,6 +1,6 @@
 package io.github.lc4j.core.cstep;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import java.util.Arrays;
 
 /** Helpers shared by the solvers: finishing a solution and making value lists valid codebooks. */

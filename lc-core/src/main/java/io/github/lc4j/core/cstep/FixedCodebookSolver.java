@@ -1,6 +1,6 @@
 package io.github.lc4j.core.cstep;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 
 /** A fixed codebook: nothing to learn, each value goes to its nearest entry. */
 public final class FixedCodebookSolver implements CStepSolver {

@@ -1,8 +1,8 @@
 package io.github.lc4j.core.cstep;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import static io.github.lc4j.api.support.Checks.checkArgument;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -1,6 +1,6 @@
 package io.github.lc4j.core.cstep;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import java.util.Arrays;
 import java.util.PriorityQueue;
 

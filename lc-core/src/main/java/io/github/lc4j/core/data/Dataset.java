@@ -1,10 +1,10 @@
 package io.github.lc4j.core.data;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
-import io.github.lc4j.api.Batch;
-import io.github.lc4j.api.Checks;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.support.Checks;
 import java.util.Arrays;
 
 /**

@@ -1,8 +1,8 @@
 package io.github.lc4j.core.data;
 
-import static io.github.lc4j.api.Checks.checkAtLeast;
+import static io.github.lc4j.api.support.Checks.checkAtLeast;
 
-import io.github.lc4j.api.Batch;
+import io.github.lc4j.api.spi.Batch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

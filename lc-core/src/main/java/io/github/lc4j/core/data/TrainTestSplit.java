@@ -16,7 +16,7 @@ public record TrainTestSplit(Dataset train, Dataset test, String description) {
         requireNonNull(train, "train is null");
         requireNonNull(test, "test is null");
         requireNonNull(description, "description is null");
-        io.github.lc4j.api.Checks.checkArgument(train.sampleSize() == test.sampleSize(),
+        io.github.lc4j.api.support.Checks.checkArgument(train.sampleSize() == test.sampleSize(),
                 "train and test samples differ in size: %d vs %d", train.sampleSize(), test.sampleSize());
     }
 

@@ -2,7 +2,7 @@ package io.github.lc4j.core.io;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.lc4j.api.Checks;
+import io.github.lc4j.api.support.Checks;
 import io.github.lc4j.api.InvalidInputException;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -2,10 +2,11 @@ package io.github.lc4j.core.registry;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.lc4j.api.Backend;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.BackendProvider;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.api.BackendUnavailableException;
+import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Lc4jException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -61,6 +62,11 @@ public final class BackendRegistry {
         return found;
     }
 
+    /** Returns the providers, lowest rank first. */
+    public List<BackendProvider> providers() {
+        return sortedProviders();
+    }
+
     /** Returns the provider names, lowest rank first. */
     public List<String> names() {
         return sortedProviders().stream().map(BackendProvider::name).toList();
@@ -87,6 +93,7 @@ public final class BackendRegistry {
                 throw new BackendUnavailableException("unknown backend '" + requested + "'; backends found: "
                         + names());
             }
+            config.checkKeys(provider.name(), provider.properties());
             try {
                 return create(provider);
             } catch (BackendUnavailableException e) {
@@ -96,11 +103,15 @@ public final class BackendRegistry {
         }
         List<String> reasons = new ArrayList<>();
         for (BackendProvider provider : sortedProviders()) {
+            Backend backend;
             try {
-                return create(provider);
+                backend = create(provider);
             } catch (BackendUnavailableException e) {
                 reasons.add(provider.name() + ": " + e.getMessage());
+                continue;
             }
+            config.checkKeys(provider.name(), provider.properties());
+            return backend;
         }
         throw new BackendUnavailableException("no lc4j backend is available: " + String.join("; ", reasons));
     }
@@ -137,7 +148,7 @@ public final class BackendRegistry {
         Backend backend;
         try {
             backend = provider.create(config);
-        } catch (BackendUnavailableException e) {
+        } catch (BackendUnavailableException | InvalidInputException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {
             throw new BackendUnavailableException(provider.name() + " failed to start: " + e, e);

@@ -3,7 +3,7 @@ package io.github.lc4j.core.cstep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.Codebook.Adaptive.Method;
 import java.util.Arrays;

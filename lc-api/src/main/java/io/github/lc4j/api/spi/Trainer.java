@@ -1,21 +1,18 @@
-package io.github.lc4j.api;
+package io.github.lc4j.api.spi;
 
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.Weights;
 import java.util.Map;
 
 /**
  * Trains one model on one backend: holds the weights, the momentum state and the LC penalty
- * where the backend computes. Not thread-safe; one LC run drives it from one thread.
+ * where the backend computes. Not thread-safe; one LC run drives it from one thread. Implement
+ * it by extending {@link BaseTrainer}, which owns this protocol.
  *
  * <p>The objective minimised by {@link #step} is the mean softmax cross-entropy of the batch
  * plus the LC penalty {@code μ/2 · Σ ‖w − t‖²} over the parameters that have a target.
  */
-public interface Trainer extends AutoCloseable {
-
-    /** Returns the model this trainer trains. */
-    ModelSpec model();
-
-    /** Replaces all weights and resets the momentum state. */
-    void load(Weights weights);
+public interface Trainer extends Evaluator {
 
     /** Returns a copy of the current weights. */
     Weights snapshot();
@@ -44,15 +41,20 @@ public interface Trainer extends AutoCloseable {
     double step(Batch batch, double learningRate);
 
     /**
+     * Takes one straight-through step (BinaryConnect): loss and gradient at {@code quantized},
+     * the update applied to the trainer's own (float) weights and momentum. The penalty, if any,
+     * is evaluated at {@code quantized} too.
+     *
+     * @param quantized values for some or all parameters (typically Δ(Θ) of the compressed ones);
+     *                  the other parameters keep their float values
+     * @return the mean cross-entropy of the batch at the quantized weights, before the update
+     * @throws InvalidInputException for an unknown parameter, a size mismatch or a non-finite value
+     */
+    double straightThroughStep(Batch batch, Map<String, float[]> quantized, double learningRate);
+
+    /**
      * Returns the gradient of the objective (loss plus penalty) at the current weights on
      * {@code batch}, without changing anything.
      */
     Map<String, float[]> gradients(Batch batch);
-
-    /** Returns loss and errors of the current weights on {@code batch}; changes nothing. */
-    Evaluation evaluate(Batch batch);
-
-    /** Releases the backend resources; the trainer is unusable afterwards. */
-    @Override
-    void close();
 }

@@ -1,9 +1,7 @@
-package io.github.lc4j.core;
+package io.github.lc4j.core.cstep;
 
-import io.github.lc4j.api.CStepKernels;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
-import io.github.lc4j.core.cstep.CStepSolver;
-import io.github.lc4j.core.cstep.CStepSolvers;
 
 /** Makes the C-step solver of a codebook; bound in Guice so a host can plug in its own. */
 @FunctionalInterface

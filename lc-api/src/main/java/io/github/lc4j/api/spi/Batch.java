@@ -1,6 +1,11 @@
-package io.github.lc4j.api;
+package io.github.lc4j.api.spi;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.ModelSpec;
+
+import io.github.lc4j.api.support.Checks;
+
+import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 /**

@@ -1,4 +1,9 @@
-package io.github.lc4j.api;
+package io.github.lc4j.api.spi;
+
+import io.github.lc4j.api.BackendUnavailableException;
+
+
+import java.util.List;
 
 /**
  * The {@code META-INF/services} entry of a backend. Constructing a provider must be cheap and
@@ -18,4 +23,12 @@ public interface BackendProvider {
      * @throws BackendUnavailableException naming this backend and the missing piece when it cannot run here
      */
     Backend create(BackendConfig config);
+
+    /**
+     * Returns the backend properties this backend reads from {@link BackendConfig#properties()};
+     * any other key is rejected before {@link #create} is called.
+     */
+    default List<BackendProperty> properties() {
+        return List.of();
+    }
 }

@@ -1,4 +1,4 @@
-package io.github.lc4j.core.cstep;
+package io.github.lc4j.core;
 
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.InvalidInputException;

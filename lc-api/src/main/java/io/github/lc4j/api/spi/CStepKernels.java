@@ -1,6 +1,7 @@
-package io.github.lc4j.api;
+package io.github.lc4j.api.spi;
 
-import static io.github.lc4j.api.Checks.checkArgument;
+
+import static io.github.lc4j.api.support.Checks.checkArgument;
 
 /**
  * The data-parallel pieces of the C step, run where the weights live. The defaults are the

@@ -1,4 +1,7 @@
-package io.github.lc4j.api;
+package io.github.lc4j.api.support;
+
+import io.github.lc4j.api.InvalidInputException;
+
 
 import java.util.Arrays;
 

@@ -1,14 +1,13 @@
-package io.github.lc4j.core.registry;
+package io.github.lc4j.core;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.MapBinder;
-import io.github.lc4j.api.BackendConfig;
-import io.github.lc4j.api.BackendProvider;
-import io.github.lc4j.core.CStepSolverFactory;
-import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.LcAlgorithm;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
+import io.github.lc4j.core.cstep.CStepSolverFactory;
+import io.github.lc4j.core.registry.BackendRegistry;
 import java.util.Map;
 
 /**

@@ -1,0 +1,168 @@
+package io.github.lc4j.api.spi;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.support.Checks;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The trainer protocol, written once for every backend: the lifecycle and argument checks of
+ * {@link BaseEvaluator}, penalty targets and μ (checked and copied before a backend sees them),
+ * the momentum reset on load, the order of a step (gradients of loss plus penalty, then the
+ * update rule of {@link TrainerOptions}), and the straight-through step built from the same
+ * primitives.
+ *
+ * <p>A backend supplies primitives: write and read parameters, reset the momentum, store penalty
+ * targets, compute the gradients of a batch, apply the update to the last gradients. It may
+ * override {@link #fusedStep} when it can compute and apply in one pass; the conformance suite
+ * checks that both paths follow the same rule.
+ */
+public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
+    private final TrainerOptions options;
+    private double mu;
+
+    /**
+     * Checks that {@code backend} supports every layer of {@code model}.
+     *
+     * @throws UnsupportedOperationException naming the first unsupported layer and the backend
+     */
+    protected BaseTrainer(Backend backend, ModelSpec model, TrainerOptions options) {
+        super(backend, model);
+        this.options = requireNonNull(options, "options is null");
+    }
+
+    @Override
+    protected final void loadChecked(Weights weights) {
+        writeParameters(weights);
+        resetMomentum();
+    }
+
+    @Override
+    public final Weights snapshot() {
+        checkReady();
+        return Weights.of(model(), readParameters());
+    }
+
+    @Override
+    public final void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
+        checkOpen();
+        requireNonNull(targets, "targets is null");
+        Checks.checkNonNegative(penaltyWeight, "μ");
+        Map<String, float[]> copies = new LinkedHashMap<>();
+        targets.forEach((name, target) -> copies.put(name, checkedCopy("penalty target", name, target)));
+        writePenalty(copies, penaltyWeight);
+        this.mu = penaltyWeight;
+    }
+
+    @Override
+    public final double step(Batch batch, double learningRate) {
+        checkReady();
+        Checks.checkNonNegative(learningRate, "learning rate");
+        batch.checkFits(model());
+        return fusedStep(batch, learningRate);
+    }
+
+    @Override
+    public final double straightThroughStep(Batch batch, Map<String, float[]> quantized, double learningRate) {
+        checkReady();
+        Checks.checkNonNegative(learningRate, "learning rate");
+        batch.checkFits(model());
+        requireNonNull(quantized, "quantized is null");
+        Map<String, float[]> floats = readParameters();
+        Map<String, float[]> evaluationPoint = new LinkedHashMap<>(floats);
+        quantized.forEach((name, values) -> evaluationPoint.put(name, checkedCopy("quantized weights", name, values)));
+        writeParameters(Weights.of(model(), evaluationPoint));
+        double loss = computeGradients(batch);
+        writeParameters(Weights.of(model(), floats));
+        applyUpdate(learningRate);
+        return loss;
+    }
+
+    @Override
+    public final Map<String, float[]> gradients(Batch batch) {
+        checkReady();
+        batch.checkFits(model());
+        computeGradients(batch);
+        return readGradients();
+    }
+
+    /** Returns the momentum and Nesterov setting this trainer updates with. */
+    protected final TrainerOptions options() {
+        return options;
+    }
+
+    /** Returns the μ of the last {@link #setPenalty} call (0 before any). */
+    protected final double penaltyWeight() {
+        return mu;
+    }
+
+    @Override
+    String kind() {
+        return "trainer";
+    }
+
+    private float[] checkedCopy(String what, String name, float[] values) {
+        ParameterSpec parameter;
+        try {
+            parameter = model().parameter(name);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(what + " for unknown parameter '" + name + "': " + e.getMessage());
+        }
+        requireNonNull(values, what + " for " + name + " is null");
+        if (values.length != parameter.size()) {
+            throw new InvalidInputException(what + " for " + name + " has " + values.length
+                    + " values, the parameter has " + parameter.size());
+        }
+        Checks.checkFinite(values, what + " for " + name);
+        return values.clone();
+    }
+
+    // ----------------------------------------------------------------------------- primitives
+
+    /**
+     * Computes the gradients of {@code batch} and applies the update; the default calls
+     * {@link #computeGradients} then {@link #applyUpdate}. Override to fuse both.
+     *
+     * @return the mean cross-entropy of the batch before the update
+     */
+    protected double fusedStep(Batch batch, double learningRate) {
+        double loss = computeGradients(batch);
+        applyUpdate(learningRate);
+        return loss;
+    }
+
+    /** Returns copies of the current parameter values, by parameter name in model order. */
+    protected abstract Map<String, float[]> readParameters();
+
+    /** Sets the momentum state of every parameter to zero. */
+    protected abstract void resetMomentum();
+
+    /**
+     * Stores checked copies of the penalty targets and μ ≥ 0 for the following steps; parameters
+     * absent from {@code targets} get no penalty.
+     */
+    protected abstract void writePenalty(Map<String, float[]> targets, double mu);
+
+    /**
+     * Runs {@code batch} forward and backward and keeps the gradient of the mean cross-entropy
+     * plus the penalty, μ(w − t) for every parameter with a target, for {@link #applyUpdate} and
+     * {@link #readGradients}.
+     *
+     * @return the mean cross-entropy of the batch (without the penalty)
+     */
+    protected abstract double computeGradients(Batch batch);
+
+    /** Returns copies of the gradients kept by the last {@link #computeGradients}. */
+    protected abstract Map<String, float[]> readGradients();
+
+    /**
+     * Applies {@link TrainerOptions#update} with {@code learningRate} to every parameter, using the
+     * gradients kept by the last {@link #computeGradients}.
+     */
+    protected abstract void applyUpdate(double learningRate);
+}

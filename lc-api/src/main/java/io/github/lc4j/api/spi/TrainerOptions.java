@@ -1,0 +1,59 @@
+package io.github.lc4j.api.spi;
+
+import io.github.lc4j.api.support.Checks;
+
+import static io.github.lc4j.api.support.Checks.checkArgument;
+
+import io.github.lc4j.api.OptimizerSpec;
+
+/**
+ * The SGD update rule a trainer follows, besides the learning rate of each step.
+ *
+ * @param momentum SGD momentum coefficient m in [0, 1)
+ * @param nesterov whether the momentum is Nesterov's
+ */
+public record TrainerOptions(double momentum, boolean nesterov) {
+
+    /** Checks the fields. */
+    public TrainerOptions {
+        checkArgument(Double.isFinite(momentum) && momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got %s",
+                momentum);
+        checkArgument(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0");
+    }
+
+    /** Returns the update rule of {@code optimizer}. */
+    public static TrainerOptions of(OptimizerSpec optimizer) {
+        return new TrainerOptions(optimizer.momentum(), optimizer.nesterov());
+    }
+
+    /** Returns plain SGD without momentum. */
+    public static TrainerOptions plainSgd() {
+        return new TrainerOptions(0, false);
+    }
+
+    /**
+     * The update rule on host arrays, the reference every backend's update must equal: with
+     * gradient g, velocity v and learning rate lr, plain SGD is w ← w − lr·g; with momentum m,
+     * v ← m·v + g, then w ← w − lr·(g + m·v) (Nesterov) or w ← w − lr·v.
+     */
+    public void update(float[] weights, float[] gradient, float[] velocity, float learningRate) {
+        float m = (float) momentum;
+        if (m == 0f) {
+            for (int j = 0; j < weights.length; j++) {
+                weights[j] -= learningRate * gradient[j];
+            }
+        } else if (nesterov) {
+            for (int j = 0; j < weights.length; j++) {
+                float v = m * velocity[j] + gradient[j];
+                velocity[j] = v;
+                weights[j] -= learningRate * (gradient[j] + m * v);
+            }
+        } else {
+            for (int j = 0; j < weights.length; j++) {
+                float v = m * velocity[j] + gradient[j];
+                velocity[j] = v;
+                weights[j] -= learningRate * v;
+            }
+        }
+    }
+}
