@@ -24,6 +24,7 @@ public final class ModelSpec {
     private final List<Layer> layers;
     private final List<int[]> activationShapes;
     private final Map<String, ParameterSpec> parameters;
+    private final boolean[] inputGradientNeeded;
 
     private ModelSpec(String name, int[] inputShape, List<Layer> layers) {
         this.name = name;
@@ -32,9 +33,11 @@ public final class ModelSpec {
         this.activationShapes = new ArrayList<>();
         this.parameters = new LinkedHashMap<>();
         Set<String> layerNames = new HashSet<>();
+        this.inputGradientNeeded = new boolean[layers.size()];
         int[] shape = inputShape;
         for (int index = 0; index < layers.size(); index++) {
             Layer layer = layers.get(index);
+            inputGradientNeeded[index] = !parameters.isEmpty();
             shape = layer.accept(new ShapeInference(shape, "model " + name + ", layer " + index + " (" + layer + ")",
                     layerNames));
             activationShapes.add(shape.clone());
@@ -174,48 +177,7 @@ public final class ModelSpec {
      * true exactly when some earlier layer has parameters.
      */
     public boolean[] inputGradientNeeded() {
-        boolean[] needed = new boolean[layers.size()];
-        boolean parameterBelow = false;
-        for (int i = 0; i < layers.size(); i++) {
-            needed[i] = parameterBelow;
-            parameterBelow |= hasParameters(layers.get(i));
-        }
-        return needed;
-    }
-
-    /** Returns whether {@code layer} creates parameters in this model. */
-    private boolean hasParameters(Layer layer) {
-        return layer.accept(new Layer.Visitor<Boolean>() {
-            @Override
-            public Boolean dense(Layer.Dense dense) {
-                return true;
-            }
-
-            @Override
-            public Boolean conv2d(Layer.Conv2d conv) {
-                return true;
-            }
-
-            @Override
-            public Boolean maxPool2d(Layer.MaxPool2d pool) {
-                return false;
-            }
-
-            @Override
-            public Boolean relu(Layer.Relu relu) {
-                return false;
-            }
-
-            @Override
-            public Boolean tanh(Layer.Tanh tanh) {
-                return false;
-            }
-
-            @Override
-            public Boolean flatten(Layer.Flatten flatten) {
-                return false;
-            }
-        });
+        return inputGradientNeeded.clone();
     }
 
     /** Returns the trainable parameters in layer order (weight before bias). */

@@ -722,11 +722,6 @@ public abstract class BackendConformanceSuite {
     }
 
     @Test
-    void emptyBatchIsRejected() {
-        assertThrows(InvalidInputException.class, () -> new Batch(new float[0], new int[0]));
-    }
-
-    @Test
     void weightsOfAnotherModelAreRejected() {
         ModelSpec model = denseModel();
         ModelSpec other = ModelSpec.of("tck-other", new int[] {6}, List.of(Layer.dense("d1", 7),
@@ -740,12 +735,8 @@ public abstract class BackendConformanceSuite {
     }
 
     @Test
-    void nonFiniteValuesAreRejected() {
+    void nonFinitePenaltyTargetsAreRejected() {
         ModelSpec model = denseModel();
-        Map<String, float[]> values = randomWeights(model, 103).toMap();
-        values.get("d2.weight")[3] = Float.NaN;
-        InvalidInputException error = assertThrows(InvalidInputException.class, () -> Weights.of(model, values));
-        assertTrue(error.getMessage().contains("d2.weight"), error.getMessage());
         try (Trainer trainer = trainer(model, 0, false)) {
             trainer.load(randomWeights(model, 104));
             Map<String, float[]> targets = randomTargets(model, 105);

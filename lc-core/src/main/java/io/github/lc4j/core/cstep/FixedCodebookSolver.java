@@ -3,12 +3,12 @@ package io.github.lc4j.core.cstep;
 import io.github.lc4j.api.spi.CStepKernels;
 
 /** A fixed codebook: nothing to learn, each value goes to its nearest entry. */
-public final class FixedCodebookSolver implements CStepSolver {
+final class FixedCodebookSolver implements CStepSolver {
     private final float[] values;
     private final CStepKernels kernels;
 
     /** Creates a solver for the sorted distinct {@code values}. */
-    public FixedCodebookSolver(float[] values, CStepKernels kernels) {
+    FixedCodebookSolver(float[] values, CStepKernels kernels) {
         this.values = values.clone();
         this.kernels = kernels;
     }

@@ -19,9 +19,9 @@ import java.util.SplittableRandom;
  * </ul>
  * Pinned centroids (partially fixed codebooks) never move.
  */
-public final class KMeansSolver implements CStepSolver {
+final class KMeansSolver implements CStepSolver {
     /** Cold starts with n·K up to this use the exact solver under {@code AUTO} (about 1 s on 2 cores). */
-    public static final long EXACT_BUDGET = 32_000_000L;
+    static final long EXACT_BUDGET = 32_000_000L;
 
     private static final int MAX_ITERATIONS = 10_000;
 
@@ -40,7 +40,7 @@ public final class KMeansSolver implements CStepSolver {
      * @param kernels      the per-weight kernels used for the final assignment
      * @param method       exact, Lloyd or automatic; pinned values force Lloyd
      */
-    public KMeansSolver(int learnedCount, float[] pinned, long seed, CStepKernels kernels,
+    KMeansSolver(int learnedCount, float[] pinned, long seed, CStepKernels kernels,
             Codebook.Adaptive.Method method) {
         checkArgument(learnedCount >= 1, "k-means needs >= 1 learned centroid, got %d", learnedCount);
         this.learnedCount = learnedCount;

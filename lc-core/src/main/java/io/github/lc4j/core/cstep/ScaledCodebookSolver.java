@@ -13,12 +13,12 @@ import java.util.PriorityQueue;
  * sorted lists) visits every z(a), and the best of them is the global optimum (Idelbayev et al.,
  * CVPR 2021). {-a,+a} and {-a,0,+a} use their closed forms, which the tests check against the sweep.
  */
-public final class ScaledCodebookSolver implements CStepSolver {
+final class ScaledCodebookSolver implements CStepSolver {
     private final float[] shape;
     private final CStepKernels kernels;
 
     /** Creates a solver for the sorted distinct codebook shape {@code values}. */
-    public ScaledCodebookSolver(float[] values, CStepKernels kernels) {
+    ScaledCodebookSolver(float[] values, CStepKernels kernels) {
         this.shape = values.clone();
         this.kernels = kernels;
     }

@@ -7,12 +7,12 @@ import java.util.Map;
  * Serializes maps, collections, strings, numbers, booleans, float/double/int arrays and null to
  * JSON text. Non-finite numbers become {@code null}, as JSON has no NaN.
  */
-public final class Json {
+final class Json {
     private Json() {
     }
 
     /** Returns {@code value} as indented JSON. */
-    public static String write(Object value) {
+    static String write(Object value) {
         StringBuilder out = new StringBuilder();
         append(out, value, 0);
         return out.append('\n').toString();
