@@ -1,7 +1,7 @@
 package io.github.lc4j.benchmarks;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolvers;
 import io.github.lc4j.core.io.AtomicFiles;
@@ -32,11 +32,9 @@ import smile.clustering.KMeans;
 public final class CStepBenchmark {
     private static final int K = 16;
 
-    private record Row(int n, String solver, double millis, double distortion, Double ratioExact, Double ratioLloyd) {
-    }
+    private record Row(int n, String solver, double millis, double distortion, Double ratioExact, Double ratioLloyd) {}
 
-    private CStepBenchmark() {
-    }
+    private CStepBenchmark() {}
 
     /** Runs the comparison; see the class comment for the arguments. */
     public static void main(String[] args) {
@@ -46,7 +44,10 @@ public final class CStepBenchmark {
         Path output = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
-                case "--sizes" -> sizes = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--sizes" ->
+                    sizes = Arrays.stream(args[i + 1].split(","))
+                            .mapToInt(Integer::parseInt)
+                            .toArray();
                 case "--peer-limit" -> peerLimit = Integer.parseInt(args[i + 1]);
                 case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
                 case "--output" -> output = Path.of(args[i + 1]);
@@ -57,40 +58,80 @@ public final class CStepBenchmark {
         for (int n : sizes) {
             float[] x = weights(n, n);
             float[] moved = perturbed(x, n + 1);
-            CStepSolution exact = CStepSolvers.forCodebook(Codebook.adaptive(K, Codebook.Adaptive.Method.EXACT), 1,
-                    CStepKernels.DEFAULT).solve(x, null);
-            Timed<CStepSolution> exactRun = time(repeats, () -> CStepSolvers.forCodebook(
-                    Codebook.adaptive(K, Codebook.Adaptive.Method.EXACT), 1, CStepKernels.DEFAULT).solve(x, null));
-            rows.add(new Row(n, "lc4j exact 1-D k-means, K=16 (cold)", exactRun.millis, exactRun.value.distortion(),
-                    null, null));
-            Timed<CStepSolution> lloyd = time(repeats, () -> CStepSolvers.forCodebook(Codebook.adaptive(K), 1,
-                    CStepKernels.DEFAULT).solve(moved, exact));
-            rows.add(new Row(n, "lc4j warm Lloyd C step, K=16 (x moved by 1%)", lloyd.millis,
-                    lloyd.value.distortion(), null, null));
-            Timed<CStepSolution> lloydCold = time(repeats, () -> CStepSolvers.forCodebook(
-                    Codebook.adaptive(K, Codebook.Adaptive.Method.LLOYD), 1, CStepKernels.DEFAULT).solve(x, null));
-            rows.add(new Row(n, "lc4j k-means++ then Lloyd, K=16 (cold)", lloydCold.millis,
-                    lloydCold.value.distortion(), null, null));
+            CStepSolution exact = CStepSolvers.forCodebook(
+                            Codebook.adaptive(K, Codebook.Adaptive.Method.EXACT), 1, CStepKernels.DEFAULT)
+                    .solve(x, null);
+            Timed<CStepSolution> exactRun = time(
+                    repeats,
+                    () -> CStepSolvers.forCodebook(
+                                    Codebook.adaptive(K, Codebook.Adaptive.Method.EXACT), 1, CStepKernels.DEFAULT)
+                            .solve(x, null));
+            rows.add(new Row(
+                    n,
+                    "lc4j exact 1-D k-means, K=16 (cold)",
+                    exactRun.millis,
+                    exactRun.value.distortion(),
+                    null,
+                    null));
+            Timed<CStepSolution> lloyd = time(
+                    repeats,
+                    () -> CStepSolvers.forCodebook(Codebook.adaptive(K), 1, CStepKernels.DEFAULT)
+                            .solve(moved, exact));
+            rows.add(new Row(
+                    n,
+                    "lc4j warm Lloyd C step, K=16 (x moved by 1%)",
+                    lloyd.millis,
+                    lloyd.value.distortion(),
+                    null,
+                    null));
+            Timed<CStepSolution> lloydCold = time(
+                    repeats,
+                    () -> CStepSolvers.forCodebook(
+                                    Codebook.adaptive(K, Codebook.Adaptive.Method.LLOYD), 1, CStepKernels.DEFAULT)
+                            .solve(x, null));
+            rows.add(new Row(
+                    n,
+                    "lc4j k-means++ then Lloyd, K=16 (cold)",
+                    lloydCold.millis,
+                    lloydCold.value.distortion(),
+                    null,
+                    null));
             float[] shape = new float[K];
             for (int k = 0; k < K; k++) {
                 shape[k] = k - (K - 1) / 2f;
             }
-            Timed<CStepSolution> sweep = time(repeats, () -> CStepSolvers.forCodebook(Codebook.scaled(shape), 1,
-                    CStepKernels.DEFAULT).solve(x, null));
-            rows.add(new Row(n, "lc4j scaled codebook sweep, a·{-7.5..7.5}, K=16", sweep.millis,
-                    sweep.value.distortion(), null, null));
+            Timed<CStepSolution> sweep = time(
+                    repeats,
+                    () -> CStepSolvers.forCodebook(Codebook.scaled(shape), 1, CStepKernels.DEFAULT)
+                            .solve(x, null));
+            rows.add(new Row(
+                    n,
+                    "lc4j scaled codebook sweep, a·{-7.5..7.5}, K=16",
+                    sweep.millis,
+                    sweep.value.distortion(),
+                    null,
+                    null));
             if (n <= peerLimit) {
                 double[] doubles = new double[n];
                 for (int i = 0; i < n; i++) {
                     doubles[i] = x[i];
                 }
                 Timed<double[]> commons = time(1, () -> commonsMath(doubles));
-                rows.add(new Row(n, "Commons Math KMeansPlusPlusClusterer, K=16", commons.millis,
-                        distortion(x, commons.value), commons.millis / exactRun.millis,
+                rows.add(new Row(
+                        n,
+                        "Commons Math KMeansPlusPlusClusterer, K=16",
+                        commons.millis,
+                        distortion(x, commons.value),
+                        commons.millis / exactRun.millis,
                         commons.millis / lloydCold.millis));
                 Timed<double[]> smile = time(1, () -> smile(doubles));
-                rows.add(new Row(n, "Smile KMeans.fit, K=16", smile.millis, distortion(x, smile.value),
-                        smile.millis / exactRun.millis, smile.millis / lloydCold.millis));
+                rows.add(new Row(
+                        n,
+                        "Smile KMeans.fit, K=16",
+                        smile.millis,
+                        distortion(x, smile.value),
+                        smile.millis / exactRun.millis,
+                        smile.millis / lloydCold.millis));
             }
         }
         String table = render(rows, sizes, peerLimit, repeats);
@@ -101,8 +142,7 @@ public final class CStepBenchmark {
         }
     }
 
-    private record Timed<T>(double millis, T value) {
-    }
+    private record Timed<T>(double millis, T value) {}
 
     /** One untimed warm-up, then the median of {@code repeats} timed runs. */
     private static <T> Timed<T> time(int repeats, Supplier<T> work) {
@@ -144,10 +184,12 @@ public final class CStepBenchmark {
         }
         JDKRandomGenerator random = new JDKRandomGenerator();
         random.setSeed(1);
-        KMeansPlusPlusClusterer<DoublePoint> clusterer = new KMeansPlusPlusClusterer<>(K, 100,
-                new org.apache.commons.math3.ml.distance.EuclideanDistance(), random);
+        KMeansPlusPlusClusterer<DoublePoint> clusterer = new KMeansPlusPlusClusterer<>(
+                K, 100, new org.apache.commons.math3.ml.distance.EuclideanDistance(), random);
         List<CentroidCluster<DoublePoint>> clusters = clusterer.cluster(points);
-        return clusters.stream().mapToDouble(cluster -> cluster.getCenter().getPoint()[0]).toArray();
+        return clusters.stream()
+                .mapToDouble(cluster -> cluster.getCenter().getPoint()[0])
+                .toArray();
     }
 
     private static double[] smile(double[] values) {
@@ -156,7 +198,9 @@ public final class CStepBenchmark {
             data[i] = new double[] {values[i]};
         }
         KMeans model = KMeans.fit(data, K, 100, 1e-4);
-        return Arrays.stream(model.centroids).mapToDouble(centroid -> centroid[0]).toArray();
+        return Arrays.stream(model.centroids)
+                .mapToDouble(centroid -> centroid[0])
+                .toArray();
     }
 
     /** Distortion of assigning every x to its nearest centre (what the peer's centres are worth). */
@@ -186,20 +230,37 @@ public final class CStepBenchmark {
         text.append("Regenerate with:\n\n```bash\nmvn -B -q -DskipTests package\n"
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.CStepBenchmark"
                 + " --output docs/cstep-benchmark.md\n```\n\n");
-        text.append(String.format(Locale.ROOT, "Machine: %d processors, %s %s, Java %s (%s), max heap %d MiB."
-                + " Data: n float weights, 90%% N(0, 0.04²) and 10%% N(0, 0.15²), seed n; K = 16.%n%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vm.name"),
+        text.append(String.format(
+                Locale.ROOT,
+                "Machine: %d processors, %s %s, Java %s (%s), max heap %d MiB."
+                        + " Data: n float weights, 90%% N(0, 0.04²) and 10%% N(0, 0.15²), seed n; K = 16.%n%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                System.getProperty("java.vm.name"),
                 Runtime.getRuntime().maxMemory() >> 20));
         text.append("| n | solver | time (ms) | distortion ‖x−Δ(Θ)‖² | peer time / lc4j exact"
                 + " | peer time / lc4j k-means++ + Lloyd |\n");
         text.append("|---:|---|---:|---:|---:|---:|\n");
         for (Row row : rows) {
-            text.append(String.format(Locale.ROOT, "| %,d | %s | %.1f | %.6g | %s | %s |%n", row.n, row.solver,
-                    row.millis, row.distortion, ratio(row.ratioExact), ratio(row.ratioLloyd)));
+            text.append(String.format(
+                    Locale.ROOT,
+                    "| %,d | %s | %.1f | %.6g | %s | %s |%n",
+                    row.n,
+                    row.solver,
+                    row.millis,
+                    row.distortion,
+                    ratio(row.ratioExact),
+                    ratio(row.ratioLloyd)));
         }
-        text.append(String.format(Locale.ROOT, "%nlc4j rows: median of %d runs after one warm-up; peers: one run after"
-                + " one warm-up, run only up to n = %,d. Sizes: %s.%n", repeats, peerLimit, Arrays.toString(sizes)));
+        text.append(String.format(
+                Locale.ROOT,
+                "%nlc4j rows: median of %d runs after one warm-up; peers: one run after"
+                        + " one warm-up, run only up to n = %,d. Sizes: %s.%n",
+                repeats,
+                peerLimit,
+                Arrays.toString(sizes)));
         return text.toString();
     }
 }

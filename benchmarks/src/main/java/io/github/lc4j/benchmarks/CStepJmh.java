@@ -1,7 +1,7 @@
 package io.github.lc4j.benchmarks;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.cstep.CStepSolvers;
@@ -44,11 +44,12 @@ public class CStepJmh {
         x = CStepBenchmark.weights(n, n);
         if (solver.startsWith("warm-lloyd")) {
             cStepSolver = CStepSolvers.forCodebook(Codebook.adaptive(16), 1, CStepKernels.DEFAULT);
-            previous = CStepSolvers.forCodebook(Codebook.adaptive(16, Codebook.Adaptive.Method.EXACT), 1,
-                    CStepKernels.DEFAULT).solve(x, null);
+            previous = CStepSolvers.forCodebook(
+                            Codebook.adaptive(16, Codebook.Adaptive.Method.EXACT), 1, CStepKernels.DEFAULT)
+                    .solve(x, null);
         } else {
-            cStepSolver = CStepSolvers.forCodebook(io.github.lc4j.core.CodebookSpecs.parse(solver, null), 1,
-                    CStepKernels.DEFAULT);
+            cStepSolver = CStepSolvers.forCodebook(
+                    io.github.lc4j.core.CodebookSpecs.parse(solver, null), 1, CStepKernels.DEFAULT);
         }
     }
 

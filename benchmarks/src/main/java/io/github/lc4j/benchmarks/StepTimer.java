@@ -15,8 +15,7 @@ final class StepTimer {
     static final double MINIMUM_SECONDS = 3.0;
     private static final int MINIMUM_STEPS = 10;
 
-    private StepTimer() {
-    }
+    private StepTimer() {}
 
     /** Steps per second of {@code step}, which is called with the step's index. */
     static double stepsPerSecond(IntConsumer step) {

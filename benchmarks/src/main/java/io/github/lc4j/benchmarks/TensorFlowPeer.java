@@ -1,10 +1,10 @@
 package io.github.lc4j.benchmarks;
 
-import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.core.model.WeightInitializer;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +27,7 @@ import org.tensorflow.types.TInt32;
  * the same network, loss and Nesterov update, batches fed as tensors.
  */
 final class TensorFlowPeer {
-    private TensorFlowPeer() {
-    }
+    private TensorFlowPeer() {}
 
     static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads) {
         Weights initial = WeightInitializer.initialize(model, 1);
@@ -40,11 +39,14 @@ final class TensorFlowPeer {
             List<Variable<TFloat32>> velocities = new ArrayList<>();
             List<Op> initializers = new ArrayList<>();
             for (ParameterSpec parameter : model.parameters()) {
-                long[] shape = java.util.Arrays.stream(parameter.shape()).asLongStream().toArray();
+                long[] shape = java.util.Arrays.stream(parameter.shape())
+                        .asLongStream()
+                        .toArray();
                 Variable<TFloat32> variable = tf.variable(Shape.of(shape), TFloat32.class);
                 Variable<TFloat32> velocity = tf.variable(Shape.of(shape), TFloat32.class);
-                initializers.add(tf.assign(variable, tf.constant(Shape.of(shape),
-                        DataBuffers.of(initial.get(parameter.name()), true, false))));
+                initializers.add(tf.assign(
+                        variable,
+                        tf.constant(Shape.of(shape), DataBuffers.of(initial.get(parameter.name()), true, false))));
                 initializers.add(tf.assign(velocity, tf.zeros(tf.constant(shape), TFloat32.class)));
                 variables.add(variable);
                 velocities.add(velocity);
@@ -60,19 +62,31 @@ final class TensorFlowPeer {
                     h = tf.nn.biasAdd(tf.linalg.matMul(h, variables.get(next)), variables.get(next + 1));
                     next += 2;
                 } else if (layer instanceof Layer.Conv2d conv) {
-                    Operand<TFloat32> nhwc = tf.linalg.transpose(tf.reshape(h, tf.constant(new long[] {-1, shape[0],
-                        shape[1], shape[2]})), tf.constant(new int[] {0, 2, 3, 1}));
-                    Operand<TFloat32> filter = tf.linalg.transpose(variables.get(next), tf.constant(new int[] {2, 3, 1,
-                        0}));
-                    h = tf.linalg.transpose(tf.nn.biasAdd(tf.nn.conv2d(nhwc, filter, List.of(1L, (long) conv.stride(),
-                            (long) conv.stride(), 1L), "VALID"), variables.get(next + 1)),
+                    Operand<TFloat32> nhwc = tf.linalg.transpose(
+                            tf.reshape(h, tf.constant(new long[] {-1, shape[0], shape[1], shape[2]})),
+                            tf.constant(new int[] {0, 2, 3, 1}));
+                    Operand<TFloat32> filter =
+                            tf.linalg.transpose(variables.get(next), tf.constant(new int[] {2, 3, 1, 0}));
+                    h = tf.linalg.transpose(
+                            tf.nn.biasAdd(
+                                    tf.nn.conv2d(
+                                            nhwc,
+                                            filter,
+                                            List.of(1L, (long) conv.stride(), (long) conv.stride(), 1L),
+                                            "VALID"),
+                                    variables.get(next + 1)),
                             tf.constant(new int[] {0, 3, 1, 2}));
                     next += 2;
                 } else if (layer instanceof Layer.MaxPool2d pool) {
-                    Operand<TFloat32> nhwc = tf.linalg.transpose(tf.reshape(h, tf.constant(new long[] {-1, shape[0],
-                        shape[1], shape[2]})), tf.constant(new int[] {0, 2, 3, 1}));
-                    h = tf.linalg.transpose(tf.nn.maxPool(nhwc, tf.constant(new int[] {1, pool.size(), pool.size(),
-                        1}), tf.constant(new int[] {1, pool.stride(), pool.stride(), 1}), "VALID"),
+                    Operand<TFloat32> nhwc = tf.linalg.transpose(
+                            tf.reshape(h, tf.constant(new long[] {-1, shape[0], shape[1], shape[2]})),
+                            tf.constant(new int[] {0, 2, 3, 1}));
+                    h = tf.linalg.transpose(
+                            tf.nn.maxPool(
+                                    nhwc,
+                                    tf.constant(new int[] {1, pool.size(), pool.size(), 1}),
+                                    tf.constant(new int[] {1, pool.stride(), pool.stride(), 1}),
+                                    "VALID"),
                             tf.constant(new int[] {0, 3, 1, 2}));
                 } else if (layer instanceof Layer.Tanh) {
                     h = tf.math.tanh(h);
@@ -82,8 +96,8 @@ final class TensorFlowPeer {
                 shape = shapes.get(i);
             }
             Operand<TFloat32> oneHot = tf.oneHot(y, tf.constant(model.classCount()), tf.constant(1f), tf.constant(0f));
-            Operand<TFloat32> loss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(h, oneHot).loss(),
-                    tf.constant(0));
+            Operand<TFloat32> loss =
+                    tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(h, oneHot).loss(), tf.constant(0));
             var gradients = tf.gradients(loss, variables);
             List<Op> computed = new ArrayList<>();
             List<Operand<TFloat32>> values = new ArrayList<>();
@@ -96,11 +110,18 @@ final class TensorFlowPeer {
             List<Op> updates = new ArrayList<>();
             for (int i = 0; i < variables.size(); i++) {
                 // TensorFlow's fused Nesterov momentum kernel, as a TF user would write it
-                updates.add(after.train.applyMomentum(variables.get(i), velocities.get(i), after.constant(0.01f),
-                        values.get(i), after.constant(0.9f), ApplyMomentum.useNesterov(true)));
+                updates.add(after.train.applyMomentum(
+                        variables.get(i),
+                        velocities.get(i),
+                        after.constant(0.01f),
+                        values.get(i),
+                        after.constant(0.9f),
+                        ApplyMomentum.useNesterov(true)));
             }
-            ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
-                    .setInterOpParallelismThreads(1).build();
+            ConfigProto config = ConfigProto.newBuilder()
+                    .setIntraOpParallelismThreads(threads)
+                    .setInterOpParallelismThreads(1)
+                    .build();
             try (Session session = new Session(graph, config)) {
                 Session.Runner init = session.runner();
                 initializers.forEach(init::addTarget);
@@ -111,12 +132,18 @@ final class TensorFlowPeer {
         }
     }
 
-    private static void step(Session session, Placeholder<TFloat32> x, Placeholder<TInt32> y, Operand<TFloat32> loss,
-            List<Op> updates, Batch batch) {
-        try (TFloat32 inputs = TFloat32.tensorOf(Shape.of(batch.size(), batch.sampleSize()),
-                DataBuffers.of(batch.inputs(), true, false));
+    private static void step(
+            Session session,
+            Placeholder<TFloat32> x,
+            Placeholder<TInt32> y,
+            Operand<TFloat32> loss,
+            List<Op> updates,
+            Batch batch) {
+        try (TFloat32 inputs = TFloat32.tensorOf(
+                        Shape.of(batch.size(), batch.sampleSize()), DataBuffers.of(batch.inputs(), true, false));
                 TInt32 labels = TInt32.tensorOf(Shape.of(batch.size()), DataBuffers.of(batch.labels(), true, false))) {
-            Session.Runner runner = session.runner().feed(x, inputs).feed(y, labels).fetch(loss);
+            Session.Runner runner =
+                    session.runner().feed(x, inputs).feed(y, labels).fetch(loss);
             updates.forEach(runner::addTarget);
             runner.run().close();
         }

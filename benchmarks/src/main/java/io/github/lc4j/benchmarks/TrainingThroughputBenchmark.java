@@ -1,14 +1,14 @@
 package io.github.lc4j.benchmarks;
 
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
@@ -37,11 +37,9 @@ import java.util.Map;
  * </pre>
  */
 public final class TrainingThroughputBenchmark {
-    private record Row(String model, int batch, String trainer, double stepsPerSecond, String peer, Double ratio) {
-    }
+    private record Row(String model, int batch, String trainer, double stepsPerSecond, String peer, Double ratio) {}
 
-    private TrainingThroughputBenchmark() {
-    }
+    private TrainingThroughputBenchmark() {}
 
     /** Runs the comparison; see the class comment for the arguments. */
     public static void main(String[] args) {
@@ -72,8 +70,8 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    private static final List<String> TRAINERS = List.of("cpu-java", "nd4j", "dl4j", "dl4j-blas1", "dl4j-op1", "tensorflow",
-            "plain-tensorflow");
+    private static final List<String> TRAINERS =
+            List.of("cpu-java", "nd4j", "dl4j", "dl4j-blas1", "dl4j-op1", "tensorflow", "plain-tensorflow");
     private static final int ROUNDS = 3;
 
     /**
@@ -102,25 +100,64 @@ public final class TrainingThroughputBenchmark {
         double dl4j = Math.max(dl4jBoth, Math.max(dl4jBlas1, dl4jOp1));
         double tensorflow = median.get("tensorflow");
         double plainTensorFlow = median.get("plain-tensorflow");
-        return List.of(new Row(model, batchSize, "lc4j cpu-java, LC penalty on", median.get("cpu-java"), "", null),
+        return List.of(
+                new Row(model, batchSize, "lc4j cpu-java, LC penalty on", median.get("cpu-java"), "", null),
                 new Row(model, batchSize, "lc4j nd4j, LC penalty on", nd4j, "the fastest DL4J", nd4j / dl4j),
-                new Row(model, batchSize, String.format(Locale.ROOT, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;"
-                        + " libnd4j %d, OpenBLAS %d threads", threads, threads), dl4jBoth, "", null),
-                new Row(model, batchSize, String.format(Locale.ROOT, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;"
-                        + " libnd4j %d, OpenBLAS 1 thread", threads), dl4jBlas1, "", null),
-                new Row(model, batchSize, String.format(Locale.ROOT, "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;"
-                        + " libnd4j 1, OpenBLAS %d threads (lc4j nd4j's default)", threads), dl4jOp1, "", null),
-                new Row(model, batchSize, "lc4j tensorflow, LC penalty on", tensorflow, "plain TensorFlow loop",
+                new Row(
+                        model,
+                        batchSize,
+                        String.format(
+                                Locale.ROOT,
+                                "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;" + " libnd4j %d, OpenBLAS %d threads",
+                                threads,
+                                threads),
+                        dl4jBoth,
+                        "",
+                        null),
+                new Row(
+                        model,
+                        batchSize,
+                        String.format(
+                                Locale.ROOT,
+                                "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;" + " libnd4j %d, OpenBLAS 1 thread",
+                                threads),
+                        dl4jBlas1,
+                        "",
+                        null),
+                new Row(
+                        model,
+                        batchSize,
+                        String.format(
+                                Locale.ROOT,
+                                "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;"
+                                        + " libnd4j 1, OpenBLAS %d threads (lc4j nd4j's default)",
+                                threads),
+                        dl4jOp1,
+                        "",
+                        null),
+                new Row(
+                        model,
+                        batchSize,
+                        "lc4j tensorflow, LC penalty on",
+                        tensorflow,
+                        "plain TensorFlow loop",
                         tensorflow / plainTensorFlow),
                 new Row(model, batchSize, "plain TensorFlow Java loop (peer), no penalty", plainTensorFlow, "", null));
     }
 
     private static double forkedOnce(String model, String trainer, int threads) {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), TrainingThroughputBenchmark.class.getName(), "--single",
-                model + "/" + trainer, "--threads", Integer.toString(threads));
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                TrainingThroughputBenchmark.class.getName(),
+                "--single",
+                model + "/" + trainer,
+                "--threads",
+                Integer.toString(threads));
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (process.waitFor() != 0) {
                 throw new IllegalStateException(model + "/" + trainer + " failed:\n" + output);
@@ -160,8 +197,8 @@ public final class TrainingThroughputBenchmark {
         };
     }
 
-    private static double lc4jStepsPerSecond(BackendProvider provider, ModelSpec model, List<Batch> batches,
-            int threads) {
+    private static double lc4jStepsPerSecond(
+            BackendProvider provider, ModelSpec model, List<Batch> batches, int threads) {
         Weights initial = WeightInitializer.initialize(model, 1);
         Backend backend = provider.create(BackendConfig.withThreads(threads));
         Map<String, float[]> targets = new LinkedHashMap<>();
@@ -183,16 +220,29 @@ public final class TrainingThroughputBenchmark {
         text.append("Regenerate with:\n\n```bash\nmvn -B -q -DskipTests package\n"
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark"
                 + " --output docs/training-benchmark.md\n```\n\n");
-        text.append(String.format(Locale.ROOT, "Machine: %d processors, %s %s, Java %s; %d threads for every"
-                + " trainer, each trainer in a fresh JVM, three interleaved rounds (median shown); a warm-up of at least %d steps and %.0f s, then a timed run of at least %.0f s; SGD with Nesterov momentum 0.9; embedded"
-                + " Fashion-MNIST batches.%n%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"),
-                threads, StepTimer.WARMUP_STEPS, StepTimer.WARMUP_SECONDS, StepTimer.MINIMUM_SECONDS));
+        text.append(String.format(
+                Locale.ROOT,
+                "Machine: %d processors, %s %s, Java %s; %d threads for every"
+                        + " trainer, each trainer in a fresh JVM, three interleaved rounds (median shown); a warm-up of at least %d steps and %.0f s, then a timed run of at least %.0f s; SGD with Nesterov momentum 0.9; embedded"
+                        + " Fashion-MNIST batches.%n%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                threads,
+                StepTimer.WARMUP_STEPS,
+                StepTimer.WARMUP_SECONDS,
+                StepTimer.MINIMUM_SECONDS));
         text.append("| model | batch | trainer | steps/s | ratio to its peer |\n|---|---:|---|---:|---:|\n");
         for (Row row : rows) {
-            text.append(String.format(Locale.ROOT, "| %s | %d | %s | %.1f | %s |%n", row.model, row.batch,
-                    row.trainer, row.stepsPerSecond, row.ratio == null ? ""
-                            : String.format(Locale.ROOT, "%.2f× %s", row.ratio, row.peer)));
+            text.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %s | %.1f | %s |%n",
+                    row.model,
+                    row.batch,
+                    row.trainer,
+                    row.stepsPerSecond,
+                    row.ratio == null ? "" : String.format(Locale.ROOT, "%.2f× %s", row.ratio, row.peer)));
         }
         return text.toString();
     }

@@ -5,24 +5,24 @@ import com.google.inject.util.Modules;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.IterationRecord;
+import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
-import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
-import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.Lc4jModule;
 import io.github.lc4j.core.cstep.CStepSolver;
+import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.CStepSolvers;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.io.AtomicFiles;
 import io.github.lc4j.core.io.NpyArray;
-import io.github.lc4j.core.Lc4jModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -45,13 +45,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  */
 public final class QuantizeMyModel {
-    private QuantizeMyModel() {
-    }
+    private QuantizeMyModel() {}
 
     /** The host's own net: 784-64-10 with ReLU. */
     public static ModelSpec model() {
-        return ModelSpec.of("host-mlp", new int[] {1, 28, 28}, List.of(Layer.flatten(), Layer.dense("hidden", 64),
-                Layer.relu(), Layer.dense("output", 10)));
+        return ModelSpec.of(
+                "host-mlp",
+                new int[] {1, 28, 28},
+                List.of(Layer.flatten(), Layer.dense("hidden", 64), Layer.relu(), Layer.dense("output", 10)));
     }
 
     /** Runs the example; returns the LC result. */
@@ -78,20 +79,32 @@ public final class QuantizeMyModel {
         LcOptions options = LcOptions.builder()
                 .setTasks(CompressionTask.perLayer(model, Codebook.adaptive(k)))
                 .optMuSchedule(MuSchedule.exponential(5e-3, 1.5, 6))
-                .optOptimizer(OptimizerSpec.builder().optLearningRate(0.05).optBatchSize(128).optEpochsPerStep(1)
+                .optOptimizer(OptimizerSpec.builder()
+                        .optLearningRate(0.05)
+                        .optBatchSize(128)
+                        .optEpochsPerStep(1)
                         .build())
                 .build();
         LcListener progress = new LcListener() {
             @Override
             public void onIterationEnd(IterationRecord record, int iterations) {
-                System.out.printf(Locale.ROOT, "iteration %d/%d  mu=%.3g  quantized test error %.2f%%%n",
-                        record.iteration(), iterations, record.mu(), 100 * record.test().errorRate());
+                System.out.printf(
+                        Locale.ROOT,
+                        "iteration %d/%d  mu=%.3g  quantized test error %.2f%%%n",
+                        record.iteration(),
+                        iterations,
+                        record.mu(),
+                        100 * record.test().errorRate());
             }
         };
         LcResult result = lc4j.compress(null, model, reference, data, options, progress);
         writeWeights(model, result.quantized(), outputDirectory);
-        System.out.printf(Locale.ROOT, "%d C steps, compression ratio %.1f, quantized weights in %s%n", cSteps.get(),
-                result.compressionRatio(), outputDirectory);
+        System.out.printf(
+                Locale.ROOT,
+                "%d C steps, compression ratio %.1f, quantized weights in %s%n",
+                cSteps.get(),
+                result.compressionRatio(),
+                outputDirectory);
         return result;
     }
 

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.BackendConfig;
-import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.LcListener;
@@ -16,16 +13,19 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.QuantizedGroup;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
-import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.LcAlgorithm;
 import io.github.lc4j.core.Training;
 import io.github.lc4j.core.cstep.CStepSolution;
+import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.CStepSolvers;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.TrainTestSplit;
@@ -43,6 +43,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BackendParityIT {
     /** Gradient agreement: |a − b| ≤ ATOL + RTOL·|b| per element. */
     static final double RTOL = 1e-3;
+
     static final double ATOL = 1e-5;
     /** Quantized test errors of one short LC run may differ by at most this many percentage points. */
     static final double ERROR_POINTS = 0.5;
@@ -95,28 +96,46 @@ class BackendParityIT {
     @ValueSource(strings = {"lenet300", "lenet5"})
     void shortLcRunsAgreeAcrossBackends(String name) {
         ModelSpec model = ModelZoo.byName(name);
-        OptimizerSpec training = OptimizerSpec.builder().optLearningRate(0.05).optBatchSize(128).build();
-        Weights reference = Training.train(BACKENDS.get("tensorflow"), model, WeightInitializer.initialize(model, 2),
-                data, training, 2, 2, LcListener.NONE);
+        OptimizerSpec training =
+                OptimizerSpec.builder().optLearningRate(0.05).optBatchSize(128).build();
+        Weights reference = Training.train(
+                BACKENDS.get("tensorflow"),
+                model,
+                WeightInitializer.initialize(model, 2),
+                data,
+                training,
+                2,
+                2,
+                LcListener.NONE);
         // a gentle L step: float rounding differs between backends, and a large step amplifies it
         // through k-means assignment flips until the runs are different runs
-        OptimizerSpec optimizer = OptimizerSpec.builder().optLearningRate(0.01).optBatchSize(128).optEpochsPerStep(1)
+        OptimizerSpec optimizer = OptimizerSpec.builder()
+                .optLearningRate(0.01)
+                .optBatchSize(128)
+                .optEpochsPerStep(1)
                 .build();
-        LcOptions options = LcOptions.builder().setTasks(CompressionTask.perLayer(model, Codebook.adaptive(4)))
-                .optMuSchedule(MuSchedule.exponential(1e-2, 2, 3)).optOptimizer(optimizer).optSeed(3)
-                .optEvaluateTrainingSet(false).build();
+        LcOptions options = LcOptions.builder()
+                .setTasks(CompressionTask.perLayer(model, Codebook.adaptive(4)))
+                .optMuSchedule(MuSchedule.exponential(1e-2, 2, 3))
+                .optOptimizer(optimizer)
+                .optSeed(3)
+                .optEvaluateTrainingSet(false)
+                .build();
         Map<String, LcResult> results = new LinkedHashMap<>();
-        BACKENDS.forEach((backendName, backend) -> results.put(backendName,
-                new LcAlgorithm(CStepSolverFactory.DEFAULT).run(backend, model, reference, data, options,
-                        LcListener.NONE)));
+        BACKENDS.forEach((backendName, backend) -> results.put(
+                backendName,
+                new LcAlgorithm(CStepSolverFactory.DEFAULT)
+                        .run(backend, model, reference, data, options, LcListener.NONE)));
         double referenceError = results.get("cpu-java").last().test().errorRate();
         Map<String, Double> errors = new LinkedHashMap<>();
-        results.forEach((backendName, result) -> errors.put(backendName, result.last().test().errorRate()));
+        results.forEach((backendName, result) ->
+                errors.put(backendName, result.last().test().errorRate()));
         System.out.println(name + " quantized test errors after a short LC run: " + errors);
         results.forEach((backendName, result) -> {
             double error = result.last().test().errorRate();
-            assertTrue(Math.abs(error - referenceError) * 100 <= ERROR_POINTS, name + ": quantized test errors "
-                    + errors + " differ by more than " + ERROR_POINTS + " points");
+            assertTrue(
+                    Math.abs(error - referenceError) * 100 <= ERROR_POINTS,
+                    name + ": quantized test errors " + errors + " differ by more than " + ERROR_POINTS + " points");
             for (QuantizedGroup group : result.groups()) {
                 assertEquals(4, group.values().length, backendName + " codebook size of " + group.task());
             }
@@ -130,7 +149,8 @@ class BackendParityIT {
         Codebook codebook = io.github.lc4j.core.CodebookSpecs.parse(spec, null);
         List<CStepSolution> solutions = new ArrayList<>();
         for (Backend backend : BACKENDS.values()) {
-            solutions.add(CStepSolvers.forCodebook(codebook, 5, backend.cStepKernels()).solve(x, null));
+            solutions.add(CStepSolvers.forCodebook(codebook, 5, backend.cStepKernels())
+                    .solve(x, null));
         }
         for (CStepSolution solution : solutions) {
             assertArrayEquals(solutions.get(0).values(), solution.values(), spec + " codebook");

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * per JVM.
  */
 class BackendSelectionIT {
-    private static final List<String> ALL = Arrays.asList(
-            System.getProperty("java.class.path").split(File.pathSeparator));
+    private static final List<String> ALL =
+            Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator));
 
     private static boolean isBackend(String entry, String backend) {
         return Path.of(entry).getFileName().toString().startsWith(backend) || entry.contains("/" + backend + "/");
@@ -38,13 +38,12 @@ class BackendSelectionIT {
                 .collect(Collectors.toList());
     }
 
-    private record Outcome(String selected, String error, String output) {
-    }
+    private record Outcome(String selected, String error, String output) {}
 
     private static Outcome probe(List<String> classPath, Map<String, String> environment, String... arguments)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         arguments = arguments.clone();
         List<String> programArguments = new ArrayList<>();
         for (String argument : arguments) {
@@ -87,7 +86,8 @@ class BackendSelectionIT {
     @Test
     void noBackendSaysHowToAddOne() throws Exception {
         Outcome outcome = probe(classPath(Set.of(), NOTHING), Map.of());
-        assertTrue(outcome.error() != null && outcome.error().contains("io.github.lc4j:backend-cpu-java"),
+        assertTrue(
+                outcome.error() != null && outcome.error().contains("io.github.lc4j:backend-cpu-java"),
                 outcome.output());
     }
 
@@ -96,23 +96,32 @@ class BackendSelectionIT {
         List<String> all = classPath(Set.of("backend-cpu-java", "backend-nd4j", "backend-tensorflow"), NOTHING);
         assertEquals("tensorflow", probe(all, Map.of()).selected(), "lowest rank wins");
         assertEquals("cpu-java", probe(all, Map.of("LC4J_BACKEND", "cpu-java")).selected(), "environment variable");
-        assertEquals("nd4j", probe(all, Map.of("LC4J_BACKEND", "cpu-java"), "-Dlc4j.backend=nd4j").selected(),
+        assertEquals(
+                "nd4j",
+                probe(all, Map.of("LC4J_BACKEND", "cpu-java"), "-Dlc4j.backend=nd4j")
+                        .selected(),
                 "system property beats the environment");
-        assertEquals("cpu-java", probe(all, Map.of(), "-Dlc4j.backend=nd4j", "cpu-java").selected(),
+        assertEquals(
+                "cpu-java",
+                probe(all, Map.of(), "-Dlc4j.backend=nd4j", "cpu-java").selected(),
                 "an explicit name beats the property");
     }
 
     @Test
     void backendWhoseNativesFailIsSkippedWithItsReasonUnlessAskedFor() throws Exception {
-        Predicate<String> noTensorFlowNatives = entry -> entry.contains("tensorflow-core-native")
-                && entry.contains("linux-x86_64");
+        Predicate<String> noTensorFlowNatives =
+                entry -> entry.contains("tensorflow-core-native") && entry.contains("linux-x86_64");
         List<String> path = classPath(Set.of("backend-cpu-java", "backend-tensorflow"), noTensorFlowNatives);
         Outcome skipped = probe(path, Map.of());
         assertEquals("cpu-java", skipped.selected(), skipped.output());
-        assertTrue(skipped.output().contains("status tensorflow=unavailable: tensorflow could not load"),
+        assertTrue(
+                skipped.output().contains("status tensorflow=unavailable: tensorflow could not load"),
                 skipped.output());
         Outcome asked = probe(path, Map.of(), "tensorflow");
-        assertTrue(asked.error() != null && asked.error().contains("backend 'tensorflow' is unavailable")
-                && asked.error().contains("cpu-java is available"), asked.output());
+        assertTrue(
+                asked.error() != null
+                        && asked.error().contains("backend 'tensorflow' is unavailable")
+                        && asked.error().contains("cpu-java is available"),
+                asked.output());
     }
 }

@@ -19,8 +19,7 @@ class CommandLineBackendPropertiesIT {
     @TempDir
     Path folder;
 
-    private record Outcome(int exitCode, String out, String err) {
-    }
+    private record Outcome(int exitCode, String out, String err) {}
 
     private static Outcome run(String... args) {
         StringWriter out = new StringWriter();
@@ -34,11 +33,24 @@ class CommandLineBackendPropertiesIT {
         Path reference = folder.resolve("reference.npz");
         WeightsFile.write(reference, ModelZoo.lenet300Tanh(), WeightInitializer.initialize(ModelZoo.lenet300Tanh(), 1));
         Path output = folder.resolve("q.npz");
-        Outcome outcome = run("compress", "--backend", "nd4j", "--backend-property", "nd4j.blas.thread=2",
-                "--reference", reference.toString(), "--data", "embedded", "--output", output.toString());
+        Outcome outcome = run(
+                "compress",
+                "--backend",
+                "nd4j",
+                "--backend-property",
+                "nd4j.blas.thread=2",
+                "--reference",
+                reference.toString(),
+                "--data",
+                "embedded",
+                "--output",
+                output.toString());
         assertEquals(2, outcome.exitCode(), outcome.err());
-        assertTrue(outcome.err().contains("unknown backend property 'nd4j.blas.thread' for backend nd4j; valid keys:"
-                + " nd4j.blas.threads, nd4j.op.threads"), outcome.err());
+        assertTrue(
+                outcome.err()
+                        .contains("unknown backend property 'nd4j.blas.thread' for backend nd4j; valid keys:"
+                                + " nd4j.blas.threads, nd4j.op.threads"),
+                outcome.err());
         assertTrue(!Files.exists(output), "no output may be written");
     }
 

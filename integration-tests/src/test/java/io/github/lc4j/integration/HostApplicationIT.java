@@ -24,9 +24,16 @@ class HostApplicationIT {
     @Test
     void exampleQuantizesItsOwnModel(@TempDir Path folder) {
         ModelSpec model = QuantizeMyModel.model();
-        Weights trained = Lc4j.create().train("cpu-java", model, WeightInitializer.initialize(model, 1),
-                DataSets.embeddedFashionMnist(), OptimizerSpec.builder().optBatchSize(128).build(), 1, 1,
-                LcListener.NONE);
+        Weights trained = Lc4j.create()
+                .train(
+                        "cpu-java",
+                        model,
+                        WeightInitializer.initialize(model, 1),
+                        DataSets.embeddedFashionMnist(),
+                        OptimizerSpec.builder().optBatchSize(128).build(),
+                        1,
+                        1,
+                        LcListener.NONE);
         QuantizeMyModel.writeWeights(model, trained, folder.resolve("weights"));
 
         LcResult result = QuantizeMyModel.run(folder.resolve("weights"), folder.resolve("quantized"), 4);
@@ -42,6 +49,8 @@ class HostApplicationIT {
             }
         }
         assertEquals(7, result.history().size(), "DC plus six LC iterations");
-        assertTrue(result.last().test().errorRate() < 0.5, "quantized error " + result.last().test().errorRate());
+        assertTrue(
+                result.last().test().errorRate() < 0.5,
+                "quantized error " + result.last().test().errorRate());
     }
 }

@@ -31,8 +31,8 @@ public class BackendUnavailableException extends Lc4jException {
             while (cause.getCause() != null && cause.getCause() != cause) {
                 cause = cause.getCause();
             }
-            throw new BackendUnavailableException(backend + " could not load its native libraries (" + natives + "): "
-                    + cause, e);
+            throw new BackendUnavailableException(
+                    backend + " could not load its native libraries (" + natives + "): " + cause, e);
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
@@ -106,7 +104,8 @@ public sealed interface Codebook {
 
         @Override
         public String describe() {
-            return "adaptive:" + size + (method == Method.AUTO ? "" : ":" + method.name().toLowerCase(java.util.Locale.ROOT));
+            return "adaptive:" + size
+                    + (method == Method.AUTO ? "" : ":" + method.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
@@ -168,8 +167,10 @@ public sealed interface Codebook {
         /** Checks and copies the values; at least one must be non-zero. */
         public ScaledFixed {
             values = checkValues(values, "scaled codebook");
-            checkArgument(Arrays.stream(toDoubles(values)).anyMatch(v -> v != 0),
-                    "scaled codebook needs a non-zero value, got %s", Arrays.toString(values));
+            checkArgument(
+                    Arrays.stream(toDoubles(values)).anyMatch(v -> v != 0),
+                    "scaled codebook needs a non-zero value, got %s",
+                    Arrays.toString(values));
         }
 
         @Override
@@ -243,7 +244,9 @@ public sealed interface Codebook {
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof PartiallyFixed that && learned == that.learned && Arrays.equals(pinned, that.pinned);
+            return other instanceof PartiallyFixed that
+                    && learned == that.learned
+                    && Arrays.equals(pinned, that.pinned);
         }
 
         @Override
@@ -340,7 +343,10 @@ public sealed interface Codebook {
         float[] copy = values.clone();
         for (int i = 0; i < copy.length; i++) {
             checkArgument(Float.isFinite(copy[i]), "%s has a non-finite value %s", what, copy[i]);
-            checkArgument(i == 0 || copy[i - 1] < copy[i], "%s must be sorted and distinct, got %s", what,
+            checkArgument(
+                    i == 0 || copy[i - 1] < copy[i],
+                    "%s must be sorted and distinct, got %s",
+                    what,
                     Arrays.toString(copy));
         }
         return copy;
@@ -361,8 +367,10 @@ public sealed interface Codebook {
                 text.append(',');
             }
             float value = values[i];
-            text.append(value == Math.rint(value) && Math.abs(value) < 1e7 ? String.valueOf((long) value)
-                    : String.valueOf(value));
+            text.append(
+                    value == Math.rint(value) && Math.abs(value) < 1e7
+                            ? String.valueOf((long) value)
+                            : String.valueOf(value));
         }
         return text.toString();
     }

@@ -1,7 +1,5 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
@@ -26,8 +24,11 @@ public record CompressionTask(String name, List<String> parameters, Codebook cod
         requireNonNull(codebook, "codebook is null");
         parameters = List.copyOf(requireNonNull(parameters, "parameters is null"));
         checkArgument(!parameters.isEmpty(), "compression task %s names no parameter", name);
-        checkArgument(new HashSet<>(parameters).size() == parameters.size(), "compression task %s repeats a parameter: %s",
-                name, parameters);
+        checkArgument(
+                new HashSet<>(parameters).size() == parameters.size(),
+                "compression task %s repeats a parameter: %s",
+                name,
+                parameters);
     }
 
     /** Returns one task per weight parameter of {@code model}, each with its own {@code codebook}. */
@@ -43,8 +44,10 @@ public record CompressionTask(String name, List<String> parameters, Codebook cod
 
     /** Returns one task in which every weight parameter of {@code model} shares one {@code codebook}. */
     public static CompressionTask sharedByAllLayers(ModelSpec model, Codebook codebook) {
-        List<String> names = model.parameters().stream().filter(p -> p.role() == ParameterSpec.Role.WEIGHT)
-                .map(ParameterSpec::name).toList();
+        List<String> names = model.parameters().stream()
+                .filter(p -> p.role() == ParameterSpec.Role.WEIGHT)
+                .map(ParameterSpec::name)
+                .toList();
         return new CompressionTask("shared", names, codebook);
     }
 

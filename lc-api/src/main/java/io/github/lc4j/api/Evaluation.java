@@ -1,7 +1,5 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 
 /**
@@ -15,8 +13,8 @@ public record Evaluation(double meanLoss, int errors, int count) {
 
     /** Checks the counts. */
     public Evaluation {
-        checkArgument(count >= 0 && errors >= 0 && errors <= count, "bad evaluation counts: %d errors of %d", errors,
-                count);
+        checkArgument(
+                count >= 0 && errors >= 0 && errors <= count, "bad evaluation counts: %d errors of %d", errors, count);
     }
 
     /** Returns the fraction of misclassified samples, in [0, 1]. */

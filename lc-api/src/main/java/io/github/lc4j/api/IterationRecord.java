@@ -20,9 +20,19 @@ import java.util.Map;
  * @param cStepMillis         wall time of the C step and multiplier update
  * @param evaluationMillis    wall time of the evaluation
  */
-public record IterationRecord(int iteration, double mu, double learningRate, double lStepLoss,
-        double constraintViolation, double multiplierNorm, Evaluation train, Evaluation test,
-        Map<String, float[]> codebooks, long lStepMillis, long cStepMillis, long evaluationMillis) {
+public record IterationRecord(
+        int iteration,
+        double mu,
+        double learningRate,
+        double lStepLoss,
+        double constraintViolation,
+        double multiplierNorm,
+        Evaluation train,
+        Evaluation test,
+        Map<String, float[]> codebooks,
+        long lStepMillis,
+        long cStepMillis,
+        long evaluationMillis) {
 
     /** Copies the codebooks. */
     public IterationRecord {

@@ -1,7 +1,5 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 

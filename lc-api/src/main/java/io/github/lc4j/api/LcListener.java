@@ -7,8 +7,7 @@ package io.github.lc4j.api;
 public interface LcListener {
 
     /** A listener that ignores everything. */
-    LcListener NONE = new LcListener() {
-    };
+    LcListener NONE = new LcListener() {};
 
     /**
      * Reports progress inside a long phase.
@@ -18,14 +17,11 @@ public interface LcListener {
      * @param total      minibatches in this phase
      * @param recentLoss mean loss of the recent minibatches
      */
-    default void onProgress(String phase, long done, long total, double recentLoss) {
-    }
+    default void onProgress(String phase, long done, long total, double recentLoss) {}
 
     /** Reports the end of a training epoch (reference training or baselines). */
-    default void onEpochEnd(int epoch, int epochs, double trainLoss, Evaluation test) {
-    }
+    default void onEpochEnd(int epoch, int epochs, double trainLoss, Evaluation test) {}
 
     /** Reports the end of an LC iteration (iteration 0 is direct compression). */
-    default void onIterationEnd(IterationRecord record, int iterations) {
-    }
+    default void onIterationEnd(IterationRecord record, int iterations) {}
 }

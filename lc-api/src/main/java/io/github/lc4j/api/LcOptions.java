@@ -70,8 +70,7 @@ public final class LcOptions {
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Sets the compression tasks (at least one). */
         public Builder setTasks(List<CompressionTask> value) {

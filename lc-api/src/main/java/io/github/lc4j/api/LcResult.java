@@ -10,8 +10,8 @@ import java.util.List;
  * @param history          one record per iteration, starting with DC
  * @param compressionRatio ρ = 32·(parameter count) / (bits after compression)
  */
-public record LcResult(Weights quantized, List<QuantizedGroup> groups, List<IterationRecord> history,
-        double compressionRatio) {
+public record LcResult(
+        Weights quantized, List<QuantizedGroup> groups, List<IterationRecord> history, double compressionRatio) {
 
     /** Copies the lists. */
     public LcResult {

@@ -1,10 +1,9 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import io.github.lc4j.api.support.Checks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -38,12 +37,14 @@ public final class ModelSpec {
         for (int index = 0; index < layers.size(); index++) {
             Layer layer = layers.get(index);
             inputGradientNeeded[index] = !parameters.isEmpty();
-            shape = layer.accept(new ShapeInference(shape, "model " + name + ", layer " + index + " (" + layer + ")",
-                    layerNames));
+            shape = layer.accept(
+                    new ShapeInference(shape, "model " + name + ", layer " + index + " (" + layer + ")", layerNames));
             activationShapes.add(shape.clone());
         }
-        checkArgument(shape.length == 1 && shape[0] >= 2,
-                "model %s: the last layer must output a vector of at least 2 class scores, got shape %s", name,
+        checkArgument(
+                shape.length == 1 && shape[0] >= 2,
+                "model %s: the last layer must output a vector of at least 2 class scores, got shape %s",
+                name,
                 Arrays.toString(shape));
         checkArgument(!parameters.isEmpty(), "model %s has no trainable layer", name);
     }
@@ -62,8 +63,11 @@ public final class ModelSpec {
 
         @Override
         public int[] dense(Layer.Dense dense) {
-            checkArgument(shape.length == 1, "%s: a dense layer needs a vector input, got shape %s; add a flatten layer",
-                    where, Arrays.toString(shape));
+            checkArgument(
+                    shape.length == 1,
+                    "%s: a dense layer needs a vector input, got shape %s; add a flatten layer",
+                    where,
+                    Arrays.toString(shape));
             checkArgument(layerNames.add(dense.name()), "%s: duplicate layer name %s", where, dense.name());
             addParameter(dense.name(), ParameterSpec.Role.WEIGHT, shape[0], dense.units());
             addParameter(dense.name(), ParameterSpec.Role.BIAS, dense.units());
@@ -72,12 +76,20 @@ public final class ModelSpec {
 
         @Override
         public int[] conv2d(Layer.Conv2d conv) {
-            checkArgument(shape.length == 3, "%s: a convolution needs a [C,H,W] input, got shape %s", where,
+            checkArgument(
+                    shape.length == 3,
+                    "%s: a convolution needs a [C,H,W] input, got shape %s",
+                    where,
                     Arrays.toString(shape));
             checkArgument(layerNames.add(conv.name()), "%s: duplicate layer name %s", where, conv.name());
             int height = outputSize(shape[1], conv.kernelSize(), conv.stride(), conv.padding(), where);
             int width = outputSize(shape[2], conv.kernelSize(), conv.stride(), conv.padding(), where);
-            addParameter(conv.name(), ParameterSpec.Role.WEIGHT, conv.filters(), shape[0], conv.kernelSize(),
+            addParameter(
+                    conv.name(),
+                    ParameterSpec.Role.WEIGHT,
+                    conv.filters(),
+                    shape[0],
+                    conv.kernelSize(),
                     conv.kernelSize());
             addParameter(conv.name(), ParameterSpec.Role.BIAS, conv.filters());
             return new int[] {conv.filters(), height, width};
@@ -85,10 +97,16 @@ public final class ModelSpec {
 
         @Override
         public int[] maxPool2d(Layer.MaxPool2d pool) {
-            checkArgument(shape.length == 3, "%s: max pooling needs a [C,H,W] input, got shape %s", where,
+            checkArgument(
+                    shape.length == 3,
+                    "%s: max pooling needs a [C,H,W] input, got shape %s",
+                    where,
                     Arrays.toString(shape));
-            return new int[] {shape[0], outputSize(shape[1], pool.size(), pool.stride(), 0, where),
-                outputSize(shape[2], pool.size(), pool.stride(), 0, where)};
+            return new int[] {
+                shape[0],
+                outputSize(shape[1], pool.size(), pool.stride(), 0, where),
+                outputSize(shape[2], pool.size(), pool.stride(), 0, where)
+            };
         }
 
         @Override
@@ -109,8 +127,8 @@ public final class ModelSpec {
 
     private static int outputSize(int input, int kernel, int stride, int padding, String where) {
         int span = input + 2 * padding - kernel;
-        checkArgument(span >= 0, "%s: kernel %d does not fit input size %d with padding %d", where, kernel, input,
-                padding);
+        checkArgument(
+                span >= 0, "%s: kernel %d does not fit input size %d with padding %d", where, kernel, input, padding);
         return span / stride + 1;
     }
 
@@ -131,8 +149,11 @@ public final class ModelSpec {
         requireNonNull(name, "name is null");
         requireNonNull(inputShape, "inputShape is null");
         requireNonNull(layers, "layers is null");
-        checkArgument(inputShape.length == 1 || inputShape.length == 3,
-                "model %s: input shape must be [features] or [C,H,W], got %s", name, Arrays.toString(inputShape));
+        checkArgument(
+                inputShape.length == 1 || inputShape.length == 3,
+                "model %s: input shape must be [features] or [C,H,W], got %s",
+                name,
+                Arrays.toString(inputShape));
         Checks.elementCount(inputShape);
         checkArgument(!layers.isEmpty(), "model %s has no layers", name);
         return new ModelSpec(name, inputShape.clone(), layers);
@@ -189,8 +210,8 @@ public final class ModelSpec {
     public ParameterSpec parameter(String parameterName) {
         ParameterSpec spec = parameters.get(parameterName);
         if (spec == null) {
-            throw new InvalidInputException("model " + name + " has no parameter '" + parameterName + "'; it has "
-                    + parameters.keySet());
+            throw new InvalidInputException(
+                    "model " + name + " has no parameter '" + parameterName + "'; it has " + parameters.keySet());
         }
         return spec;
     }

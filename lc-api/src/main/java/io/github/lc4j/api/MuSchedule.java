@@ -1,7 +1,5 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 import static io.github.lc4j.api.support.Checks.checkAtLeast;
 import static io.github.lc4j.api.support.Checks.checkPositive;
@@ -40,8 +38,8 @@ public record MuSchedule(double mu0, double factor, int steps, int repeats) {
 
     /** Returns μ for LC iteration {@code iteration} (0-based). */
     public double mu(int iteration) {
-        checkArgument(iteration >= 0 && iteration < iterations(), "iteration %d is outside [0, %d)", iteration,
-                iterations());
+        checkArgument(
+                iteration >= 0 && iteration < iterations(), "iteration %d is outside [0, %d)", iteration, iterations());
         return mu0 * Math.pow(factor, iteration / repeats);
     }
 

@@ -71,8 +71,13 @@ public final class OptimizerSpec {
 
     /** Returns a builder holding this spec's values. */
     public Builder toBuilder() {
-        return new Builder().optLearningRate(learningRate).optLearningRateDecay(learningRateDecay).optMomentum(momentum)
-                .optNesterov(nesterov).optBatchSize(batchSize).optEpochsPerStep(epochsPerStep)
+        return new Builder()
+                .optLearningRate(learningRate)
+                .optLearningRateDecay(learningRateDecay)
+                .optMomentum(momentum)
+                .optNesterov(nesterov)
+                .optBatchSize(batchSize)
+                .optEpochsPerStep(epochsPerStep)
                 .optFirstStepEpochs(firstStepEpochs);
     }
 
@@ -84,8 +89,11 @@ public final class OptimizerSpec {
 
     @Override
     public String toString() {
-        return describeSgd().replace(")", ", epochs per L step=" + epochsPerStep
-                + (firstStepEpochs != epochsPerStep ? " (first " + firstStepEpochs + ")" : "") + ")");
+        return describeSgd()
+                .replace(
+                        ")",
+                        ", epochs per L step=" + epochsPerStep
+                                + (firstStepEpochs != epochsPerStep ? " (first " + firstStepEpochs + ")" : "") + ")");
     }
 
     /** Builder; every setter checks its value, {@link #build()} checks the combination. */
@@ -98,8 +106,7 @@ public final class OptimizerSpec {
         private int epochsPerStep = 15;
         private int firstStepEpochs;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Sets lr0 (&gt; 0). */
         public Builder optLearningRate(double value) {
@@ -109,7 +116,9 @@ public final class OptimizerSpec {
 
         /** Sets the per-iteration learning-rate decay factor in (0, 1]. */
         public Builder optLearningRateDecay(double value) {
-            checkArgument(Double.isFinite(value) && value > 0 && value <= 1, "learning-rate decay must be in (0, 1], got %s",
+            checkArgument(
+                    Double.isFinite(value) && value > 0 && value <= 1,
+                    "learning-rate decay must be in (0, 1], got %s",
                     value);
             this.learningRateDecay = value;
             return this;

@@ -1,9 +1,8 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static java.util.Objects.requireNonNull;
 
+import io.github.lc4j.api.support.Checks;
 import java.util.Arrays;
 
 /**
@@ -51,8 +50,11 @@ public record ParameterSpec(String name, String layer, Role role, int[] shape) {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof ParameterSpec that && name.equals(that.name) && layer.equals(that.layer)
-                && role == that.role && Arrays.equals(shape, that.shape);
+        return other instanceof ParameterSpec that
+                && name.equals(that.name)
+                && layer.equals(that.layer)
+                && role == that.role
+                && Arrays.equals(shape, that.shape);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static java.util.Objects.requireNonNull;
 
 import java.util.LinkedHashMap;
@@ -17,8 +15,8 @@ import java.util.Map;
  * @param scale       the learned scale a, or NaN
  * @param assignments per parameter, the index into {@code values} of each weight (copied)
  */
-public record QuantizedGroup(String task, Codebook codebook, float[] values, double scale,
-        Map<String, int[]> assignments) {
+public record QuantizedGroup(
+        String task, Codebook codebook, float[] values, double scale, Map<String, int[]> assignments) {
 
     /** Checks and copies. */
     public QuantizedGroup {

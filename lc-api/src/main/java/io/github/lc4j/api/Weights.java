@@ -1,9 +1,8 @@
 package io.github.lc4j.api;
 
-import io.github.lc4j.api.support.Checks;
-
 import static java.util.Objects.requireNonNull;
 
+import io.github.lc4j.api.support.Checks;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +37,8 @@ public final class Weights {
                         + "; they hold " + values.keySet());
             }
             if (array.length != spec.size()) {
-                throw new InvalidInputException("parameter " + spec + " needs " + spec.size() + " values, got "
-                        + array.length);
+                throw new InvalidInputException(
+                        "parameter " + spec + " needs " + spec.size() + " values, got " + array.length);
             }
             Checks.checkFinite(array, "parameter " + spec.name());
             copies.put(spec.name(), array.clone());
@@ -71,8 +70,12 @@ public final class Weights {
     /** Copies the values of {@code name} into {@code destination}, which must have the same length. */
     public void copyInto(String name, float[] destination) {
         float[] source = array(name);
-        Checks.checkArgument(destination.length == source.length, "destination for %s has %d values, needs %d", name,
-                destination.length, source.length);
+        Checks.checkArgument(
+                destination.length == source.length,
+                "destination for %s has %d values, needs %d",
+                name,
+                destination.length,
+                source.length);
         System.arraycopy(source, 0, destination, 0, source.length);
     }
 
@@ -87,8 +90,12 @@ public final class Weights {
     public Weights with(Map<String, float[]> replacements) {
         Map<String, float[]> copies = new LinkedHashMap<>(values);
         replacements.forEach((name, array) -> {
-            Checks.checkArgument(array.length == array(name).length, "replacement for %s has %d values, needs %d", name,
-                    array.length, array(name).length);
+            Checks.checkArgument(
+                    array.length == array(name).length,
+                    "replacement for %s has %d values, needs %d",
+                    name,
+                    array.length,
+                    array(name).length);
             Checks.checkFinite(array, "parameter " + name);
             copies.put(name, array.clone());
         });
@@ -97,7 +104,9 @@ public final class Weights {
 
     /** Returns the names of parameters in this set whose values differ from {@code other}'s. */
     public List<String> differingParameters(Weights other) {
-        return values.keySet().stream().filter(name -> !Arrays.equals(values.get(name), other.values.get(name))).toList();
+        return values.keySet().stream()
+                .filter(name -> !Arrays.equals(values.get(name), other.values.get(name)))
+                .toList();
     }
 
     private float[] array(String name) {

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** The user's values check their input and name what is wrong; shapes and parameters follow the layers. */
 class ValueTypesTest {
-    static final ModelSpec DENSE = ModelSpec.of("dense", new int[] {6}, List.of(Layer.dense("d1", 5), Layer.tanh(),
-            Layer.dense("d2", 3)));
+    static final ModelSpec DENSE =
+            ModelSpec.of("dense", new int[] {6}, List.of(Layer.dense("d1", 5), Layer.tanh(), Layer.dense("d2", 3)));
 
     @Test
     void emptyBatchIsRejected() {
@@ -27,14 +27,21 @@ class ValueTypesTest {
         DENSE.parameters().forEach(parameter -> values.put(parameter.name(), new float[parameter.size()]));
         values.get("d2.weight")[3] = Float.NaN;
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> Weights.of(DENSE, values));
-        assertTrue(error.getMessage().contains("d2.weight") && error.getMessage().contains("index 3"),
-                error.getMessage());
+        assertTrue(
+                error.getMessage().contains("d2.weight") && error.getMessage().contains("index 3"), error.getMessage());
     }
 
     @Test
     void shapesAndParametersFollowTheLayers() {
-        ModelSpec conv = ModelSpec.of("conv", new int[] {2, 7, 7}, List.of(Layer.conv2d("c1", 3, 3, 2, 1),
-                Layer.relu(), Layer.maxPool(2, 2), Layer.flatten(), Layer.dense("d", 4)));
+        ModelSpec conv = ModelSpec.of(
+                "conv",
+                new int[] {2, 7, 7},
+                List.of(
+                        Layer.conv2d("c1", 3, 3, 2, 1),
+                        Layer.relu(),
+                        Layer.maxPool(2, 2),
+                        Layer.flatten(),
+                        Layer.dense("d", 4)));
         assertArrayEquals(new int[] {3, 4, 4}, conv.activationShapes().get(0));
         assertArrayEquals(new int[] {3, 2, 2}, conv.activationShapes().get(2));
         assertArrayEquals(new int[] {12}, conv.activationShapes().get(3));
@@ -46,12 +53,15 @@ class ValueTypesTest {
 
     @Test
     void aLayerThatDoesNotFitIsNamed() {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> ModelSpec.of("bad",
-                new int[] {2, 7, 7}, List.of(Layer.dense("d", 4))));
-        assertTrue(error.getMessage().contains("layer 0") && error.getMessage().contains("add a flatten layer"),
+        IllegalArgumentException error = assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelSpec.of("bad", new int[] {2, 7, 7}, List.of(Layer.dense("d", 4))));
+        assertTrue(
+                error.getMessage().contains("layer 0") && error.getMessage().contains("add a flatten layer"),
                 error.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ModelSpec.of("dup", new int[] {4},
-                List.of(Layer.dense("d", 4), Layer.dense("d", 2))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelSpec.of("dup", new int[] {4}, List.of(Layer.dense("d", 4), Layer.dense("d", 2))));
     }
 
     @Test
@@ -87,9 +97,15 @@ class ValueTypesTest {
                 return "flatten";
             }
         };
-        List<Layer> layers = List.of(Layer.dense("a", 1), Layer.conv2d("b", 1, 1, 1, 0), Layer.maxPool(1, 1),
-                Layer.relu(), Layer.tanh(), Layer.flatten());
-        assertEquals(List.of("dense", "conv2d", "maxPool2d", "relu", "tanh", "flatten"),
+        List<Layer> layers = List.of(
+                Layer.dense("a", 1),
+                Layer.conv2d("b", 1, 1, 1, 0),
+                Layer.maxPool(1, 1),
+                Layer.relu(),
+                Layer.tanh(),
+                Layer.flatten());
+        assertEquals(
+                List.of("dense", "conv2d", "maxPool2d", "relu", "tanh", "flatten"),
                 layers.stream().map(layer -> layer.accept(names)).toList());
         assertEquals(Layer.class.getPermittedSubclasses().length, layers.size(), "a layer type is missing here");
 
@@ -114,9 +130,10 @@ class ValueTypesTest {
                 return "partiallyFixed";
             }
         };
-        List<Codebook> codebooks = List.of(Codebook.adaptive(2), Codebook.binary(), Codebook.scaledTernary(),
-                Codebook.partiallyFixed(2, 0f));
-        assertEquals(List.of("adaptive", "fixed", "scaledFixed", "partiallyFixed"),
+        List<Codebook> codebooks = List.of(
+                Codebook.adaptive(2), Codebook.binary(), Codebook.scaledTernary(), Codebook.partiallyFixed(2, 0f));
+        assertEquals(
+                List.of("adaptive", "fixed", "scaledFixed", "partiallyFixed"),
                 codebooks.stream().map(codebook -> codebook.accept(families)).toList());
         assertEquals(Codebook.class.getPermittedSubclasses().length, codebooks.size(), "a codebook family is missing");
     }

@@ -6,11 +6,13 @@ import io.github.lc4j.core.Lc4j;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** Lists the backends on the classpath and whether each can run here. */
-@Command(name = "backends", mixinStandardHelpOptions = true,
+@Command(
+        name = "backends",
+        mixinStandardHelpOptions = true,
         description = "List the backends found on the classpath and whether each is available.")
 final class BackendsCommand implements Callable<Integer> {
     @Spec
@@ -23,8 +25,11 @@ final class BackendsCommand implements Callable<Integer> {
         for (BackendProvider provider : lc4j.registry().providers()) {
             spec.commandLine().getOut().printf("%-12s %s%n", provider.name(), availability.get(provider.name()));
             for (BackendProperty property : provider.properties()) {
-                spec.commandLine().getOut().printf("%-12s   --backend-property %s=... (default: %s) %s%n", "",
-                        property.key(), property.defaultValue(), property.description());
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                "%-12s   --backend-property %s=... (default: %s) %s%n",
+                                "", property.key(), property.defaultValue(), property.description());
             }
         }
         return 0;

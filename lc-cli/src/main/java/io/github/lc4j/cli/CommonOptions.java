@@ -2,34 +2,43 @@ package io.github.lc4j.cli;
 
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.Lc4jModule;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.TrainTestSplit;
-import io.github.lc4j.core.Lc4jModule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options every working command shares: data, backend, seed, threads. */
 final class CommonOptions {
-    @Option(names = "--data", paramLabel = "embedded|auto|DIR",
+    @Option(
+            names = "--data",
+            paramLabel = "embedded|auto|DIR",
             description = "Data: 'embedded' (the 10k Fashion-MNIST sample shipped in the jar), 'auto' (the full"
                     + " Fashion-MNIST in /usr/share/datasets/fashion-mnist if installed, else embedded), or a folder"
                     + " with the four MNIST idx files. Default: embedded for demo, auto otherwise.")
     String data;
 
-    @Option(names = "--backend", paramLabel = "NAME",
+    @Option(
+            names = "--backend",
+            paramLabel = "NAME",
             description = "Backend to use (see 'lc4j backends'); default: -Dlc4j.backend, then $LC4J_BACKEND,"
                     + " then the available backend of lowest rank.")
     String backend;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of initial weights and minibatch order."
-            + " Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "Seed of initial weights and minibatch order." + " Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--threads", description = "Threads for the backend. Default: all processors.")
     Integer threads;
 
-    @Option(names = "--backend-property", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+    @Option(
+            names = "--backend-property",
+            paramLabel = "KEY=VALUE",
+            mapFallbackValue = "",
             description = "A backend property, repeatable, e.g. nd4j.blas.threads=2 or tensorflow.device=/CPU:0;"
                     + " 'lc4j backends' lists each backend's keys. An unknown key is an error.")
     Map<String, String> backendProperties = new LinkedHashMap<>();
@@ -47,7 +56,8 @@ final class CommonOptions {
         if (count < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + count);
         }
-        return Lc4j.create(new Lc4jModule(new BackendConfig(count, backendProperties),
+        return Lc4j.create(new Lc4jModule(
+                new BackendConfig(count, backendProperties),
                 Thread.currentThread().getContextClassLoader()));
     }
 

@@ -15,33 +15,50 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Quantizes a reference net with LC. */
-@Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "compress",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Quantize a reference net with the LC algorithm and save the quantized weights.")
 final class CompressCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "lenet300", description = "Model of the reference: lenet300 (tanh),"
-            + " lenet300-relu or lenet5. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--model",
+            defaultValue = "lenet300",
+            description =
+                    "Model of the reference: lenet300 (tanh)," + " lenet300-relu or lenet5. Default: ${DEFAULT-VALUE}.")
     String model;
 
-    @Option(names = "--reference", required = true, paramLabel = "FILE.npz",
+    @Option(
+            names = "--reference",
+            required = true,
+            paramLabel = "FILE.npz",
             description = "Reference weights, as written by 'lc4j train'.")
     Path reference;
 
-    @Option(names = "--codebook", defaultValue = "adaptive", paramLabel = "SPEC",
+    @Option(
+            names = "--codebook",
+            defaultValue = "adaptive",
+            paramLabel = "SPEC",
             description = "Codebook: " + CodebookSpecs.GRAMMAR + ". Default: ${DEFAULT-VALUE}.")
     String codebook;
 
-    @Option(names = {"-k", "--k"}, description = "Codebook size K for a bare 'adaptive' codebook. Default: 2.")
+    @Option(
+            names = {"-k", "--k"},
+            description = "Codebook size K for a bare 'adaptive' codebook. Default: 2.")
     Integer size;
 
     @Option(names = "--shared", description = "One codebook shared by all layers instead of one per layer.")
     boolean shared;
 
-    @Option(names = "--mode", defaultValue = "al", paramLabel = "al|qp",
+    @Option(
+            names = "--mode",
+            defaultValue = "al",
+            paramLabel = "al|qp",
             description = "al: augmented Lagrangian; qp: quadratic penalty (λ = 0). Default: ${DEFAULT-VALUE}.")
     String mode;
 
@@ -72,7 +89,8 @@ final class CompressCommand implements Callable<Integer> {
         Codebook parsed = CodebookSpecs.parse(codebook, k);
         LcOptions options = LcJob.options(modelSpec, parsed, shared, parseMode(mode), schedule, sgd, common.seed);
         Weights weights = WeightsFile.read(reference, modelSpec);
-        LcJob job = new LcJob(common, spec.commandLine().getOut(), spec.commandLine().getErr());
+        LcJob job = new LcJob(
+                common, spec.commandLine().getOut(), spec.commandLine().getErr());
         LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);
         outcome.table().print(spec.commandLine().getOut());
         return 0;
@@ -87,7 +105,8 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared) {
-        return shared ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
+        return shared
+                ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
                 : CompressionTask.perLayer(model, codebook);
     }
 }

@@ -29,8 +29,15 @@ final class ConsoleProgress implements LcListener {
             return;
         }
         int filled = (int) (BAR_WIDTH * done / Math.max(1, total));
-        err.printf(Locale.ROOT, "\r  %-22s [%s%s] %3d%%  loss %.4f  %s", phase, "#".repeat(filled),
-                "-".repeat(BAR_WIDTH - filled), 100 * done / Math.max(1, total), recentLoss, elapsed());
+        err.printf(
+                Locale.ROOT,
+                "\r  %-22s [%s%s] %3d%%  loss %.4f  %s",
+                phase,
+                "#".repeat(filled),
+                "-".repeat(BAR_WIDTH - filled),
+                100 * done / Math.max(1, total),
+                recentLoss,
+                elapsed());
         err.flush();
         barShown = true;
     }
@@ -38,20 +45,38 @@ final class ConsoleProgress implements LcListener {
     @Override
     public void onEpochEnd(int epoch, int epochs, double trainLoss, Evaluation test) {
         clearBar();
-        err.printf(Locale.ROOT, "  epoch %d/%d  train loss %.4f  test error %5.2f%%  %s%n", epoch, epochs, trainLoss,
-                100 * test.errorRate(), elapsed());
+        err.printf(
+                Locale.ROOT,
+                "  epoch %d/%d  train loss %.4f  test error %5.2f%%  %s%n",
+                epoch,
+                epochs,
+                trainLoss,
+                100 * test.errorRate(),
+                elapsed());
     }
 
     @Override
     public void onIterationEnd(IterationRecord record, int iterations) {
         clearBar();
         if (record.iteration() == 0) {
-            err.printf(Locale.ROOT, "  DC        quantized train error %s  test error %5.2f%%  %s%n",
-                    percent(record.train()), 100 * record.test().errorRate(), elapsed());
+            err.printf(
+                    Locale.ROOT,
+                    "  DC        quantized train error %s  test error %5.2f%%  %s%n",
+                    percent(record.train()),
+                    100 * record.test().errorRate(),
+                    elapsed());
         } else {
-            err.printf(Locale.ROOT, "  LC %2d/%d  μ=%.3g  L-step loss %.4f  ‖w−Δ(Θ)‖=%.3g  quantized train error %s"
-                    + "  test error %5.2f%%  %s%n", record.iteration(), iterations, record.mu(), record.lStepLoss(),
-                    record.constraintViolation(), percent(record.train()), 100 * record.test().errorRate(),
+            err.printf(
+                    Locale.ROOT,
+                    "  LC %2d/%d  μ=%.3g  L-step loss %.4f  ‖w−Δ(Θ)‖=%.3g  quantized train error %s"
+                            + "  test error %5.2f%%  %s%n",
+                    record.iteration(),
+                    iterations,
+                    record.mu(),
+                    record.lStepLoss(),
+                    record.constraintViolation(),
+                    percent(record.train()),
+                    100 * record.test().errorRate(),
                     elapsed());
         }
     }

@@ -15,20 +15,30 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The README's main job: train LeNet300, then quantize every layer to 1 bit with DC and LC. */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train LeNet300 (tanh) on the embedded Fashion-MNIST sample, then quantize every layer with"
-                + " an adaptive codebook of K values (default 2: 1 bit per weight) by direct compression (DC) and"
-                + " by LC, and print reference, DC and LC errors, ρ and times."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Train LeNet300 (tanh) on the embedded Fashion-MNIST sample, then quantize every layer with"
+                    + " an adaptive codebook of K values (default 2: 1 bit per weight) by direct compression (DC) and"
+                    + " by LC, and print reference, DC and LC errors, ρ and times."
+        })
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = {"-k", "--k"}, defaultValue = "2", description = "Codebook size K. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = {"-k", "--k"},
+            defaultValue = "2",
+            description = "Codebook size K. Default: ${DEFAULT-VALUE}.")
     int size;
 
-    @Option(names = "--reference-epochs", defaultValue = "15",
+    @Option(
+            names = "--reference-epochs",
+            defaultValue = "15",
             description = "Epochs to train the reference. Default: ${DEFAULT-VALUE}.")
     int referenceEpochs;
 
@@ -57,21 +67,41 @@ final class DemoCommand implements Callable<Integer> {
         TrainTestSplit data = common.loadData();
         Lc4j lc4j = common.lc4j();
         String backend = lc4j.backend(common.backend).name();
-        OptimizerSpec referenceOptimizer = OptimizerSpec.builder().optLearningRate(0.1).optLearningRateDecay(0.9)
-                .optBatchSize(128).build();
+        OptimizerSpec referenceOptimizer = OptimizerSpec.builder()
+                .optLearningRate(0.1)
+                .optLearningRateDecay(0.9)
+                .optBatchSize(128)
+                .build();
         err.printf("lc4j demo: %s on %s, backend %s%n", model.name(), data.description(), backend);
         err.printf("training the reference: %d epochs, %s%n", referenceEpochs, referenceOptimizer.describeSgd());
         long start = System.nanoTime();
-        Weights reference = lc4j.train(backend, model, WeightInitializer.initialize(model, common.seed), data,
-                referenceOptimizer, referenceEpochs, common.seed, new ConsoleProgress(err, System.console() != null));
+        Weights reference = lc4j.train(
+                backend,
+                model,
+                WeightInitializer.initialize(model, common.seed),
+                data,
+                referenceOptimizer,
+                referenceEpochs,
+                common.seed,
+                new ConsoleProgress(err, System.console() != null));
         double referenceSeconds = (System.nanoTime() - start) / 1e9;
-        LcOptions options = LcJob.options(model, codebook, false, LcMode.AUGMENTED_LAGRANGIAN, schedule,
-                new SgdOptions(0.05, 0.98, 128), common.seed);
+        LcOptions options = LcJob.options(
+                model,
+                codebook,
+                false,
+                LcMode.AUGMENTED_LAGRANGIAN,
+                schedule,
+                new SgdOptions(0.05, 0.98, 128),
+                common.seed);
         LcJob job = new LcJob(common, spec.commandLine().getOut(), err);
         LcJob.Outcome outcome = job.run(lc4j, data, model, reference, options, referenceSeconds, output, report);
         var out = spec.commandLine().getOut();
-        out.printf("%nLeNet300 on %s, every layer quantized to K=%d (%d bit/weight), backend %s, %d threads%n",
-                data.description(), size, codebook.bitsPerWeight(), backend,
+        out.printf(
+                "%nLeNet300 on %s, every layer quantized to K=%d (%d bit/weight), backend %s, %d threads%n",
+                data.description(),
+                size,
+                codebook.bitsPerWeight(),
+                backend,
                 common.threads == null ? Runtime.getRuntime().availableProcessors() : common.threads);
         outcome.table().print(out);
         return 0;

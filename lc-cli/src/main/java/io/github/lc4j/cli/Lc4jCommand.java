@@ -7,11 +7,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code lc4j} command: train reference nets, quantize them with LC, run the demo. */
-@Command(name = "lc4j", mixinStandardHelpOptions = true, version = "lc4j 0.1.0",
+@Command(
+        name = "lc4j",
+        mixinStandardHelpOptions = true,
+        version = "lc4j 0.1.0",
         description = "Quantize neural nets with the learning-compression (LC) algorithm.",
-        subcommands = {DemoCommand.class, TrainCommand.class, CompressCommand.class, QuantizeWeightsCommand.class,
+        subcommands = {
+            DemoCommand.class,
+            TrainCommand.class,
+            CompressCommand.class,
+            QuantizeWeightsCommand.class,
             BackendsCommand.class,
-            CommandLine.HelpCommand.class})
+            CommandLine.HelpCommand.class
+        })
 public final class Lc4jCommand implements Runnable {
     /** Exit code for bad input: unknown options, missing files, invalid values. */
     public static final int BAD_INPUT = 2;

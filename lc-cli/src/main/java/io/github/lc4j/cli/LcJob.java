@@ -21,8 +21,7 @@ import java.util.Map;
 /** One LC run from a reference, as the compress and demo commands do it: run, report, save, tabulate. */
 final class LcJob {
     /** What the run produced, and its table. */
-    record Outcome(LcResult result, ResultTable table, Evaluation referenceTest) {
-    }
+    record Outcome(LcResult result, ResultTable table, Evaluation referenceTest) {}
 
     private final CommonOptions common;
     private final PrintWriter out;
@@ -34,14 +33,24 @@ final class LcJob {
         this.err = err;
     }
 
-    static LcOptions options(ModelSpec model, Codebook codebook, boolean shared, LcMode mode,
-            LcScheduleOptions schedule, SgdOptions sgd, long seed) {
+    static LcOptions options(
+            ModelSpec model,
+            Codebook codebook,
+            boolean shared,
+            LcMode mode,
+            LcScheduleOptions schedule,
+            SgdOptions sgd,
+            long seed) {
         OptimizerSpec.Builder optimizer = sgd.builder().optEpochsPerStep(schedule.epochsPerStep);
         if (schedule.firstStepEpochs != null) {
             optimizer.optFirstStepEpochs(schedule.firstStepEpochs);
         }
-        return LcOptions.builder().setTasks(CompressCommand.tasks(model, codebook, shared))
-                .optMuSchedule(schedule.schedule()).optOptimizer(optimizer.build()).optMode(mode).optSeed(seed)
+        return LcOptions.builder()
+                .setTasks(CompressCommand.tasks(model, codebook, shared))
+                .optMuSchedule(schedule.schedule())
+                .optOptimizer(optimizer.build())
+                .optMode(mode)
+                .optSeed(seed)
                 .build();
     }
 
@@ -49,24 +58,38 @@ final class LcJob {
      * Runs LC; {@code referenceSeconds} is the training time when the reference was trained in
      * this run, else null.
      */
-    Outcome run(ModelSpec model, Weights reference, LcOptions options, Double referenceSeconds, Path output,
-            Path report) {
+    Outcome run(
+            ModelSpec model, Weights reference, LcOptions options, Double referenceSeconds, Path output, Path report) {
         return run(common.lc4j(), common.loadData(), model, reference, options, referenceSeconds, output, report);
     }
 
-    Outcome run(Lc4j lc4j, TrainTestSplit data, ModelSpec model, Weights reference, LcOptions options,
-            Double referenceSeconds, Path output, Path report) {
+    Outcome run(
+            Lc4j lc4j,
+            TrainTestSplit data,
+            ModelSpec model,
+            Weights reference,
+            LcOptions options,
+            Double referenceSeconds,
+            Path output,
+            Path report) {
         String backend = lc4j.backend(common.backend).name();
         Evaluation referenceTrain = lc4j.evaluate(backend, model, reference, data.train());
         Evaluation referenceTest = lc4j.evaluate(backend, model, reference, data.test());
         Codebook codebook = options.tasks().get(0).codebook();
-        err.printf("LC on %s: %s codebook, %d task(s), %s, μ = %.3g·%.3g^j for %d iterations, %s, backend %s%n",
-                model.name(), codebook.describe(), options.tasks().size(), options.mode(),
-                options.muSchedule().mu0(), options.muSchedule().factor(), options.muSchedule().iterations(),
-                options.optimizer(), backend);
+        err.printf(
+                "LC on %s: %s codebook, %d task(s), %s, μ = %.3g·%.3g^j for %d iterations, %s, backend %s%n",
+                model.name(),
+                codebook.describe(),
+                options.tasks().size(),
+                options.mode(),
+                options.muSchedule().mu0(),
+                options.muSchedule().factor(),
+                options.muSchedule().iterations(),
+                options.optimizer(),
+                backend);
         long start = System.nanoTime();
-        LcResult result = lc4j.compress(backend, model, reference, data, options,
-                new ConsoleProgress(err, System.console() != null));
+        LcResult result = lc4j.compress(
+                backend, model, reference, data, options, new ConsoleProgress(err, System.console() != null));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (output != null) {
             WeightsFile.write(output, model, result.quantized());
@@ -78,7 +101,11 @@ final class LcJob {
             settings.put("data", data.description());
             settings.put("backend", backend);
             settings.put("codebook", codebook.describe());
-            settings.put("tasks", options.tasks().stream().map(task -> task.name() + "=" + task.parameters()).toList());
+            settings.put(
+                    "tasks",
+                    options.tasks().stream()
+                            .map(task -> task.name() + "=" + task.parameters())
+                            .toList());
             settings.put("mode", options.mode().name());
             settings.put("muSchedule", options.muSchedule().values());
             settings.put("optimizer", options.optimizer().toString());
@@ -93,7 +120,12 @@ final class LcJob {
         String bits = Integer.toString(codebook.bitsPerWeight());
         ResultTable table = new ResultTable();
         table.add("reference", "32", 1, referenceTrain, referenceTest, referenceSeconds == null ? 0 : referenceSeconds);
-        table.add("DC  " + codebook.describe(), bits, result.compressionRatio(), direct.train(), direct.test(),
+        table.add(
+                "DC  " + codebook.describe(),
+                bits,
+                result.compressionRatio(),
+                direct.train(),
+                direct.test(),
                 direct.cStepMillis() / 1000.0);
         table.add("LC  " + codebook.describe(), bits, result.compressionRatio(), last.train(), last.test(), seconds);
         return new Outcome(result, table, referenceTest);

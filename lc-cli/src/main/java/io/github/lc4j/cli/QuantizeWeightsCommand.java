@@ -1,11 +1,11 @@
 package io.github.lc4j.cli;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.spi.CStepKernels;
+import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolvers;
-import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.io.AtomicFiles;
 import io.github.lc4j.core.io.NpyArray;
 import io.github.lc4j.core.io.RunReport;
@@ -20,21 +20,27 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Direct compression of one weight array: the C step alone, from the command line. */
-@Command(name = "quantize-weights", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Quantize one NumPy .npy array (float32 or float64, C order) as one group: the C step alone,"
-                + " i.e. direct compression. Writes the quantized array in the input's dtype and shape.",
-            "", "Codebook SPEC: " + CodebookSpecs.GRAMMAR,
+@Command(
+        name = "quantize-weights",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Quantize one NumPy .npy array (float32 or float64, C order) as one group: the C step alone,"
+                    + " i.e. direct compression. Writes the quantized array in the input's dtype and shape.",
+            "",
+            "Codebook SPEC: " + CodebookSpecs.GRAMMAR,
             "  adaptive:K[:exact|lloyd]  K learned values (exact 1-D k-means by default for a cold start)",
             "  binary, ternary           {-1,+1}, {-1,0,+1}",
             "  scaled-binary/-ternary    {-a,+a}, {-a,0,+a} with the optimal a",
             "  pow2:C, scaled-pow2:C     {0, ±1, ±2^-1, …, ±2^-C}, optionally times the optimal a",
             "  fixed:V1,..  scaled:V1,.. any sorted list, optionally times the optimal a",
-            "  partial:P1,P2+L           pinned values P plus L learned ones, e.g. partial:0+2"})
+            "  partial:P1,P2+L           pinned values P plus L learned ones, e.g. partial:0+2"
+        })
 final class QuantizeWeightsCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "W.npy", description = "The array to quantize.")
     Path input;
@@ -45,8 +51,10 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "Q.npy", description = "Where to write the result.")
     Path output;
 
-    @Option(names = "--report", paramLabel = "R.json", description = "Where to write codebook, scale, distortion,"
-            + " bits per weight and time as JSON.")
+    @Option(
+            names = "--report",
+            paramLabel = "R.json",
+            description = "Where to write codebook, scale, distortion," + " bits per weight and time as JSON.")
     Path report;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of k-means++ seeding. Default: ${DEFAULT-VALUE}.")
@@ -73,7 +81,8 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
         }
         float[] x = array.toFloats();
         long start = System.nanoTime();
-        CStepSolution solution = CStepSolvers.forCodebook(parsed, seed, CStepKernels.DEFAULT).solve(x, null);
+        CStepSolution solution =
+                CStepSolvers.forCodebook(parsed, seed, CStepKernels.DEFAULT).solve(x, null);
         double seconds = (System.nanoTime() - start) / 1e9;
         float[] quantized = solution.reconstruction();
         double[] values = new double[quantized.length];
@@ -101,11 +110,20 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
             entries.put("seconds", seconds);
             RunReport.write(report, entries);
         }
-        spec.commandLine().getOut().printf(Locale.ROOT,
-                "%s: %d values quantized to %s%s, distortion ‖x−Δ(Θ)‖² = %.6g, %d bit/weight, %.3f s%n", input,
-                values.length, parsed.describe(), Double.isNaN(solution.scale()) ? ""
-                        : String.format(Locale.ROOT, " (scale a = %.6g)", solution.scale()),
-                distortion, parsed.bitsPerWeight(), seconds);
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        Locale.ROOT,
+                        "%s: %d values quantized to %s%s, distortion ‖x−Δ(Θ)‖² = %.6g, %d bit/weight, %.3f s%n",
+                        input,
+                        values.length,
+                        parsed.describe(),
+                        Double.isNaN(solution.scale())
+                                ? ""
+                                : String.format(Locale.ROOT, " (scale a = %.6g)", solution.scale()),
+                        distortion,
+                        parsed.bitsPerWeight(),
+                        seconds);
         return 0;
     }
 

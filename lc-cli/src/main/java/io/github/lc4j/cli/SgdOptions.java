@@ -8,8 +8,10 @@ final class SgdOptions {
     @Option(names = "--lr", description = "Initial learning rate. Default: ${DEFAULT-VALUE}.")
     double learningRate;
 
-    @Option(names = "--lr-decay", description = "Learning rate factor per epoch (train) or LC iteration (compress)."
-            + " Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--lr-decay",
+            description = "Learning rate factor per epoch (train) or LC iteration (compress)."
+                    + " Default: ${DEFAULT-VALUE}.")
     double learningRateDecay;
 
     @Option(names = "--batch", description = "Minibatch size. Default: ${DEFAULT-VALUE}.")
@@ -18,7 +20,11 @@ final class SgdOptions {
     @Option(names = "--momentum", description = "Momentum coefficient in [0, 1). Default: ${DEFAULT-VALUE}.")
     double momentum = 0.9;
 
-    @Option(names = "--nesterov", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--nesterov",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "Use Nesterov momentum (--no-nesterov for heavy-ball). Default: ${DEFAULT-VALUE}.")
     boolean nesterov = true;
 
@@ -29,7 +35,11 @@ final class SgdOptions {
     }
 
     OptimizerSpec.Builder builder() {
-        return OptimizerSpec.builder().optLearningRate(learningRate).optLearningRateDecay(learningRateDecay)
-                .optBatchSize(batchSize).optMomentum(momentum).optNesterov(nesterov && momentum > 0);
+        return OptimizerSpec.builder()
+                .optLearningRate(learningRate)
+                .optLearningRateDecay(learningRateDecay)
+                .optBatchSize(batchSize)
+                .optMomentum(momentum)
+                .optNesterov(nesterov && momentum > 0);
     }
 }

@@ -14,16 +14,21 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Trains a reference net and saves it as an .npz file. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Train a reference net (no compression) and save its weights as .npz.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "lenet300", description = "lenet300 (tanh), lenet300-relu or lenet5."
-            + " Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--model",
+            defaultValue = "lenet300",
+            description = "lenet300 (tanh), lenet300-relu or lenet5." + " Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--epochs", defaultValue = "20", description = "Training epochs. Default: ${DEFAULT-VALUE}.")
@@ -50,11 +55,19 @@ final class TrainCommand implements Callable<Integer> {
         Lc4j lc4j = common.lc4j();
         String backend = lc4j.backend(common.backend).name();
         var err = spec.commandLine().getErr();
-        err.printf("training %s on %s, backend %s, %s%n", modelSpec.name(), data.description(), backend,
-                optimizer.describeSgd());
+        err.printf(
+                "training %s on %s, backend %s, %s%n",
+                modelSpec.name(), data.description(), backend, optimizer.describeSgd());
         long start = System.nanoTime();
-        Weights weights = lc4j.train(backend, modelSpec, WeightInitializer.initialize(modelSpec, common.seed), data,
-                optimizer, epochs, common.seed, new ConsoleProgress(err, System.console() != null));
+        Weights weights = lc4j.train(
+                backend,
+                modelSpec,
+                WeightInitializer.initialize(modelSpec, common.seed),
+                data,
+                optimizer,
+                epochs,
+                common.seed,
+                new ConsoleProgress(err, System.console() != null));
         Evaluation train = lc4j.evaluate(backend, modelSpec, weights, data.train());
         Evaluation test = lc4j.evaluate(backend, modelSpec, weights, data.test());
         WeightsFile.write(output, modelSpec, weights);

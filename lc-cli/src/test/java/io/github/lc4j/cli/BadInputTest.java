@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputTest {
     @TempDir
     static Path folder;
+
     static Path reference;
 
     @BeforeAll
@@ -34,53 +35,96 @@ class BadInputTest {
                 .toArray(String[]::new);
         CliRunner result = CliRunner.run(withOutput);
         assertEquals(2, result.exitCode(), "exit code of " + List.of(args) + "; stderr: " + result.err());
-        assertTrue(result.err().contains(expectedInMessage), "stderr should mention '" + expectedInMessage + "': "
-                + result.err());
+        assertTrue(
+                result.err().contains(expectedInMessage),
+                "stderr should mention '" + expectedInMessage + "': " + result.err());
         assertFalse(result.err().contains("\tat "), "no stack trace without --verbose: " + result.err());
         assertTrue(result.err().startsWith("lc4j: "), result.err());
         assertFalse(Files.exists(output), "no output file may be left behind");
         try (Stream<Path> files = Files.list(folder)) {
-            assertTrue(files.noneMatch(file -> file.getFileName().toString().endsWith(".partial")),
+            assertTrue(
+                    files.noneMatch(file -> file.getFileName().toString().endsWith(".partial")),
                     "no temporary file may be left behind");
         }
     }
 
     @Test
     void unknownCodebook() throws IOException {
-        assertBadInput("bad codebook 'kmeans'", "compress", "--reference", reference.toString(), "--codebook",
-                "kmeans", "--data", "embedded");
-    }
-
-    @Test
-    void codebookSizeBelowOne() throws IOException {
-        assertBadInput("K must be >= 1", "compress", "--reference", reference.toString(), "--k", "0", "--data",
+        assertBadInput(
+                "bad codebook 'kmeans'",
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--codebook",
+                "kmeans",
+                "--data",
                 "embedded");
     }
 
     @Test
+    void codebookSizeBelowOne() throws IOException {
+        assertBadInput(
+                "K must be >= 1", "compress", "--reference", reference.toString(), "--k", "0", "--data", "embedded");
+    }
+
+    @Test
     void negativeMu() throws IOException {
-        assertBadInput("μ0 must be a finite number > 0", "compress", "--reference", reference.toString(), "--mu0",
-                "-1", "--data", "embedded");
+        assertBadInput(
+                "μ0 must be a finite number > 0",
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--mu0",
+                "-1",
+                "--data",
+                "embedded");
     }
 
     @Test
     void unknownBackend() throws IOException {
-        assertBadInput("unknown backend 'cuda'", "compress", "--reference", reference.toString(), "--backend", "cuda",
-                "--data", "embedded");
+        assertBadInput(
+                "unknown backend 'cuda'",
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--backend",
+                "cuda",
+                "--data",
+                "embedded");
     }
 
     @Test
     void unknownBackendProperty() throws IOException {
-        assertBadInput("unknown backend property 'cpu-java.blas.threads' for backend cpu-java; valid keys: none",
-                "compress", "--reference", reference.toString(), "--backend", "cpu-java", "--backend-property",
-                "cpu-java.blas.threads=2", "--data", "embedded");
-        assertBadInput("unknown backend property 'nd4j.blas.threads' for backend cpu-java", "train", "--backend",
-                "cpu-java", "--backend-property", "nd4j.blas.threads=2", "--epochs", "1");
+        assertBadInput(
+                "unknown backend property 'cpu-java.blas.threads' for backend cpu-java; valid keys: none",
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--backend",
+                "cpu-java",
+                "--backend-property",
+                "cpu-java.blas.threads=2",
+                "--data",
+                "embedded");
+        assertBadInput(
+                "unknown backend property 'nd4j.blas.threads' for backend cpu-java",
+                "train",
+                "--backend",
+                "cpu-java",
+                "--backend-property",
+                "nd4j.blas.threads=2",
+                "--epochs",
+                "1");
     }
 
     @Test
     void missingReference() throws IOException {
-        assertBadInput("does not exist", "compress", "--reference", folder.resolve("nope.npz").toString(), "--data",
+        assertBadInput(
+                "does not exist",
+                "compress",
+                "--reference",
+                folder.resolve("nope.npz").toString(),
+                "--data",
                 "embedded");
     }
 
@@ -93,14 +137,22 @@ class BadInputTest {
 
     @Test
     void missingDataDirectory() throws IOException {
-        assertBadInput("data directory", "compress", "--reference", reference.toString(), "--data",
+        assertBadInput(
+                "data directory",
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--data",
                 folder.resolve("no-such-data").toString());
     }
 
     @Test
     void corruptDataFile() throws IOException {
         Path data = Files.createDirectories(folder.resolve("corrupt-data"));
-        for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+        for (String name : List.of(
+                "train-images-idx3-ubyte",
+                "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte",
                 "t10k-labels-idx1-ubyte")) {
             Files.write(data.resolve(name), new byte[] {0, 0, 8, 3, 0, 0});
         }
@@ -115,7 +167,11 @@ class BadInputTest {
 
     @Test
     void outputFolderMustExist() {
-        CliRunner result = CliRunner.run("train", "--data", "embedded", "--output",
+        CliRunner result = CliRunner.run(
+                "train",
+                "--data",
+                "embedded",
+                "--output",
                 folder.resolve("missing/ref.npz").toString());
         assertEquals(2, result.exitCode());
         assertTrue(result.err().contains("does not exist"), result.err());
@@ -123,8 +179,13 @@ class BadInputTest {
 
     @Test
     void verboseShowsTheStackTrace() {
-        CliRunner result = CliRunner.run("compress", "--verbose", "--reference", folder.resolve("nope.npz").toString(),
-                "--data", "embedded");
+        CliRunner result = CliRunner.run(
+                "compress",
+                "--verbose",
+                "--reference",
+                folder.resolve("nope.npz").toString(),
+                "--data",
+                "embedded");
         assertEquals(2, result.exitCode());
         assertTrue(result.err().contains("\tat "), result.err());
     }

@@ -23,13 +23,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CompressEndToEndTest {
     @TempDir
     static Path folder;
+
     static Path reference;
 
     @BeforeAll
     static void trainReference() {
         reference = folder.resolve("reference.npz");
-        CliRunner result = CliRunner.run("train", "--data", "embedded", "--epochs", "1", "--threads", "2", "--output",
-                reference.toString());
+        CliRunner result = CliRunner.run(
+                "train", "--data", "embedded", "--epochs", "1", "--threads", "2", "--output", reference.toString());
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("reference lenet300"), result.out());
     }
@@ -39,9 +40,24 @@ class CompressEndToEndTest {
     void everyCompressedWeightIsOnItsCodebook(int k) throws IOException {
         Path output = folder.resolve("q" + k + ".npz");
         Path report = folder.resolve("q" + k + ".json");
-        CliRunner result = CliRunner.run("compress", "--reference", reference.toString(), "--data", "embedded",
-                "--k", Integer.toString(k), "--mu-steps", "2", "--epochs-per-step", "1", "--threads", "2", "--output",
-                output.toString(), "--report", report.toString());
+        CliRunner result = CliRunner.run(
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--data",
+                "embedded",
+                "--k",
+                Integer.toString(k),
+                "--mu-steps",
+                "2",
+                "--epochs-per-step",
+                "1",
+                "--threads",
+                "2",
+                "--output",
+                output.toString(),
+                "--report",
+                report.toString());
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("LC  adaptive:" + k), result.out());
 
@@ -56,7 +72,8 @@ class CompressEndToEndTest {
             if (parameter.role() == ParameterSpec.Role.WEIGHT) {
                 assertEquals(k, distinct.size(), parameter.name() + " must take exactly K values: " + distinct);
                 for (float value : distinct) {
-                    assertTrue(Files.readString(report).contains(jsonNumber(value)),
+                    assertTrue(
+                            Files.readString(report).contains(jsonNumber(value)),
                             parameter.name() + " value " + value + " is not in the report's codebooks");
                 }
             } else {
@@ -75,8 +92,8 @@ class CompressEndToEndTest {
 
     @Test
     void demoPrintsItsTable() {
-        CliRunner result = CliRunner.run("demo", "--reference-epochs", "1", "--mu-steps", "2", "--epochs-per-step",
-                "1", "--threads", "2");
+        CliRunner result = CliRunner.run(
+                "demo", "--reference-epochs", "1", "--mu-steps", "2", "--epochs-per-step", "1", "--threads", "2");
         assertEquals(0, result.exitCode(), result.err());
         for (String row : new String[] {"reference", "DC  adaptive:2", "LC  adaptive:2", "30.5"}) {
             assertTrue(result.out().contains(row), "demo table lacks '" + row + "':\n" + result.out());

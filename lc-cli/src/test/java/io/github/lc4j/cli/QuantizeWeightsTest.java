@@ -49,16 +49,35 @@ class QuantizeWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"adaptive:8, 8", "adaptive:4:lloyd, 4", "adaptive:3:exact, 3", "binary, 2", "ternary, 3",
-        "scaled-binary, 2", "scaled-ternary, 3", "pow2:3, 9", "scaled-pow2:2, 7", "'scaled:-3,-1,1,3', 4",
-        "'fixed:-0.1,0,0.1', 3", "partial:0+2, 3"})
+    @CsvSource({
+        "adaptive:8, 8",
+        "adaptive:4:lloyd, 4",
+        "adaptive:3:exact, 3",
+        "binary, 2",
+        "ternary, 3",
+        "scaled-binary, 2",
+        "scaled-ternary, 3",
+        "pow2:3, 9",
+        "scaled-pow2:2, 7",
+        "'scaled:-3,-1,1,3', 4",
+        "'fixed:-0.1,0,0.1', 3",
+        "partial:0+2, 3"
+    })
     void everyCodebookKeepsShapeAndDtypeAndLandsOnItsValues(String spec, int size) throws IOException {
         for (NpyArray.DType dtype : NpyArray.DType.values()) {
             Path input = write("w-" + dtype + ".npy", gaussian(new int[] {30, 20}, dtype));
             Path output = folder.resolve("q.npy");
             Path report = folder.resolve("r.json");
-            CliRunner result = CliRunner.run("quantize-weights", "--input", input.toString(), "--codebook", spec,
-                    "--output", output.toString(), "--report", report.toString());
+            CliRunner result = CliRunner.run(
+                    "quantize-weights",
+                    "--input",
+                    input.toString(),
+                    "--codebook",
+                    spec,
+                    "--output",
+                    output.toString(),
+                    "--report",
+                    report.toString());
             assertEquals(0, result.exitCode(), result.err());
             NpyArray quantized = read(output);
             assertArrayEquals(new int[] {30, 20}, quantized.shape());
@@ -69,8 +88,8 @@ class QuantizeWeightsTest {
             }
             assertTrue(distinct.size() <= size, spec + " produced " + distinct.size() + " values: " + distinct);
             String json = Files.readString(report);
-            for (String key : new String[] {"\"values\"", "\"scale\"", "\"distortion\"", "\"bitsPerWeight\"",
-                "\"seconds\""}) {
+            for (String key :
+                    new String[] {"\"values\"", "\"scale\"", "\"distortion\"", "\"bitsPerWeight\"", "\"seconds\""}) {
                 assertTrue(json.contains(key), "report lacks " + key + ": " + json);
             }
         }
@@ -78,8 +97,8 @@ class QuantizeWeightsTest {
 
     private void assertRejected(Path input, String spec, String expected) {
         Path output = folder.resolve("never.npy");
-        CliRunner result = CliRunner.run("quantize-weights", "--input", input.toString(), "--codebook", spec,
-                "--output", output.toString());
+        CliRunner result = CliRunner.run(
+                "quantize-weights", "--input", input.toString(), "--codebook", spec, "--output", output.toString());
         assertEquals(2, result.exitCode(), result.err());
         assertTrue(result.err().contains(expected), "expected '" + expected + "' in: " + result.err());
         assertFalse(result.err().contains("\tat "), result.err());

@@ -22,11 +22,11 @@ import io.github.lc4j.api.InvalidInputException;
  */
 public final class CodebookSpecs {
     /** One line per form, for help texts. */
-    public static final String GRAMMAR = "adaptive[:K[:exact|lloyd]] | binary | ternary | scaled-binary | scaled-ternary | pow2:C"
-            + " | scaled-pow2:C | fixed:V1,V2,... | scaled:V1,V2,... | partial:P1,P2+L";
+    public static final String GRAMMAR =
+            "adaptive[:K[:exact|lloyd]] | binary | ternary | scaled-binary | scaled-ternary | pow2:C"
+                    + " | scaled-pow2:C | fixed:V1,V2,... | scaled:V1,V2,... | partial:P1,P2+L";
 
-    private CodebookSpecs() {
-    }
+    private CodebookSpecs() {}
 
     /**
      * Parses {@code spec}.
@@ -79,8 +79,8 @@ public final class CodebookSpecs {
                     if (plus <= 0) {
                         throw bad(spec, "a partially fixed codebook is written partial:P1,P2+L, e.g. partial:0+2");
                     }
-                    yield Codebook.partiallyFixed(parseInt(body.substring(plus + 1), spec),
-                            parseFloats(body.substring(0, plus), spec));
+                    yield Codebook.partiallyFixed(
+                            parseInt(body.substring(plus + 1), spec), parseFloats(body.substring(0, plus), spec));
                 }
                 default -> throw bad(spec, "unknown codebook type '" + name + "'");
             };

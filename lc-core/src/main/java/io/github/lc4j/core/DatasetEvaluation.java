@@ -8,8 +8,7 @@ import io.github.lc4j.core.data.Dataset;
 final class DatasetEvaluation {
     private static final int CHUNK = 1000;
 
-    private DatasetEvaluation() {
-    }
+    private DatasetEvaluation() {}
 
     /** Returns loss and errors of {@code evaluator}'s weights on every sample of {@code dataset}. */
     static Evaluation of(Evaluator evaluator, Dataset dataset) {

@@ -5,18 +5,17 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.Guice;
 import com.google.inject.Module;
 import com.google.inject.Stage;
-import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
-import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.registry.BackendRegistry;
-import io.github.lc4j.core.Lc4jModule;
 import jakarta.inject.Inject;
 
 /**
@@ -59,14 +58,21 @@ public final class Lc4j {
     }
 
     /** Trains a reference net from {@code initial} on {@code backendName} (null: default rule). */
-    public Weights train(String backendName, ModelSpec model, Weights initial, TrainTestSplit data,
-            OptimizerSpec optimizer, int epochs, long seed, LcListener listener) {
+    public Weights train(
+            String backendName,
+            ModelSpec model,
+            Weights initial,
+            TrainTestSplit data,
+            OptimizerSpec optimizer,
+            int epochs,
+            long seed,
+            LcListener listener) {
         return Training.train(backend(backendName), model, initial, data, optimizer, epochs, seed, listener);
     }
 
     /** Returns loss and error of {@code weights} on every sample of {@code dataset}. */
-    public Evaluation evaluate(String backendName, ModelSpec model, Weights weights,
-            io.github.lc4j.core.data.Dataset dataset) {
+    public Evaluation evaluate(
+            String backendName, ModelSpec model, Weights weights, io.github.lc4j.core.data.Dataset dataset) {
         try (Evaluator evaluator = backend(backendName).newEvaluator(model)) {
             evaluator.load(weights);
             return DatasetEvaluation.of(evaluator, dataset);
@@ -74,8 +80,13 @@ public final class Lc4j {
     }
 
     /** Runs LC from {@code reference} on {@code backendName} (null: default rule). */
-    public LcResult compress(String backendName, ModelSpec model, Weights reference, TrainTestSplit data,
-            LcOptions options, LcListener listener) {
+    public LcResult compress(
+            String backendName,
+            ModelSpec model,
+            Weights reference,
+            TrainTestSplit data,
+            LcOptions options,
+            LcListener listener) {
         return algorithm.run(backend(backendName), model, reference, data, options, listener);
     }
 }

@@ -33,9 +33,10 @@ public final class Lc4jModule extends AbstractModule {
     @Override
     protected void configure() {
         binder().requireExplicitBindings();
-        MapBinder<String, BackendProvider> backends = MapBinder.newMapBinder(binder(), String.class,
-                BackendProvider.class);
-        BackendRegistry.discover(loader).forEach((name, provider) -> backends.addBinding(name).toInstance(provider));
+        MapBinder<String, BackendProvider> backends =
+                MapBinder.newMapBinder(binder(), String.class, BackendProvider.class);
+        BackendRegistry.discover(loader)
+                .forEach((name, provider) -> backends.addBinding(name).toInstance(provider));
         bind(BackendConfig.class).toInstance(config);
         bind(CStepSolverFactory.class).toInstance(CStepSolverFactory.DEFAULT);
         bind(LcAlgorithm.class).in(Singleton.class);

@@ -2,9 +2,6 @@ package io.github.lc4j.core;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
@@ -15,10 +12,12 @@ import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.QuantizedGroup;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
@@ -62,7 +61,12 @@ public final class LcAlgorithm {
      * @throws InvalidInputException when tasks, weights or data do not fit the model
      * @throws io.github.lc4j.api.Lc4jException when an L step diverges
      */
-    public LcResult run(Backend backend, ModelSpec model, Weights reference, TrainTestSplit data, LcOptions options,
+    public LcResult run(
+            Backend backend,
+            ModelSpec model,
+            Weights reference,
+            TrainTestSplit data,
+            LcOptions options,
             LcListener listener) {
         requireNonNull(backend, "backend is null");
         requireNonNull(listener, "listener is null");
@@ -77,9 +81,8 @@ public final class LcAlgorithm {
     }
 
     /** What one iteration did besides its C step's state: its μ, learning rate, L-step loss and times. */
-    private record Step(int iteration, double mu, double learningRate, double lStepLoss, long lStepMillis,
-            long cStepMillis) {
-    }
+    private record Step(
+            int iteration, double mu, double learningRate, double lStepLoss, long lStepMillis, long cStepMillis) {}
 
     /** One LC run: the groups' state, the minibatch order and the history so far. */
     private final class Run {
@@ -96,8 +99,14 @@ public final class LcAlgorithm {
         private final int iterations;
         private long epochCounter;
 
-        Run(Backend backend, ModelSpec model, TrainTestSplit data, LcOptions options, LcListener listener,
-                Trainer trainer, Evaluator evaluator) {
+        Run(
+                Backend backend,
+                ModelSpec model,
+                TrainTestSplit data,
+                LcOptions options,
+                LcListener listener,
+                Trainer trainer,
+                Evaluator evaluator) {
             this.model = model;
             this.data = data;
             this.options = options;
@@ -133,7 +142,10 @@ public final class LcAlgorithm {
                 report(new Step(k + 1, mu, learningRate, lStepLoss, lStepMillis, millisSince(start)), weights);
             }
             trainer.clearPenalty();
-            return new LcResult(quantizedWeights(weights), groups.stream().map(GroupState::result).toList(), history,
+            return new LcResult(
+                    quantizedWeights(weights),
+                    groups.stream().map(GroupState::result).toList(),
+                    history,
                     CompressionRatio.of(model, options.tasks()));
         }
 
@@ -147,8 +159,8 @@ public final class LcAlgorithm {
         /** SGD on L(w) + μ/2‖w − Δ(Θ) − λ/μ‖² for the epochs of iteration k; returns the mean loss. */
         private double lStep(int k, double mu, double learningRate) {
             int epochs = options.optimizer().epochs(k);
-            ProgressMeter meter = new ProgressMeter(listener, "L step " + (k + 1) + "/" + iterations,
-                    (long) epochs * minibatches.batchesPerEpoch());
+            ProgressMeter meter = new ProgressMeter(
+                    listener, "L step " + (k + 1) + "/" + iterations, (long) epochs * minibatches.batchesPerEpoch());
             for (int epoch = 0; epoch < epochs; epoch++) {
                 List<int[]> order = minibatches.epochIndices(epochCounter++);
                 for (int b = 0; b < order.size(); b++) {
@@ -169,8 +181,8 @@ public final class LcAlgorithm {
         private void report(Step step, Weights weights) {
             long start = System.nanoTime();
             evaluator.load(quantizedWeights(weights));
-            Evaluation train = options.evaluateTrainingSet() ? DatasetEvaluation.of(evaluator, data.train())
-                    : Evaluation.empty();
+            Evaluation train =
+                    options.evaluateTrainingSet() ? DatasetEvaluation.of(evaluator, data.train()) : Evaluation.empty();
             Evaluation test = DatasetEvaluation.of(evaluator, data.test());
             long evaluationMillis = millisSince(start);
             double violation = 0;
@@ -181,9 +193,19 @@ public final class LcAlgorithm {
                 multipliers += group.multiplierSquaredNorm();
                 codebooks.put(group.task.name(), group.solution.values());
             }
-            IterationRecord record = new IterationRecord(step.iteration(), step.mu(), step.learningRate(),
-                    step.lStepLoss(), Math.sqrt(violation), Math.sqrt(multipliers), train, test, codebooks,
-                    step.lStepMillis(), step.cStepMillis(), evaluationMillis);
+            IterationRecord record = new IterationRecord(
+                    step.iteration(),
+                    step.mu(),
+                    step.learningRate(),
+                    step.lStepLoss(),
+                    Math.sqrt(violation),
+                    Math.sqrt(multipliers),
+                    train,
+                    test,
+                    codebooks,
+                    step.lStepMillis(),
+                    step.cStepMillis(),
+                    evaluationMillis);
             history.add(record);
             listener.onIterationEnd(record, iterations);
         }
@@ -216,7 +238,8 @@ public final class LcAlgorithm {
             this.solver = solver;
             offsets = new int[task.parameters().size() + 1];
             for (int p = 0; p < task.parameters().size(); p++) {
-                offsets[p + 1] = offsets[p] + model.parameter(task.parameters().get(p)).size();
+                offsets[p + 1] =
+                        offsets[p] + model.parameter(task.parameters().get(p)).size();
             }
             weights = new float[offsets[offsets.length - 1]];
             multipliers = new float[weights.length];

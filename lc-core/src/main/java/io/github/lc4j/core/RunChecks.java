@@ -8,8 +8,7 @@ import io.github.lc4j.core.data.TrainTestSplit;
 
 /** The checks that training and LC runs share: data against the model, divergence. */
 final class RunChecks {
-    private RunChecks() {
-    }
+    private RunChecks() {}
 
     /**
      * Checks that {@code data} fits {@code model}: sample size and label range.
@@ -36,9 +35,10 @@ final class RunChecks {
         for (int p = 0; p < task.parameters().size(); p++) {
             for (int i = offsets[p]; i < offsets[p + 1]; i++) {
                 if (!Float.isFinite(x[i])) {
-                    throw new InvalidInputException("parameter " + task.parameters().get(p) + " (task " + task.name()
-                            + ") has a non-finite C-step input " + x[i] + " at index " + (i - offsets[p])
-                            + "; the L step diverged: lower the learning rate or μ0");
+                    throw new InvalidInputException(
+                            "parameter " + task.parameters().get(p) + " (task " + task.name()
+                                    + ") has a non-finite C-step input " + x[i] + " at index " + (i - offsets[p])
+                                    + "; the L step diverged: lower the learning rate or μ0");
                 }
             }
         }

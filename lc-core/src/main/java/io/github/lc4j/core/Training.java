@@ -2,24 +2,23 @@ package io.github.lc4j.core;
 
 import static io.github.lc4j.api.support.Checks.checkAtLeast;
 
-import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.data.Minibatches;
 import io.github.lc4j.core.data.TrainTestSplit;
 import java.util.List;
 
 /** Plain SGD training without penalty: how reference nets are made. */
 public final class Training {
-    private Training() {
-    }
+    private Training() {}
 
     /**
      * Trains {@code initial} for {@code epochs} epochs with learning rate lr0·decay^epoch and
@@ -27,8 +26,15 @@ public final class Training {
      *
      * @throws Lc4jException when the loss becomes non-finite
      */
-    public static Weights train(Backend backend, ModelSpec model, Weights initial, TrainTestSplit data,
-            OptimizerSpec optimizer, int epochs, long seed, LcListener listener) {
+    public static Weights train(
+            Backend backend,
+            ModelSpec model,
+            Weights initial,
+            TrainTestSplit data,
+            OptimizerSpec optimizer,
+            int epochs,
+            long seed,
+            LcListener listener) {
         checkAtLeast(epochs, 1, "epochs");
         RunChecks.checkDataFits(model, data);
         Minibatches minibatches = new Minibatches(data.train(), optimizer.batchSize(), seed);
@@ -36,8 +42,8 @@ public final class Training {
             trainer.load(initial);
             for (int epoch = 0; epoch < epochs; epoch++) {
                 double learningRate = optimizer.learningRate(epoch);
-                ProgressMeter meter = new ProgressMeter(listener, "training epoch " + (epoch + 1) + "/" + epochs,
-                        minibatches.batchesPerEpoch());
+                ProgressMeter meter = new ProgressMeter(
+                        listener, "training epoch " + (epoch + 1) + "/" + epochs, minibatches.batchesPerEpoch());
                 List<int[]> order = minibatches.epochIndices(epoch);
                 for (int b = 0; b < order.size(); b++) {
                     Batch batch = minibatches.batch(order, b);

@@ -15,9 +15,13 @@ class CodebookSpecsTest {
     void everyFormParses() {
         assertEquals(Codebook.adaptive(4), CodebookSpecs.parse("adaptive", 4));
         assertEquals(Codebook.adaptive(8), CodebookSpecs.parse("adaptive:8", null));
-        assertEquals(Codebook.adaptive(8, Codebook.Adaptive.Method.LLOYD), CodebookSpecs.parse("adaptive:8:lloyd", null));
-        assertEquals(Codebook.adaptive(8, Codebook.Adaptive.Method.EXACT), CodebookSpecs.parse("adaptive:8:exact", null));
-        assertEquals("adaptive:8:lloyd", Codebook.adaptive(8, Codebook.Adaptive.Method.LLOYD).describe());
+        assertEquals(
+                Codebook.adaptive(8, Codebook.Adaptive.Method.LLOYD), CodebookSpecs.parse("adaptive:8:lloyd", null));
+        assertEquals(
+                Codebook.adaptive(8, Codebook.Adaptive.Method.EXACT), CodebookSpecs.parse("adaptive:8:exact", null));
+        assertEquals(
+                "adaptive:8:lloyd",
+                Codebook.adaptive(8, Codebook.Adaptive.Method.LLOYD).describe());
         assertEquals(Codebook.binary(), CodebookSpecs.parse("binary", null));
         assertEquals(Codebook.ternary(), CodebookSpecs.parse("ternary", null));
         assertEquals(Codebook.scaledBinary(), CodebookSpecs.parse("scaled-binary", null));
@@ -31,8 +35,23 @@ class CodebookSpecsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "adaptive", "adaptive:0", "adaptive:x", "kmeans:4", "binary:2", "pow2", "fixed:1,1",
-        "fixed:a", "partial:0", "scaled:0", "pow2:99", "adaptive:4:fast", "adaptive:4:exact:x"})
+    @ValueSource(
+            strings = {
+                "",
+                "adaptive",
+                "adaptive:0",
+                "adaptive:x",
+                "kmeans:4",
+                "binary:2",
+                "pow2",
+                "fixed:1,1",
+                "fixed:a",
+                "partial:0",
+                "scaled:0",
+                "pow2:99",
+                "adaptive:4:fast",
+                "adaptive:4:exact:x"
+            })
     void badSpecsAreRejectedWithTheGrammar(String spec) {
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> CodebookSpecs.parse(spec, null));
         assertTrue(error.getMessage().contains("'" + spec + "'"), error.getMessage());

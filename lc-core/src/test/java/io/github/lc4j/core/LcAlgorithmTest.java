@@ -12,20 +12,20 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
-import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.QuantizedGroup;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.CStepSolvers;
@@ -43,8 +43,8 @@ import org.mockito.InOrder;
 
 /** The LC invariants: DC first, C step on w − λ/μ, targets Δ(Θ) + λ/μ, λ ← λ − μ(w − Δ(Θ)). */
 class LcAlgorithmTest {
-    private static final ModelSpec MODEL = ModelSpec.of("tiny", new int[] {4}, List.of(Layer.dense("a", 6),
-            Layer.tanh(), Layer.dense("b", 3)));
+    private static final ModelSpec MODEL =
+            ModelSpec.of("tiny", new int[] {4}, List.of(Layer.dense("a", 6), Layer.tanh(), Layer.dense("b", 3)));
     private static final int ITERATIONS = 5;
 
     /** Records every C-step input and output while delegating to the real solvers. */
@@ -79,10 +79,17 @@ class LcAlgorithmTest {
     }
 
     private static LcOptions options(LcMode mode, List<CompressionTask> tasks) {
-        return LcOptions.builder().setTasks(tasks).optMode(mode)
+        return LcOptions.builder()
+                .setTasks(tasks)
+                .optMode(mode)
                 .optMuSchedule(MuSchedule.exponential(0.5, 1.5, ITERATIONS))
-                .optOptimizer(OptimizerSpec.builder().optLearningRate(0.1).optMomentum(0).optNesterov(false)
-                        .optBatchSize(20).optEpochsPerStep(1).build())
+                .optOptimizer(OptimizerSpec.builder()
+                        .optLearningRate(0.1)
+                        .optMomentum(0)
+                        .optNesterov(false)
+                        .optBatchSize(20)
+                        .optEpochsPerStep(1)
+                        .build())
                 .build();
     }
 
@@ -113,8 +120,14 @@ class LcAlgorithmTest {
         Weights reference = WeightInitializer.initialize(MODEL, 1);
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
         RecordingSolvers solvers = new RecordingSolvers();
-        LcResult result = new LcAlgorithm(solvers).run(backend, MODEL, reference, data(),
-                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))), LcListener.NONE);
+        LcResult result = new LcAlgorithm(solvers)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))),
+                        LcListener.NONE);
 
         // DC: the first C step quantizes the reference itself
         assertArrayEquals(concat(reference), solvers.inputs.get(0), "the first C step must see the reference");
@@ -131,7 +144,10 @@ class LcAlgorithmTest {
             float[] x = solvers.inputs.get(k + 1);
             float[] quantized = solvers.outputs.get(k + 1).reconstruction();
             for (int i = 0; i < lambda.length; i++) {
-                assertEquals(previousQuantized[i] + lambda[i] / mu, target[i], 1e-5,
+                assertEquals(
+                        previousQuantized[i] + lambda[i] / mu,
+                        target[i],
+                        1e-5,
                         "L-step target must be Δ(Θ) + λ/μ at iteration " + k);
                 assertEquals(w[i] - lambda[i] / mu, x[i], 1e-5, "C-step input must be w − λ/μ at iteration " + k);
                 lambda[i] = (float) (lambda[i] - mu * (w[i] - quantized[i]));
@@ -142,7 +158,10 @@ class LcAlgorithmTest {
         for (float value : lambda) {
             norm += value * (double) value;
         }
-        assertEquals(Math.sqrt(norm), result.last().multiplierNorm(), 1e-4 * Math.sqrt(norm),
+        assertEquals(
+                Math.sqrt(norm),
+                result.last().multiplierNorm(),
+                1e-4 * Math.sqrt(norm),
                 "λ ← λ − μ(w − Δ(Θ)) must give the reported ‖λ‖");
     }
 
@@ -151,13 +170,21 @@ class LcAlgorithmTest {
         Weights reference = WeightInitializer.initialize(MODEL, 3);
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 4));
         RecordingSolvers solvers = new RecordingSolvers();
-        LcResult result = new LcAlgorithm(solvers).run(backend, MODEL, reference, data(),
-                options(LcMode.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())), LcListener.NONE);
+        LcResult result = new LcAlgorithm(solvers)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(LcMode.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())),
+                        LcListener.NONE);
         for (int k = 0; k < ITERATIONS; k++) {
-            assertArrayEquals(solvers.outputs.get(k).reconstruction(), concatTargets(backend.targets.get(k)),
+            assertArrayEquals(
+                    solvers.outputs.get(k).reconstruction(),
+                    concatTargets(backend.targets.get(k)),
                     "with λ = 0 the target is Δ(Θ) itself");
-            assertArrayEquals(concat(backend.snapshots.get(k)), solvers.inputs.get(k + 1),
-                    "with λ = 0 the C step sees w itself");
+            assertArrayEquals(
+                    concat(backend.snapshots.get(k)), solvers.inputs.get(k + 1), "with λ = 0 the C step sees w itself");
         }
         result.history().forEach(record -> assertEquals(0, record.multiplierNorm(), "λ must stay 0"));
     }
@@ -167,9 +194,14 @@ class LcAlgorithmTest {
         Weights reference = WeightInitializer.initialize(MODEL, 5);
         Weights optimum = WeightInitializer.initialize(MODEL, 6);
         QuadraticBackend backend = new QuadraticBackend(optimum);
-        LcResult result = new LcAlgorithm(CStepSolverFactory.DEFAULT).run(backend, MODEL, reference, data(),
-                options(LcMode.AUGMENTED_LAGRANGIAN, CompressionTask.perLayer(MODEL, Codebook.adaptive(2))),
-                LcListener.NONE);
+        LcResult result = new LcAlgorithm(CStepSolverFactory.DEFAULT)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(LcMode.AUGMENTED_LAGRANGIAN, CompressionTask.perLayer(MODEL, Codebook.adaptive(2))),
+                        LcListener.NONE);
         Weights continuous = backend.snapshots.get(backend.snapshots.size() - 1);
         for (QuantizedGroup group : result.groups()) {
             Set<Float> codebook = new HashSet<>();
@@ -186,7 +218,9 @@ class LcAlgorithmTest {
                 }
             }
         }
-        assertArrayEquals(continuous.get("a.bias"), result.quantized().get("a.bias"),
+        assertArrayEquals(
+                continuous.get("a.bias"),
+                result.quantized().get("a.bias"),
                 "uncompressed parameters come from the last L step");
         assertEquals(ITERATIONS + 1, result.history().size());
         assertEquals(0, result.history().get(0).iteration());
@@ -196,8 +230,14 @@ class LcAlgorithmTest {
     void listenerHearsDirectCompressionThenEveryIteration() {
         LcListener listener = mock(LcListener.class);
         Weights reference = WeightInitializer.initialize(MODEL, 7);
-        new LcAlgorithm(CStepSolverFactory.DEFAULT).run(new QuadraticBackend(reference), MODEL, reference, data(),
-                options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())), listener);
+        new LcAlgorithm(CStepSolverFactory.DEFAULT)
+                .run(
+                        new QuadraticBackend(reference),
+                        MODEL,
+                        reference,
+                        data(),
+                        options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())),
+                        listener);
         InOrder order = inOrder(listener);
         order.verify(listener).onIterationEnd(argThat(record -> record.iteration() == 0), anyInt());
         for (int k = 1; k <= ITERATIONS; k++) {
@@ -212,9 +252,11 @@ class LcAlgorithmTest {
         CompressionTask task = sharedTask(Codebook.adaptive(2)).get(0);
         float[] x = new float[4 * 6 + 6 * 3];
         x[4 * 6 + 5] = Float.NaN;
-        InvalidInputException error = assertThrows(InvalidInputException.class,
-                () -> RunChecks.checkFiniteInput(task, new int[] {0, 24, 42}, x));
-        assertTrue(error.getMessage().contains("parameter b.weight") && error.getMessage().contains("index 5"),
+        InvalidInputException error = assertThrows(
+                InvalidInputException.class, () -> RunChecks.checkFiniteInput(task, new int[] {0, 24, 42}, x));
+        assertTrue(
+                error.getMessage().contains("parameter b.weight")
+                        && error.getMessage().contains("index 5"),
                 error.getMessage());
         x[4 * 6 + 5] = 0;
         RunChecks.checkFiniteInput(task, new int[] {0, 24, 42}, x);
@@ -224,9 +266,16 @@ class LcAlgorithmTest {
     void unknownParameterInATaskIsRejected() {
         Weights reference = WeightInitializer.initialize(MODEL, 8);
         List<CompressionTask> tasks = List.of(new CompressionTask("x", List.of("nope.weight"), Codebook.binary()));
-        InvalidInputException error = assertThrows(InvalidInputException.class,
-                () -> new LcAlgorithm(CStepSolverFactory.DEFAULT).run(new QuadraticBackend(reference), MODEL,
-                        reference, data(), options(LcMode.AUGMENTED_LAGRANGIAN, tasks), LcListener.NONE));
+        InvalidInputException error = assertThrows(
+                InvalidInputException.class,
+                () -> new LcAlgorithm(CStepSolverFactory.DEFAULT)
+                        .run(
+                                new QuadraticBackend(reference),
+                                MODEL,
+                                reference,
+                                data(),
+                                options(LcMode.AUGMENTED_LAGRANGIAN, tasks),
+                                LcListener.NONE));
         assertTrue(error.getMessage().contains("nope.weight"), error.getMessage());
     }
 }

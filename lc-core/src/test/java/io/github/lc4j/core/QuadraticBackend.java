@@ -1,13 +1,13 @@
 package io.github.lc4j.core;
 
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Capability;
-import io.github.lc4j.api.Evaluation;
-import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,8 +125,7 @@ final class QuadraticBackend implements Backend {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 }

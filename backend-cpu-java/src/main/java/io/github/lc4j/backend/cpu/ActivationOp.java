@@ -25,7 +25,12 @@ final class ActivationOp extends Op {
     }
 
     @Override
-    void backward(float[] input, float[] output, float[] outputGradient, float[] inputGradient, int batch,
+    void backward(
+            float[] input,
+            float[] output,
+            float[] outputGradient,
+            float[] inputGradient,
+            int batch,
             Parallel parallel) {
         if (inputGradient == null) {
             return;

@@ -24,8 +24,7 @@ final class ConvOp extends Op {
     private final int patchSize;
     private float[] patches = new float[0];
 
-    ConvOp(int[] inputShape, int[] outputShape, int kernel, int stride, int padding, Parameter weight,
-            Parameter bias) {
+    ConvOp(int[] inputShape, int[] outputShape, int kernel, int stride, int padding, Parameter weight, Parameter bias) {
         super(inputShape[0] * inputShape[1] * inputShape[2], outputShape[0] * outputShape[1] * outputShape[2]);
         this.channels = inputShape[0];
         this.height = inputShape[1];
@@ -57,8 +56,17 @@ final class ConvOp extends Op {
             for (int sample = from; sample < to; sample++) {
                 int patchOffset = sample * patchCount * patchSize;
                 im2col(input, sample * inputSize, allPatches, patchOffset);
-                Gemm.multiplyRows(allPatches, patchOffset, weightRows, transposedOutput, 0, 0, patchCount,
-                        patchSize, filters, false);
+                Gemm.multiplyRows(
+                        allPatches,
+                        patchOffset,
+                        weightRows,
+                        transposedOutput,
+                        0,
+                        0,
+                        patchCount,
+                        patchSize,
+                        filters,
+                        false);
                 int outputOffset = sample * outputSize;
                 for (int f = 0; f < filters; f++) {
                     float biasValue = b[f];
@@ -71,7 +79,12 @@ final class ConvOp extends Op {
     }
 
     @Override
-    void backward(float[] input, float[] output, float[] outputGradient, float[] inputGradient, int batch,
+    void backward(
+            float[] input,
+            float[] output,
+            float[] outputGradient,
+            float[] inputGradient,
+            int batch,
             Parallel parallel) {
         int chunks = (batch + SAMPLE_CHUNK - 1) / SAMPLE_CHUNK;
         float[][] partialWeights = new float[chunks][filters * patchSize];
@@ -85,8 +98,17 @@ final class ConvOp extends Op {
             for (int sample = from; sample < to; sample++) {
                 int gradientOffset = sample * outputSize;
                 int patchOffset = sample * patchCount * patchSize;
-                Gemm.multiplyRows(outputGradient, gradientOffset, Gemm.rows(allPatches, patchOffset, patchCount,
-                        patchSize), partialWeights[chunk], 0, 0, filters, patchCount, patchSize, true);
+                Gemm.multiplyRows(
+                        outputGradient,
+                        gradientOffset,
+                        Gemm.rows(allPatches, patchOffset, patchCount, patchSize),
+                        partialWeights[chunk],
+                        0,
+                        0,
+                        filters,
+                        patchCount,
+                        patchSize,
+                        true);
                 for (int f = 0; f < filters; f++) {
                     float sum = 0;
                     for (int p = 0; p < patchCount; p++) {
@@ -96,8 +118,8 @@ final class ConvOp extends Op {
                 }
                 if (inputGradient != null) {
                     Gemm.transpose(outputGradient, gradientOffset, filters, patchCount, transposedGradient, 0);
-                    Gemm.multiplyRows(transposedGradient, 0, w, patchGradient, 0, 0, patchCount, filters, patchSize,
-                            false);
+                    Gemm.multiplyRows(
+                            transposedGradient, 0, w, patchGradient, 0, 0, patchCount, filters, patchSize, false);
                     col2im(patchGradient, inputGradient, sample * inputSize);
                 }
             }
@@ -121,7 +143,8 @@ final class ConvOp extends Op {
                         for (int kx = 0; kx < kernel; kx++) {
                             int x = ox * stride + kx - padding;
                             target[index++] = y >= 0 && y < height && x >= 0 && x < width
-                                    ? input[channelOffset + y * width + x] : 0f;
+                                    ? input[channelOffset + y * width + x]
+                                    : 0f;
                         }
                     }
                 }

@@ -1,8 +1,8 @@
 package io.github.lc4j.backend.cpu;
 
+import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Capability;
-import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.EnumSet;
@@ -30,8 +30,8 @@ public final class CpuJavaBackend implements Backend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.CONV2D, Capability.MAX_POOL, Capability.DETERMINISTIC,
-                Capability.THREAD_COUNT_INDEPENDENT);
+        return EnumSet.of(
+                Capability.CONV2D, Capability.MAX_POOL, Capability.DETERMINISTIC, Capability.THREAD_COUNT_INDEPENDENT);
     }
 
     @Override

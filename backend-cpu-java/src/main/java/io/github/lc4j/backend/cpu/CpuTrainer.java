@@ -21,6 +21,7 @@ final class CpuTrainer extends BaseTrainer {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     /** One op per layer; null for flatten, whose flat layout is already [C·H·W]. */
     private final List<Op> ops = new ArrayList<>();
+
     private final boolean[] needsInputGradient;
 
     CpuTrainer(Backend backend, ModelSpec model, TrainerOptions options, int threads) {
@@ -52,14 +53,23 @@ final class CpuTrainer extends BaseTrainer {
 
         @Override
         public Op dense(Layer.Dense dense) {
-            return new DenseOp(inputSize, dense.units(), parameters.get(dense.name() + ".weight"),
+            return new DenseOp(
+                    inputSize,
+                    dense.units(),
+                    parameters.get(dense.name() + ".weight"),
                     parameters.get(dense.name() + ".bias"));
         }
 
         @Override
         public Op conv2d(Layer.Conv2d conv) {
-            return new ConvOp(inputShape, outputShape, conv.kernelSize(), conv.stride(), conv.padding(),
-                    parameters.get(conv.name() + ".weight"), parameters.get(conv.name() + ".bias"));
+            return new ConvOp(
+                    inputShape,
+                    outputShape,
+                    conv.kernelSize(),
+                    conv.stride(),
+                    conv.padding(),
+                    parameters.get(conv.name() + ".weight"),
+                    parameters.get(conv.name() + ".bias"));
         }
 
         @Override
@@ -135,8 +145,8 @@ final class CpuTrainer extends BaseTrainer {
         double lossSum = 0;
         float scale = 1f / size;
         for (int row = 0; row < size; row++) {
-            lossSum += SoftmaxCrossEntropy.rowLoss(logits, row * classes, classes, batch.labels()[row], gradient,
-                    scale);
+            lossSum +=
+                    SoftmaxCrossEntropy.rowLoss(logits, row * classes, classes, batch.labels()[row], gradient, scale);
         }
         for (int i = ops.size() - 1; i >= 0; i--) {
             Op op = ops.get(i);

@@ -26,14 +26,22 @@ final class DenseOp extends Op {
     }
 
     @Override
-    void backward(float[] input, float[] output, float[] outputGradient, float[] inputGradient, int batch,
+    void backward(
+            float[] input,
+            float[] output,
+            float[] outputGradient,
+            float[] inputGradient,
+            int batch,
             Parallel parallel) {
         float[] inputTransposed = new float[inputSize * batch];
         Gemm.transpose(input, 0, batch, inputSize, inputTransposed, 0);
         float[] weightGradient = weight.gradient;
         float[][] gradientRows = Gemm.rows(outputGradient, 0, batch, outputSize);
-        parallel.forChunks(inputSize, ROW_CHUNK, (from, to) -> Gemm.multiplyRows(inputTransposed, 0, gradientRows,
-                weightGradient, 0, from, to, batch, outputSize, false));
+        parallel.forChunks(
+                inputSize,
+                ROW_CHUNK,
+                (from, to) -> Gemm.multiplyRows(
+                        inputTransposed, 0, gradientRows, weightGradient, 0, from, to, batch, outputSize, false));
         float[] biasGradient = bias.gradient;
         java.util.Arrays.fill(biasGradient, 0f);
         for (int row = 0; row < batch; row++) {
@@ -43,8 +51,20 @@ final class DenseOp extends Op {
             float[] weightTransposed = new float[outputSize * inputSize];
             Gemm.transpose(weight.value, 0, inputSize, outputSize, weightTransposed, 0);
             float[][] transposedRows = Gemm.rows(weightTransposed, 0, outputSize, inputSize);
-            parallel.forChunks(batch, ROW_CHUNK, (from, to) -> Gemm.multiplyRows(outputGradient, 0, transposedRows,
-                    inputGradient, 0, from, to, outputSize, inputSize, false));
+            parallel.forChunks(
+                    batch,
+                    ROW_CHUNK,
+                    (from, to) -> Gemm.multiplyRows(
+                            outputGradient,
+                            0,
+                            transposedRows,
+                            inputGradient,
+                            0,
+                            from,
+                            to,
+                            outputSize,
+                            inputSize,
+                            false));
         }
     }
 }

@@ -9,8 +9,7 @@ package io.github.lc4j.backend.cpu;
  * Zero entries of A (ReLU outputs, padding) are skipped.
  */
 final class Gemm {
-    private Gemm() {
-    }
+    private Gemm() {}
 
     /** The rows of the [rows, width] matrix at {@code offset} in {@code matrix}, each its own array. */
     static float[][] rows(float[] matrix, int offset, int rows, int width) {
@@ -26,8 +25,17 @@ final class Gemm {
      * [·, depth] at {@code aOffset}, B's {@code depth} rows of {@code width} (see {@link #rows}) and C
      * of shape [·, width] at {@code cOffset}. Without {@code accumulate} the rows of C are overwritten.
      */
-    static void multiplyRows(float[] a, int aOffset, float[][] b, float[] c, int cOffset, int rowFrom, int rowTo,
-            int depth, int width, boolean accumulate) {
+    static void multiplyRows(
+            float[] a,
+            int aOffset,
+            float[][] b,
+            float[] c,
+            int cOffset,
+            int rowFrom,
+            int rowTo,
+            int depth,
+            int width,
+            boolean accumulate) {
         float[] sum = new float[width];
         for (int i = rowFrom; i < rowTo; i++) {
             int aRow = aOffset + i * depth;

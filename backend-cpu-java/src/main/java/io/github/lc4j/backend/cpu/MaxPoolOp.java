@@ -54,7 +54,12 @@ final class MaxPoolOp extends Op {
     }
 
     @Override
-    void backward(float[] input, float[] output, float[] outputGradient, float[] inputGradient, int batch,
+    void backward(
+            float[] input,
+            float[] output,
+            float[] outputGradient,
+            float[] inputGradient,
+            int batch,
             Parallel parallel) {
         if (inputGradient == null) {
             return;

@@ -16,6 +16,6 @@ abstract class Op {
 
     abstract void forward(float[] input, float[] output, int batch, Parallel parallel);
 
-    abstract void backward(float[] input, float[] output, float[] outputGradient, float[] inputGradient, int batch,
-            Parallel parallel);
+    abstract void backward(
+            float[] input, float[] output, float[] outputGradient, float[] inputGradient, int batch, Parallel parallel);
 }

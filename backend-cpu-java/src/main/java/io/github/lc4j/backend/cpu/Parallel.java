@@ -30,8 +30,10 @@ final class Parallel implements AutoCloseable {
             }
             return;
         }
-        pool.submit(() -> IntStream.range(0, chunks).parallel()
-                .forEach(c -> body.run(c * chunk, Math.min(size, (c + 1) * chunk)))).join();
+        pool.submit(() -> IntStream.range(0, chunks)
+                        .parallel()
+                        .forEach(c -> body.run(c * chunk, Math.min(size, (c + 1) * chunk))))
+                .join();
     }
 
     @Override

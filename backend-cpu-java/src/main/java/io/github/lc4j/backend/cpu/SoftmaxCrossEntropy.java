@@ -2,8 +2,7 @@ package io.github.lc4j.backend.cpu;
 
 /** Numerically stable softmax cross-entropy of one row of logits. */
 final class SoftmaxCrossEntropy {
-    private SoftmaxCrossEntropy() {
-    }
+    private SoftmaxCrossEntropy() {}
 
     /**
      * Returns −log softmax(z)[label] and, when {@code gradient} is non-null, writes

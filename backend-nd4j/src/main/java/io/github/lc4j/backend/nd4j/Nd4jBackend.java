@@ -1,9 +1,9 @@
 package io.github.lc4j.backend.nd4j;
 
+import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.spi.Capability;
-import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.EnumSet;

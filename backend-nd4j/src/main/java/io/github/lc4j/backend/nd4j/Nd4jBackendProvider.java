@@ -1,10 +1,10 @@
 package io.github.lc4j.backend.nd4j;
 
+import io.github.lc4j.api.BackendUnavailableException;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
-import io.github.lc4j.api.spi.BackendProvider;
-import io.github.lc4j.api.BackendUnavailableException;
 import io.github.lc4j.api.spi.BackendProperty;
+import io.github.lc4j.api.spi.BackendProvider;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -51,17 +51,20 @@ public final class Nd4jBackendProvider implements BackendProvider {
 
     @Override
     public List<BackendProperty> properties() {
-        return List.of(new BackendProperty(BLAS_THREADS_PROPERTY, "the backend's threads",
-                        "threads of OpenBLAS inside each GEMM"),
-                new BackendProperty(OP_THREADS_PROPERTY, "1",
-                        "threads of libnd4j's own operations (element-wise, pooling)"));
+        return List.of(
+                new BackendProperty(
+                        BLAS_THREADS_PROPERTY, "the backend's threads", "threads of OpenBLAS inside each GEMM"),
+                new BackendProperty(
+                        OP_THREADS_PROPERTY, "1", "threads of libnd4j's own operations (element-wise, pooling)"));
     }
 
     @Override
     public Backend create(BackendConfig config) {
         int blasThreads = config.threadsProperty(BLAS_THREADS_PROPERTY, config.threads());
         int opThreads = config.threadsProperty(OP_THREADS_PROPERTY, 1);
-        return BackendUnavailableException.whileLoading(name(), "nd4j-native linux-x86_64 with OpenBLAS",
+        return BackendUnavailableException.whileLoading(
+                name(),
+                "nd4j-native linux-x86_64 with OpenBLAS",
                 () -> loader == null ? load(blasThreads, opThreads) : loader.get());
     }
 

@@ -15,7 +15,10 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Nd4jKernels implements CStepKernels {
     @Override
     public void assign(float[] x, float[] codebook, int[] assignments) {
-        checkArgument(assignments.length == x.length, "assignments have %d slots for %d values", assignments.length,
+        checkArgument(
+                assignments.length == x.length,
+                "assignments have %d slots for %d values",
+                assignments.length,
                 x.length);
         double[] midpoints = CStepKernels.midpoints(codebook);
         try (INDArray values = Nd4j.createFromArray(x).castTo(DataType.DOUBLE);
@@ -30,30 +33,42 @@ final class Nd4jKernels implements CStepKernels {
 
     @Override
     public void reconstruct(int[] assignments, float[] codebook, float[] quantized) {
-        checkArgument(assignments.length == quantized.length, "output has %d slots for %d assignments",
-                quantized.length, assignments.length);
+        checkArgument(
+                assignments.length == quantized.length,
+                "output has %d slots for %d assignments",
+                quantized.length,
+                assignments.length);
         try (INDArray table = Nd4j.createFromArray(codebook)) {
-            float[] result = Nd4j.pullRows(table.reshape(codebook.length, 1), 1, assignments).data().asFloat();
+            float[] result = Nd4j.pullRows(table.reshape(codebook.length, 1), 1, assignments)
+                    .data()
+                    .asFloat();
             System.arraycopy(result, 0, quantized, 0, result.length);
         }
     }
 
     @Override
     public void updateMultipliers(float[] multipliers, float[] weights, float[] quantized, double mu) {
-        checkArgument(multipliers.length == weights.length && weights.length == quantized.length,
-                "multiplier update needs equal lengths, got %d, %d, %d", multipliers.length, weights.length,
+        checkArgument(
+                multipliers.length == weights.length && weights.length == quantized.length,
+                "multiplier update needs equal lengths, got %d, %d, %d",
+                multipliers.length,
+                weights.length,
                 quantized.length);
         try (INDArray lambda = Nd4j.createFromArray(multipliers).castTo(DataType.DOUBLE);
                 INDArray w = Nd4j.createFromArray(weights).castTo(DataType.DOUBLE);
                 INDArray q = Nd4j.createFromArray(quantized).castTo(DataType.DOUBLE)) {
-            float[] result = lambda.subi(w.subi(q).muli(mu)).castTo(DataType.FLOAT).toFloatVector();
+            float[] result =
+                    lambda.subi(w.subi(q).muli(mu)).castTo(DataType.FLOAT).toFloatVector();
             System.arraycopy(result, 0, multipliers, 0, result.length);
         }
     }
 
     @Override
     public double distortion(float[] x, float[] quantized) {
-        checkArgument(x.length == quantized.length, "distortion needs equal lengths, got %d and %d", x.length,
+        checkArgument(
+                x.length == quantized.length,
+                "distortion needs equal lengths, got %d and %d",
+                x.length,
                 quantized.length);
         try (INDArray a = Nd4j.createFromArray(x).castTo(DataType.DOUBLE);
                 INDArray b = Nd4j.createFromArray(quantized).castTo(DataType.DOUBLE)) {

@@ -33,6 +33,7 @@ final class Nd4jTrainer extends BaseTrainer {
     private final Buffers buffers = new Buffers();
     /** On CUDA an array's host copy is allocated lazily and synchronised by ND4J: batches go in by assign. */
     private final boolean gpu;
+
     private final List<Penalized> penalized = new ArrayList<>();
 
     Nd4jTrainer(Backend backend, ModelSpec model, TrainerOptions options, boolean gpu) {
@@ -68,14 +69,22 @@ final class Nd4jTrainer extends BaseTrainer {
 
         @Override
         public NdLayers.NdLayer dense(Layer.Dense dense) {
-            return new NdLayers.Dense(parameters.get(dense.name() + ".weight"), parameters.get(dense.name() + ".bias"),
+            return new NdLayers.Dense(
+                    parameters.get(dense.name() + ".weight"),
+                    parameters.get(dense.name() + ".bias"),
                     Checks.elementCount(inputShape));
         }
 
         @Override
         public NdLayers.NdLayer conv2d(Layer.Conv2d conv) {
-            return new NdLayers.Conv(parameters.get(conv.name() + ".weight"), parameters.get(conv.name() + ".bias"),
-                    inputShape, outputShape, conv.kernelSize(), conv.stride(), conv.padding());
+            return new NdLayers.Conv(
+                    parameters.get(conv.name() + ".weight"),
+                    parameters.get(conv.name() + ".bias"),
+                    inputShape,
+                    outputShape,
+                    conv.kernelSize(),
+                    conv.stride(),
+                    conv.padding());
         }
 
         @Override
@@ -158,8 +167,8 @@ final class Nd4jTrainer extends BaseTrainer {
         SoftmaxResult result = softmaxCrossEntropy(activations.get(activations.size() - 1), batch, true);
         INDArray gradient = result.gradient;
         for (int i = layers.size() - 1; i >= 0 && gradient != null; i--) {
-            gradient = layers.get(i).backward(activations.get(i), activations.get(i + 1), gradient,
-                    needsInputGradient[i]);
+            gradient =
+                    layers.get(i).backward(activations.get(i), activations.get(i + 1), gradient, needsInputGradient[i]);
         }
         double mu = penaltyWeight();
         if (mu > 0) {
@@ -199,11 +208,9 @@ final class Nd4jTrainer extends BaseTrainer {
     }
 
     /** A parameter under the penalty and its target. */
-    private record Penalized(NdParameter parameter, INDArray target) {
-    }
+    private record Penalized(NdParameter parameter, INDArray target) {}
 
-    private record SoftmaxResult(double meanLoss, INDArray gradient) {
-    }
+    private record SoftmaxResult(double meanLoss, INDArray gradient) {}
 
     /** y ← y + alpha·x in place, through BLAS. */
     private static void axpy(double alpha, INDArray x, INDArray y) {
@@ -223,7 +230,10 @@ final class Nd4jTrainer extends BaseTrainer {
         }
         INDArray oneHot = copyIn(oneHotValues, buffers.get("oneHot", size * classes));
         INDArray logProbabilities = buffers.get("logProbabilities", size, classes);
-        Nd4j.exec(DynamicCustomOp.builder("log_softmax").addInputs(logits).addOutputs(logProbabilities).build());
+        Nd4j.exec(DynamicCustomOp.builder("log_softmax")
+                .addInputs(logits)
+                .addOutputs(logProbabilities)
+                .build());
         INDArray flat = logProbabilities.reshape('c', new long[] {size * classes});
         double meanLoss = -Nd4j.getBlasWrapper().dot(oneHot, flat) / size;
         if (!withGradient) {

@@ -24,8 +24,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * than that on the 2-core machine. Pooling runs libnd4j's {@code maxpool2d} and {@code maxpool2d_bp}.
  */
 final class NdLayers {
-    private NdLayers() {
-    }
+    private NdLayers() {}
 
     /**
      * One layer. {@code forward} may overwrite its input (element-wise activations work in place)
@@ -39,8 +38,7 @@ final class NdLayers {
         INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient);
 
         @Override
-        default void close() {
-        }
+        default void close() {}
     }
 
     /** y = x·W + b. */
@@ -64,7 +62,9 @@ final class NdLayers {
         public INDArray forward(INDArray input) {
             INDArray x = flat(input);
             INDArray output = buffers.get("output", x.size(0), weight.value.size(1));
-            Nd4j.exec(DynamicCustomOp.builder("xw_plus_b").addInputs(x, weight.value, bias.value).addOutputs(output)
+            Nd4j.exec(DynamicCustomOp.builder("xw_plus_b")
+                    .addInputs(x, weight.value, bias.value)
+                    .addOutputs(output)
                     .build());
             return output;
         }
@@ -102,12 +102,19 @@ final class NdLayers {
         private final int padding;
         /** Weights and their gradient as [F, C·k·k] matrices, bias and its gradient as [F, 1] columns. */
         private final INDArray weightMatrix;
+
         private final INDArray weightGradientMatrix;
         private final INDArray biasColumn;
         private final INDArray biasGradientColumn;
         private Plan plan;
 
-        Conv(NdParameter weight, NdParameter bias, int[] inputShape, int[] outputShape, int kernel, int stride,
+        Conv(
+                NdParameter weight,
+                NdParameter bias,
+                int[] inputShape,
+                int[] outputShape,
+                int kernel,
+                int stride,
                 int padding) {
             this.inputShape = toLong(inputShape);
             this.outputShape = toLong(outputShape);
@@ -128,29 +135,35 @@ final class NdLayers {
             final long columnsPerFilter;
             /** Patches [C, k, k, batch, outH, outW]; as a matrix [C·k·k, batch·outH·outW]. */
             final INDArray patches;
+
             final INDArray patchMatrix;
             final INDArray[] patchWindows;
             /** The input with its zero border, when the layer pads. */
             final INDArray padded;
+
             final INDArray paddedInterior;
             final INDArray[] inputWindows;
             /** W·P as [F, batch·outH·outW], and viewed [F, batch, outH·outW]. */
             final INDArray product;
+
             final INDArray productBySample;
             final INDArray output;
             /** The output [batch, F, outH, outW] viewed [F, batch, outH·outW]. */
             final INDArray outputByFilter;
             /** ∂Y as [F, batch, outH·outW], and as the matrix [F, batch·outH·outW]. */
             final INDArray gradientByFilter;
+
             final INDArray gradientMatrix;
             final INDArray ones;
             /** ∂P [C, k, k, batch, outH, outW], as a matrix and in col2im's [batch, C, k, k, outH, outW] order. */
             final INDArray patchGradients;
+
             final INDArray patchGradientMatrix;
             final INDArray patchGradientsBySample;
             final INDArray inputGradient;
             /** The storage and offset that {@link #inputWindows} view: reshapes make new array objects on each call. */
             private DataBuffer windowsOf;
+
             private long windowsOffset = -1;
 
             Plan(long batch) {
@@ -164,15 +177,22 @@ final class NdLayers {
                 patchWindows = new INDArray[kernel * kernel];
                 for (int row = 0; row < kernel; row++) {
                     for (int column = 0; column < kernel; column++) {
-                        patchWindows[row * kernel + column] = patches.get(all(), point(row), point(column), all(), all(),
-                                all());
+                        patchWindows[row * kernel + column] =
+                                patches.get(all(), point(row), point(column), all(), all(), all());
                     }
                 }
                 inputWindows = new INDArray[kernel * kernel];
                 if (padding > 0) {
-                    padded = Nd4j.create(DataType.FLOAT, batch, channels, inputShape[1] + 2L * padding,
+                    padded = Nd4j.create(
+                            DataType.FLOAT,
+                            batch,
+                            channels,
+                            inputShape[1] + 2L * padding,
                             inputShape[2] + 2L * padding);
-                    paddedInterior = padded.get(all(), all(), interval(padding, padding + inputShape[1]),
+                    paddedInterior = padded.get(
+                            all(),
+                            all(),
+                            interval(padding, padding + inputShape[1]),
                             interval(padding, padding + inputShape[2]));
                 } else {
                     padded = null;
@@ -182,13 +202,14 @@ final class NdLayers {
                 product = Nd4j.create(DataType.FLOAT, filters, columnsPerFilter);
                 productBySample = product.reshape('c', new long[] {filters, batch, height * width});
                 output = Nd4j.create(DataType.FLOAT, batch, filters, height, width);
-                outputByFilter = output.reshape('c', new long[] {batch, filters, height * width}).permute(1, 0, 2);
+                outputByFilter = output.reshape('c', new long[] {batch, filters, height * width})
+                        .permute(1, 0, 2);
                 gradientByFilter = Nd4j.create(DataType.FLOAT, filters, batch, height * width);
                 gradientMatrix = gradientByFilter.reshape('c', new long[] {filters, columnsPerFilter});
                 ones = Nd4j.ones(DataType.FLOAT, columnsPerFilter, 1);
                 patchGradients = Nd4j.create(DataType.FLOAT, channels, kernel, kernel, batch, height, width);
-                patchGradientMatrix = patchGradients.reshape('c', new long[] {channels * kernel * kernel,
-                    columnsPerFilter});
+                patchGradientMatrix =
+                        patchGradients.reshape('c', new long[] {channels * kernel * kernel, columnsPerFilter});
                 patchGradientsBySample = patchGradients.permute(3, 0, 1, 2, 4, 5);
                 inputGradient = Nd4j.create(DataType.FLOAT, batch, channels, inputShape[1], inputShape[2]);
             }
@@ -200,16 +221,20 @@ final class NdLayers {
                     paddedInterior.assign(image);
                     source = padded;
                 }
-                DataBuffer storage = source.data().originalDataBuffer() == null ? source.data()
+                DataBuffer storage = source.data().originalDataBuffer() == null
+                        ? source.data()
                         : source.data().originalDataBuffer();
                 if (storage != windowsOf || source.offset() != windowsOffset) {
                     long height = outputShape[1];
                     long width = outputShape[2];
                     for (int row = 0; row < kernel; row++) {
                         for (int column = 0; column < kernel; column++) {
-                            inputWindows[row * kernel + column] = source.get(all(), all(),
-                                    interval(row, stride, row + stride * (height - 1) + 1),
-                                    interval(column, stride, column + stride * (width - 1) + 1)).permute(1, 0, 2, 3);
+                            inputWindows[row * kernel + column] = source.get(
+                                            all(),
+                                            all(),
+                                            interval(row, stride, row + stride * (height - 1) + 1),
+                                            interval(column, stride, column + stride * (width - 1) + 1))
+                                    .permute(1, 0, 2, 3);
                         }
                     }
                     windowsOf = storage;
@@ -222,8 +247,9 @@ final class NdLayers {
 
             @Override
             public void close() {
-                for (INDArray array : new INDArray[] {patches, padded, product, output, gradientByFilter, ones,
-                    patchGradients, inputGradient}) {
+                for (INDArray array : new INDArray[] {
+                    patches, padded, product, output, gradientByFilter, ones, patchGradients, inputGradient
+                }) {
                     if (array != null) {
                         array.close();
                     }
@@ -253,8 +279,9 @@ final class NdLayers {
         @Override
         public INDArray backward(INDArray input, INDArray output, INDArray outputGradient, boolean needsInputGradient) {
             Plan current = plan(input.size(0));
-            current.gradientByFilter.assign(outputGradient.reshape('c', new long[] {current.batch, outputShape[0],
-                outputShape[1] * outputShape[2]}).permute(1, 0, 2));
+            current.gradientByFilter.assign(outputGradient
+                    .reshape('c', new long[] {current.batch, outputShape[0], outputShape[1] * outputShape[2]})
+                    .permute(1, 0, 2));
             Nd4j.gemm(current.gradientMatrix, current.patchMatrix, weightGradientMatrix, false, true, 1.0, 0.0);
             Nd4j.gemm(current.gradientMatrix, current.ones, biasGradientColumn, false, false, 1.0, 0.0);
             if (!needsInputGradient) {
@@ -262,9 +289,12 @@ final class NdLayers {
             }
             Nd4j.gemm(weightMatrix, current.gradientMatrix, current.patchGradientMatrix, true, false, 1.0, 0.0);
             // sH, sW, pH, pW, H, W, dH, dW, same-mode
-            Nd4j.exec(DynamicCustomOp.builder("col2im").addInputs(current.patchGradientsBySample)
-                    .addOutputs(current.inputGradient).addIntegerArguments(stride, stride, padding, padding,
-                            (int) inputShape[1], (int) inputShape[2], 1, 1, 0).build());
+            Nd4j.exec(DynamicCustomOp.builder("col2im")
+                    .addInputs(current.patchGradientsBySample)
+                    .addOutputs(current.inputGradient)
+                    .addIntegerArguments(
+                            stride, stride, padding, padding, (int) inputShape[1], (int) inputShape[2], 1, 1, 0)
+                    .build());
             return current.inputGradient.reshape('c', input.shape());
         }
 
@@ -300,8 +330,11 @@ final class NdLayers {
         @Override
         public INDArray forward(INDArray input) {
             INDArray output = buffers.get("output", input.size(0), outputShape[0], outputShape[1], outputShape[2]);
-            Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(images(input, inputShape)).addOutputs(output)
-                    .addIntegerArguments(arguments()).build());
+            Nd4j.exec(DynamicCustomOp.builder("maxpool2d")
+                    .addInputs(images(input, inputShape))
+                    .addOutputs(output)
+                    .addIntegerArguments(arguments())
+                    .build());
             return output;
         }
 
@@ -313,8 +346,10 @@ final class NdLayers {
             INDArray image = images(input, inputShape);
             INDArray inputGradient = buffers.get("inputGradient", image.shape());
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d_bp")
-                    .addInputs(image, outputGradient.reshape('c', output.shape())).addOutputs(inputGradient)
-                    .addIntegerArguments(arguments()).build());
+                    .addInputs(image, outputGradient.reshape('c', output.shape()))
+                    .addOutputs(inputGradient)
+                    .addIntegerArguments(arguments())
+                    .build());
             return inputGradient.reshape('c', input.shape());
         }
 

@@ -9,22 +9,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.BackendConfig;
-import io.github.lc4j.api.spi.BackendProvider;
-import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.api.spi.CStepKernels;
-import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProperty;
+import io.github.lc4j.api.spi.BackendProvider;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.spi.CStepKernels;
+import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.model.ModelZoo;
 import io.github.lc4j.core.model.WeightInitializer;
 import java.util.LinkedHashMap;
@@ -87,15 +87,30 @@ public abstract class BackendConformanceSuite {
 
     /** Dense model with tanh and ReLU: 6 inputs, 5 tanh, 4 relu, 3 classes. */
     protected static ModelSpec denseModel() {
-        return ModelSpec.of("tck-dense", new int[] {6}, List.of(Layer.dense("d1", 5), Layer.tanh(),
-                Layer.dense("d2", 4), Layer.relu(), Layer.dense("d3", CLASSES)));
+        return ModelSpec.of(
+                "tck-dense",
+                new int[] {6},
+                List.of(
+                        Layer.dense("d1", 5),
+                        Layer.tanh(),
+                        Layer.dense("d2", 4),
+                        Layer.relu(),
+                        Layer.dense("d3", CLASSES)));
     }
 
     /** Convolutional model: padded and strided convolutions, max pooling, flatten, dense. */
     protected static ModelSpec convModel() {
-        return ModelSpec.of("tck-conv", new int[] {2, 7, 7}, List.of(Layer.conv2d("c1", 3, 3, 2, 1), Layer.relu(),
-                Layer.maxPool(2, 2), Layer.conv2d("c2", 4, 2, 1, 0), Layer.tanh(), Layer.flatten(),
-                Layer.dense("d1", CLASSES)));
+        return ModelSpec.of(
+                "tck-conv",
+                new int[] {2, 7, 7},
+                List.of(
+                        Layer.conv2d("c1", 3, 3, 2, 1),
+                        Layer.relu(),
+                        Layer.maxPool(2, 2),
+                        Layer.conv2d("c2", 4, 2, 1, 0),
+                        Layer.tanh(),
+                        Layer.flatten(),
+                        Layer.dense("d1", CLASSES)));
     }
 
     private static Batch randomBatch(ModelSpec model, int size, long seed) {
@@ -150,8 +165,10 @@ public abstract class BackendConformanceSuite {
 
     /** Skips the calling test, with the reason in the report, when the backend cannot run {@code model}. */
     private void assumeSupports(ModelSpec model) {
-        assumeTrue(supports(model), () -> "backend " + backend.name() + " lacks a capability model " + model.name()
-                + " needs; it declares " + backend.capabilities());
+        assumeTrue(
+                supports(model),
+                () -> "backend " + backend.name() + " lacks a capability model " + model.name() + " needs; it declares "
+                        + backend.capabilities());
     }
 
     // ------------------------------------------------------------------------------- provider
@@ -217,8 +234,15 @@ public abstract class BackendConformanceSuite {
         }
     }
 
-    private static double objective(Trainer trainer, Weights weights, String name, float[] direction, double epsilon,
-            Batch batch, Map<String, float[]> targets, double mu) {
+    private static double objective(
+            Trainer trainer,
+            Weights weights,
+            String name,
+            float[] direction,
+            double epsilon,
+            Batch batch,
+            Map<String, float[]> targets,
+            double mu) {
         float[] moved = weights.get(name);
         for (int i = 0; i < moved.length; i++) {
             moved[i] += (float) (epsilon * direction[i]);
@@ -275,7 +299,8 @@ public abstract class BackendConformanceSuite {
         double m = 0.9;
         for (boolean nesterov : new boolean[] {false, true}) {
             Weights start = randomWeights(model, 27);
-            try (Trainer trainer = trainer(model, m, nesterov); Trainer probe = trainer(model, 0, false)) {
+            try (Trainer trainer = trainer(model, m, nesterov);
+                    Trainer probe = trainer(model, 0, false)) {
                 trainer.load(start);
                 probe.load(start);
                 Map<String, float[]> g1 = probe.gradients(first);
@@ -294,10 +319,16 @@ public abstract class BackendConformanceSuite {
                         double expected1 = w0[i] - lr * (nesterov ? g1.get(name)[i] + m * v1 : v1);
                         double v2 = m * v1 + g2.get(name)[i];
                         double expected2 = w1[i] - lr * (nesterov ? g2.get(name)[i] + m * v2 : v2);
-                        assertEquals(expected1, w1[i], 1e-5, (nesterov ? "Nesterov" : "momentum") + " step 1 of "
-                                + name + "[" + i + "]");
-                        assertEquals(expected2, w2[i], 1e-5, (nesterov ? "Nesterov" : "momentum") + " step 2 of "
-                                + name + "[" + i + "]");
+                        assertEquals(
+                                expected1,
+                                w1[i],
+                                1e-5,
+                                (nesterov ? "Nesterov" : "momentum") + " step 1 of " + name + "[" + i + "]");
+                        assertEquals(
+                                expected2,
+                                w2[i],
+                                1e-5,
+                                (nesterov ? "Nesterov" : "momentum") + " step 2 of " + name + "[" + i + "]");
                     }
                 }
             }
@@ -323,7 +354,10 @@ public abstract class BackendConformanceSuite {
                 float[] target = targets.get(name);
                 for (int i = 0; i < w.length; i++) {
                     double expected = target == null ? 0 : mu * (w[i] - target[i]);
-                    assertEquals(expected, penalized.get(name)[i] - plain.get(name)[i], 1e-5 * (1 + Math.abs(expected)),
+                    assertEquals(
+                            expected,
+                            penalized.get(name)[i] - plain.get(name)[i],
+                            1e-5 * (1 + Math.abs(expected)),
                             "penalty gradient of " + name + "[" + i + "]");
                 }
             }
@@ -344,7 +378,10 @@ public abstract class BackendConformanceSuite {
             }
             Weights result = trainer.snapshot();
             for (Map.Entry<String, float[]> target : targets.entrySet()) {
-                assertArrayEquals(target.getValue(), result.get(target.getKey()), 1e-3f,
+                assertArrayEquals(
+                        target.getValue(),
+                        result.get(target.getKey()),
+                        1e-3f,
                         "with μ=1e4 the weights of " + target.getKey() + " should sit on their target");
             }
         }
@@ -354,7 +391,8 @@ public abstract class BackendConformanceSuite {
     void zeroMuHasNoEffect() {
         ModelSpec model = denseModel();
         Weights start = randomWeights(model, 37);
-        try (Trainer plain = trainer(model, 0.9, true); Trainer penalized = trainer(model, 0.9, true)) {
+        try (Trainer plain = trainer(model, 0.9, true);
+                Trainer penalized = trainer(model, 0.9, true)) {
             plain.load(start);
             penalized.load(start);
             penalized.setPenalty(randomTargets(model, 38), 0);
@@ -405,7 +443,8 @@ public abstract class BackendConformanceSuite {
         ModelSpec model = denseModel();
         Weights start = randomWeights(model, 53);
         Batch batch = randomBatch(model, 8, 54);
-        try (Trainer fresh = trainer(model, 0.9, false); Trainer reused = trainer(model, 0.9, false)) {
+        try (Trainer fresh = trainer(model, 0.9, false);
+                Trainer reused = trainer(model, 0.9, false)) {
             reused.load(start);
             reused.step(randomBatch(model, 8, 55), 0.1);
             reused.load(start);
@@ -522,12 +561,17 @@ public abstract class BackendConformanceSuite {
     }
 
     private void checkRejected(ModelSpec model, Class<?> layerType) {
-        UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
-                () -> trainer(model, 0, false).close(), "a model with " + layerType.getSimpleName()
-                        + " must be refused at newTrainer");
-        assertTrue(error.getMessage().contains(backend.name()) && error.getMessage().contains(
-                layerType.getSimpleName()), "the refusal must name the layer and the backend: " + error.getMessage());
-        assertThrows(UnsupportedOperationException.class, () -> backend.newEvaluator(model).close(),
+        UnsupportedOperationException error = assertThrows(
+                UnsupportedOperationException.class,
+                () -> trainer(model, 0, false).close(),
+                "a model with " + layerType.getSimpleName() + " must be refused at newTrainer");
+        assertTrue(
+                error.getMessage().contains(backend.name())
+                        && error.getMessage().contains(layerType.getSimpleName()),
+                "the refusal must name the layer and the backend: " + error.getMessage());
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> backend.newEvaluator(model).close(),
                 "a model with " + layerType.getSimpleName() + " must be refused at newEvaluator");
     }
 
@@ -538,7 +582,8 @@ public abstract class BackendConformanceSuite {
         ModelSpec model = supports(convModel()) ? convModel() : denseModel();
         Weights weights = randomWeights(model, 73);
         Batch batch = randomBatch(model, 12, 74);
-        try (Trainer trainer = trainer(model, 0, false); Evaluator evaluator = backend.newEvaluator(model)) {
+        try (Trainer trainer = trainer(model, 0, false);
+                Evaluator evaluator = backend.newEvaluator(model)) {
             trainer.load(weights);
             evaluator.load(weights);
             Evaluation expected = trainer.evaluate(batch);
@@ -564,7 +609,8 @@ public abstract class BackendConformanceSuite {
         double m = 0.9;
         Map<String, float[]> evaluationPoint = floats.toMap();
         evaluationPoint.putAll(quantized);
-        try (Trainer trainer = trainer(model, m, true); Trainer probe = trainer(model, 0, false)) {
+        try (Trainer trainer = trainer(model, m, true);
+                Trainer probe = trainer(model, 0, false)) {
             probe.load(Weights.of(model, evaluationPoint));
             Map<String, float[]> gradient = probe.gradients(batch);
             double expectedLoss = probe.evaluate(batch).meanLoss();
@@ -577,12 +623,18 @@ public abstract class BackendConformanceSuite {
                 for (int i = 0; i < w.length; i++) {
                     double g = gradient.get(name)[i];
                     double expected = w[i] - lr * (g + m * g);
-                    assertEquals(expected, after.get(name)[i], 1e-5, "straight-through step of " + name + "[" + i
-                            + "]: the float weights move by the gradient taken at the quantized ones");
+                    assertEquals(
+                            expected,
+                            after.get(name)[i],
+                            1e-5,
+                            "straight-through step of " + name + "[" + i
+                                    + "]: the float weights move by the gradient taken at the quantized ones");
                 }
             }
-            assertThrows(InvalidInputException.class, () -> trainer.straightThroughStep(batch,
-                    Map.of("d1.weight", new float[3]), lr), "quantized weights of the wrong size");
+            assertThrows(
+                    InvalidInputException.class,
+                    () -> trainer.straightThroughStep(batch, Map.of("d1.weight", new float[3]), lr),
+                    "quantized weights of the wrong size");
         }
     }
 
@@ -592,14 +644,17 @@ public abstract class BackendConformanceSuite {
     void declaredPropertiesAreWellFormedAndUnknownKeysAreNamed() {
         List<BackendProperty> declared = provider().properties();
         for (BackendProperty property : declared) {
-            assertTrue(property.key().startsWith(provider().name() + "."), "property " + property.key()
-                    + " must be prefixed with the backend's name");
+            assertTrue(
+                    property.key().startsWith(provider().name() + "."),
+                    "property " + property.key() + " must be prefixed with the backend's name");
         }
-        BackendConfig misspelt = BackendConfig.withThreads(1).withProperty(provider().name() + ".no-such-key", "1");
-        InvalidInputException error = assertThrows(InvalidInputException.class,
-                () -> misspelt.checkKeys(provider().name(), declared));
+        BackendConfig misspelt =
+                BackendConfig.withThreads(1).withProperty(provider().name() + ".no-such-key", "1");
+        InvalidInputException error = assertThrows(
+                InvalidInputException.class, () -> misspelt.checkKeys(provider().name(), declared));
         assertTrue(error.getMessage().contains("no-such-key"), error.getMessage());
-        declared.forEach(property -> assertTrue(error.getMessage().contains(property.key()),
+        declared.forEach(property -> assertTrue(
+                error.getMessage().contains(property.key()),
                 "the error must list the valid key " + property.key() + ": " + error.getMessage()));
     }
 
@@ -609,15 +664,18 @@ public abstract class BackendConformanceSuite {
     void lenet300LossesFollowTheReferenceBackend() {
         BackendProvider reference = referenceProvider();
         assumeTrue(reference != null, () -> "backend " + backend.name() + " is the reference; nothing to follow");
-        double worst = LossParity.worstRelativeLossDifference(reference.create(BackendConfig.withThreads(threads())),
-                backend, 100);
-        assertTrue(worst <= lossParityTolerance(), backend.name() + " per-step losses drifted from "
-                + reference.name() + "'s by " + worst + " over 100 LeNet300 steps");
+        double worst = LossParity.worstRelativeLossDifference(
+                reference.create(BackendConfig.withThreads(threads())), backend, 100);
+        assertTrue(
+                worst <= lossParityTolerance(),
+                backend.name() + " per-step losses drifted from " + reference.name() + "'s by " + worst
+                        + " over 100 LeNet300 steps");
     }
 
     @Test
     void deterministicBackendsRepeatThemselves() {
-        assumeTrue(backend.capabilities().contains(Capability.DETERMINISTIC),
+        assumeTrue(
+                backend.capabilities().contains(Capability.DETERMINISTIC),
                 () -> "backend " + backend.name() + " does not declare DETERMINISTIC");
         ModelSpec model = supports(convModel()) ? convModel() : denseModel();
         assertEquals(run(backend, model), run(backend, model), "two identical runs differ");
@@ -625,7 +683,8 @@ public abstract class BackendConformanceSuite {
 
     @Test
     void threadCountIndependentBackendsIgnoreTheThreadCount() {
-        assumeTrue(backend.capabilities().contains(Capability.THREAD_COUNT_INDEPENDENT),
+        assumeTrue(
+                backend.capabilities().contains(Capability.THREAD_COUNT_INDEPENDENT),
                 () -> "backend " + backend.name() + " does not declare THREAD_COUNT_INDEPENDENT");
         ModelSpec model = supports(convModel()) ? convModel() : denseModel();
         Backend oneThread = provider().create(BackendConfig.withThreads(1));
@@ -699,7 +758,8 @@ public abstract class BackendConformanceSuite {
         reference.updateMultipliers(expectedMultipliers, x, expectedQuantized, 0.37);
         kernels.updateMultipliers(actualMultipliers, x, expectedQuantized, 0.37);
         for (int i = 0; i < n; i++) {
-            assertTrue(Math.abs(expectedMultipliers[i] - actualMultipliers[i]) <= Math.ulp(expectedMultipliers[i]),
+            assertTrue(
+                    Math.abs(expectedMultipliers[i] - actualMultipliers[i]) <= Math.ulp(expectedMultipliers[i]),
                     "multiplier " + i + " differs by more than 1 ulp");
         }
         double expectedDistortion = reference.distortion(x, expectedQuantized);
@@ -724,12 +784,14 @@ public abstract class BackendConformanceSuite {
     @Test
     void weightsOfAnotherModelAreRejected() {
         ModelSpec model = denseModel();
-        ModelSpec other = ModelSpec.of("tck-other", new int[] {6}, List.of(Layer.dense("d1", 7),
-                Layer.dense("d3", CLASSES)));
+        ModelSpec other =
+                ModelSpec.of("tck-other", new int[] {6}, List.of(Layer.dense("d1", 7), Layer.dense("d3", CLASSES)));
         try (Trainer trainer = trainer(model, 0, false)) {
-            InvalidInputException error = assertThrows(InvalidInputException.class,
-                    () -> trainer.load(randomWeights(other, 102)));
-            assertTrue(error.getMessage().contains("d1.weight") || error.getMessage().contains("d2"),
+            InvalidInputException error =
+                    assertThrows(InvalidInputException.class, () -> trainer.load(randomWeights(other, 102)));
+            assertTrue(
+                    error.getMessage().contains("d1.weight")
+                            || error.getMessage().contains("d2"),
                     "message should name the parameter: " + error.getMessage());
         }
     }
@@ -741,8 +803,8 @@ public abstract class BackendConformanceSuite {
             trainer.load(randomWeights(model, 104));
             Map<String, float[]> targets = randomTargets(model, 105);
             targets.get("d1.weight")[0] = Float.POSITIVE_INFINITY;
-            InvalidInputException targetError = assertThrows(InvalidInputException.class,
-                    () -> trainer.setPenalty(targets, 1));
+            InvalidInputException targetError =
+                    assertThrows(InvalidInputException.class, () -> trainer.setPenalty(targets, 1));
             assertTrue(targetError.getMessage().contains("d1.weight"), targetError.getMessage());
             assertThrows(InvalidInputException.class, () -> trainer.setPenalty(Map.of("nope", new float[1]), 1));
             assertThrows(InvalidInputException.class, () -> trainer.setPenalty(Map.of("d1.weight", new float[2]), 1));
@@ -755,7 +817,8 @@ public abstract class BackendConformanceSuite {
     void useBeforeLoadAndAfterCloseFailsClearly() {
         ModelSpec model = denseModel();
         Trainer trainer = trainer(model, 0, false);
-        RuntimeException early = assertThrows(RuntimeException.class, () -> trainer.step(randomBatch(model, 2, 1), 0.1));
+        RuntimeException early =
+                assertThrows(RuntimeException.class, () -> trainer.step(randomBatch(model, 2, 1), 0.1));
         assertTrue(early.getMessage().contains("load"), early.getMessage());
         trainer.close();
         assertThrows(IllegalStateException.class, () -> trainer.load(randomWeights(model, 1)));

@@ -1,12 +1,12 @@
 package io.github.lc4j.backend.tck;
 
-import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.Minibatches;
 import io.github.lc4j.core.model.ModelZoo;
@@ -21,14 +21,14 @@ import java.util.Map;
  * their per-step losses drift apart.
  */
 public final class LossParity {
-    private LossParity() {
-    }
+    private LossParity() {}
 
     /** Returns the largest |loss_candidate − loss_reference| / loss_reference over {@code steps} steps. */
     public static double worstRelativeLossDifference(Backend reference, Backend candidate, int steps) {
         ModelSpec model = ModelZoo.lenet300Tanh();
         Weights initial = WeightInitializer.initialize(model, 3);
-        Minibatches minibatches = new Minibatches(DataSets.embeddedFashionMnist().train(), 256, 3);
+        Minibatches minibatches =
+                new Minibatches(DataSets.embeddedFashionMnist().train(), 256, 3);
         Map<String, float[]> targets = new LinkedHashMap<>();
         for (ParameterSpec parameter : model.parameters()) {
             if (parameter.role() == ParameterSpec.Role.WEIGHT) {
@@ -51,8 +51,9 @@ public final class LossParity {
                 worst = Math.max(worst, Math.abs(a - b) / Math.abs(a));
             }
         }
-        System.out.printf("%s vs %s, %d LeNet300 steps: worst relative loss difference %.2e%n", candidate.name(),
-                reference.name(), steps, worst);
+        System.out.printf(
+                "%s vs %s, %d LeNet300 steps: worst relative loss difference %.2e%n",
+                candidate.name(), reference.name(), steps, worst);
         return worst;
     }
 }

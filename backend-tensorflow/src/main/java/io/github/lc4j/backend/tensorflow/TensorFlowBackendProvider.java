@@ -1,10 +1,10 @@
 package io.github.lc4j.backend.tensorflow;
 
+import io.github.lc4j.api.BackendUnavailableException;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
-import io.github.lc4j.api.spi.BackendProvider;
-import io.github.lc4j.api.BackendUnavailableException;
 import io.github.lc4j.api.spi.BackendProperty;
+import io.github.lc4j.api.spi.BackendProvider;
 import java.util.List;
 import java.util.function.Function;
 
@@ -40,14 +40,17 @@ public final class TensorFlowBackendProvider implements BackendProvider {
 
     @Override
     public List<BackendProperty> properties() {
-        return List.of(new BackendProperty(TensorFlowBackend.DEVICE_PROPERTY, "auto",
+        return List.of(new BackendProperty(
+                TensorFlowBackend.DEVICE_PROPERTY,
+                "auto",
                 "where the graphs run: auto (/GPU:0 when a GPU and the GPU natives are present, else the CPU),"
                         + " /GPU:0, /CPU:0, or empty for TensorFlow's own placement"));
     }
 
     @Override
     public Backend create(BackendConfig config) {
-        return BackendUnavailableException.whileLoading(name(), "tensorflow-core-native linux-x86_64, TensorFlow 2.18", () -> loader.apply(config));
+        return BackendUnavailableException.whileLoading(
+                name(), "tensorflow-core-native linux-x86_64, TensorFlow 2.18", () -> loader.apply(config));
     }
 
     private static Backend load(BackendConfig config) {
@@ -62,12 +65,15 @@ public final class TensorFlowBackendProvider implements BackendProvider {
     /** Returns whether a graph pinned to /GPU:0 runs: true only with GPU natives and a visible GPU. */
     static boolean gpuPresent() {
         try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
-            org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph).withDevice(
-                    org.tensorflow.DeviceSpec.newBuilder().deviceType(org.tensorflow.DeviceSpec.DeviceType.GPU)
-                            .deviceIndex(0).build());
+            org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph)
+                    .withDevice(org.tensorflow.DeviceSpec.newBuilder()
+                            .deviceType(org.tensorflow.DeviceSpec.DeviceType.GPU)
+                            .deviceIndex(0)
+                            .build());
             var probe = tf.math.add(tf.constant(1f), tf.constant(1f));
             org.tensorflow.proto.ConfigProto strict = org.tensorflow.proto.ConfigProto.newBuilder()
-                    .setAllowSoftPlacement(false).build();
+                    .setAllowSoftPlacement(false)
+                    .build();
             try (org.tensorflow.Session session = new org.tensorflow.Session(graph, strict);
                     org.tensorflow.Result result = session.runner().fetch(probe).run()) {
                 return result.size() == 1;

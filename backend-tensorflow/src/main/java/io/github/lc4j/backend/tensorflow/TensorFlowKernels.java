@@ -51,7 +51,8 @@ final class TensorFlowKernels implements CStepKernels {
         Operand<TFloat64> row = tf.expandDims(midpoints, tf.constant(0));
         assign = tf.sum(tf.dtypes.cast(tf.math.greater(column, row), TInt32.class), tf.constant(1));
         reconstruct = tf.gather(codebook, assignments, tf.constant(0));
-        Operand<TFloat64> difference = tf.math.sub(tf.dtypes.cast(y, TFloat64.class), tf.dtypes.cast(z, TFloat64.class));
+        Operand<TFloat64> difference =
+                tf.math.sub(tf.dtypes.cast(y, TFloat64.class), tf.dtypes.cast(z, TFloat64.class));
         multipliers = tf.dtypes.cast(tf.math.sub(wide, tf.math.mul(mu, difference)), TFloat32.class);
         Operand<TFloat64> delta = tf.math.sub(wide, tf.dtypes.cast(y, TFloat64.class));
         distortion = tf.sum(tf.math.square(delta), tf.constant(0));
@@ -60,7 +61,10 @@ final class TensorFlowKernels implements CStepKernels {
 
     @Override
     public synchronized void assign(float[] values, float[] sortedCodebook, int[] result) {
-        checkArgument(result.length == values.length, "assignments have %d slots for %d values", result.length,
+        checkArgument(
+                result.length == values.length,
+                "assignments have %d slots for %d values",
+                result.length,
                 values.length);
         double[] borders = CStepKernels.midpoints(sortedCodebook);
         if (borders.length == 0) {
@@ -69,18 +73,28 @@ final class TensorFlowKernels implements CStepKernels {
         }
         try (TFloat32 input = vector(values);
                 TFloat64 border = TFloat64.tensorOf(Shape.of(borders.length), DataBuffers.of(borders, true, false));
-                Result output = session.runner().feed(x, input).feed(midpoints, border).fetch(assign).run()) {
+                Result output = session.runner()
+                        .feed(x, input)
+                        .feed(midpoints, border)
+                        .fetch(assign)
+                        .run()) {
             ((TInt32) output.get(0)).copyTo(DataBuffers.of(result, false, false));
         }
     }
 
     @Override
     public synchronized void reconstruct(int[] indices, float[] values, float[] quantized) {
-        checkArgument(indices.length == quantized.length, "output has %d slots for %d assignments", quantized.length,
+        checkArgument(
+                indices.length == quantized.length,
+                "output has %d slots for %d assignments",
+                quantized.length,
                 indices.length);
         try (TFloat32 table = vector(values);
                 TInt32 index = TInt32.tensorOf(Shape.of(indices.length), DataBuffers.of(indices, true, false));
-                Result output = session.runner().feed(codebook, table).feed(assignments, index).fetch(reconstruct)
+                Result output = session.runner()
+                        .feed(codebook, table)
+                        .feed(assignments, index)
+                        .fetch(reconstruct)
                         .run()) {
             ((TFloat32) output.get(0)).copyTo(DataBuffers.of(quantized, false, false));
         }
@@ -88,12 +102,22 @@ final class TensorFlowKernels implements CStepKernels {
 
     @Override
     public synchronized void updateMultipliers(float[] lambda, float[] weights, float[] quantized, double penalty) {
-        checkArgument(lambda.length == weights.length && weights.length == quantized.length,
-                "multiplier update needs equal lengths, got %d, %d, %d", lambda.length, weights.length,
+        checkArgument(
+                lambda.length == weights.length && weights.length == quantized.length,
+                "multiplier update needs equal lengths, got %d, %d, %d",
+                lambda.length,
+                weights.length,
                 quantized.length);
-        try (TFloat32 l = vector(lambda); TFloat32 w = vector(weights); TFloat32 q = vector(quantized);
+        try (TFloat32 l = vector(lambda);
+                TFloat32 w = vector(weights);
+                TFloat32 q = vector(quantized);
                 org.tensorflow.types.TFloat64 m = org.tensorflow.types.TFloat64.scalarOf(penalty);
-                Result output = session.runner().feed(x, l).feed(y, w).feed(z, q).feed(mu, m).fetch(multipliers)
+                Result output = session.runner()
+                        .feed(x, l)
+                        .feed(y, w)
+                        .feed(z, q)
+                        .feed(mu, m)
+                        .fetch(multipliers)
                         .run()) {
             ((TFloat32) output.get(0)).copyTo(DataBuffers.of(lambda, false, false));
         }
@@ -101,10 +125,15 @@ final class TensorFlowKernels implements CStepKernels {
 
     @Override
     public synchronized double distortion(float[] values, float[] quantized) {
-        checkArgument(values.length == quantized.length, "distortion needs equal lengths, got %d and %d",
-                values.length, quantized.length);
-        try (TFloat32 a = vector(values); TFloat32 b = vector(quantized);
-                Result output = session.runner().feed(x, a).feed(y, b).fetch(distortion).run()) {
+        checkArgument(
+                values.length == quantized.length,
+                "distortion needs equal lengths, got %d and %d",
+                values.length,
+                quantized.length);
+        try (TFloat32 a = vector(values);
+                TFloat32 b = vector(quantized);
+                Result output =
+                        session.runner().feed(x, a).feed(y, b).fetch(distortion).run()) {
             return ((TFloat64) output.get(0)).getDouble();
         }
     }

@@ -42,16 +42,20 @@ final class TensorFlowNet implements AutoCloseable {
     private Session session;
 
     /** The graph nodes of one parameter's value. */
-    record ParameterNodes(String name, long[] shape, Variable<TFloat32> value, Placeholder<TFloat32> valueIn,
-            Op loadValue) {
-    }
+    record ParameterNodes(
+            String name, long[] shape, Variable<TFloat32> value, Placeholder<TFloat32> valueIn, Op loadValue) {}
 
     TensorFlowNet(ModelSpec model, String device) {
         graph = new Graph();
         Ops ops = Ops.create(graph);
         if (!device.isBlank()) {
-            ops = ops.withDevice(DeviceSpec.newBuilder().deviceType(device.toUpperCase(Locale.ROOT).contains("GPU")
-                    ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU).deviceIndex(0).build());
+            ops = ops.withDevice(DeviceSpec.newBuilder()
+                    .deviceType(
+                            device.toUpperCase(Locale.ROOT).contains("GPU")
+                                    ? DeviceSpec.DeviceType.GPU
+                                    : DeviceSpec.DeviceType.CPU)
+                    .deviceIndex(0)
+                    .build());
         }
         tf = ops;
         inputs = tf.placeholder(TFloat32.class);
@@ -60,8 +64,8 @@ final class TensorFlowNet implements AutoCloseable {
             long[] shape = toLong(spec.shape());
             Variable<TFloat32> value = tf.variable(Shape.of(shape), TFloat32.class);
             Placeholder<TFloat32> valueIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)));
-            parameters.put(spec.name(), new ParameterNodes(spec.name(), shape, value, valueIn,
-                    tf.assign(value, valueIn)));
+            parameters.put(
+                    spec.name(), new ParameterNodes(spec.name(), shape, value, valueIn, tf.assign(value, valueIn)));
         }
         Operand<TFloat32> activation = inputs;
         int[] shape = model.inputShape();
@@ -72,9 +76,9 @@ final class TensorFlowNet implements AutoCloseable {
         }
         Operand<TFloat32> logits = activation;
         // the dense-label op: TensorFlow's C++ gradient registry has no gradient for the sparse one
-        Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(model.classCount()), tf.constant(1f),
-                tf.constant(0f));
-        dataLoss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
+        Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(model.classCount()), tf.constant(1f), tf.constant(0f));
+        dataLoss =
+                tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
         predictions = tf.math.argMax(logits, tf.constant(1), TInt32.class);
     }
 
@@ -93,7 +97,8 @@ final class TensorFlowNet implements AutoCloseable {
         @Override
         public Operand<TFloat32> dense(Layer.Dense dense) {
             Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] {-1, Checks.elementCount(inputShape)}));
-            return tf.nn.biasAdd(tf.linalg.matMul(flat, parameters.get(dense.name() + ".weight").value),
+            return tf.nn.biasAdd(
+                    tf.linalg.matMul(flat, parameters.get(dense.name() + ".weight").value),
                     parameters.get(dense.name() + ".bias").value);
         }
 
@@ -102,22 +107,26 @@ final class TensorFlowNet implements AutoCloseable {
             long padding = conv.padding();
             Operand<TFloat32> nhwc = toNhwc(input, inputShape);
             if (padding > 0) {
-                nhwc = tf.pad(nhwc, tf.constant(new long[][] {{0, 0}, {padding, padding}, {padding, padding}, {0, 0}}),
+                nhwc = tf.pad(
+                        nhwc,
+                        tf.constant(new long[][] {{0, 0}, {padding, padding}, {padding, padding}, {0, 0}}),
                         tf.constant(0f));
             }
-            Operand<TFloat32> filter = tf.linalg.transpose(parameters.get(conv.name() + ".weight").value,
-                    tf.constant(new int[] {2, 3, 1, 0}));
-            Operand<TFloat32> output = tf.nn.biasAdd(tf.nn.conv2d(nhwc, filter,
-                    List.of(1L, (long) conv.stride(), (long) conv.stride(), 1L), "VALID"),
+            Operand<TFloat32> filter = tf.linalg.transpose(
+                    parameters.get(conv.name() + ".weight").value, tf.constant(new int[] {2, 3, 1, 0}));
+            Operand<TFloat32> output = tf.nn.biasAdd(
+                    tf.nn.conv2d(nhwc, filter, List.of(1L, (long) conv.stride(), (long) conv.stride(), 1L), "VALID"),
                     parameters.get(conv.name() + ".bias").value);
             return tf.linalg.transpose(output, tf.constant(new int[] {0, 3, 1, 2}));
         }
 
         @Override
         public Operand<TFloat32> maxPool2d(Layer.MaxPool2d pool) {
-            Operand<TFloat32> pooled = tf.nn.maxPool(toNhwc(input, inputShape),
+            Operand<TFloat32> pooled = tf.nn.maxPool(
+                    toNhwc(input, inputShape),
                     tf.constant(new int[] {1, pool.size(), pool.size(), 1}),
-                    tf.constant(new int[] {1, pool.stride(), pool.stride(), 1}), "VALID");
+                    tf.constant(new int[] {1, pool.stride(), pool.stride(), 1}),
+                    "VALID");
             return tf.linalg.transpose(pooled, tf.constant(new int[] {0, 3, 1, 2}));
         }
 
@@ -145,8 +154,11 @@ final class TensorFlowNet implements AutoCloseable {
 
     /** Starts the session once the graph is complete. */
     void open(int threads) {
-        ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
-                .setInterOpParallelismThreads(1).setAllowSoftPlacement(true).build();
+        ConfigProto config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(threads)
+                .setInterOpParallelismThreads(1)
+                .setAllowSoftPlacement(true)
+                .build();
         session = new Session(graph, config);
     }
 
@@ -191,8 +203,13 @@ final class TensorFlowNet implements AutoCloseable {
 
     /** Runs {@code batch} forward; fills the predicted classes and returns the mean cross-entropy. */
     double forward(Batch batch, int[] predicted) {
-        try (TFloat32 x = batchInputs(batch); TInt32 y = batchLabels(batch);
-                Result result = session.runner().feed(inputs, x).feed(labels, y).fetch(dataLoss).fetch(predictions)
+        try (TFloat32 x = batchInputs(batch);
+                TInt32 y = batchLabels(batch);
+                Result result = session.runner()
+                        .feed(inputs, x)
+                        .feed(labels, y)
+                        .fetch(dataLoss)
+                        .fetch(predictions)
                         .run()) {
             TInt32 classes = (TInt32) result.get(1);
             for (int row = 0; row < batch.size(); row++) {

@@ -38,10 +38,15 @@ final class TensorFlowTrainer extends BaseTrainer {
     private final List<Op> storedUpdates = new ArrayList<>();
 
     /** The training nodes of one parameter. */
-    private record TrainingNodes(long[] shape, Variable<TFloat32> target, Variable<TFloat32> mu,
-            Variable<TFloat32> keptGradient, Placeholder<TFloat32> targetIn, Placeholder<TFloat32> muIn, Op setTarget,
-            Op setMu) {
-    }
+    private record TrainingNodes(
+            long[] shape,
+            Variable<TFloat32> target,
+            Variable<TFloat32> mu,
+            Variable<TFloat32> keptGradient,
+            Placeholder<TFloat32> targetIn,
+            Placeholder<TFloat32> muIn,
+            Op setTarget,
+            Op setMu) {}
 
     TensorFlowTrainer(Backend backend, ModelSpec model, TrainerOptions options, String device, int threads) {
         super(backend, model, options);
@@ -60,13 +65,20 @@ final class TensorFlowTrainer extends BaseTrainer {
             Variable<TFloat32> keptGradient = tf.variable(shape, TFloat32.class);
             Placeholder<TFloat32> targetIn = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
             Placeholder<TFloat32> muIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-            training.add(new TrainingNodes(node.shape(), target, mu, keptGradient, targetIn, muIn,
-                    tf.assign(target, targetIn), tf.assign(mu, muIn)));
+            training.add(new TrainingNodes(
+                    node.shape(),
+                    target,
+                    mu,
+                    keptGradient,
+                    targetIn,
+                    muIn,
+                    tf.assign(target, targetIn),
+                    tf.assign(mu, muIn)));
             velocities.add(velocity);
             resetMomentum.add(tf.assign(velocity, tf.zeros(tf.constant(node.shape()), TFloat32.class)));
             // the penalty's gradient μ(w − t) is added in closed form: cheaper than differentiating μ/2‖w − t‖²
-            Operand<TFloat32> gradient = tf.identity(tf.math.add(gradientOps.<TFloat32>dy(position++),
-                    tf.math.mul(mu, tf.math.sub(node.value(), target))));
+            Operand<TFloat32> gradient = tf.identity(tf.math.add(
+                    gradientOps.<TFloat32>dy(position++), tf.math.mul(mu, tf.math.sub(node.value(), target))));
             gradients.add(gradient);
             storeGradients.add(tf.assign(keptGradient, gradient));
         }
@@ -75,8 +87,8 @@ final class TensorFlowTrainer extends BaseTrainer {
         int index = 0;
         for (TensorFlowNet.ParameterNodes node : net.parameters.values()) {
             fusedUpdates.add(update(after, node.value(), velocities.get(index), gradients.get(index), options));
-            storedUpdates.add(update(tf, node.value(), velocities.get(index), training.get(index).keptGradient,
-                    options));
+            storedUpdates.add(
+                    update(tf, node.value(), velocities.get(index), training.get(index).keptGradient, options));
             index++;
         }
         net.open(threads);
@@ -88,11 +100,20 @@ final class TensorFlowTrainer extends BaseTrainer {
      * w ← w − lr·(g + m·v) (Nesterov) or w ← w − lr·v, in one pass instead of five element-wise
      * operations.
      */
-    private Op update(Ops tf, Variable<TFloat32> value, Variable<TFloat32> velocity, Operand<TFloat32> gradient,
+    private Op update(
+            Ops tf,
+            Variable<TFloat32> value,
+            Variable<TFloat32> velocity,
+            Operand<TFloat32> gradient,
             TrainerOptions options) {
         float momentum = (float) options.momentum();
         return momentum > 0
-                ? tf.train.applyMomentum(value, velocity, learningRate, gradient, tf.constant(momentum),
+                ? tf.train.applyMomentum(
+                        value,
+                        velocity,
+                        learningRate,
+                        gradient,
+                        tf.constant(momentum),
                         ApplyMomentum.useNesterov(options.nesterov()))
                 : tf.train.applyGradientDescent(value, learningRate, gradient);
     }
@@ -123,12 +144,14 @@ final class TensorFlowTrainer extends BaseTrainer {
             for (String name : net.parameters.keySet()) {
                 TrainingNodes node = training.get(index++);
                 float[] target = targets.get(name);
-                TFloat32 targetTensor = TensorFlowNet.floats(node.shape, target == null
-                        ? new float[(int) TensorFlowNet.product(node.shape)] : target);
+                TFloat32 targetTensor = TensorFlowNet.floats(
+                        node.shape, target == null ? new float[(int) TensorFlowNet.product(node.shape)] : target);
                 TFloat32 muTensor = TFloat32.scalarOf(target == null ? 0f : (float) mu);
                 tensors.add(targetTensor);
                 tensors.add(muTensor);
-                runner.feed(node.targetIn, targetTensor).feed(node.muIn, muTensor).addTarget(node.setTarget)
+                runner.feed(node.targetIn, targetTensor)
+                        .feed(node.muIn, muTensor)
+                        .addTarget(node.setTarget)
                         .addTarget(node.setMu);
             }
             runner.run().close();
@@ -149,7 +172,8 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     @Override
     protected Map<String, float[]> readGradients() {
-        return net.fetchPerParameter(training.stream().map(TrainingNodes::keptGradient).toList());
+        return net.fetchPerParameter(
+                training.stream().map(TrainingNodes::keptGradient).toList());
     }
 
     @Override
@@ -163,7 +187,8 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     /** Feeds one batch (and the learning rate unless NaN), runs {@code targets}, returns the loss. */
     private double run(Batch batch, double rate, List<Op> targets) {
-        try (TFloat32 x = TensorFlowNet.batchInputs(batch); TInt32 y = TensorFlowNet.batchLabels(batch);
+        try (TFloat32 x = TensorFlowNet.batchInputs(batch);
+                TInt32 y = TensorFlowNet.batchLabels(batch);
                 TFloat32 lr = TFloat32.scalarOf((float) (Double.isNaN(rate) ? 0 : rate))) {
             Session.Runner runner = net.session().runner().feed(net.inputs, x).feed(net.labels, y);
             if (!Double.isNaN(rate)) {

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lc4j.api.BackendUnavailableException;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProvider;
-import io.github.lc4j.api.BackendUnavailableException;
 import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.core.data.DataSets;
@@ -38,7 +38,8 @@ class TensorFlowBackendTest {
             var types = evaluator.operationTypes();
             assertTrue(types.contains("Conv2D") && types.contains("MaxPoolV2"), "forward ops expected: " + types);
             for (String type : types) {
-                assertTrue(!type.contains("Grad") && !type.contains("Backprop") && !type.startsWith("Apply"),
+                assertTrue(
+                        !type.contains("Grad") && !type.contains("Backprop") && !type.startsWith("Apply"),
                         "an inference-only graph holds " + type + ": " + types);
             }
         }
@@ -55,13 +56,15 @@ class TensorFlowBackendTest {
         Backend nd4j = new Nd4jBackendProvider().create(BackendConfig.withThreads(1));
         Backend tensorflow = new TensorFlowBackendProvider().create(BackendConfig.withThreads(1));
         TrainerOptions options = TrainerOptions.plainSgd();
-        try (Trainer first = nd4j.newTrainer(model, options); Trainer second = tensorflow.newTrainer(model, options)) {
+        try (Trainer first = nd4j.newTrainer(model, options);
+                Trainer second = tensorflow.newTrainer(model, options)) {
             first.load(initial);
             second.load(initial);
             double a = first.step(batch, 0.1);
             double b = second.step(batch, 0.1);
             assertEquals(a, b, 1e-5 * a, "ND4J and TensorFlow disagree on one step in the same JVM");
-            assertEquals(first.evaluate(batch).meanLoss(), second.evaluate(batch).meanLoss(), 1e-4);
+            assertEquals(
+                    first.evaluate(batch).meanLoss(), second.evaluate(batch).meanLoss(), 1e-4);
         }
     }
 
@@ -69,8 +72,8 @@ class TensorFlowBackendTest {
     void automaticDevicePlacementFallsBackToTheCpuWithoutAGpu() {
         // these machines have no GPU and the build uses the CPU natives (the gpu profile is untested here)
         assertEquals(false, TensorFlowBackendProvider.gpuPresent());
-        TensorFlowBackend backend = (TensorFlowBackend) new TensorFlowBackendProvider()
-                .create(BackendConfig.withThreads(1));
+        TensorFlowBackend backend =
+                (TensorFlowBackend) new TensorFlowBackendProvider().create(BackendConfig.withThreads(1));
         assertEquals("", backend.device());
         assertTrue(!backend.capabilities().contains(io.github.lc4j.api.spi.Capability.GPU));
         TensorFlowBackend pinned = (TensorFlowBackend) new TensorFlowBackendProvider()
@@ -78,7 +81,9 @@ class TensorFlowBackendTest {
         ModelSpec model = ModelZoo.lenet300Relu();
         try (Trainer trainer = pinned.newTrainer(model, TrainerOptions.plainSgd())) {
             trainer.load(WeightInitializer.initialize(model, 1));
-            assertTrue(Double.isFinite(trainer.step(DataSets.embeddedFashionMnist().test().range(0, 8), 0.1)),
+            assertTrue(
+                    Double.isFinite(
+                            trainer.step(DataSets.embeddedFashionMnist().test().range(0, 8), 0.1)),
                     "soft placement must run a /GPU:0 graph on the CPU");
         }
     }
@@ -88,13 +93,15 @@ class TensorFlowBackendTest {
         BackendProvider broken = new TensorFlowBackendProvider(config -> {
             throw new UnsatisfiedLinkError("libtensorflow_cc.so.2: cannot open shared object file");
         });
-        BackendUnavailableException error = assertThrows(BackendUnavailableException.class,
-                () -> broken.create(BackendConfig.withThreads(1)));
-        assertTrue(error.getMessage().startsWith("tensorflow") && error.getMessage().contains("libtensorflow_cc"),
+        BackendUnavailableException error =
+                assertThrows(BackendUnavailableException.class, () -> broken.create(BackendConfig.withThreads(1)));
+        assertTrue(
+                error.getMessage().startsWith("tensorflow")
+                        && error.getMessage().contains("libtensorflow_cc"),
                 error.getMessage());
         BackendProvider cpu = new CpuJavaBackendProvider();
-        BackendRegistry registry = new BackendRegistry(Map.of(broken.name(), broken, cpu.name(), cpu),
-                BackendConfig.withThreads(1), Map.of());
+        BackendRegistry registry = new BackendRegistry(
+                Map.of(broken.name(), broken, cpu.name(), cpu), BackendConfig.withThreads(1), Map.of());
         assertEquals("cpu-java", registry.select(null).name());
         assertThrows(BackendUnavailableException.class, () -> registry.select("tensorflow"));
     }
@@ -120,10 +127,13 @@ class TensorFlowBackendTest {
             }
             System.gc();
             long after = residentBytes();
-            System.out.printf("tensorflow resident set: %d MiB after 2,000 steps, %d MiB after 20,000%n",
+            System.out.printf(
+                    "tensorflow resident set: %d MiB after 2,000 steps, %d MiB after 20,000%n",
                     before >> 20, after >> 20);
-            assertTrue(after - before < RESIDENT_GROWTH_BOUND_BYTES, "resident set grew from " + (before >> 20)
-                    + " MiB to " + (after >> 20) + " MiB between steps 2,000 and 20,000");
+            assertTrue(
+                    after - before < RESIDENT_GROWTH_BOUND_BYTES,
+                    "resident set grew from " + (before >> 20) + " MiB to " + (after >> 20)
+                            + " MiB between steps 2,000 and 20,000");
         }
     }
 

@@ -46,12 +46,13 @@ public record BackendConfig(int threads, Map<String, String> properties) {
      * declare in {@code declared}, and listing the keys it does.
      */
     public void checkKeys(String backend, Collection<BackendProperty> declared) {
-        List<String> valid = declared.stream().map(BackendProperty::key).sorted().toList();
+        List<String> valid =
+                declared.stream().map(BackendProperty::key).sorted().toList();
         for (String key : properties.keySet()) {
             if (!valid.contains(key)) {
                 throw new InvalidInputException("unknown backend property '" + key + "' for backend " + backend
-                        + "; valid keys: " + (valid.isEmpty() ? "none (this backend takes no properties)"
-                                : String.join(", ", valid)));
+                        + "; valid keys: "
+                        + (valid.isEmpty() ? "none (this backend takes no properties)" : String.join(", ", valid)));
             }
         }
     }
@@ -79,7 +80,7 @@ public record BackendConfig(int threads, Map<String, String> properties) {
         } catch (NumberFormatException e) {
             // reported below with the property's name
         }
-        throw new InvalidInputException("backend property " + key + " must be a whole number of threads >= 1, got '"
-                + value + "'");
+        throw new InvalidInputException(
+                "backend property " + key + " must be a whole number of threads >= 1, got '" + value + "'");
     }
 }

@@ -18,7 +18,9 @@ public record BackendProperty(String key, String defaultValue, String descriptio
         requireNonNull(key, "key is null");
         requireNonNull(defaultValue, "defaultValue is null");
         requireNonNull(description, "description is null");
-        checkArgument(!key.isBlank() && key.strip().equals(key), "backend property key must be non-blank without"
-                + " surrounding spaces, got '%s'", key);
+        checkArgument(
+                !key.isBlank() && key.strip().equals(key),
+                "backend property key must be non-blank without" + " surrounding spaces, got '%s'",
+                key);
     }
 }

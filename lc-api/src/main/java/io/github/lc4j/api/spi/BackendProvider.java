@@ -1,8 +1,6 @@
 package io.github.lc4j.api.spi;
 
 import io.github.lc4j.api.BackendUnavailableException;
-
-
 import java.util.List;
 
 /**

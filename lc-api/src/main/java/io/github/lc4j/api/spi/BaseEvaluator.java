@@ -1,7 +1,5 @@
 package io.github.lc4j.api.spi;
 
-import io.github.lc4j.api.support.Checks;
-
 import static java.util.Objects.requireNonNull;
 
 import io.github.lc4j.api.Evaluation;

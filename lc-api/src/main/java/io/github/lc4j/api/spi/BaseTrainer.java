@@ -115,8 +115,8 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
         }
         requireNonNull(values, what + " for " + name + " is null");
         if (values.length != parameter.size()) {
-            throw new InvalidInputException(what + " for " + name + " has " + values.length
-                    + " values, the parameter has " + parameter.size());
+            throw new InvalidInputException(
+                    what + " for " + name + " has " + values.length + " values, the parameter has " + parameter.size());
         }
         Checks.checkFinite(values, what + " for " + name);
         return values.clone();

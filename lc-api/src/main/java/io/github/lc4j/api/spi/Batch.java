@@ -1,12 +1,10 @@
 package io.github.lc4j.api.spi;
 
-import io.github.lc4j.api.InvalidInputException;
-import io.github.lc4j.api.ModelSpec;
-
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
+
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.ModelSpec;
 
 /**
  * A minibatch: {@code size} samples of {@code inputs.length / size} values each (layout of
@@ -25,9 +23,11 @@ public record Batch(float[] inputs, int[] labels) {
         if (labels.length == 0) {
             throw new InvalidInputException("empty batch: a batch needs at least one sample");
         }
-        checkArgument(inputs.length % labels.length == 0 && inputs.length > 0,
+        checkArgument(
+                inputs.length % labels.length == 0 && inputs.length > 0,
                 "batch has %d input values for %d labels; the count must be a positive multiple of the label count",
-                inputs.length, labels.length);
+                inputs.length,
+                labels.length);
     }
 
     /** Returns the number of samples. */

@@ -1,6 +1,5 @@
 package io.github.lc4j.api.spi;
 
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 
 /**
@@ -11,15 +10,17 @@ import static io.github.lc4j.api.support.Checks.checkArgument;
 public interface CStepKernels {
 
     /** The pure-Java reference kernels. */
-    CStepKernels DEFAULT = new CStepKernels() {
-    };
+    CStepKernels DEFAULT = new CStepKernels() {};
 
     /**
      * Writes into {@code assignments} the index of the nearest entry of the sorted {@code codebook}
      * for each {@code x}; a value exactly between two entries goes to the lower one.
      */
     default void assign(float[] x, float[] codebook, int[] assignments) {
-        checkArgument(assignments.length == x.length, "assignments have %d slots for %d values", assignments.length,
+        checkArgument(
+                assignments.length == x.length,
+                "assignments have %d slots for %d values",
+                assignments.length,
                 x.length);
         double[] midpoints = midpoints(codebook);
         if (midpoints.length <= 16) {
@@ -41,8 +42,11 @@ public interface CStepKernels {
 
     /** Writes {@code codebook[assignments[i]]} into {@code quantized[i]}: Δ(Θ). */
     default void reconstruct(int[] assignments, float[] codebook, float[] quantized) {
-        checkArgument(assignments.length == quantized.length, "output has %d slots for %d assignments",
-                quantized.length, assignments.length);
+        checkArgument(
+                assignments.length == quantized.length,
+                "output has %d slots for %d assignments",
+                quantized.length,
+                assignments.length);
         for (int i = 0; i < assignments.length; i++) {
             quantized[i] = codebook[assignments[i]];
         }
@@ -50,8 +54,11 @@ public interface CStepKernels {
 
     /** Updates the multipliers in place: λ ← λ − μ (w − Δ(Θ)). */
     default void updateMultipliers(float[] multipliers, float[] weights, float[] quantized, double mu) {
-        checkArgument(multipliers.length == weights.length && weights.length == quantized.length,
-                "multiplier update needs equal lengths, got %d, %d, %d", multipliers.length, weights.length,
+        checkArgument(
+                multipliers.length == weights.length && weights.length == quantized.length,
+                "multiplier update needs equal lengths, got %d, %d, %d",
+                multipliers.length,
+                weights.length,
                 quantized.length);
         for (int i = 0; i < weights.length; i++) {
             multipliers[i] = (float) (multipliers[i] - mu * ((double) weights[i] - quantized[i]));
@@ -60,8 +67,12 @@ public interface CStepKernels {
 
     /** Writes {@code w − λ/μ} (the C step's input) into {@code shifted}. */
     default void shiftedWeights(float[] weights, float[] multipliers, double mu, float[] shifted) {
-        checkArgument(multipliers.length == weights.length && weights.length == shifted.length,
-                "shifted weights need equal lengths, got %d, %d, %d", weights.length, multipliers.length, shifted.length);
+        checkArgument(
+                multipliers.length == weights.length && weights.length == shifted.length,
+                "shifted weights need equal lengths, got %d, %d, %d",
+                weights.length,
+                multipliers.length,
+                shifted.length);
         for (int i = 0; i < weights.length; i++) {
             shifted[i] = (float) (weights[i] - multipliers[i] / mu);
         }
@@ -69,8 +80,12 @@ public interface CStepKernels {
 
     /** Writes {@code Δ(Θ) + λ/μ} (the L step's penalty target) into {@code target}. */
     default void penaltyTarget(float[] quantized, float[] multipliers, double mu, float[] target) {
-        checkArgument(multipliers.length == quantized.length && quantized.length == target.length,
-                "penalty target needs equal lengths, got %d, %d, %d", quantized.length, multipliers.length, target.length);
+        checkArgument(
+                multipliers.length == quantized.length && quantized.length == target.length,
+                "penalty target needs equal lengths, got %d, %d, %d",
+                quantized.length,
+                multipliers.length,
+                target.length);
         for (int i = 0; i < quantized.length; i++) {
             target[i] = (float) (quantized[i] + multipliers[i] / mu);
         }
@@ -78,7 +93,10 @@ public interface CStepKernels {
 
     /** Returns Σ (x_i − q_i)², accumulated in double. */
     default double distortion(float[] x, float[] quantized) {
-        checkArgument(x.length == quantized.length, "distortion needs equal lengths, got %d and %d", x.length,
+        checkArgument(
+                x.length == quantized.length,
+                "distortion needs equal lengths, got %d and %d",
+                x.length,
                 quantized.length);
         double sum = 0;
         for (int i = 0; i < x.length; i++) {
@@ -92,8 +110,12 @@ public interface CStepKernels {
     static double[] midpoints(float[] codebook) {
         double[] midpoints = new double[codebook.length - 1];
         for (int k = 0; k < midpoints.length; k++) {
-            checkArgument(codebook[k] < codebook[k + 1], "codebook must be sorted and distinct at index %d: %s, %s", k,
-                    codebook[k], codebook[k + 1]);
+            checkArgument(
+                    codebook[k] < codebook[k + 1],
+                    "codebook must be sorted and distinct at index %d: %s, %s",
+                    k,
+                    codebook[k],
+                    codebook[k + 1]);
             midpoints[k] = ((double) codebook[k] + codebook[k + 1]) / 2;
         }
         return midpoints;

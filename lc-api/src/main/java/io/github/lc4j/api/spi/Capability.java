@@ -1,6 +1,5 @@
 package io.github.lc4j.api.spi;
 
-
 import io.github.lc4j.api.Layer;
 import java.util.Optional;
 

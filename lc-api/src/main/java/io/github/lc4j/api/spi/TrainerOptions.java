@@ -1,7 +1,5 @@
 package io.github.lc4j.api.spi;
 
-import io.github.lc4j.api.support.Checks;
-
 import static io.github.lc4j.api.support.Checks.checkArgument;
 
 import io.github.lc4j.api.OptimizerSpec;
@@ -16,7 +14,9 @@ public record TrainerOptions(double momentum, boolean nesterov) {
 
     /** Checks the fields. */
     public TrainerOptions {
-        checkArgument(Double.isFinite(momentum) && momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got %s",
+        checkArgument(
+                Double.isFinite(momentum) && momentum >= 0 && momentum < 1,
+                "momentum must be in [0, 1), got %s",
                 momentum);
         checkArgument(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0");
     }

@@ -1,14 +1,11 @@
 package io.github.lc4j.api.support;
 
 import io.github.lc4j.api.InvalidInputException;
-
-
 import java.util.Arrays;
 
 /** Argument checks whose failures carry the bad value. */
 public final class Checks {
-    private Checks() {
-    }
+    private Checks() {}
 
     /** Throws {@link IllegalArgumentException} with the formatted message unless {@code condition}. */
     public static void checkArgument(boolean condition, String format, Object... args) {

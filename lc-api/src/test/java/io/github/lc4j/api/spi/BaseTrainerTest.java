@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class BaseTrainerTest {
     static final ModelSpec DENSE = ModelSpec.of("dense", new int[] {2}, List.of(Layer.dense("d", 2)));
-    static final ModelSpec CONV = ModelSpec.of("conv", new int[] {1, 3, 3}, List.of(Layer.conv2d("c", 1, 2, 1, 0),
-            Layer.flatten(), Layer.dense("d", 2)));
+    static final ModelSpec CONV = ModelSpec.of(
+            "conv", new int[] {1, 3, 3}, List.of(Layer.conv2d("c", 1, 2, 1, 0), Layer.flatten(), Layer.dense("d", 2)));
     static final Batch BATCH = new Batch(new float[] {1, 2}, new int[] {1});
 
     /** A backend without capabilities whose trainers log their primitive calls. */
@@ -109,8 +109,8 @@ class BaseTrainerTest {
         @Override
         protected void applyUpdate(double learningRate) {
             calls.add("update");
-            values.forEach((name, w) -> options().update(w, gradients.get(name), velocities.get(name),
-                    (float) learningRate));
+            values.forEach(
+                    (name, w) -> options().update(w, gradients.get(name), velocities.get(name), (float) learningRate));
         }
 
         @Override
@@ -138,10 +138,13 @@ class BaseTrainerTest {
     @Test
     void aLayerOutsideTheCapabilitiesIsRejectedAtConstructionNamingLayerAndBackend() {
         FakeBackend backend = new FakeBackend();
-        UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
-                () -> backend.newTrainer(CONV, TrainerOptions.plainSgd()));
-        assertTrue(error.getMessage().contains("backend fake") && error.getMessage().contains("Conv2d")
-                && error.getMessage().contains("CONV2D"), error.getMessage());
+        UnsupportedOperationException error = assertThrows(
+                UnsupportedOperationException.class, () -> backend.newTrainer(CONV, TrainerOptions.plainSgd()));
+        assertTrue(
+                error.getMessage().contains("backend fake")
+                        && error.getMessage().contains("Conv2d")
+                        && error.getMessage().contains("CONV2D"),
+                error.getMessage());
         assertThrows(UnsupportedOperationException.class, () -> backend.newEvaluator(CONV));
         assertTrue(backend.calls.isEmpty(), "no primitive may run for a rejected model");
     }
@@ -153,7 +156,8 @@ class BaseTrainerTest {
             trainer.load(weights(1));
             trainer.step(BATCH, 0.1);
             // Nesterov from zero velocity: w ← w − lr·(g + m·g) with g = w = 1
-            assertArrayEquals(new float[] {0.85f, 0.85f, 0.85f, 0.85f}, trainer.snapshot().get("d.weight"), 1e-7f);
+            assertArrayEquals(
+                    new float[] {0.85f, 0.85f, 0.85f, 0.85f}, trainer.snapshot().get("d.weight"), 1e-7f);
         }
         assertEquals(List.of("write", "reset", "gradients", "update", "release"), backend.calls);
     }
@@ -168,13 +172,15 @@ class BaseTrainerTest {
         backend.calls.clear();
         assertThrows(InvalidInputException.class, () -> trainer.setPenalty(Map.of("nope", new float[1]), 1));
         assertThrows(InvalidInputException.class, () -> trainer.setPenalty(Map.of("d.weight", new float[3]), 1));
-        assertThrows(InvalidInputException.class, () -> trainer.setPenalty(Map.of("d.weight",
-                new float[] {0, Float.NaN, 0, 0}), 1));
+        assertThrows(
+                InvalidInputException.class,
+                () -> trainer.setPenalty(Map.of("d.weight", new float[] {0, Float.NaN, 0, 0}), 1));
         assertThrows(IllegalArgumentException.class, () -> trainer.setPenalty(Map.of(), -1));
         assertThrows(IllegalArgumentException.class, () -> trainer.step(BATCH, Double.NaN));
         assertThrows(InvalidInputException.class, () -> trainer.step(new Batch(new float[3], new int[] {0}), 0.1));
-        assertThrows(InvalidInputException.class, () -> trainer.straightThroughStep(BATCH,
-                Map.of("d.bias", new float[5]), 0.1));
+        assertThrows(
+                InvalidInputException.class,
+                () -> trainer.straightThroughStep(BATCH, Map.of("d.bias", new float[5]), 0.1));
         assertTrue(backend.calls.isEmpty(), "bad input reached a primitive: " + backend.calls);
         trainer.close();
         trainer.close();
@@ -191,7 +197,9 @@ class BaseTrainerTest {
             float[] target = {0, 0, 0, 0};
             trainer.setPenalty(Map.of("d.weight", target), 2);
             target[0] = 100;
-            assertArrayEquals(new float[] {3, 3, 3, 3}, trainer.gradients(BATCH).get("d.weight"),
+            assertArrayEquals(
+                    new float[] {3, 3, 3, 3},
+                    trainer.gradients(BATCH).get("d.weight"),
                     "gradient w + μ(w − t) with the target as it was passed");
         }
     }
@@ -203,7 +211,9 @@ class BaseTrainerTest {
             trainer.load(weights(1));
             double loss = trainer.straightThroughStep(BATCH, Map.of("d.weight", new float[] {2, 2, 2, 2}), 0.25);
             assertEquals(4 * 2.0 + 2 * 0.5, loss, 1e-12, "loss at the quantized weights (bias kept at 1)");
-            assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, trainer.snapshot().get("d.weight"),
+            assertArrayEquals(
+                    new float[] {0.5f, 0.5f, 0.5f, 0.5f},
+                    trainer.snapshot().get("d.weight"),
                     "w ← w − lr·g(quantized) = 1 − 0.25·2");
             assertArrayEquals(new float[] {0.75f, 0.75f}, trainer.snapshot().get("d.bias"));
         }
@@ -215,21 +225,24 @@ class BaseTrainerTest {
         try (Evaluator evaluator = backend.newEvaluator(DENSE)) {
             evaluator.load(weights(0));
             assertEquals(1, evaluator.evaluate(BATCH).errors(), "label 1, predicted 0");
-            assertEquals(0, evaluator.evaluate(new Batch(new float[2], new int[] {0})).errors());
+            assertEquals(
+                    0,
+                    evaluator.evaluate(new Batch(new float[2], new int[] {0})).errors());
         }
     }
 
     @Test
     void unknownBackendPropertiesAreNamedWithTheValidKeys() {
-        List<BackendProperty> declared = List.of(new BackendProperty("fake.a", "1", "a"),
-                new BackendProperty("fake.b", "2", "b"));
+        List<BackendProperty> declared =
+                List.of(new BackendProperty("fake.a", "1", "a"), new BackendProperty("fake.b", "2", "b"));
         BackendConfig config = BackendConfig.withThreads(1).withProperty("fake.c", "3");
-        InvalidInputException error = assertThrows(InvalidInputException.class, () -> config.checkKeys("fake",
-                declared));
-        assertEquals("unknown backend property 'fake.c' for backend fake; valid keys: fake.a, fake.b",
-                error.getMessage());
+        InvalidInputException error =
+                assertThrows(InvalidInputException.class, () -> config.checkKeys("fake", declared));
+        assertEquals(
+                "unknown backend property 'fake.c' for backend fake; valid keys: fake.a, fake.b", error.getMessage());
         BackendConfig.withThreads(1).withProperty("fake.a", "9").checkKeys("fake", declared);
-        assertThrows(InvalidInputException.class, () -> new BackendConfig(1, Map.of("fake.a", "0"))
-                .threadsProperty("fake.a", 1));
+        assertThrows(
+                InvalidInputException.class,
+                () -> new BackendConfig(1, Map.of("fake.a", "0")).threadsProperty("fake.a", 1));
     }
 }

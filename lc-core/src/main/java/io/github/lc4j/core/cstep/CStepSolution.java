@@ -13,15 +13,18 @@ import static java.util.Objects.requireNonNull;
  * @param reconstruction Δ(Θ): {@code values[assignments[i]]} for each element
  * @param distortion     Σ (x_i − values[assignments[i]])²
  */
-public record CStepSolution(float[] values, double scale, int[] assignments, float[] reconstruction,
-        double distortion) {
+public record CStepSolution(
+        float[] values, double scale, int[] assignments, float[] reconstruction, double distortion) {
 
     /** Checks for nulls and sizes; the arrays are owned by the solution and must not be modified. */
     public CStepSolution {
         requireNonNull(values, "values is null");
         requireNonNull(assignments, "assignments is null");
         requireNonNull(reconstruction, "reconstruction is null");
-        io.github.lc4j.api.support.Checks.checkArgument(reconstruction.length == assignments.length,
-                "reconstruction has %d values for %d assignments", reconstruction.length, assignments.length);
+        io.github.lc4j.api.support.Checks.checkArgument(
+                reconstruction.length == assignments.length,
+                "reconstruction has %d values for %d assignments",
+                reconstruction.length,
+                assignments.length);
     }
 }

@@ -1,7 +1,7 @@
 package io.github.lc4j.core.cstep;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.spi.CStepKernels;
 
 /** Makes the C-step solver of a codebook; bound in Guice so a host can plug in its own. */
 @FunctionalInterface

@@ -1,12 +1,11 @@
 package io.github.lc4j.core.cstep;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.spi.CStepKernels;
 
 /** Chooses the solver for a codebook family. */
 public final class CStepSolvers {
-    private CStepSolvers() {
-    }
+    private CStepSolvers() {}
 
     /**
      * Returns the solver for {@code codebook}.
@@ -33,8 +32,8 @@ public final class CStepSolvers {
 
             @Override
             public CStepSolver partiallyFixed(Codebook.PartiallyFixed partial) {
-                return new KMeansSolver(partial.learned(), partial.pinned(), seed, kernels,
-                        Codebook.Adaptive.Method.LLOYD);
+                return new KMeansSolver(
+                        partial.learned(), partial.pinned(), seed, kernels, Codebook.Adaptive.Method.LLOYD);
             }
         });
     }

@@ -5,8 +5,7 @@ import java.util.Arrays;
 
 /** Helpers shared by the solvers: finishing a solution and making value lists valid codebooks. */
 final class Codebooks {
-    private Codebooks() {
-    }
+    private Codebooks() {}
 
     /** Assigns every x to its nearest value and measures the distortion. */
     static CStepSolution finish(float[] x, float[] values, double scale, CStepKernels kernels) {

@@ -10,8 +10,7 @@ final class FloatRadixSort {
     private static final int BUCKETS = 1 << BITS;
     private static final int MASK = BUCKETS - 1;
 
-    private FloatRadixSort() {
-    }
+    private FloatRadixSort() {}
 
     /** Returns a sorted copy of {@code values}. */
     static float[] sortedCopy(float[] values) {

@@ -2,8 +2,8 @@ package io.github.lc4j.core.cstep;
 
 import static io.github.lc4j.api.support.Checks.checkArgument;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.spi.CStepKernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -40,8 +40,7 @@ final class KMeansSolver implements CStepSolver {
      * @param kernels      the per-weight kernels used for the final assignment
      * @param method       exact, Lloyd or automatic; pinned values force Lloyd
      */
-    KMeansSolver(int learnedCount, float[] pinned, long seed, CStepKernels kernels,
-            Codebook.Adaptive.Method method) {
+    KMeansSolver(int learnedCount, float[] pinned, long seed, CStepKernels kernels, Codebook.Adaptive.Method method) {
         checkArgument(learnedCount >= 1, "k-means needs >= 1 learned centroid, got %d", learnedCount);
         this.learnedCount = learnedCount;
         this.pinned = new double[pinned.length];
@@ -59,8 +58,8 @@ final class KMeansSolver implements CStepSolver {
         SortedValues data = new SortedValues(x);
         int size = learnedCount + pinned.length;
         boolean warm = previous != null && previous.values().length == size;
-        boolean exact = method == Codebook.Adaptive.Method.EXACT || (method == Codebook.Adaptive.Method.AUTO && !warm
-                && (long) x.length * size <= EXACT_BUDGET);
+        boolean exact = method == Codebook.Adaptive.Method.EXACT
+                || (method == Codebook.Adaptive.Method.AUTO && !warm && (long) x.length * size <= EXACT_BUDGET);
         if (exact) {
             return Codebooks.finish(x, Codebooks.toDistinctFloats(exactCentroids(data, size)), Double.NaN, kernels);
         }

@@ -20,8 +20,7 @@ public final class DataSets {
     private static final long EMBEDDED_SPLIT_SEED = 20171;
     private static final String RESOURCE_FOLDER = "/io/github/lc4j/core/data/";
 
-    private DataSets() {
-    }
+    private DataSets() {}
 
     /**
      * Returns the embedded default: Fashion-MNIST's 10,000 test images (MIT licence, shipped as a
@@ -33,9 +32,11 @@ public final class DataSets {
         int[] permutation = permutation(all.size(), EMBEDDED_SPLIT_SEED);
         int[] trainIndices = java.util.Arrays.copyOfRange(permutation, 0, EMBEDDED_TRAIN_SIZE);
         int[] testIndices = java.util.Arrays.copyOfRange(permutation, EMBEDDED_TRAIN_SIZE, all.size());
-        return new TrainTestSplit(all.subset("fashion-mnist-embedded-train", trainIndices),
-                all.subset("fashion-mnist-embedded-test", testIndices),
-                "embedded Fashion-MNIST sample (8,000 train / 2,000 test of the 10k test split)").standardized();
+        return new TrainTestSplit(
+                        all.subset("fashion-mnist-embedded-train", trainIndices),
+                        all.subset("fashion-mnist-embedded-test", testIndices),
+                        "embedded Fashion-MNIST sample (8,000 train / 2,000 test of the 10k test split)")
+                .standardized();
     }
 
     /**
@@ -52,8 +53,11 @@ public final class DataSets {
         }
         Dataset train = read(directory, "train", "train");
         Dataset test = read(directory, "t10k", "test");
-        return new TrainTestSplit(train, test, "idx files in " + directory + " (" + train.size() + " train / "
-                + test.size() + " test)").standardized();
+        return new TrainTestSplit(
+                        train,
+                        test,
+                        "idx files in " + directory + " (" + train.size() + " train / " + test.size() + " test)")
+                .standardized();
     }
 
     /**
@@ -62,7 +66,8 @@ public final class DataSets {
      */
     public static TrainTestSplit resolve(String choice) {
         if (choice == null || choice.equals("auto")) {
-            return Files.isDirectory(SYSTEM_FASHION_MNIST) ? fromIdxDirectory(SYSTEM_FASHION_MNIST)
+            return Files.isDirectory(SYSTEM_FASHION_MNIST)
+                    ? fromIdxDirectory(SYSTEM_FASHION_MNIST)
                     : embeddedFashionMnist();
         }
         if (choice.equals("embedded")) {
@@ -80,8 +85,11 @@ public final class DataSets {
             throw new InvalidInputException(images + " holds " + pixels.count() + " images but " + labels + " holds "
                     + classes.length + " labels");
         }
-        return new Dataset(directory.getFileName() + "-" + split, new int[] {1, pixels.rows(), pixels.columns()},
-                pixels.pixels(), classes);
+        return new Dataset(
+                directory.getFileName() + "-" + split,
+                new int[] {1, pixels.rows(), pixels.columns()},
+                pixels.pixels(),
+                classes);
     }
 
     private static Path locate(Path directory, String baseName) {
@@ -91,8 +99,8 @@ public final class DataSets {
                 return path;
             }
         }
-        throw new InvalidInputException("data directory " + directory + " lacks " + baseName + " (or " + baseName
-                + ".gz)");
+        throw new InvalidInputException(
+                "data directory " + directory + " lacks " + baseName + " (or " + baseName + ".gz)");
     }
 
     private static Dataset embeddedRaw() {
@@ -100,8 +108,8 @@ public final class DataSets {
                 InputStream labels = resource("t10k-labels-idx1-ubyte.gz")) {
             IdxReader.Images pixels = IdxReader.readImages(images, "embedded t10k-images-idx3-ubyte.gz");
             int[] classes = IdxReader.readLabels(labels, "embedded t10k-labels-idx1-ubyte.gz");
-            return new Dataset("fashion-mnist-embedded", new int[] {1, pixels.rows(), pixels.columns()}, pixels.pixels(),
-                    classes);
+            return new Dataset(
+                    "fashion-mnist-embedded", new int[] {1, pixels.rows(), pixels.columns()}, pixels.pixels(), classes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the embedded data set", e);
         }

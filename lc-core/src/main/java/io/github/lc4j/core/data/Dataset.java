@@ -28,8 +28,12 @@ public final class Dataset {
         this.name = requireNonNull(name, "name is null");
         this.sampleShape = requireNonNull(sampleShape, "sampleShape is null").clone();
         this.sampleSize = Checks.elementCount(sampleShape);
-        checkArgument(inputs.length == (long) sampleSize * labels.length,
-                "data set %s: %d input values do not make %d samples of %d", name, inputs.length, labels.length,
+        checkArgument(
+                inputs.length == (long) sampleSize * labels.length,
+                "data set %s: %d input values do not make %d samples of %d",
+                name,
+                inputs.length,
+                labels.length,
                 sampleSize);
         this.inputs = inputs.clone();
         this.labels = labels.clone();
@@ -85,8 +89,8 @@ public final class Dataset {
     /** Returns the samples [from, to) as a batch. */
     public Batch range(int from, int to) {
         checkArgument(0 <= from && from < to && to <= size(), "range [%d, %d) is outside [0, %d)", from, to, size());
-        return new Batch(Arrays.copyOfRange(inputs, from * sampleSize, to * sampleSize),
-                Arrays.copyOfRange(labels, from, to));
+        return new Batch(
+                Arrays.copyOfRange(inputs, from * sampleSize, to * sampleSize), Arrays.copyOfRange(labels, from, to));
     }
 
     /** Returns the data set of the samples at {@code indices}. */

@@ -20,12 +20,10 @@ final class IdxReader {
     private static final int IMAGES_MAGIC = 0x00000803;
     private static final int LABELS_MAGIC = 0x00000801;
 
-    private IdxReader() {
-    }
+    private IdxReader() {}
 
     /** Images of an idx3 file: count × rows × columns unsigned bytes, scaled to [0, 1]. */
-    public record Images(int count, int rows, int columns, float[] pixels) {
-    }
+    public record Images(int count, int rows, int columns, float[] pixels) {}
 
     /** Reads an idx3 image file. */
     public static Images readImages(Path file) {
@@ -54,15 +52,15 @@ final class IdxReader {
         DataInputStream input = new DataInputStream(decompressed(stream, source));
         int magic = readHeaderInt(input, source);
         if (magic != IMAGES_MAGIC) {
-            throw new InvalidInputException(source + " is not an idx3 image file (magic 0x"
-                    + Integer.toHexString(magic) + ", expected 0x803)");
+            throw new InvalidInputException(
+                    source + " is not an idx3 image file (magic 0x" + Integer.toHexString(magic) + ", expected 0x803)");
         }
         int count = readHeaderInt(input, source);
         int rows = readHeaderInt(input, source);
         int columns = readHeaderInt(input, source);
         if (count <= 0 || rows <= 0 || columns <= 0 || (long) count * rows * columns > Integer.MAX_VALUE) {
-            throw new InvalidInputException(source + " has an implausible header: " + count + " images of " + rows + "x"
-                    + columns);
+            throw new InvalidInputException(
+                    source + " has an implausible header: " + count + " images of " + rows + "x" + columns);
         }
         byte[] bytes = new byte[count * rows * columns];
         readFully(input, bytes, source);
@@ -78,8 +76,8 @@ final class IdxReader {
         DataInputStream input = new DataInputStream(decompressed(stream, source));
         int magic = readHeaderInt(input, source);
         if (magic != LABELS_MAGIC) {
-            throw new InvalidInputException(source + " is not an idx1 label file (magic 0x"
-                    + Integer.toHexString(magic) + ", expected 0x801)");
+            throw new InvalidInputException(
+                    source + " is not an idx1 label file (magic 0x" + Integer.toHexString(magic) + ", expected 0x801)");
         }
         int count = readHeaderInt(input, source);
         if (count <= 0) {
@@ -133,8 +131,8 @@ final class IdxReader {
         try {
             input.readFully(bytes);
         } catch (EOFException e) {
-            throw new InvalidInputException(source + " is truncated: expected " + bytes.length
-                    + " data bytes after the header", e);
+            throw new InvalidInputException(
+                    source + " is truncated: expected " + bytes.length + " data bytes after the header", e);
         } catch (java.util.zip.ZipException e) {
             throw new InvalidInputException(source + " is a corrupt gzip file: " + e.getMessage(), e);
         }

@@ -11,8 +11,7 @@ import java.nio.file.StandardCopyOption;
 
 /** Writes a file completely or not at all: into a temporary sibling, then renamed over the target. */
 public final class AtomicFiles {
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** What writes the content. */
     @FunctionalInterface

@@ -8,8 +8,7 @@ import java.util.Map;
  * JSON text. Non-finite numbers become {@code null}, as JSON has no NaN.
  */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     /** Returns {@code value} as indented JSON. */
     static String write(Object value) {

@@ -2,8 +2,8 @@ package io.github.lc4j.core.io;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.lc4j.api.support.Checks;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.support.Checks;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -57,7 +57,11 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
             Checks.checkArgument(dimension >= 0, "negative dimension in shape %s", Arrays.toString(shape));
             count *= dimension;
         }
-        Checks.checkArgument(count == values.length, "shape %s needs %d values, got %d", Arrays.toString(shape), count,
+        Checks.checkArgument(
+                count == values.length,
+                "shape %s needs %d values, got %d",
+                Arrays.toString(shape),
+                count,
                 values.length);
     }
 
@@ -128,8 +132,10 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         DType dtype = switch (descr.substring(1)) {
             case "f4" -> DType.FLOAT32;
             case "f8" -> DType.FLOAT64;
-            default -> throw new InvalidInputException(source + ": unsupported dtype '" + descr
-                    + "'; lc4j reads float32 ('<f4') and float64 ('<f8') arrays, convert with arr.astype('float32')");
+            default ->
+                throw new InvalidInputException(
+                        source + ": unsupported dtype '" + descr
+                                + "'; lc4j reads float32 ('<f4') and float64 ('<f8') arrays, convert with arr.astype('float32')");
         };
         if (find(FORTRAN, header, source, "fortran_order").equals("True")) {
             throw new InvalidInputException(source + " is stored in Fortran order, which lc4j does not read;"
@@ -213,8 +219,7 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         return Arrays.copyOf(shape, count);
     }
 
-    private static void readFully(DataInputStream input, byte[] bytes, String source, String what)
-            throws IOException {
+    private static void readFully(DataInputStream input, byte[] bytes, String source, String what) throws IOException {
         try {
             input.readFully(bytes);
         } catch (EOFException e) {

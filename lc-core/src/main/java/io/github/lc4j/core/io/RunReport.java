@@ -13,8 +13,7 @@ import java.util.Map;
 
 /** The JSON report of a run: its settings, every per-iteration record and the final codebooks. */
 public final class RunReport {
-    private RunReport() {
-    }
+    private RunReport() {}
 
     /** Returns the report of {@code result} with the run's {@code settings} as a JSON-ready map. */
     public static Map<String, Object> toMap(Map<String, Object> settings, LcResult result) {

@@ -23,8 +23,7 @@ import java.util.zip.ZipOutputStream;
  * parameter, in the shapes of {@link io.github.lc4j.api.Layer}. {@code numpy.load} reads it.
  */
 public final class WeightsFile {
-    private WeightsFile() {
-    }
+    private WeightsFile() {}
 
     /** Writes {@code weights} of {@code model} to {@code file}, atomically. */
     public static void write(Path file, ModelSpec model, Weights weights) {
@@ -32,7 +31,8 @@ public final class WeightsFile {
             ZipOutputStream zip = new ZipOutputStream(out);
             for (ParameterSpec parameter : model.parameters()) {
                 zip.putNextEntry(new ZipEntry(parameter.name() + ".npy"));
-                NpyArray.ofFloats(parameter.shape(), weights.get(parameter.name())).write(zip);
+                NpyArray.ofFloats(parameter.shape(), weights.get(parameter.name()))
+                        .write(zip);
                 zip.closeEntry();
             }
             zip.finish();
@@ -67,14 +67,14 @@ public final class WeightsFile {
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("weights file " + file + " does not exist", e);
         } catch (ZipException e) {
-            throw new InvalidInputException("weights file " + file + " is not a valid .npz archive: " + e.getMessage(),
-                    e);
+            throw new InvalidInputException(
+                    "weights file " + file + " is not a valid .npz archive: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new InvalidInputException("cannot read weights file " + file + ": " + e, e);
         }
         if (values.isEmpty()) {
-            throw new InvalidInputException("weights file " + file + " holds no .npy entries; is it an .npz written"
-                    + " by 'lc4j train'?");
+            throw new InvalidInputException(
+                    "weights file " + file + " holds no .npy entries; is it an .npz written" + " by 'lc4j train'?");
         }
         return Weights.of(model, values);
     }

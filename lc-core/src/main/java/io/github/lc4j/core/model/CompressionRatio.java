@@ -12,8 +12,7 @@ import java.util.Set;
  * assignments plus 32 bits per stored codebook float; every parameter outside a task costs 32 bits.
  */
 public final class CompressionRatio {
-    private CompressionRatio() {
-    }
+    private CompressionRatio() {}
 
     /** Returns the bits needed to store {@code model} compressed by {@code tasks}. */
     public static long compressedBits(ModelSpec model, List<CompressionTask> tasks) {

@@ -15,8 +15,7 @@ public final class ModelZoo {
             "lenet300-relu", ModelZoo::lenet300Relu,
             "lenet5", ModelZoo::lenet5));
 
-    private ModelZoo() {
-    }
+    private ModelZoo() {}
 
     /** LeNet300 as in the paper: 784-300-100-10 with tanh. */
     public static ModelSpec lenet300Tanh() {
@@ -29,16 +28,32 @@ public final class ModelZoo {
     }
 
     private static ModelSpec lenet300(String name, Layer activation) {
-        return ModelSpec.of(name, new int[] {1, 28, 28}, List.of(Layer.flatten(), Layer.dense("fc1", 300), activation,
-                Layer.dense("fc2", 100), activation, Layer.dense("fc3", 10)));
+        return ModelSpec.of(
+                name,
+                new int[] {1, 28, 28},
+                List.of(
+                        Layer.flatten(),
+                        Layer.dense("fc1", 300),
+                        activation,
+                        Layer.dense("fc2", 100),
+                        activation,
+                        Layer.dense("fc3", 10)));
     }
 
     /** LeNet5 (Caffe variant): conv 20@5×5, pool 2, conv 50@5×5, pool 2, dense 800-500-10, ReLU. */
     public static ModelSpec lenet5() {
-        return ModelSpec.of("lenet5", new int[] {1, 28, 28}, List.of(
-                Layer.conv2d("conv1", 20, 5, 1, 0), Layer.maxPool(2, 2),
-                Layer.conv2d("conv2", 50, 5, 1, 0), Layer.maxPool(2, 2),
-                Layer.flatten(), Layer.dense("fc1", 500), Layer.relu(), Layer.dense("fc2", 10)));
+        return ModelSpec.of(
+                "lenet5",
+                new int[] {1, 28, 28},
+                List.of(
+                        Layer.conv2d("conv1", 20, 5, 1, 0),
+                        Layer.maxPool(2, 2),
+                        Layer.conv2d("conv2", 50, 5, 1, 0),
+                        Layer.maxPool(2, 2),
+                        Layer.flatten(),
+                        Layer.dense("fc1", 500),
+                        Layer.relu(),
+                        Layer.dense("fc2", 10)));
     }
 
     /** Returns the model called {@code name}, or throws listing the known names. */

@@ -15,8 +15,7 @@ import java.util.SplittableRandom;
  * others.
  */
 public final class WeightInitializer {
-    private WeightInitializer() {
-    }
+    private WeightInitializer() {}
 
     /** Returns initial weights for {@code model} from {@code seed}. */
     public static Weights initialize(ModelSpec model, long seed) {

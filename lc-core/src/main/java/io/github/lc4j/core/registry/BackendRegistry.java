@@ -2,12 +2,12 @@ package io.github.lc4j.core.registry;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.BackendConfig;
-import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.api.BackendUnavailableException;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Lc4jException;
+import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.api.spi.BackendProvider;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -37,8 +37,8 @@ public final class BackendRegistry {
      *
      * @param environment where {@value #ENVIRONMENT_VARIABLE} is looked up, normally {@link System#getenv()}
      */
-    public BackendRegistry(Map<String, BackendProvider> providers, BackendConfig config,
-            Map<String, String> environment) {
+    public BackendRegistry(
+            Map<String, BackendProvider> providers, BackendConfig config, Map<String, String> environment) {
         this.providers = Map.copyOf(requireNonNull(providers, "providers is null"));
         this.config = requireNonNull(config, "config is null");
         this.environment = Map.copyOf(requireNonNull(environment, "environment is null"));
@@ -55,7 +55,8 @@ public final class BackendRegistry {
             BackendProvider previous = found.putIfAbsent(provider.name(), provider);
             if (previous != null) {
                 throw new Lc4jException("two backends are called '" + provider.name() + "': "
-                        + previous.getClass().getName() + " and " + provider.getClass().getName()
+                        + previous.getClass().getName() + " and "
+                        + provider.getClass().getName()
                         + "; remove one of their jars from the classpath");
             }
         }
@@ -81,8 +82,8 @@ public final class BackendRegistry {
      *                                     backend found and why each is unavailable
      */
     public Backend select(String explicitName) {
-        String requested = firstNonBlank(explicitName, System.getProperty(PROPERTY),
-                environment.get(ENVIRONMENT_VARIABLE));
+        String requested =
+                firstNonBlank(explicitName, System.getProperty(PROPERTY), environment.get(ENVIRONMENT_VARIABLE));
         if (providers.isEmpty()) {
             throw new BackendUnavailableException("no lc4j backend is on the classpath; add one, e.g. the Maven"
                     + " artifact io.github.lc4j:backend-cpu-java");
@@ -90,15 +91,15 @@ public final class BackendRegistry {
         if (requested != null) {
             BackendProvider provider = providers.get(requested);
             if (provider == null) {
-                throw new BackendUnavailableException("unknown backend '" + requested + "'; backends found: "
-                        + names());
+                throw new BackendUnavailableException(
+                        "unknown backend '" + requested + "'; backends found: " + names());
             }
             config.checkKeys(provider.name(), provider.properties());
             try {
                 return create(provider);
             } catch (BackendUnavailableException e) {
-                throw new BackendUnavailableException("backend '" + requested + "' is unavailable: " + e.getMessage()
-                        + describeOthers(requested), e);
+                throw new BackendUnavailableException(
+                        "backend '" + requested + "' is unavailable: " + e.getMessage() + describeOthers(requested), e);
             }
         }
         List<String> reasons = new ArrayList<>();

@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.core.CodebookSpecs;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The C-step solvers against closed forms, brute force and their own optimality conditions. */
 class CStepSolversTest {
@@ -45,7 +45,8 @@ class CStepSolversTest {
         for (int i = 0; i < x.length; i++) {
             double chosen = Math.abs(x[i] - (double) values[solution.assignments()[i]]);
             for (float value : values) {
-                assertTrue(chosen <= Math.abs(x[i] - (double) value), "x[" + i + "]=" + x[i] + " is not at its nearest");
+                assertTrue(
+                        chosen <= Math.abs(x[i] - (double) value), "x[" + i + "]=" + x[i] + " is not at its nearest");
             }
         }
         assertEquals(distortion(x, values), solution.distortion(), 1e-9 * (1 + solution.distortion()));
@@ -55,7 +56,8 @@ class CStepSolversTest {
     @ValueSource(ints = {1, 2, 3, 4, 8, 16})
     void adaptiveSolutionIsALloydFixedPoint(int k) {
         float[] x = gaussian(5000, k);
-        CStepSolution solution = CStepSolvers.forCodebook(Codebook.adaptive(k), 1, KERNELS).solve(x, null);
+        CStepSolution solution =
+                CStepSolvers.forCodebook(Codebook.adaptive(k), 1, KERNELS).solve(x, null);
         assertEquals(k, solution.values().length);
         assertNearestAssignment(x, solution);
         double[] sums = new double[k];
@@ -79,9 +81,11 @@ class CStepSolversTest {
         for (int split = 1; split < sorted.length; split++) {
             best = Math.min(best, clusterCost(sorted, 0, split) + clusterCost(sorted, split, sorted.length));
         }
-        CStepSolution solution = CStepSolvers.forCodebook(Codebook.adaptive(2), 3, KERNELS).solve(x, null);
-        assertTrue(solution.distortion() <= best * (1 + 1e-6), "k-means K=2 " + solution.distortion()
-                + " worse than the best split " + best);
+        CStepSolution solution =
+                CStepSolvers.forCodebook(Codebook.adaptive(2), 3, KERNELS).solve(x, null);
+        assertTrue(
+                solution.distortion() <= best * (1 + 1e-6),
+                "k-means K=2 " + solution.distortion() + " worse than the best split " + best);
     }
 
     private static double clusterCost(float[] sorted, int from, int to) {
@@ -117,11 +121,13 @@ class CStepSolversTest {
     @Test
     void adaptiveHandlesFewerDistinctValuesThanK() {
         float[] x = {1, 1, 1, 2, 2};
-        CStepSolution solution = CStepSolvers.forCodebook(Codebook.adaptive(4), 1, KERNELS).solve(x, null);
+        CStepSolution solution =
+                CStepSolvers.forCodebook(Codebook.adaptive(4), 1, KERNELS).solve(x, null);
         assertEquals(4, solution.values().length);
         assertEquals(0, solution.distortion(), 0);
         float[] constant = {0.5f, 0.5f, 0.5f};
-        CStepSolution flat = CStepSolvers.forCodebook(Codebook.adaptive(2), 1, KERNELS).solve(constant, null);
+        CStepSolution flat =
+                CStepSolvers.forCodebook(Codebook.adaptive(2), 1, KERNELS).solve(constant, null);
         assertEquals(0, flat.distortion(), 0);
         assertArrayEquals(constant, flat.reconstruction());
     }
@@ -129,14 +135,17 @@ class CStepSolversTest {
     @Test
     void fixedCodebookAssignsToTheNearestEntryWithTiesDown() {
         float[] x = {-2, -0.5f, 0, 0.49f, 0.5f, 0.51f, 7, -0.0f};
-        CStepSolution solution = CStepSolvers.forCodebook(Codebook.ternary(), 1, KERNELS).solve(x, null);
+        CStepSolution solution =
+                CStepSolvers.forCodebook(Codebook.ternary(), 1, KERNELS).solve(x, null);
         assertArrayEquals(new float[] {-1, -1, 0, 0, 0, 1, 1, 0}, solution.reconstruction());
         assertTrue(Double.isNaN(solution.scale()));
     }
 
     @Test
     void powersOfTwoCodebookHasTheRightValues() {
-        assertArrayEquals(new float[] {-1, -0.5f, -0.25f, 0, 0.25f, 0.5f, 1}, Codebook.powersOfTwo(2).values());
+        assertArrayEquals(
+                new float[] {-1, -0.5f, -0.25f, 0, 0.25f, 0.5f, 1},
+                Codebook.powersOfTwo(2).values());
     }
 
     @ParameterizedTest
@@ -169,7 +178,8 @@ class CStepSolversTest {
         }
         Arrays.sort(shape);
         float[] x = gaussian(200, values.hashCode());
-        CStepSolution solution = CStepSolvers.forCodebook(Codebook.scaled(shape), 1, KERNELS).solve(x, null);
+        CStepSolution solution =
+                CStepSolvers.forCodebook(Codebook.scaled(shape), 1, KERNELS).solve(x, null);
         assertNearestAssignment(x, solution);
         double best = Double.POSITIVE_INFINITY;
         for (int step = 1; step <= 20000; step++) {
@@ -180,16 +190,19 @@ class CStepSolversTest {
             }
             best = Math.min(best, distortion(x, scaled));
         }
-        assertTrue(solution.distortion() <= best * (1 + 1e-6), "sweep " + solution.distortion() + " (a="
-                + solution.scale() + ") worse than grid " + best);
+        assertTrue(
+                solution.distortion() <= best * (1 + 1e-6),
+                "sweep " + solution.distortion() + " (a=" + solution.scale() + ") worse than grid " + best);
     }
 
     @Test
     void scaledSolverHandlesAllZeroInput() {
         float[] zeros = new float[10];
-        CStepSolution solution = CStepSolvers.forCodebook(Codebook.scaledTernary(), 1, KERNELS).solve(zeros, null);
+        CStepSolution solution =
+                CStepSolvers.forCodebook(Codebook.scaledTernary(), 1, KERNELS).solve(zeros, null);
         assertEquals(0, solution.distortion(), 0);
-        CStepSolution binary = CStepSolvers.forCodebook(Codebook.scaledBinary(), 1, KERNELS).solve(zeros, null);
+        CStepSolution binary =
+                CStepSolvers.forCodebook(Codebook.scaledBinary(), 1, KERNELS).solve(zeros, null);
         assertTrue(binary.distortion() < 1e-30, "distortion " + binary.distortion());
     }
 
@@ -202,7 +215,9 @@ class CStepSolversTest {
         CStepSolver solver = CStepSolvers.forCodebook(Codebook.partiallyFixed(2, 0f), 1, KERNELS);
         CStepSolution solution = solver.solve(x, null);
         assertEquals(3, solution.values().length);
-        assertTrue(Arrays.binarySearch(solution.values(), 0f) >= 0, "0 must stay in " + Arrays.toString(solution.values()));
+        assertTrue(
+                Arrays.binarySearch(solution.values(), 0f) >= 0,
+                "0 must stay in " + Arrays.toString(solution.values()));
         assertNearestAssignment(x, solution);
         CStepSolution again = solver.solve(x, solution);
         assertTrue(Arrays.binarySearch(again.values(), 0f) >= 0, "0 must stay after a warm start");
@@ -234,9 +249,11 @@ class CStepSolversTest {
     @Test
     void largeAndTinyMagnitudesAreQuantizedSanely() {
         float[] x = {1e-30f, -1e-30f, 3e30f, -3e30f, 0f, -0f};
-        CStepSolution adaptive = CStepSolvers.forCodebook(Codebook.adaptive(3), 1, KERNELS).solve(x, null);
+        CStepSolution adaptive =
+                CStepSolvers.forCodebook(Codebook.adaptive(3), 1, KERNELS).solve(x, null);
         assertNearestAssignment(x, adaptive);
-        CStepSolution scaled = CStepSolvers.forCodebook(Codebook.scaledTernary(), 1, KERNELS).solve(x, null);
+        CStepSolution scaled =
+                CStepSolvers.forCodebook(Codebook.scaledTernary(), 1, KERNELS).solve(x, null);
         assertNearestAssignment(x, scaled);
         assertEquals(3e30f, scaled.values()[2], 1e24f);
     }

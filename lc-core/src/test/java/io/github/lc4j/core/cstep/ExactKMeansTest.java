@@ -3,9 +3,9 @@ package io.github.lc4j.core.cstep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.Codebook.Adaptive.Method;
+import io.github.lc4j.api.spi.CStepKernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.RepeatedTest;
@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The exact adaptive solver against brute force over every assignment of small vectors. */
 class ExactKMeansTest {
     private static CStepSolution solve(float[] x, int k, Method method) {
-        return CStepSolvers.forCodebook(Codebook.adaptive(k, method), 1, CStepKernels.DEFAULT).solve(x, null);
+        return CStepSolvers.forCodebook(Codebook.adaptive(k, method), 1, CStepKernels.DEFAULT)
+                .solve(x, null);
     }
 
     /** Minimum over all K^n assignments of Σ (x − mean of its group)², empty groups allowed. */
@@ -59,8 +60,9 @@ class ExactKMeansTest {
         double best = bruteForce(x, k);
         CStepSolution exact = solve(x, k, Method.EXACT);
         assertEquals(k, exact.values().length);
-        assertTrue(exact.distortion() <= best * (1 + 1e-6) + 1e-9, "exact " + exact.distortion() + " > brute force "
-                + best + " for K=" + k + " x=" + Arrays.toString(x));
+        assertTrue(
+                exact.distortion() <= best * (1 + 1e-6) + 1e-9,
+                "exact " + exact.distortion() + " > brute force " + best + " for K=" + k + " x=" + Arrays.toString(x));
         CStepSolution lloyd = solve(x, k, Method.LLOYD);
         assertTrue(exact.distortion() <= lloyd.distortion() * (1 + 1e-6) + 1e-9, "exact worse than Lloyd");
     }
@@ -107,7 +109,8 @@ class ExactKMeansTest {
         int clumps = 1 + random.nextInt(6);
         for (int i = 0; i < n; i++) {
             // clumps, repeats and outliers: the shapes where a wrong row minimum would show
-            x[i] = random.nextInt(10) == 0 ? (float) Math.round(random.nextGaussian() * 3)
+            x[i] = random.nextInt(10) == 0
+                    ? (float) Math.round(random.nextGaussian() * 3)
                     : (float) (random.nextInt(clumps) * 2 + random.nextGaussian() * 0.3 * (1 + random.nextInt(3)));
         }
         for (int k : new int[] {2, 3, 4, 7, 12}) {
@@ -127,8 +130,9 @@ class ExactKMeansTest {
         for (int k : new int[] {2, 3, 5, 8, 16}) {
             CStepSolution exact = solve(x, k, Method.EXACT);
             CStepSolution lloyd = solve(x, k, Method.LLOYD);
-            assertTrue(exact.distortion() <= lloyd.distortion() * (1 + 1e-7), "K=" + k + ": exact "
-                    + exact.distortion() + " > Lloyd " + lloyd.distortion());
+            assertTrue(
+                    exact.distortion() <= lloyd.distortion() * (1 + 1e-7),
+                    "K=" + k + ": exact " + exact.distortion() + " > Lloyd " + lloyd.distortion());
         }
     }
 

@@ -27,7 +27,8 @@ class DataSetsTest {
         assertEquals(2000, first.test().size());
         assertEquals(10, first.train().classCount());
         assertArrayEquals(new int[] {1, 28, 28}, first.train().sampleShape());
-        assertArrayEquals(first.test().range(0, 5).inputs(), second.test().range(0, 5).inputs());
+        assertArrayEquals(
+                first.test().range(0, 5).inputs(), second.test().range(0, 5).inputs());
         double[] statistics = first.train().meanAndStandardDeviation();
         assertEquals(0, statistics[0], 1e-4, "training inputs are centred");
         assertEquals(1, statistics[1], 1e-4, "training inputs have unit deviation");
@@ -82,11 +83,12 @@ class DataSetsTest {
 
     @Test
     void missingTruncatedAndWrongFilesAreNamed(@TempDir Path folder) throws IOException {
-        InvalidInputException missing = assertThrows(InvalidInputException.class,
-                () -> DataSets.fromIdxDirectory(folder.resolve("nope")));
+        InvalidInputException missing =
+                assertThrows(InvalidInputException.class, () -> DataSets.fromIdxDirectory(folder.resolve("nope")));
         assertTrue(missing.getMessage().contains("nope"), missing.getMessage());
         writeSet(folder, "train", 12, false);
-        InvalidInputException noTest = assertThrows(InvalidInputException.class, () -> DataSets.fromIdxDirectory(folder));
+        InvalidInputException noTest =
+                assertThrows(InvalidInputException.class, () -> DataSets.fromIdxDirectory(folder));
         assertTrue(noTest.getMessage().contains("t10k-images-idx3-ubyte"), noTest.getMessage());
 
         Path images = folder.resolve("train-images-idx3-ubyte");
@@ -95,8 +97,8 @@ class DataSetsTest {
         InvalidInputException truncated = assertThrows(InvalidInputException.class, () -> IdxReader.readImages(images));
         assertTrue(truncated.getMessage().contains("truncated"), truncated.getMessage());
 
-        InvalidInputException wrongKind = assertThrows(InvalidInputException.class,
-                () -> IdxReader.readImages(folder.resolve("train-labels-idx1-ubyte")));
+        InvalidInputException wrongKind = assertThrows(
+                InvalidInputException.class, () -> IdxReader.readImages(folder.resolve("train-labels-idx1-ubyte")));
         assertTrue(wrongKind.getMessage().contains("not an idx3"), wrongKind.getMessage());
 
         Path corrupt = folder.resolve("corrupt.gz");
@@ -111,7 +113,9 @@ class DataSetsTest {
         Minibatches second = new Minibatches(data.train(), 256, 7);
         assertEquals(32, first.batchesPerEpoch());
         assertArrayEquals(first.epochIndices(3).get(5), second.epochIndices(3).get(5));
-        assertNotEquals(Arrays.toString(first.epochIndices(3).get(0)), Arrays.toString(first.epochIndices(4).get(0)));
+        assertNotEquals(
+                Arrays.toString(first.epochIndices(3).get(0)),
+                Arrays.toString(first.epochIndices(4).get(0)));
         int[] seen = new int[data.train().size()];
         first.epochIndices(0).forEach(batch -> Arrays.stream(batch).forEach(i -> seen[i]++));
         assertTrue(Arrays.stream(seen).allMatch(count -> count == 1), "an epoch visits every sample once");

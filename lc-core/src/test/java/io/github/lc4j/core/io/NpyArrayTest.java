@@ -47,20 +47,25 @@ class NpyArrayTest {
     @Test
     void badFilesAreRejectedWithTheReason() throws IOException {
         byte[] good = bytes(NpyArray.ofFloats(new int[] {3}, new float[] {1, 2, 3}));
-        InvalidInputException truncated = assertThrows(InvalidInputException.class,
+        InvalidInputException truncated = assertThrows(
+                InvalidInputException.class,
                 () -> NpyArray.read(new ByteArrayInputStream(Arrays.copyOf(good, good.length - 2)), "w.npy"));
-        assertTrue(truncated.getMessage().contains("w.npy") && truncated.getMessage().contains("truncated"));
-        byte[] integers = new String(good, StandardCharsets.ISO_8859_1).replace("<f4", "<i4")
+        assertTrue(truncated.getMessage().contains("w.npy")
+                && truncated.getMessage().contains("truncated"));
+        byte[] integers = new String(good, StandardCharsets.ISO_8859_1)
+                .replace("<f4", "<i4")
                 .getBytes(StandardCharsets.ISO_8859_1);
-        InvalidInputException dtype = assertThrows(InvalidInputException.class,
-                () -> NpyArray.read(new ByteArrayInputStream(integers), "w.npy"));
+        InvalidInputException dtype = assertThrows(
+                InvalidInputException.class, () -> NpyArray.read(new ByteArrayInputStream(integers), "w.npy"));
         assertTrue(dtype.getMessage().contains("<i4"), dtype.getMessage());
-        byte[] fortran = new String(good, StandardCharsets.ISO_8859_1).replace("False", "True ")
+        byte[] fortran = new String(good, StandardCharsets.ISO_8859_1)
+                .replace("False", "True ")
                 .getBytes(StandardCharsets.ISO_8859_1);
-        InvalidInputException order = assertThrows(InvalidInputException.class,
-                () -> NpyArray.read(new ByteArrayInputStream(fortran), "w.npy"));
+        InvalidInputException order = assertThrows(
+                InvalidInputException.class, () -> NpyArray.read(new ByteArrayInputStream(fortran), "w.npy"));
         assertTrue(order.getMessage().contains("Fortran"), order.getMessage());
-        assertThrows(InvalidInputException.class,
+        assertThrows(
+                InvalidInputException.class,
                 () -> NpyArray.read(new ByteArrayInputStream("hello".getBytes(StandardCharsets.UTF_8)), "w.npy"));
     }
 
@@ -74,8 +79,8 @@ class NpyArrayTest {
         try (var listing = Files.list(folder)) {
             assertEquals(1, listing.count(), "no temporary file may remain");
         }
-        InvalidInputException wrongModel = assertThrows(InvalidInputException.class,
-                () -> WeightsFile.read(file, ModelZoo.lenet5()));
+        InvalidInputException wrongModel =
+                assertThrows(InvalidInputException.class, () -> WeightsFile.read(file, ModelZoo.lenet5()));
         assertTrue(wrongModel.getMessage().contains("lenet5"), wrongModel.getMessage());
         Path garbage = folder.resolve("garbage.npz");
         Files.writeString(garbage, "not a zip");
@@ -86,10 +91,12 @@ class NpyArrayTest {
     @Test
     void failedWriteLeavesNoFile(@TempDir Path folder) {
         Path target = folder.resolve("out.bin");
-        assertThrows(IllegalStateException.class, () -> AtomicFiles.write(target, out -> {
-            out.write(1);
-            throw new IllegalStateException("boom");
-        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> AtomicFiles.write(target, out -> {
+                    out.write(1);
+                    throw new IllegalStateException("boom");
+                }));
         assertTrue(Files.notExists(target));
         assertEquals(0, folder.toFile().list().length, "the temporary file must be removed");
     }

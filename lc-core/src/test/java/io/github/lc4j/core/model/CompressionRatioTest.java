@@ -32,8 +32,12 @@ class CompressionRatioTest {
     void initializationIsSeededAndPerParameter() {
         ModelSpec model = ModelZoo.lenet5();
         assertEquals(WeightInitializer.initialize(model, 3), WeightInitializer.initialize(model, 3));
-        assertEquals(model.parameters().size(),
-                WeightInitializer.initialize(model, 3).differingParameters(WeightInitializer.initialize(model, 4))
-                        .size() + 4, "weights differ between seeds, zero biases do not");
+        assertEquals(
+                model.parameters().size(),
+                WeightInitializer.initialize(model, 3)
+                                .differingParameters(WeightInitializer.initialize(model, 4))
+                                .size()
+                        + 4,
+                "weights differ between seeds, zero biases do not");
     }
 }

@@ -10,11 +10,11 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import io.github.lc4j.api.BackendUnavailableException;
+import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProvider;
-import io.github.lc4j.api.BackendUnavailableException;
-import io.github.lc4j.api.Lc4jException;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -80,10 +80,13 @@ class BackendRegistryTest {
     @Test
     void unknownNameListsWhatWasFound() {
         BackendRegistry registry = registry(Map.of(), provider("cpu-java", 100), provider("nd4j", 20));
-        BackendUnavailableException error = assertThrows(BackendUnavailableException.class,
-                () -> registry.select("tensorflow"));
-        assertTrue(error.getMessage().contains("tensorflow") && error.getMessage().contains("cpu-java")
-                && error.getMessage().contains("nd4j"), error.getMessage());
+        BackendUnavailableException error =
+                assertThrows(BackendUnavailableException.class, () -> registry.select("tensorflow"));
+        assertTrue(
+                error.getMessage().contains("tensorflow")
+                        && error.getMessage().contains("cpu-java")
+                        && error.getMessage().contains("nd4j"),
+                error.getMessage());
     }
 
     @Test
@@ -92,24 +95,29 @@ class BackendRegistryTest {
         BackendRegistry registry = registry(Map.of(), broken, provider("cpu-java", 100));
         assertEquals("cpu-java", registry.select(null).name());
         assertTrue(registry.availability().get("native").contains("libnative.so"));
-        BackendUnavailableException error = assertThrows(BackendUnavailableException.class,
-                () -> registry.select("native"));
-        assertTrue(error.getMessage().contains("native") && error.getMessage().contains("libnative.so")
-                && error.getMessage().contains("cpu-java is available"), error.getMessage());
+        BackendUnavailableException error =
+                assertThrows(BackendUnavailableException.class, () -> registry.select("native"));
+        assertTrue(
+                error.getMessage().contains("native")
+                        && error.getMessage().contains("libnative.so")
+                        && error.getMessage().contains("cpu-java is available"),
+                error.getMessage());
     }
 
     @Test
     void noAvailableBackendExplainsEachFailure() {
         BackendRegistry registry = registry(Map.of(), failing("x", 1, "missing x"), failing("y", 2, "missing y"));
-        BackendUnavailableException error = assertThrows(BackendUnavailableException.class, () -> registry.select(null));
-        assertTrue(error.getMessage().contains("missing x") && error.getMessage().contains("missing y"),
+        BackendUnavailableException error =
+                assertThrows(BackendUnavailableException.class, () -> registry.select(null));
+        assertTrue(
+                error.getMessage().contains("missing x") && error.getMessage().contains("missing y"),
                 error.getMessage());
     }
 
     @Test
     void emptyClasspathSaysHowToAddABackend() {
-        BackendUnavailableException error = assertThrows(BackendUnavailableException.class,
-                () -> registry(Map.of()).select(null));
+        BackendUnavailableException error = assertThrows(
+                BackendUnavailableException.class, () -> registry(Map.of()).select(null));
         assertTrue(error.getMessage().contains("backend-cpu-java"), error.getMessage());
     }
 
@@ -163,13 +171,17 @@ class BackendRegistryTest {
     void duplicateNamesFailAtDiscovery(@TempDir Path folder) throws IOException {
         Path services = folder.resolve("META-INF/services");
         Files.createDirectories(services);
-        Files.writeString(services.resolve(BackendProvider.class.getName()),
+        Files.writeString(
+                services.resolve(BackendProvider.class.getName()),
                 TwinOne.class.getName() + "\n" + TwinTwo.class.getName() + "\n");
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {folder.toUri().toURL()},
-                getClass().getClassLoader())) {
+        try (URLClassLoader loader = new URLClassLoader(
+                new URL[] {folder.toUri().toURL()}, getClass().getClassLoader())) {
             Lc4jException error = assertThrows(Lc4jException.class, () -> BackendRegistry.discover(loader));
-            assertTrue(error.getMessage().contains("twin") && error.getMessage().contains("TwinOne")
-                    && error.getMessage().contains("TwinTwo"), error.getMessage());
+            assertTrue(
+                    error.getMessage().contains("twin")
+                            && error.getMessage().contains("TwinOne")
+                            && error.getMessage().contains("TwinTwo"),
+                    error.getMessage());
         }
     }
 }
