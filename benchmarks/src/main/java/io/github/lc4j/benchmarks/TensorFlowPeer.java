@@ -5,7 +5,7 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.core.model.WeightInitializer;
+import io.github.lc4j.core.WeightInitializer;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
-import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
@@ -22,15 +21,15 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
-import io.github.lc4j.core.LcAlgorithm;
-import io.github.lc4j.core.Training;
+import io.github.lc4j.core.CompressionRequest;
+import io.github.lc4j.core.DataSets;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.TrainingRequest;
+import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.cstep.CStepSolution;
-import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.CStepSolvers;
-import io.github.lc4j.core.data.DataSets;
-import io.github.lc4j.core.data.TrainTestSplit;
-import io.github.lc4j.core.model.ModelZoo;
-import io.github.lc4j.core.model.WeightInitializer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,15 +97,17 @@ class BackendParityIT {
         ModelSpec model = ModelZoo.byName(name);
         OptimizerSpec training =
                 OptimizerSpec.builder().optLearningRate(0.05).optBatchSize(128).build();
-        Weights reference = Training.train(
-                BACKENDS.get("tensorflow"),
-                model,
-                WeightInitializer.initialize(model, 2),
-                data,
-                training,
-                2,
-                2,
-                LcListener.NONE);
+        Weights reference = Lc4j.builder()
+                .backend("tensorflow")
+                .threads(2)
+                .build()
+                .train(TrainingRequest.builder()
+                        .model(model)
+                        .data(data)
+                        .optimizer(training)
+                        .epochs(2)
+                        .seed(2)
+                        .build());
         // a gentle L step: float rounding differs between backends, and a large step amplifies it
         // through k-means assignment flips until the runs are different runs
         OptimizerSpec optimizer = OptimizerSpec.builder()
@@ -122,10 +123,17 @@ class BackendParityIT {
                 .optEvaluateTrainingSet(false)
                 .build();
         Map<String, LcResult> results = new LinkedHashMap<>();
-        BACKENDS.forEach((backendName, backend) -> results.put(
-                backendName,
-                new LcAlgorithm(CStepSolverFactory.DEFAULT)
-                        .run(backend, model, reference, data, options, LcListener.NONE)));
+        for (String backendName : BACKENDS.keySet()) {
+            Lc4j lc4j = Lc4j.builder().backend(backendName).threads(2).build();
+            results.put(
+                    backendName,
+                    lc4j.compress(CompressionRequest.builder()
+                            .model(model)
+                            .reference(reference)
+                            .data(data)
+                            .options(options)
+                            .build()));
+        }
         double referenceError = results.get("cpu-java").last().test().errorRate();
         Map<String, Double> errors = new LinkedHashMap<>();
         results.forEach((backendName, result) ->

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.cli.Lc4jCommand;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.io.WeightsFile;
-import io.github.lc4j.core.model.ModelZoo;
-import io.github.lc4j.core.model.WeightInitializer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

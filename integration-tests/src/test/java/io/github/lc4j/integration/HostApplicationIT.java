@@ -1,41 +1,53 @@
 package io.github.lc4j.integration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.data.DataSets;
-import io.github.lc4j.core.model.WeightInitializer;
+import io.github.lc4j.core.TrainingRequest;
 import io.github.lc4j.examples.QuantizeMyModel;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The embedding example end to end: .npy weights in, LC through the Java API, quantized .npy out. */
+/** The embedding example end to end: .npy weights in, LC through the facade, quantized .npy out, and a cancelled run. */
 class HostApplicationIT {
-    @Test
-    void exampleQuantizesItsOwnModel(@TempDir Path folder) {
-        ModelSpec model = QuantizeMyModel.model();
-        Weights trained = Lc4j.create()
-                .train(
-                        "cpu-java",
-                        model,
-                        WeightInitializer.initialize(model, 1),
-                        DataSets.embeddedFashionMnist(),
-                        OptimizerSpec.builder().optBatchSize(128).build(),
-                        1,
-                        1,
-                        LcListener.NONE);
-        QuantizeMyModel.writeWeights(model, trained, folder.resolve("weights"));
+    @TempDir
+    static Path folder;
 
+    @BeforeAll
+    static void writeTrainedWeights() {
+        ModelSpec model = QuantizeMyModel.model();
+        Weights trained = Lc4j.builder()
+                .backend("cpu-java")
+                .build()
+                .train(TrainingRequest.builder()
+                        .model(model)
+                        .data(DataSets.embeddedFashionMnist())
+                        .epochs(1)
+                        .build());
+        QuantizeMyModel.writeWeights(model, trained, folder.resolve("weights"));
+    }
+
+    @Test
+    void exampleQuantizesItsOwnModel() {
+        ModelSpec model = QuantizeMyModel.model();
         LcResult result = QuantizeMyModel.run(folder.resolve("weights"), folder.resolve("quantized"), 4);
         Weights written = QuantizeMyModel.readWeights(model, folder.resolve("quantized"));
         assertEquals(result.quantized(), written, "the written .npy files hold the quantized net");
@@ -52,5 +64,45 @@ class HostApplicationIT {
         assertTrue(
                 result.last().test().errorRate() < 0.5,
                 "quantized error " + result.last().test().errorRate());
+    }
+
+    @Test
+    void aCancelledAsyncRunStopsAndLeavesNoThreadOrNativeGraphBehind() throws Exception {
+        CountDownLatch firstIteration = new CountDownLatch(1);
+        List<Integer> iterationsSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LcListener listener = new LcListener() {
+            @Override
+            public void onIterationEnd(IterationRecord record, int iterations) {
+                iterationsSeen.add(record.iteration());
+                if (record.iteration() == 1) {
+                    firstIteration.countDown();
+                }
+            }
+        };
+        Lc4j lc4j = Lc4j.builder()
+                .addProvider(new CountingBackendProvider())
+                .backend(CountingBackendProvider.NAME)
+                .threads(2)
+                .build();
+        CompletableFuture<LcResult> run =
+                lc4j.compressAsync(QuantizeMyModel.request(folder.resolve("weights"), 4, listener));
+        assertTrue(firstIteration.await(120, TimeUnit.SECONDS), "the run never finished its first iteration");
+        assertTrue(run.cancel(true), "the run had already ended");
+        assertThrows(CancellationException.class, run::join);
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && (workers() > 0 || CountingBackendProvider.OPEN.get() > 0)) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, workers(), "the run's thread is still alive after cancel");
+        assertEquals(0, CountingBackendProvider.OPEN.get(), "a cancelled run left trainers or evaluators open");
+        assertTrue(iterationsSeen.size() < 7, "the run went on after cancel: " + iterationsSeen);
+        assertEquals(0, iterationsSeen.get(0), "the listener saw direct compression first");
+    }
+
+    private static long workers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("lc4j-compress-") && thread.isAlive())
+                .count();
     }
 }

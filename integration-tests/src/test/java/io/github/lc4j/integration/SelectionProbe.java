@@ -11,17 +11,21 @@ public final class SelectionProbe {
 
     /** Prints {@code selected=NAME} or {@code error=MESSAGE}, then {@code status NAME=...} lines. */
     public static void main(String[] args) {
+        Lc4j.Builder builder = Lc4j.builder();
+        if (args.length > 0) {
+            builder.backend(args[0]);
+        }
+        Lc4j lc4j = null;
         try {
-            Lc4j lc4j = Lc4j.create();
-            try {
-                System.out.println("selected="
-                        + lc4j.backend(args.length > 0 ? args[0] : null).name());
-            } catch (RuntimeException e) {
-                System.out.println("error=" + e.getMessage());
-            }
-            lc4j.registry()
-                    .availability()
-                    .forEach((name, status) -> System.out.println("status " + name + "=" + status));
+            lc4j = builder.build();
+            System.out.println("selected=" + lc4j.backendName());
+        } catch (RuntimeException e) {
+            System.out.println("error=" + e.getMessage());
+        }
+        try {
+            Lc4j lister =
+                    lc4j != null ? lc4j : Lc4j.builder().backend("cpu-java").build();
+            lister.backends().forEach(status -> System.out.println("status " + status.name() + "=" + status.detail()));
         } catch (RuntimeException e) {
             System.out.println("error=" + e.getMessage());
         }

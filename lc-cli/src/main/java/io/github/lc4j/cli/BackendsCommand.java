@@ -1,9 +1,8 @@
 package io.github.lc4j.cli;
 
 import io.github.lc4j.api.spi.BackendProperty;
-import io.github.lc4j.api.spi.BackendProvider;
+import io.github.lc4j.core.BackendStatus;
 import io.github.lc4j.core.Lc4j;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,10 +20,9 @@ final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Lc4j lc4j = new CommonOptions().lc4j();
-        Map<String, String> availability = lc4j.registry().availability();
-        for (BackendProvider provider : lc4j.registry().providers()) {
-            spec.commandLine().getOut().printf("%-12s %s%n", provider.name(), availability.get(provider.name()));
-            for (BackendProperty property : provider.properties()) {
+        for (BackendStatus backend : lc4j.backends()) {
+            spec.commandLine().getOut().printf("%-12s %s%n", backend.name(), backend.detail());
+            for (BackendProperty property : backend.properties()) {
                 spec.commandLine()
                         .getOut()
                         .printf(

@@ -1,10 +1,8 @@
 package io.github.lc4j.cli;
 
-import io.github.lc4j.api.spi.BackendConfig;
+import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.Lc4jModule;
-import io.github.lc4j.core.data.DataSets;
-import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.TrainTestSplit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -56,9 +54,12 @@ final class CommonOptions {
         if (count < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + count);
         }
-        return Lc4j.create(new Lc4jModule(
-                new BackendConfig(count, backendProperties),
-                Thread.currentThread().getContextClassLoader()));
+        Lc4j.Builder builder = Lc4j.builder().threads(count);
+        if (backend != null) {
+            builder.backend(backend);
+        }
+        backendProperties.forEach(builder::property);
+        return builder.build();
     }
 
     TrainTestSplit loadData() {

@@ -7,8 +7,8 @@ import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CodebookSpecs;
-import io.github.lc4j.core.io.WeightsFile;
-import io.github.lc4j.core.model.ModelZoo;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.ModelZoo;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -88,7 +88,7 @@ final class CompressCommand implements Callable<Integer> {
         Integer k = codebook.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
         Codebook parsed = CodebookSpecs.parse(codebook, k);
         LcOptions options = LcJob.options(modelSpec, parsed, shared, parseMode(mode), schedule, sgd, common.seed);
-        Weights weights = WeightsFile.read(reference, modelSpec);
+        Weights weights = Lc4j.readWeights(reference, modelSpec);
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr());
         LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);

@@ -7,9 +7,9 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.data.TrainTestSplit;
-import io.github.lc4j.core.model.ModelZoo;
-import io.github.lc4j.core.model.WeightInitializer;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.TrainingRequest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -66,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
         Codebook codebook = Codebook.adaptive(size);
         TrainTestSplit data = common.loadData();
         Lc4j lc4j = common.lc4j();
-        String backend = lc4j.backend(common.backend).name();
+        String backend = lc4j.backendName();
         OptimizerSpec referenceOptimizer = OptimizerSpec.builder()
                 .optLearningRate(0.1)
                 .optLearningRateDecay(0.9)
@@ -75,15 +75,14 @@ final class DemoCommand implements Callable<Integer> {
         err.printf("lc4j demo: %s on %s, backend %s%n", model.name(), data.description(), backend);
         err.printf("training the reference: %d epochs, %s%n", referenceEpochs, referenceOptimizer.describeSgd());
         long start = System.nanoTime();
-        Weights reference = lc4j.train(
-                backend,
-                model,
-                WeightInitializer.initialize(model, common.seed),
-                data,
-                referenceOptimizer,
-                referenceEpochs,
-                common.seed,
-                new ConsoleProgress(err, System.console() != null));
+        Weights reference = lc4j.train(TrainingRequest.builder()
+                .model(model)
+                .data(data)
+                .optimizer(referenceOptimizer)
+                .epochs(referenceEpochs)
+                .seed(common.seed)
+                .listener(new ConsoleProgress(err, System.console() != null))
+                .build());
         double referenceSeconds = (System.nanoTime() - start) / 1e9;
         LcOptions options = LcJob.options(
                 model,

@@ -9,10 +9,9 @@ import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.data.TrainTestSplit;
-import io.github.lc4j.core.io.RunReport;
-import io.github.lc4j.core.io.WeightsFile;
+import io.github.lc4j.core.TrainTestSplit;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -72,9 +71,9 @@ final class LcJob {
             Double referenceSeconds,
             Path output,
             Path report) {
-        String backend = lc4j.backend(common.backend).name();
-        Evaluation referenceTrain = lc4j.evaluate(backend, model, reference, data.train());
-        Evaluation referenceTest = lc4j.evaluate(backend, model, reference, data.test());
+        String backend = lc4j.backendName();
+        Evaluation referenceTrain = lc4j.evaluate(model, reference, data.train());
+        Evaluation referenceTest = lc4j.evaluate(model, reference, data.test());
         Codebook codebook = options.tasks().get(0).codebook();
         err.printf(
                 "LC on %s: %s codebook, %d task(s), %s, μ = %.3g·%.3g^j for %d iterations, %s, backend %s%n",
@@ -88,11 +87,16 @@ final class LcJob {
                 options.optimizer(),
                 backend);
         long start = System.nanoTime();
-        LcResult result = lc4j.compress(
-                backend, model, reference, data, options, new ConsoleProgress(err, System.console() != null));
+        LcResult result = lc4j.compress(CompressionRequest.builder()
+                .model(model)
+                .reference(reference)
+                .data(data)
+                .options(options)
+                .listener(new ConsoleProgress(err, System.console() != null))
+                .build());
         double seconds = (System.nanoTime() - start) / 1e9;
         if (output != null) {
-            WeightsFile.write(output, model, result.quantized());
+            Lc4j.writeWeights(output, model, result.quantized());
             out.println("quantized weights written to " + output);
         }
         if (report != null) {
@@ -110,9 +114,9 @@ final class LcJob {
             settings.put("muSchedule", options.muSchedule().values());
             settings.put("optimizer", options.optimizer().toString());
             settings.put("seed", options.seed());
-            settings.put("referenceTrain", RunReport.evaluation(referenceTrain));
-            settings.put("referenceTest", RunReport.evaluation(referenceTest));
-            RunReport.write(report, RunReport.toMap(settings, result));
+            settings.put("referenceTrain", Lc4j.reportOf(referenceTrain));
+            settings.put("referenceTest", Lc4j.reportOf(referenceTest));
+            Lc4j.writeReport(report, settings, result);
             out.println("report written to " + report);
         }
         IterationRecord direct = result.history().get(0);

@@ -5,10 +5,9 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.data.TrainTestSplit;
-import io.github.lc4j.core.io.WeightsFile;
-import io.github.lc4j.core.model.ModelZoo;
-import io.github.lc4j.core.model.WeightInitializer;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.TrainingRequest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -53,24 +52,23 @@ final class TrainCommand implements Callable<Integer> {
         OptimizerSpec optimizer = sgd.builder().build();
         TrainTestSplit data = common.loadData();
         Lc4j lc4j = common.lc4j();
-        String backend = lc4j.backend(common.backend).name();
+        String backend = lc4j.backendName();
         var err = spec.commandLine().getErr();
         err.printf(
                 "training %s on %s, backend %s, %s%n",
                 modelSpec.name(), data.description(), backend, optimizer.describeSgd());
         long start = System.nanoTime();
-        Weights weights = lc4j.train(
-                backend,
-                modelSpec,
-                WeightInitializer.initialize(modelSpec, common.seed),
-                data,
-                optimizer,
-                epochs,
-                common.seed,
-                new ConsoleProgress(err, System.console() != null));
-        Evaluation train = lc4j.evaluate(backend, modelSpec, weights, data.train());
-        Evaluation test = lc4j.evaluate(backend, modelSpec, weights, data.test());
-        WeightsFile.write(output, modelSpec, weights);
+        Weights weights = lc4j.train(TrainingRequest.builder()
+                .model(modelSpec)
+                .data(data)
+                .optimizer(optimizer)
+                .epochs(epochs)
+                .seed(common.seed)
+                .listener(new ConsoleProgress(err, System.console() != null))
+                .build());
+        Evaluation train = lc4j.evaluate(modelSpec, weights, data.train());
+        Evaluation test = lc4j.evaluate(modelSpec, weights, data.test());
+        Lc4j.writeWeights(output, modelSpec, weights);
         ResultTable table = new ResultTable();
         table.add("reference " + modelSpec.name(), "32", 1, train, test, (System.nanoTime() - start) / 1e9);
         table.print(spec.commandLine().getOut());

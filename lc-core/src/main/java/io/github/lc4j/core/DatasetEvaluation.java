@@ -2,7 +2,6 @@ package io.github.lc4j.core;
 
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.spi.Evaluator;
-import io.github.lc4j.core.data.Dataset;
 
 /** Evaluates an evaluator's current weights on a whole data set, in chunks. */
 final class DatasetEvaluation {

@@ -4,29 +4,28 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.MapBinder;
+import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.registry.BackendRegistry;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The composition root: backends discovered with {@link java.util.ServiceLoader} into a
- * {@code MapBinder<String, BackendProvider>}, the registry, the C-step solvers and the LC
- * service. A host overrides any binding with {@code Modules.override(new Lc4jModule(...))}.
+ * The composition root behind {@link Lc4j.Builder}: backends discovered with
+ * {@link java.util.ServiceLoader} into a {@code MapBinder<String, BackendProvider>}, the registry,
+ * the C-step solvers and the LC algorithm.
  */
-public final class Lc4jModule extends AbstractModule {
+final class Lc4jModule extends AbstractModule {
     private final BackendConfig config;
     private final ClassLoader loader;
-
-    /** Uses every processor and the context class loader. */
-    public Lc4jModule() {
-        this(BackendConfig.defaults(), Thread.currentThread().getContextClassLoader());
-    }
+    private final List<BackendProvider> extraProviders;
 
     /** Uses {@code config} and discovers backends through {@code loader}. */
-    public Lc4jModule(BackendConfig config, ClassLoader loader) {
+    Lc4jModule(BackendConfig config, ClassLoader loader, List<BackendProvider> extraProviders) {
         this.config = config;
+        this.extraProviders = List.copyOf(extraProviders);
         this.loader = loader == null ? Lc4jModule.class.getClassLoader() : loader;
     }
 
@@ -35,12 +34,19 @@ public final class Lc4jModule extends AbstractModule {
         binder().requireExplicitBindings();
         MapBinder<String, BackendProvider> backends =
                 MapBinder.newMapBinder(binder(), String.class, BackendProvider.class);
-        BackendRegistry.discover(loader)
-                .forEach((name, provider) -> backends.addBinding(name).toInstance(provider));
+        Map<String, BackendProvider> providers = BackendRegistry.discover(loader);
+        for (BackendProvider extra : extraProviders) {
+            BackendProvider previous = providers.putIfAbsent(extra.name(), extra);
+            if (previous != null) {
+                throw new Lc4jException("two backends are called '" + extra.name() + "': "
+                        + previous.getClass().getName() + " on the classpath and "
+                        + extra.getClass().getName() + " added to the builder; rename or remove one");
+            }
+        }
+        providers.forEach((name, provider) -> backends.addBinding(name).toInstance(provider));
         bind(BackendConfig.class).toInstance(config);
         bind(CStepSolverFactory.class).toInstance(CStepSolverFactory.DEFAULT);
         bind(LcAlgorithm.class).in(Singleton.class);
-        bind(Lc4j.class).in(Singleton.class);
     }
 
     @Provides

@@ -21,14 +21,12 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
-import io.github.lc4j.core.data.Minibatches;
-import io.github.lc4j.core.data.TrainTestSplit;
-import io.github.lc4j.core.model.CompressionRatio;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * The LC algorithm (Carreira-Perpiñán &amp; Idelbayev 2017) for quantization:
@@ -40,7 +38,7 @@ import java.util.Map;
  * </ol>
  * The result is the quantized net Δ(Θ) (with the uncompressed parameters of the last w).
  */
-public final class LcAlgorithm {
+final class LcAlgorithm {
     /**
      * The seeds of a run's compression tasks lie this far apart (a prime), so that the tasks'
      * k-means++ draws are independent of each other yet fixed by the run's seed.
@@ -51,7 +49,7 @@ public final class LcAlgorithm {
 
     /** Creates the algorithm with the given C-step solvers. */
     @Inject
-    public LcAlgorithm(CStepSolverFactory solverFactory) {
+    LcAlgorithm(CStepSolverFactory solverFactory) {
         this.solverFactory = requireNonNull(solverFactory, "solverFactory is null");
     }
 
@@ -61,13 +59,29 @@ public final class LcAlgorithm {
      * @throws InvalidInputException when tasks, weights or data do not fit the model
      * @throws io.github.lc4j.api.Lc4jException when an L step diverges
      */
-    public LcResult run(
+    LcResult run(
             Backend backend,
             ModelSpec model,
             Weights reference,
             TrainTestSplit data,
             LcOptions options,
             LcListener listener) {
+        return run(backend, model, reference, data, options, listener, Thread.currentThread()::isInterrupted);
+    }
+
+    /**
+     * Runs LC as {@link #run(Backend, ModelSpec, Weights, TrainTestSplit, LcOptions, LcListener)}
+     * does, ending with a {@link java.util.concurrent.CancellationException} at the first minibatch
+     * where {@code stopRequested} is true.
+     */
+    LcResult run(
+            Backend backend,
+            ModelSpec model,
+            Weights reference,
+            TrainTestSplit data,
+            LcOptions options,
+            LcListener listener,
+            BooleanSupplier stopRequested) {
         requireNonNull(backend, "backend is null");
         requireNonNull(listener, "listener is null");
         CompressionTask.checkAgainst(model, options.tasks());
@@ -76,7 +90,7 @@ public final class LcAlgorithm {
         backend.checkSupports(model);
         try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(options.optimizer()));
                 Evaluator evaluator = backend.newEvaluator(model)) {
-            return new Run(backend, model, data, options, listener, trainer, evaluator).from(reference);
+            return new Run(backend, model, data, options, listener, trainer, evaluator, stopRequested).from(reference);
         }
     }
 
@@ -97,6 +111,7 @@ public final class LcAlgorithm {
         private final List<IterationRecord> history = new ArrayList<>();
         private final Minibatches minibatches;
         private final int iterations;
+        private final BooleanSupplier stopRequested;
         private long epochCounter;
 
         Run(
@@ -106,7 +121,9 @@ public final class LcAlgorithm {
                 LcOptions options,
                 LcListener listener,
                 Trainer trainer,
-                Evaluator evaluator) {
+                Evaluator evaluator,
+                BooleanSupplier stopRequested) {
+            this.stopRequested = stopRequested;
             this.model = model;
             this.data = data;
             this.options = options;
@@ -164,6 +181,7 @@ public final class LcAlgorithm {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 List<int[]> order = minibatches.epochIndices(epochCounter++);
                 for (int b = 0; b < order.size(); b++) {
+                    RunChecks.checkNotStopped(stopRequested, "L step " + (k + 1) + "/" + iterations);
                     double loss = trainer.step(minibatches.batch(order, b), learningRate);
                     RunChecks.checkFiniteLoss(loss, "L step " + (k + 1) + " (μ=" + mu + ")", learningRate);
                     meter.add(loss);

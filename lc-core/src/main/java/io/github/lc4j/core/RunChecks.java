@@ -4,7 +4,8 @@ import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.core.data.TrainTestSplit;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /** The checks that training and LC runs share: data against the model, divergence. */
 final class RunChecks {
@@ -49,6 +50,16 @@ final class RunChecks {
         if (!Double.isFinite(loss)) {
             throw new Lc4jException(where + " diverged: the loss became " + loss + " at learning rate " + learningRate
                     + "; lower the learning rate or μ0");
+        }
+    }
+
+    /**
+     * Throws {@link CancellationException} naming {@code where} when {@code stopRequested} is
+     * true: the run ends at the next minibatch, and its trainers close on the way out.
+     */
+    static void checkNotStopped(BooleanSupplier stopRequested, String where) {
+        if (stopRequested.getAsBoolean()) {
+            throw new CancellationException("run cancelled during " + where);
         }
     }
 }

@@ -12,29 +12,28 @@ import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import io.github.lc4j.core.data.Minibatches;
-import io.github.lc4j.core.data.TrainTestSplit;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /** Plain SGD training without penalty: how reference nets are made. */
-public final class Training {
+final class Training {
     private Training() {}
 
     /**
-     * Trains {@code initial} for {@code epochs} epochs with learning rate lr0·decay^epoch and
-     * returns the final weights. Minibatch order comes from {@code seed}.
+     * Trains the request's initial weights for its epochs with learning rate lr0·decay^epoch and
+     * returns the final weights. Minibatch order comes from the request's seed.
      *
      * @throws Lc4jException when the loss becomes non-finite
+     * @throws java.util.concurrent.CancellationException when {@code stopRequested} turns true
      */
-    public static Weights train(
-            Backend backend,
-            ModelSpec model,
-            Weights initial,
-            TrainTestSplit data,
-            OptimizerSpec optimizer,
-            int epochs,
-            long seed,
-            LcListener listener) {
+    static Weights train(Backend backend, TrainingRequest request, BooleanSupplier stopRequested) {
+        ModelSpec model = request.model();
+        TrainTestSplit data = request.data();
+        OptimizerSpec optimizer = request.optimizer();
+        int epochs = request.epochs();
+        LcListener listener = request.listener();
+        Weights initial = request.initial();
+        long seed = request.seed();
         checkAtLeast(epochs, 1, "epochs");
         RunChecks.checkDataFits(model, data);
         Minibatches minibatches = new Minibatches(data.train(), optimizer.batchSize(), seed);
@@ -46,6 +45,7 @@ public final class Training {
                         listener, "training epoch " + (epoch + 1) + "/" + epochs, minibatches.batchesPerEpoch());
                 List<int[]> order = minibatches.epochIndices(epoch);
                 for (int b = 0; b < order.size(); b++) {
+                    RunChecks.checkNotStopped(stopRequested, "training epoch " + (epoch + 1));
                     Batch batch = minibatches.batch(order, b);
                     double loss = trainer.step(batch, learningRate);
                     RunChecks.checkFiniteLoss(loss, "training epoch " + (epoch + 1), learningRate);

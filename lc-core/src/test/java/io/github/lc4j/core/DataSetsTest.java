@@ -1,4 +1,4 @@
-package io.github.lc4j.core.data;
+package io.github.lc4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

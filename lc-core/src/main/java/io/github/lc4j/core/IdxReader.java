@@ -1,4 +1,4 @@
-package io.github.lc4j.core.data;
+package io.github.lc4j.core;
 
 import io.github.lc4j.api.InvalidInputException;
 import java.io.BufferedInputStream;

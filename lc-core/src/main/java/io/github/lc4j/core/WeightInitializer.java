@@ -1,4 +1,4 @@
-package io.github.lc4j.core.model;
+package io.github.lc4j.core;
 
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;

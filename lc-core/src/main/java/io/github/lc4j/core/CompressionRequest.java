@@ -1,0 +1,213 @@
+package io.github.lc4j.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionTask;
+import io.github.lc4j.api.LcListener;
+import io.github.lc4j.api.LcMode;
+import io.github.lc4j.api.LcOptions;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Weights;
+import java.util.List;
+
+/**
+ * One LC run for {@link Lc4j#compress}: the model, its trained reference weights, the data, what
+ * to compress with which codebook, the schedule and the listener. Built by name:
+ *
+ * <pre>{@code
+ * CompressionRequest request = CompressionRequest.builder()
+ *         .model(model).reference(reference).data(data)
+ *         .codebook(Codebook.adaptive(2))
+ *         .schedule(MuSchedule.exponential(5e-3, 1.3, 20))
+ *         .build();
+ * }</pre>
+ */
+public final class CompressionRequest {
+    private final ModelSpec model;
+    private final Weights reference;
+    private final TrainTestSplit data;
+    private final LcOptions options;
+    private final LcListener listener;
+
+    private CompressionRequest(Builder builder) {
+        this.model = builder.model;
+        this.reference = builder.reference;
+        this.data = builder.data;
+        this.listener = builder.listener;
+        LcOptions.Builder options = LcOptions.builder()
+                .setTasks(builder.tasks)
+                .optMode(builder.mode)
+                .optSeed(builder.seed)
+                .optEvaluateTrainingSet(builder.evaluateTrainingSet);
+        if (builder.schedule != null) {
+            options.optMuSchedule(builder.schedule);
+        }
+        if (builder.optimizer != null) {
+            options.optOptimizer(builder.optimizer);
+        }
+        this.options = options.build();
+    }
+
+    /** Returns a builder; model, reference, data and a codebook (or tasks) are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the model. */
+    public ModelSpec model() {
+        return model;
+    }
+
+    /** Returns the reference weights LC starts from. */
+    public Weights reference() {
+        return reference;
+    }
+
+    /** Returns the training and test data. */
+    public TrainTestSplit data() {
+        return data;
+    }
+
+    /** Returns the LC settings: tasks, μ schedule, optimizer, mode and seed. */
+    public LcOptions options() {
+        return options;
+    }
+
+    /** Returns the listener told of each iteration and of L-step progress. */
+    public LcListener listener() {
+        return listener;
+    }
+
+    /** Builds a {@link CompressionRequest}; {@link #build} checks that it is complete. */
+    public static final class Builder {
+        private ModelSpec model;
+        private Weights reference;
+        private TrainTestSplit data;
+        private List<CompressionTask> tasks;
+        private Codebook codebook;
+        private boolean shared;
+        private MuSchedule schedule;
+        private OptimizerSpec optimizer;
+        private LcMode mode = LcMode.AUGMENTED_LAGRANGIAN;
+        private long seed = 1;
+        private boolean evaluateTrainingSet = true;
+        private LcListener listener = LcListener.NONE;
+
+        private Builder() {}
+
+        /** Sets the model (required). */
+        public Builder model(ModelSpec model) {
+            this.model = requireNonNull(model, "model is null");
+            return this;
+        }
+
+        /** Sets the trained reference weights LC starts from (required). */
+        public Builder reference(Weights reference) {
+            this.reference = requireNonNull(reference, "reference is null");
+            return this;
+        }
+
+        /** Sets the training and test data (required). */
+        public Builder data(TrainTestSplit data) {
+            this.data = requireNonNull(data, "data is null");
+            return this;
+        }
+
+        /** Compresses every weight parameter with its own copy of {@code codebook}. */
+        public Builder codebook(Codebook codebook) {
+            this.codebook = requireNonNull(codebook, "codebook is null");
+            this.shared = false;
+            this.tasks = null;
+            return this;
+        }
+
+        /** Compresses all weight parameters together, with one codebook {@code codebook}. */
+        public Builder sharedCodebook(Codebook codebook) {
+            this.codebook = requireNonNull(codebook, "codebook is null");
+            this.shared = true;
+            this.tasks = null;
+            return this;
+        }
+
+        /** Sets the compression tasks explicitly, instead of {@link #codebook}. */
+        public Builder tasks(List<CompressionTask> tasks) {
+            this.tasks = List.copyOf(requireNonNull(tasks, "tasks is null"));
+            this.codebook = null;
+            return this;
+        }
+
+        /** Takes tasks, schedule, optimizer, mode, seed and training-set evaluation from {@code options}. */
+        public Builder options(LcOptions options) {
+            requireNonNull(options, "options is null");
+            tasks(options.tasks());
+            this.schedule = options.muSchedule();
+            this.optimizer = options.optimizer();
+            this.mode = options.mode();
+            this.seed = options.seed();
+            this.evaluateTrainingSet = options.evaluateTrainingSet();
+            return this;
+        }
+
+        /** Sets the μ schedule (default: {@link LcOptions}' default). */
+        public Builder schedule(MuSchedule schedule) {
+            this.schedule = requireNonNull(schedule, "schedule is null");
+            return this;
+        }
+
+        /** Sets the SGD settings of the L steps (default: {@link LcOptions}' default). */
+        public Builder optimizer(OptimizerSpec optimizer) {
+            this.optimizer = requireNonNull(optimizer, "optimizer is null");
+            return this;
+        }
+
+        /** Sets augmented Lagrangian (the default) or quadratic penalty. */
+        public Builder mode(LcMode mode) {
+            this.mode = requireNonNull(mode, "mode is null");
+            return this;
+        }
+
+        /** Sets the seed of minibatch order and k-means++ (default 1). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Sets whether every iteration also evaluates on the training set (default true). */
+        public Builder evaluateTrainingSet(boolean evaluate) {
+            this.evaluateTrainingSet = evaluate;
+            return this;
+        }
+
+        /** Sets the listener (default: none). */
+        public Builder listener(LcListener listener) {
+            this.listener = requireNonNull(listener, "listener is null");
+            return this;
+        }
+
+        /**
+         * Returns the request.
+         *
+         * @throws IllegalStateException naming what is missing
+         */
+        public CompressionRequest build() {
+            if (model == null || reference == null || data == null) {
+                throw new IllegalStateException("a compression request needs model(…), reference(…) and data(…);"
+                        + " missing: " + (model == null ? "model " : "") + (reference == null ? "reference " : "")
+                        + (data == null ? "data" : ""));
+            }
+            if (tasks == null && codebook == null) {
+                throw new IllegalStateException(
+                        "a compression request needs codebook(…), sharedCodebook(…) or tasks(…)");
+            }
+            if (tasks == null) {
+                tasks = shared
+                        ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
+                        : CompressionTask.perLayer(model, codebook);
+            }
+            return new CompressionRequest(this);
+        }
+    }
+}
