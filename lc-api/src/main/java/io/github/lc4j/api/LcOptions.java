@@ -7,13 +7,13 @@ import java.util.List;
 
 /**
  * Everything an LC run needs besides the model, the reference weights and the data: the
- * compression tasks, the μ schedule, the SGD settings of the L steps, the mode and the seed.
+ * compression tasks, the μ schedule, the SGD settings of the L steps, the method and the seed.
  */
 public final class LcOptions {
     private final List<CompressionTask> tasks;
     private final MuSchedule muSchedule;
     private final OptimizerSpec optimizer;
-    private final LcMode mode;
+    private final CompressionMethod method;
     private final long seed;
     private final boolean evaluateTrainingSet;
 
@@ -21,7 +21,7 @@ public final class LcOptions {
         this.tasks = List.copyOf(builder.tasks);
         this.muSchedule = builder.muSchedule;
         this.optimizer = builder.optimizer;
-        this.mode = builder.mode;
+        this.method = builder.method;
         this.seed = builder.seed;
         this.evaluateTrainingSet = builder.evaluateTrainingSet;
     }
@@ -47,8 +47,8 @@ public final class LcOptions {
     }
 
     /** Returns augmented Lagrangian or quadratic penalty. */
-    public LcMode mode() {
-        return mode;
+    public CompressionMethod method() {
+        return method;
     }
 
     /** Returns the seed of minibatch order and k-means++ seeding. */
@@ -66,7 +66,7 @@ public final class LcOptions {
         private List<CompressionTask> tasks;
         private MuSchedule muSchedule = MuSchedule.exponential(9e-5, 1.1, 30);
         private OptimizerSpec optimizer = OptimizerSpec.builder().build();
-        private LcMode mode = LcMode.AUGMENTED_LAGRANGIAN;
+        private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
 
@@ -92,9 +92,9 @@ public final class LcOptions {
             return this;
         }
 
-        /** Sets the mode. */
-        public Builder optMode(LcMode value) {
-            this.mode = requireNonNull(value, "mode is null");
+        /** Sets the method: LC (the default), LC with quadratic penalty, or a baseline. */
+        public Builder optMethod(CompressionMethod value) {
+            this.method = requireNonNull(value, "method is null");
             return this;
         }
 

@@ -1,8 +1,8 @@
 package io.github.lc4j.cli;
 
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
-import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Weights;
@@ -56,11 +56,13 @@ final class CompressCommand implements Callable<Integer> {
     boolean shared;
 
     @Option(
-            names = "--mode",
-            defaultValue = "al",
-            paramLabel = "al|qp",
-            description = "al: augmented Lagrangian; qp: quadratic penalty (λ = 0). Default: ${DEFAULT-VALUE}.")
-    String mode;
+            names = "--method",
+            defaultValue = "lc",
+            paramLabel = "lc|qp|idc|ste|dc",
+            description = "lc: LC, augmented Lagrangian; qp: LC, quadratic penalty (λ = 0); idc: iterated direct"
+                    + " compression; ste: straight-through estimator; dc: direct compression only."
+                    + " Baselines train as many epochs as LC. Default: ${DEFAULT-VALUE}.")
+    String method;
 
     @Option(names = "--output", paramLabel = "FILE.npz", description = "Where to write the quantized weights.")
     Path output;
@@ -87,21 +89,14 @@ final class CompressCommand implements Callable<Integer> {
         ModelSpec modelSpec = ModelZoo.byName(model);
         Integer k = codebook.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
         Codebook parsed = CodebookSpecs.parse(codebook, k);
-        LcOptions options = LcJob.options(modelSpec, parsed, shared, parseMode(mode), schedule, sgd, common.seed);
+        LcOptions options =
+                LcJob.options(modelSpec, parsed, shared, CompressionMethod.byKey(method), schedule, sgd, common.seed);
         Weights weights = Lc4j.readWeights(reference, modelSpec);
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr());
         LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);
         outcome.table().print(spec.commandLine().getOut());
         return 0;
-    }
-
-    static LcMode parseMode(String text) {
-        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
-            case "al", "augmented-lagrangian" -> LcMode.AUGMENTED_LAGRANGIAN;
-            case "qp", "quadratic-penalty" -> LcMode.QUADRATIC_PENALTY;
-            default -> throw new IllegalArgumentException("--mode must be 'al' or 'qp', got '" + text + "'");
-        };
     }
 
     static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared) {

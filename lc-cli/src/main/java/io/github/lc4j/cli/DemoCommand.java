@@ -1,7 +1,7 @@
 package io.github.lc4j.cli;
 
 import io.github.lc4j.api.Codebook;
-import io.github.lc4j.api.LcMode;
+import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
@@ -88,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
                 model,
                 codebook,
                 false,
-                LcMode.AUGMENTED_LAGRANGIAN,
+                CompressionMethod.AUGMENTED_LAGRANGIAN,
                 schedule,
                 new SgdOptions(0.05, 0.98, 128),
                 common.seed);

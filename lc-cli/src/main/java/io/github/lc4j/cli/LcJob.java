@@ -1,9 +1,9 @@
 package io.github.lc4j.cli;
 
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.IterationRecord;
-import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
@@ -36,7 +36,7 @@ final class LcJob {
             ModelSpec model,
             Codebook codebook,
             boolean shared,
-            LcMode mode,
+            CompressionMethod mode,
             LcScheduleOptions schedule,
             SgdOptions sgd,
             long seed) {
@@ -48,7 +48,7 @@ final class LcJob {
                 .setTasks(CompressCommand.tasks(model, codebook, shared))
                 .optMuSchedule(schedule.schedule())
                 .optOptimizer(optimizer.build())
-                .optMode(mode)
+                .optMethod(mode)
                 .optSeed(seed)
                 .build();
     }
@@ -80,7 +80,7 @@ final class LcJob {
                 model.name(),
                 codebook.describe(),
                 options.tasks().size(),
-                options.mode(),
+                options.method(),
                 options.muSchedule().mu0(),
                 options.muSchedule().factor(),
                 options.muSchedule().iterations(),
@@ -110,7 +110,7 @@ final class LcJob {
                     options.tasks().stream()
                             .map(task -> task.name() + "=" + task.parameters())
                             .toList());
-            settings.put("mode", options.mode().name());
+            settings.put("method", options.method().key());
             settings.put("muSchedule", options.muSchedule().values());
             settings.put("optimizer", options.optimizer().toString());
             settings.put("seed", options.seed());
@@ -131,7 +131,16 @@ final class LcJob {
                 direct.train(),
                 direct.test(),
                 direct.cStepMillis() / 1000.0);
-        table.add("LC  " + codebook.describe(), bits, result.compressionRatio(), last.train(), last.test(), seconds);
+        if (options.method() != CompressionMethod.DIRECT_COMPRESSION) {
+            String label = options.method().label();
+            table.add(
+                    label + " ".repeat(Math.max(1, 4 - label.length())) + codebook.describe(),
+                    bits,
+                    result.compressionRatio(),
+                    last.train(),
+                    last.test(),
+                    seconds);
+        }
         return new Outcome(result, table, referenceTest);
     }
 }

@@ -106,4 +106,56 @@ class CompressEndToEndTest {
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("cpu-java") && result.out().contains("available"), result.out());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qp", "idc", "ste", "dc"})
+    void everyMethodEndsOnTheCodebookAndIsNamedInTheTable(String method) throws IOException {
+        Path output = folder.resolve("method-" + method + ".npz");
+        Path report = folder.resolve("method-" + method + ".json");
+        CliRunner result = CliRunner.run(
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--data",
+                "embedded",
+                "--method",
+                method,
+                "--k",
+                "2",
+                "--mu-steps",
+                "2",
+                "--epochs-per-step",
+                "1",
+                "--threads",
+                "2",
+                "--output",
+                output.toString(),
+                "--report",
+                report.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        String label = io.github.lc4j.api.CompressionMethod.byKey(method).label();
+        assertTrue(
+                result.out()
+                        .contains(label + (label.length() < 4 ? " ".repeat(4 - label.length()) : " ") + "adaptive:2"),
+                result.out());
+        assertTrue(Files.readString(report).contains("\"method\": \"" + method + "\""), Files.readString(report));
+        Weights quantized = WeightsFile.read(output, ModelZoo.lenet300Tanh());
+        Set<Float> distinct = new TreeSet<>();
+        for (float value : quantized.get("fc1.weight")) {
+            distinct.add(value);
+        }
+        assertEquals(2, distinct.size(), method + ": fc1.weight must take exactly 2 values: " + distinct);
+        assertEquals(
+                method.equals("dc") ? 1 : 3,
+                Files.readString(report).split("\"iteration\"", -1).length - 1,
+                "iterations in the report");
+    }
+
+    @Test
+    void anUnknownMethodIsNamedWithTheValidOnes() {
+        CliRunner result =
+                CliRunner.run("compress", "--reference", reference.toString(), "--data", "embedded", "--method", "sgd");
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("unknown method 'sgd'; choose one of [lc, qp, idc, ste, dc]"), result.err());
+    }
 }

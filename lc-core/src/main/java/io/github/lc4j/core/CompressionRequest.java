@@ -3,9 +3,9 @@ package io.github.lc4j.core;
 import static java.util.Objects.requireNonNull;
 
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.LcListener;
-import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
@@ -39,7 +39,7 @@ public final class CompressionRequest {
         this.listener = builder.listener;
         LcOptions.Builder options = LcOptions.builder()
                 .setTasks(builder.tasks)
-                .optMode(builder.mode)
+                .optMethod(builder.method)
                 .optSeed(builder.seed)
                 .optEvaluateTrainingSet(builder.evaluateTrainingSet);
         if (builder.schedule != null) {
@@ -71,7 +71,7 @@ public final class CompressionRequest {
         return data;
     }
 
-    /** Returns the LC settings: tasks, μ schedule, optimizer, mode and seed. */
+    /** Returns the LC settings: tasks, μ schedule, optimizer, method and seed. */
     public LcOptions options() {
         return options;
     }
@@ -91,7 +91,7 @@ public final class CompressionRequest {
         private boolean shared;
         private MuSchedule schedule;
         private OptimizerSpec optimizer;
-        private LcMode mode = LcMode.AUGMENTED_LAGRANGIAN;
+        private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
         private LcListener listener = LcListener.NONE;
@@ -139,13 +139,13 @@ public final class CompressionRequest {
             return this;
         }
 
-        /** Takes tasks, schedule, optimizer, mode, seed and training-set evaluation from {@code options}. */
+        /** Takes tasks, schedule, optimizer, method, seed and training-set evaluation from {@code options}. */
         public Builder options(LcOptions options) {
             requireNonNull(options, "options is null");
             tasks(options.tasks());
             this.schedule = options.muSchedule();
             this.optimizer = options.optimizer();
-            this.mode = options.mode();
+            this.method = options.method();
             this.seed = options.seed();
             this.evaluateTrainingSet = options.evaluateTrainingSet();
             return this;
@@ -163,9 +163,9 @@ public final class CompressionRequest {
             return this;
         }
 
-        /** Sets augmented Lagrangian (the default) or quadratic penalty. */
-        public Builder mode(LcMode mode) {
-            this.mode = requireNonNull(mode, "mode is null");
+        /** Sets LC (augmented Lagrangian, the default), LC with quadratic penalty, or a baseline. */
+        public Builder method(CompressionMethod method) {
+            this.method = requireNonNull(method, "method is null");
             return this;
         }
 

@@ -2,18 +2,19 @@ package io.github.lc4j.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.LcListener;
-import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.QuantizedGroup;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.spi.Trainer;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The LC algorithm (Carreira-Perpiñán &amp; Idelbayev 2017) for quantization:
@@ -137,20 +139,37 @@ final class LcAlgorithm {
                 groups.add(new GroupState(task, model, solverFactory.solverFor(task.codebook(), seed, kernels)));
             }
             this.minibatches = new Minibatches(data.train(), options.optimizer().batchSize(), options.seed());
-            this.iterations = options.muSchedule().iterations();
+            this.iterations = options.method() == CompressionMethod.DIRECT_COMPRESSION
+                    ? 0
+                    : options.muSchedule().iterations();
         }
 
         LcResult from(Weights reference) {
             trainer.load(reference);
-            Weights weights = reference;
             long start = System.nanoTime();
             groups.forEach(group -> group.directCompression(reference));
-            report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), weights);
+            report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), reference);
+            Weights weights = switch (options.method()) {
+                case AUGMENTED_LAGRANGIAN, QUADRATIC_PENALTY -> learningCompression(reference);
+                case ITERATED_DIRECT_COMPRESSION -> iteratedDirectCompression(reference);
+                case STRAIGHT_THROUGH -> straightThrough();
+                case DIRECT_COMPRESSION -> reference;
+            };
+            return new LcResult(
+                    quantizedWeights(weights),
+                    groups.stream().map(GroupState::result).toList(),
+                    history,
+                    CompressionRatio.of(model, options.tasks()));
+        }
+
+        /** LC: L step with the penalty toward Δ(Θ) + λ/μ, C step on w − λ/μ, multipliers, for every μ. */
+        private Weights learningCompression(Weights reference) {
+            Weights weights = reference;
             for (int k = 0; k < iterations; k++) {
                 double mu = options.muSchedule().mu(k);
                 double learningRate = options.optimizer().learningRate(k);
                 trainer.setPenalty(penaltyTargets(mu), mu);
-                start = System.nanoTime();
+                long start = System.nanoTime();
                 double lStepLoss = lStep(k, mu, learningRate);
                 long lStepMillis = millisSince(start);
                 weights = trainer.snapshot();
@@ -159,11 +178,65 @@ final class LcAlgorithm {
                 report(new Step(k + 1, mu, learningRate, lStepLoss, lStepMillis, millisSince(start)), weights);
             }
             trainer.clearPenalty();
-            return new LcResult(
-                    quantizedWeights(weights),
-                    groups.stream().map(GroupState::result).toList(),
-                    history,
-                    CompressionRatio.of(model, options.tasks()));
+            return weights;
+        }
+
+        /**
+         * iDC: every iteration trains without penalty from the quantized weights (momentum reset),
+         * for as many epochs as LC's L step, then quantizes w again (warm-started).
+         */
+        private Weights iteratedDirectCompression(Weights reference) {
+            Weights weights = reference;
+            for (int k = 0; k < iterations; k++) {
+                double learningRate = options.optimizer().learningRate(k);
+                trainer.load(quantizedWeights(weights));
+                long start = System.nanoTime();
+                double loss = trainEpochs(
+                        k,
+                        "iDC training " + (k + 1) + "/" + iterations,
+                        learningRate,
+                        batch -> trainer.step(batch, learningRate));
+                long trainingMillis = millisSince(start);
+                weights = trainer.snapshot();
+                start = System.nanoTime();
+                Weights current = weights;
+                groups.forEach(group -> group.requantize(current));
+                report(new Step(k + 1, 0, learningRate, loss, trainingMillis, millisSince(start)), weights);
+            }
+            return weights;
+        }
+
+        /**
+         * STE: every step takes the gradient at Δ(Θ) and applies it to the float weights, whose
+         * quantization is refreshed (a warm-started C step) after the step; as many epochs as LC.
+         */
+        private Weights straightThrough() {
+            Weights weights = trainer.snapshot();
+            for (int k = 0; k < iterations; k++) {
+                double learningRate = options.optimizer().learningRate(k);
+                long[] cStepNanos = {0};
+                long start = System.nanoTime();
+                double loss = trainEpochs(k, "STE epochs " + (k + 1) + "/" + iterations, learningRate, batch -> {
+                    double stepLoss = trainer.straightThroughStep(batch, quantizedParameters(), learningRate);
+                    long cStart = System.nanoTime();
+                    Weights current = trainer.snapshot();
+                    groups.forEach(group -> group.requantize(current));
+                    cStepNanos[0] += System.nanoTime() - cStart;
+                    return stepLoss;
+                });
+                long cStepMillis = cStepNanos[0] / 1_000_000;
+                long trainingMillis = millisSince(start) - cStepMillis;
+                weights = trainer.snapshot();
+                report(new Step(k + 1, 0, learningRate, loss, trainingMillis, cStepMillis), weights);
+            }
+            return weights;
+        }
+
+        /** Δ(Θ) of every compressed parameter, by parameter name. */
+        private Map<String, float[]> quantizedParameters() {
+            Map<String, float[]> quantized = new LinkedHashMap<>();
+            groups.forEach(group -> group.split(group.quantized, quantized));
+            return quantized;
         }
 
         /** The targets Δ(Θ) + λ/μ of every compressed parameter. */
@@ -175,15 +248,23 @@ final class LcAlgorithm {
 
         /** SGD on L(w) + μ/2‖w − Δ(Θ) − λ/μ‖² for the epochs of iteration k; returns the mean loss. */
         private double lStep(int k, double mu, double learningRate) {
+            return trainEpochs(
+                    k,
+                    "L step " + (k + 1) + "/" + iterations + " (μ=" + mu + ")",
+                    learningRate,
+                    batch -> trainer.step(batch, learningRate));
+        }
+
+        /** Runs {@code step} on every minibatch of the epochs of iteration k; returns the mean loss. */
+        private double trainEpochs(int k, String phase, double learningRate, ToDoubleFunction<Batch> step) {
             int epochs = options.optimizer().epochs(k);
-            ProgressMeter meter = new ProgressMeter(
-                    listener, "L step " + (k + 1) + "/" + iterations, (long) epochs * minibatches.batchesPerEpoch());
+            ProgressMeter meter = new ProgressMeter(listener, phase, (long) epochs * minibatches.batchesPerEpoch());
             for (int epoch = 0; epoch < epochs; epoch++) {
                 List<int[]> order = minibatches.epochIndices(epochCounter++);
                 for (int b = 0; b < order.size(); b++) {
-                    RunChecks.checkNotStopped(stopRequested, "L step " + (k + 1) + "/" + iterations);
-                    double loss = trainer.step(minibatches.batch(order, b), learningRate);
-                    RunChecks.checkFiniteLoss(loss, "L step " + (k + 1) + " (μ=" + mu + ")", learningRate);
+                    RunChecks.checkNotStopped(stopRequested, phase);
+                    double loss = step.applyAsDouble(minibatches.batch(order, b));
+                    RunChecks.checkFiniteLoss(loss, phase, learningRate);
                     meter.add(loss);
                 }
             }
@@ -192,7 +273,7 @@ final class LcAlgorithm {
 
         /** Θ = Π(w − λ/μ) for every group, then λ ← λ − μ(w − Δ(Θ)) unless in quadratic-penalty mode. */
         private void cStep(Weights weights, double mu) {
-            groups.forEach(group -> group.compressionStep(weights, mu, options.mode(), kernels));
+            groups.forEach(group -> group.compressionStep(weights, mu, options.method(), kernels));
         }
 
         /** Evaluates the quantized net, records the iteration and tells the listener. */
@@ -289,12 +370,18 @@ final class LcAlgorithm {
             split(target, destination);
         }
 
-        void compressionStep(Weights current, double mu, LcMode mode, CStepKernels kernels) {
+        /** Θ = Π(w): the C step on the current weights themselves, warm-started (iDC, STE). */
+        void requantize(Weights current) {
+            gather(current);
+            solve(weights);
+        }
+
+        void compressionStep(Weights current, double mu, CompressionMethod mode, CStepKernels kernels) {
             gather(current);
             float[] shifted = new float[weights.length];
             kernels.shiftedWeights(weights, multipliers, mu, shifted);
             solve(shifted);
-            if (mode == LcMode.AUGMENTED_LAGRANGIAN) {
+            if (mode == CompressionMethod.AUGMENTED_LAGRANGIAN) {
                 kernels.updateMultipliers(multipliers, weights, quantized, mu);
             }
         }

@@ -13,11 +13,11 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.LcListener;
-import io.github.lc4j.api.LcMode;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
@@ -75,10 +75,10 @@ class LcAlgorithmTest {
         return new TrainTestSplit(set, set, "random");
     }
 
-    private static LcOptions options(LcMode mode, List<CompressionTask> tasks) {
+    private static LcOptions options(CompressionMethod mode, List<CompressionTask> tasks) {
         return LcOptions.builder()
                 .setTasks(tasks)
-                .optMode(mode)
+                .optMethod(mode)
                 .optMuSchedule(MuSchedule.exponential(0.5, 1.5, ITERATIONS))
                 .optOptimizer(OptimizerSpec.builder()
                         .optLearningRate(0.1)
@@ -123,7 +123,7 @@ class LcAlgorithmTest {
                         MODEL,
                         reference,
                         data(),
-                        options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))),
+                        options(CompressionMethod.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))),
                         LcListener.NONE);
 
         // DC: the first C step quantizes the reference itself
@@ -173,7 +173,7 @@ class LcAlgorithmTest {
                         MODEL,
                         reference,
                         data(),
-                        options(LcMode.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())),
+                        options(CompressionMethod.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())),
                         LcListener.NONE);
         for (int k = 0; k < ITERATIONS; k++) {
             assertArrayEquals(
@@ -197,7 +197,9 @@ class LcAlgorithmTest {
                         MODEL,
                         reference,
                         data(),
-                        options(LcMode.AUGMENTED_LAGRANGIAN, CompressionTask.perLayer(MODEL, Codebook.adaptive(2))),
+                        options(
+                                CompressionMethod.AUGMENTED_LAGRANGIAN,
+                                CompressionTask.perLayer(MODEL, Codebook.adaptive(2))),
                         LcListener.NONE);
         Weights continuous = backend.snapshots.get(backend.snapshots.size() - 1);
         for (QuantizedGroup group : result.groups()) {
@@ -233,7 +235,7 @@ class LcAlgorithmTest {
                         MODEL,
                         reference,
                         data(),
-                        options(LcMode.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())),
+                        options(CompressionMethod.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())),
                         listener);
         InOrder order = inOrder(listener);
         order.verify(listener).onIterationEnd(argThat(record -> record.iteration() == 0), anyInt());
@@ -271,8 +273,103 @@ class LcAlgorithmTest {
                                 MODEL,
                                 reference,
                                 data(),
-                                options(LcMode.AUGMENTED_LAGRANGIAN, tasks),
+                                options(CompressionMethod.AUGMENTED_LAGRANGIAN, tasks),
                                 LcListener.NONE));
         assertTrue(error.getMessage().contains("nope.weight"), error.getMessage());
+    }
+
+    private static Map<String, float[]> split(float[] all) {
+        int a = MODEL.parameter("a.weight").size();
+        return Map.of(
+                "a.weight", java.util.Arrays.copyOfRange(all, 0, a),
+                "b.weight", java.util.Arrays.copyOfRange(all, a, all.length));
+    }
+
+    @Test
+    void iteratedDirectCompressionTrainsFromTheQuantizedWeightsWithoutPenalty() {
+        Weights reference = WeightInitializer.initialize(MODEL, 7);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 8));
+        RecordingSolvers solvers = new RecordingSolvers();
+        LcResult result = new LcAlgorithm(solvers)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(CompressionMethod.ITERATED_DIRECT_COMPRESSION, sharedTask(Codebook.adaptive(3))),
+                        LcListener.NONE);
+        assertTrue(backend.mus.isEmpty(), "iDC sets no penalty");
+        List<Weights> loads = backend.loadsByTrainer.get(0);
+        assertEquals(ITERATIONS + 1, loads.size(), "the reference, then one restart per iteration");
+        assertArrayEquals(concat(reference), concat(loads.get(0)));
+        for (int k = 0; k < ITERATIONS; k++) {
+            assertArrayEquals(
+                    solvers.outputs.get(k).reconstruction(),
+                    concat(loads.get(k + 1)),
+                    "iteration " + (k + 1) + " restarts from the quantized weights");
+            assertArrayEquals(concat(backend.snapshots.get(k)), solvers.inputs.get(k + 1), "iDC quantizes w itself");
+            Weights before = k == 0 ? reference : backend.snapshots.get(k - 1);
+            assertArrayEquals(
+                    before.get("a.bias"),
+                    loads.get(k + 1).get("a.bias"),
+                    "uncompressed parameters carry over from the trained weights");
+        }
+        assertEquals(ITERATIONS * 2, backend.steps, "one epoch of two minibatches per iteration");
+        assertEquals(ITERATIONS + 1, result.history().size());
+        assertArrayEquals(solvers.outputs.get(ITERATIONS).reconstruction(), concat(result.quantized()));
+    }
+
+    @Test
+    void straightThroughTakesEveryStepAtTheLatestQuantizationAndRefreshesIt() {
+        Weights reference = WeightInitializer.initialize(MODEL, 9);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 10));
+        RecordingSolvers solvers = new RecordingSolvers();
+        LcResult result = new LcAlgorithm(solvers)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(CompressionMethod.STRAIGHT_THROUGH, sharedTask(Codebook.adaptive(3))),
+                        LcListener.NONE);
+        int steps = backend.straightThroughPoints.size();
+        assertEquals(ITERATIONS * 2, steps, "as many minibatches as LC's L steps");
+        assertEquals(steps + 1, solvers.outputs.size(), "DC, then one warm-started C step after every step");
+        for (int i = 0; i < steps; i++) {
+            Map<String, float[]> expected = split(solvers.outputs.get(i).reconstruction());
+            for (String name : expected.keySet()) {
+                assertArrayEquals(
+                        expected.get(name),
+                        backend.straightThroughPoints.get(i).get(name),
+                        "step " + i + " is taken at the quantization refreshed after the previous step");
+            }
+        }
+        assertTrue(backend.mus.isEmpty(), "STE sets no penalty");
+        assertEquals(ITERATIONS + 1, result.history().size());
+        assertArrayEquals(solvers.outputs.get(steps).reconstruction(), concat(result.quantized()));
+        assertTrue(
+                result.last().train().meanLoss()
+                        < result.history().get(0).train().meanLoss(),
+                "STE lowers the loss of the quantized net on this convex problem");
+    }
+
+    @Test
+    void directCompressionQuantizesTheReferenceOnceAndTrainsNothing() {
+        Weights reference = WeightInitializer.initialize(MODEL, 11);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 12));
+        RecordingSolvers solvers = new RecordingSolvers();
+        LcResult result = new LcAlgorithm(solvers)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(CompressionMethod.DIRECT_COMPRESSION, sharedTask(Codebook.adaptive(3))),
+                        LcListener.NONE);
+        assertEquals(0, backend.steps);
+        assertEquals(1, result.history().size(), "DC only");
+        assertEquals(1, solvers.inputs.size());
+        assertArrayEquals(concat(reference), solvers.inputs.get(0));
+        assertArrayEquals(solvers.outputs.get(0).reconstruction(), concat(result.quantized()));
     }
 }

@@ -23,6 +23,12 @@ final class QuadraticBackend implements Backend {
     final List<Map<String, float[]>> targets = new ArrayList<>();
     final List<Double> mus = new ArrayList<>();
     final List<Weights> snapshots = new ArrayList<>();
+    /** The weights each trainer was loaded with, one list per trainer in creation order. */
+    final List<List<Weights>> loadsByTrainer = new ArrayList<>();
+    /** The quantized weights handed to every straight-through step. */
+    final List<Map<String, float[]>> straightThroughPoints = new ArrayList<>();
+
+    int steps;
 
     QuadraticBackend(Weights optimum) {
         this.optimum = optimum;
@@ -40,6 +46,8 @@ final class QuadraticBackend implements Backend {
 
     @Override
     public Trainer newTrainer(ModelSpec model, TrainerOptions options) {
+        List<Weights> loads = new ArrayList<>();
+        loadsByTrainer.add(loads);
         return new Trainer() {
             private Map<String, float[]> weights;
             private Map<String, float[]> target = Map.of();
@@ -52,6 +60,7 @@ final class QuadraticBackend implements Backend {
 
             @Override
             public void load(Weights loaded) {
+                loads.add(loaded);
                 weights = loaded.toMap();
             }
 
@@ -76,6 +85,7 @@ final class QuadraticBackend implements Backend {
 
             @Override
             public double step(Batch batch, double learningRate) {
+                steps++;
                 double loss = loss();
                 Map<String, float[]> gradients = gradients(batch);
                 weights.forEach((name, w) -> {
@@ -89,7 +99,24 @@ final class QuadraticBackend implements Backend {
 
             @Override
             public double straightThroughStep(Batch batch, Map<String, float[]> quantized, double learningRate) {
-                throw new UnsupportedOperationException("the LC loop takes no straight-through step");
+                steps++;
+                Map<String, float[]> copy = new LinkedHashMap<>();
+                quantized.forEach((name, values) -> copy.put(name, values.clone()));
+                straightThroughPoints.add(copy);
+                Map<String, float[]> floats = weights;
+                Map<String, float[]> point = new LinkedHashMap<>();
+                floats.forEach((name, w) -> point.put(name, copy.containsKey(name) ? copy.get(name) : w.clone()));
+                weights = point;
+                double loss = loss();
+                Map<String, float[]> gradients = gradients(batch);
+                weights = floats;
+                weights.forEach((name, w) -> {
+                    float[] g = gradients.get(name);
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] -= (float) (learningRate * g[i]);
+                    }
+                });
+                return loss;
             }
 
             @Override
