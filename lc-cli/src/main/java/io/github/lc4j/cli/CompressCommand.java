@@ -76,7 +76,9 @@ final class CompressCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, heading = "LC schedule:%n")
     LcScheduleOptions schedule = new LcScheduleOptions();
 
-    @ArgGroup(exclusive = false, heading = "SGD of the L steps:%n")
+    // a mixin, not an argument group: picocli keeps this instance and its per-command defaults,
+    // where a group is re-created through a no-argument constructor as soon as one option is given
+    @Mixin
     SgdOptions sgd = new SgdOptions(0.05, 0.98, 128);
 
     @Spec

@@ -10,7 +10,6 @@ import io.github.lc4j.core.TrainTestSplit;
 import io.github.lc4j.core.TrainingRequest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +38,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
-    @ArgGroup(exclusive = false, heading = "SGD:%n")
+    // a mixin, not an argument group: picocli keeps this instance and its per-command defaults,
+    // where a group is re-created through a no-argument constructor as soon as one option is given
+    @Mixin
     SgdOptions sgd = new SgdOptions(0.1, 0.95, 128);
 
     @Spec

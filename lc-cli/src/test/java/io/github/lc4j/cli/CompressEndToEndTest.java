@@ -158,4 +158,39 @@ class CompressEndToEndTest {
         assertEquals(2, result.exitCode(), result.err());
         assertTrue(result.err().contains("unknown method 'sgd'; choose one of [lc, qp, idc, ste, dc]"), result.err());
     }
+
+    @Test
+    void sgdOptionsKeepTheOtherDefaultsWhenOneIsGiven() throws IOException {
+        Path trained = folder.resolve("lr.npz");
+        CliRunner train = CliRunner.run(
+                "train",
+                "--data",
+                "embedded",
+                "--epochs",
+                "1",
+                "--lr",
+                "0.05",
+                "--threads",
+                "2",
+                "--output",
+                trained.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.err().contains("SGD(lr=0.05·0.95^k, momentum=0.9 nesterov, batch=128)"), train.err());
+        CliRunner compress = CliRunner.run(
+                "compress",
+                "--reference",
+                trained.toString(),
+                "--data",
+                "embedded",
+                "--mu-steps",
+                "1",
+                "--epochs-per-step",
+                "1",
+                "--batch",
+                "256",
+                "--threads",
+                "2");
+        assertEquals(0, compress.exitCode(), compress.err());
+        assertTrue(compress.err().contains("lr=0.05·0.98^k") && compress.err().contains("batch=256"), compress.err());
+    }
 }
