@@ -117,14 +117,7 @@ class LcAlgorithmTest {
         Weights reference = WeightInitializer.initialize(MODEL, 1);
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
         RecordingSolvers solvers = new RecordingSolvers();
-        LcResult result = new LcAlgorithm(solvers)
-                .run(
-                        backend,
-                        MODEL,
-                        reference,
-                        data(),
-                        options(CompressionMethod.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.adaptive(3))),
-                        LcListener.NONE);
+        LcResult result = runShared(CompressionMethod.AUGMENTED_LAGRANGIAN, backend, solvers, reference);
 
         // DC: the first C step quantizes the reference itself
         assertArrayEquals(concat(reference), solvers.inputs.get(0), "the first C step must see the reference");
@@ -278,6 +271,19 @@ class LcAlgorithmTest {
         assertTrue(error.getMessage().contains("nope.weight"), error.getMessage());
     }
 
+    /** Runs {@code method} with one adaptive 3-value codebook shared by both weight matrices. */
+    private static LcResult runShared(
+            CompressionMethod method, QuadraticBackend backend, RecordingSolvers solvers, Weights reference) {
+        return new LcAlgorithm(solvers)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(method, sharedTask(Codebook.adaptive(3))),
+                        LcListener.NONE);
+    }
+
     private static Map<String, float[]> split(float[] all) {
         int a = MODEL.parameter("a.weight").size();
         return Map.of(
@@ -290,14 +296,7 @@ class LcAlgorithmTest {
         Weights reference = WeightInitializer.initialize(MODEL, 7);
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 8));
         RecordingSolvers solvers = new RecordingSolvers();
-        LcResult result = new LcAlgorithm(solvers)
-                .run(
-                        backend,
-                        MODEL,
-                        reference,
-                        data(),
-                        options(CompressionMethod.ITERATED_DIRECT_COMPRESSION, sharedTask(Codebook.adaptive(3))),
-                        LcListener.NONE);
+        LcResult result = runShared(CompressionMethod.ITERATED_DIRECT_COMPRESSION, backend, solvers, reference);
         assertTrue(backend.mus.isEmpty(), "iDC sets no penalty");
         List<Weights> loads = backend.loadsByTrainer.get(0);
         assertEquals(ITERATIONS + 1, loads.size(), "the reference, then one restart per iteration");
@@ -324,14 +323,7 @@ class LcAlgorithmTest {
         Weights reference = WeightInitializer.initialize(MODEL, 9);
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 10));
         RecordingSolvers solvers = new RecordingSolvers();
-        LcResult result = new LcAlgorithm(solvers)
-                .run(
-                        backend,
-                        MODEL,
-                        reference,
-                        data(),
-                        options(CompressionMethod.STRAIGHT_THROUGH, sharedTask(Codebook.adaptive(3))),
-                        LcListener.NONE);
+        LcResult result = runShared(CompressionMethod.STRAIGHT_THROUGH, backend, solvers, reference);
         int steps = backend.straightThroughPoints.size();
         assertEquals(ITERATIONS * 2, steps, "as many minibatches as LC's L steps");
         assertEquals(steps + 1, solvers.outputs.size(), "DC, then one warm-started C step after every step");
@@ -358,14 +350,7 @@ class LcAlgorithmTest {
         Weights reference = WeightInitializer.initialize(MODEL, 11);
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 12));
         RecordingSolvers solvers = new RecordingSolvers();
-        LcResult result = new LcAlgorithm(solvers)
-                .run(
-                        backend,
-                        MODEL,
-                        reference,
-                        data(),
-                        options(CompressionMethod.DIRECT_COMPRESSION, sharedTask(Codebook.adaptive(3))),
-                        LcListener.NONE);
+        LcResult result = runShared(CompressionMethod.DIRECT_COMPRESSION, backend, solvers, reference);
         assertEquals(0, backend.steps);
         assertEquals(1, result.history().size(), "DC only");
         assertEquals(1, solvers.inputs.size());
