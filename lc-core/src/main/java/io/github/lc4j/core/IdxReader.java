@@ -58,12 +58,15 @@ final class IdxReader {
         int count = readHeaderInt(input, source);
         int rows = readHeaderInt(input, source);
         int columns = readHeaderInt(input, source);
-        if (count <= 0 || rows <= 0 || columns <= 0 || (long) count * rows * columns > Integer.MAX_VALUE) {
+        if (count <= 0
+                || rows <= 0
+                || columns <= 0
+                || (long) rows * columns > Integer.MAX_VALUE
+                || (long) count * rows * columns > Integer.MAX_VALUE) {
             throw new InvalidInputException(
                     source + " has an implausible header: " + count + " images of " + rows + "x" + columns);
         }
-        byte[] bytes = new byte[count * rows * columns];
-        readFully(input, bytes, source);
+        byte[] bytes = readData(input, count * rows * columns, source);
         float[] pixels = new float[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             pixels[i] = (bytes[i] & 0xff) / 255.0f;
@@ -83,8 +86,7 @@ final class IdxReader {
         if (count <= 0) {
             throw new InvalidInputException(source + " has an implausible label count " + count);
         }
-        byte[] bytes = new byte[count];
-        readFully(input, bytes, source);
+        byte[] bytes = readData(input, count, source);
         int[] labels = new int[count];
         for (int i = 0; i < count; i++) {
             labels[i] = bytes[i] & 0xff;
@@ -124,17 +126,28 @@ final class IdxReader {
             return input.readInt();
         } catch (EOFException e) {
             throw new InvalidInputException(source + " is truncated: its idx header is incomplete", e);
-        }
-    }
-
-    private static void readFully(DataInputStream input, byte[] bytes, String source) throws IOException {
-        try {
-            input.readFully(bytes);
-        } catch (EOFException e) {
-            throw new InvalidInputException(
-                    source + " is truncated: expected " + bytes.length + " data bytes after the header", e);
         } catch (java.util.zip.ZipException e) {
             throw new InvalidInputException(source + " is a corrupt gzip file: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads the {@code length} data bytes the header announces. They are read in chunks, so that a
+     * header that lies about the size costs no more memory than the file really holds.
+     */
+    private static byte[] readData(DataInputStream input, int length, String source) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = input.readNBytes(length);
+        } catch (java.util.zip.ZipException e) {
+            throw new InvalidInputException(source + " is a corrupt gzip file: " + e.getMessage(), e);
+        } catch (EOFException e) {
+            throw new InvalidInputException(source + " is truncated: its compressed data ends early", e);
+        }
+        if (bytes.length < length) {
+            throw new InvalidInputException(source + " is truncated: expected " + length
+                    + " data bytes after the header, found " + bytes.length);
+        }
+        return bytes;
     }
 }

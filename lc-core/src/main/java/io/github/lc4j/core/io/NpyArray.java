@@ -101,6 +101,18 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
      * @throws InvalidInputException for a bad magic, header, dtype, Fortran order or truncated data
      */
     public static NpyArray read(InputStream stream, String source) throws IOException {
+        return read(stream, source, Integer.MAX_VALUE / DType.FLOAT64.bytes);
+    }
+
+    /**
+     * Reads one array of at most {@code maxElements} elements from {@code stream}; {@code source}
+     * names it in errors. Data is read in chunks, so a header that lies about the size costs no
+     * more memory than the stream really holds.
+     *
+     * @throws InvalidInputException for a bad magic, header, dtype, Fortran order, too many elements
+     *                               or truncated data
+     */
+    public static NpyArray read(InputStream stream, String source, long maxElements) throws IOException {
         DataInputStream input = new DataInputStream(stream);
         byte[] magic = new byte[6];
         readFully(input, magic, source, "magic");
@@ -124,6 +136,9 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         String header = new String(headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
 
         String descr = find(DESCR, header, source, "descr");
+        if (descr.isEmpty()) {
+            throw new InvalidInputException(source + ": the .npy header has an empty 'descr'");
+        }
         ByteOrder order = switch (descr.charAt(0)) {
             case '<', '|', '=' -> ByteOrder.LITTLE_ENDIAN;
             case '>' -> ByteOrder.BIG_ENDIAN;
@@ -144,13 +159,23 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         int[] shape = parseShape(find(SHAPE, header, source, "shape"), source);
         long count = 1;
         for (int dimension : shape) {
+            if (dimension < 0) {
+                throw new InvalidInputException(
+                        source + ": negative dimension " + dimension + " in the .npy shape " + Arrays.toString(shape));
+            }
             count *= dimension;
+            if (count > maxElements || count * dtype.bytes > Integer.MAX_VALUE) {
+                throw new InvalidInputException(source + ": the .npy shape " + Arrays.toString(shape)
+                        + " holds more than the " + Math.min(maxElements, Integer.MAX_VALUE / dtype.bytes)
+                        + " elements expected here");
+            }
         }
-        if (count * dtype.bytes > Integer.MAX_VALUE) {
-            throw new InvalidInputException(source + " is too large: " + count + " elements");
+        int size = (int) (count * dtype.bytes);
+        byte[] data = input.readNBytes(size);
+        if (data.length < size) {
+            throw new InvalidInputException(source + " is truncated: it ends inside its data (" + count
+                    + " elements of " + descr + " need " + size + " bytes, found " + data.length + ")");
         }
-        byte[] data = new byte[(int) (count * dtype.bytes)];
-        readFully(input, data, source, "data (" + count + " elements of " + descr + ")");
         ByteBuffer buffer = ByteBuffer.wrap(data).order(order);
         double[] values = new double[(int) count];
         for (int i = 0; i < values.length; i++) {

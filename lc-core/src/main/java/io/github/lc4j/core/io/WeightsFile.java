@@ -55,8 +55,9 @@ public final class WeightsFile {
                     continue;
                 }
                 String parameterName = name.substring(0, name.length() - 4);
-                NpyArray array = NpyArray.read(zip, file + "!" + name);
                 int[] expected = model.parameter(parameterName).shape();
+                NpyArray array = NpyArray.read(
+                        zip, file + "!" + name, model.parameter(parameterName).size());
                 if (!Arrays.equals(expected, array.shape())) {
                     throw new InvalidInputException(file + ": parameter " + parameterName + " has shape "
                             + Arrays.toString(array.shape()) + " but model " + model.name() + " needs "
@@ -66,7 +67,8 @@ public final class WeightsFile {
             }
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("weights file " + file + " does not exist", e);
-        } catch (ZipException e) {
+        } catch (ZipException | IllegalArgumentException e) {
+            // ZipInputStream reports a malformed entry name as an IllegalArgumentException
             throw new InvalidInputException(
                     "weights file " + file + " is not a valid .npz archive: " + e.getMessage(), e);
         } catch (IOException e) {
