@@ -159,6 +159,38 @@ class BadInputTest {
         assertBadInput("truncated", "train", "--data", data.toString(), "--epochs", "1");
     }
 
+    /** Every command that reads files: truncated, corrupted and wrong-version inputs are named, exit 2. */
+    @Test
+    void everyCommandNamesATruncatedCorruptOrWrongVersionInput() throws IOException {
+        byte[] whole = Files.readAllBytes(reference);
+        Path truncated = folder.resolve("truncated.npz");
+        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertBadInput("truncated.npz", "compress", "--reference", truncated.toString(), "--data", "embedded");
+
+        Path gzipData = Files.createDirectories(folder.resolve("corrupt-gzip-data"));
+        byte[] notGzip = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+        for (String name : List.of(
+                "train-images-idx3-ubyte.gz",
+                "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz",
+                "t10k-labels-idx1-ubyte.gz")) {
+            Files.write(gzipData.resolve(name), notGzip);
+        }
+        assertBadInput("corrupt gzip", "demo", "--data", gzipData.toString(), "--reference-epochs", "1");
+        assertBadInput("corrupt gzip", "train", "--data", gzipData.toString(), "--epochs", "1");
+        assertBadInput("corrupt gzip", "compress", "--reference", reference.toString(), "--data",
+                gzipData.toString());
+
+        Path futureNpy = folder.resolve("future.npy");
+        byte[] npy = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 9, 0, 0, 0};
+        Files.write(futureNpy, npy);
+        assertBadInput("unsupported .npy version 9.0", "quantize-weights", "--input", futureNpy.toString(),
+                "--codebook", "binary");
+        Path shortNpy = folder.resolve("short.npy");
+        Files.write(shortNpy, java.util.Arrays.copyOf(npy, 7));
+        assertBadInput("short.npy", "quantize-weights", "--input", shortNpy.toString(), "--codebook", "binary");
+    }
+
     @Test
     void unknownOptionAndModel() throws IOException {
         assertBadInput("Unknown option", "compress", "--reference", reference.toString(), "--frobnicate");
