@@ -43,6 +43,35 @@ public record ParameterSpec(String name, String layer, Role role, int[] shape) {
         return Checks.elementCount(shape);
     }
 
+    /**
+     * Returns the number of output channels: the outputs of a dense weight {@code [inputs, outputs]}
+     * (its columns), the filters of a convolution weight {@code [filters, channels, k, k]}, the
+     * length of a bias.
+     */
+    public int outputChannels() {
+        return shape.length == 2 ? shape[1] : shape[0];
+    }
+
+    /**
+     * Returns the flat indices (C order) of output channel {@code channel}, in increasing order.
+     *
+     * @throws IllegalArgumentException when the channel is out of range
+     */
+    public int[] channelPositions(int channel) {
+        Checks.checkArgument(
+                channel >= 0 && channel < outputChannels(),
+                "parameter %s has %d output channels, got" + " channel %d",
+                name,
+                outputChannels(),
+                channel);
+        int channelSize = size() / outputChannels();
+        int[] positions = new int[channelSize];
+        for (int i = 0; i < channelSize; i++) {
+            positions[i] = shape.length == 2 ? i * shape[1] + channel : channel * channelSize + i;
+        }
+        return positions;
+    }
+
     /** Returns dimension {@code index} of the shape. */
     public int dimension(int index) {
         return shape[index];

@@ -67,6 +67,17 @@ public final class Weights {
         return array(name).length;
     }
 
+    /**
+     * Copies the values of {@code name} at {@code positions} into {@code destination}, starting at
+     * {@code offset}, without copying the rest.
+     */
+    public void copyPositions(String name, int[] positions, float[] destination, int offset) {
+        float[] source = array(name);
+        for (int i = 0; i < positions.length; i++) {
+            destination[offset + i] = source[positions[i]];
+        }
+    }
+
     /** Copies the values of {@code name} into {@code destination}, which must have the same length. */
     public void copyInto(String name, float[] destination) {
         float[] source = array(name);

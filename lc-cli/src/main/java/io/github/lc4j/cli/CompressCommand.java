@@ -56,6 +56,14 @@ final class CompressCommand implements Callable<Integer> {
     boolean shared;
 
     @Option(
+            names = "--granularity",
+            defaultValue = "layer",
+            paramLabel = "layer|channel",
+            description = "layer: one codebook per weight parameter; channel: one per output channel (column of a"
+                    + " dense weight, filter of a convolution), K values each. Default: ${DEFAULT-VALUE}.")
+    String granularity;
+
+    @Option(
             names = "--method",
             defaultValue = "lc",
             paramLabel = "lc|qp|idc|ste|dc",
@@ -91,8 +99,12 @@ final class CompressCommand implements Callable<Integer> {
         ModelSpec modelSpec = ModelZoo.byName(model);
         Integer k = codebook.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
         Codebook parsed = CodebookSpecs.parse(codebook, k);
-        LcOptions options =
-                LcJob.options(modelSpec, parsed, shared, CompressionMethod.byKey(method), schedule, sgd, common.seed);
+        LcOptions options = LcJob.options(
+                tasks(modelSpec, parsed, shared, granularity),
+                CompressionMethod.byKey(method),
+                schedule,
+                sgd,
+                common.seed);
         Weights weights = Lc4j.readWeights(reference, modelSpec);
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr());
@@ -101,9 +113,22 @@ final class CompressCommand implements Callable<Integer> {
         return 0;
     }
 
-    static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared) {
-        return shared
-                ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
-                : CompressionTask.perLayer(model, codebook);
+    static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared, String granularity) {
+        return switch (granularity.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "layer" ->
+                shared
+                        ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
+                        : CompressionTask.perLayer(model, codebook);
+            case "channel" -> {
+                if (shared) {
+                    throw new IllegalArgumentException("--shared and --granularity channel exclude each other: a"
+                            + " shared codebook is one for all layers, per channel is one per output channel");
+                }
+                yield CompressionTask.perChannel(model, codebook);
+            }
+            default ->
+                throw new IllegalArgumentException(
+                        "--granularity must be 'layer' or 'channel', got '" + granularity + "'");
+        };
     }
 }

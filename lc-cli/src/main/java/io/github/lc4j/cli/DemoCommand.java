@@ -2,6 +2,7 @@ package io.github.lc4j.cli;
 
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
+import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
@@ -85,9 +86,7 @@ final class DemoCommand implements Callable<Integer> {
                 .build());
         double referenceSeconds = (System.nanoTime() - start) / 1e9;
         LcOptions options = LcJob.options(
-                model,
-                codebook,
-                false,
+                CompressionTask.perLayer(model, codebook),
                 CompressionMethod.AUGMENTED_LAGRANGIAN,
                 schedule,
                 new SgdOptions(0.05, 0.98, 128),

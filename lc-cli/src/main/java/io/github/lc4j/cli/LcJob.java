@@ -2,6 +2,7 @@ package io.github.lc4j.cli;
 
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
+import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.LcOptions;
@@ -15,6 +16,7 @@ import io.github.lc4j.core.TrainTestSplit;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** One LC run from a reference, as the compress and demo commands do it: run, report, save, tabulate. */
@@ -33,9 +35,7 @@ final class LcJob {
     }
 
     static LcOptions options(
-            ModelSpec model,
-            Codebook codebook,
-            boolean shared,
+            List<CompressionTask> tasks,
             CompressionMethod mode,
             LcScheduleOptions schedule,
             SgdOptions sgd,
@@ -45,7 +45,7 @@ final class LcJob {
             optimizer.optFirstStepEpochs(schedule.firstStepEpochs);
         }
         return LcOptions.builder()
-                .setTasks(CompressCommand.tasks(model, codebook, shared))
+                .setTasks(tasks)
                 .optMuSchedule(schedule.schedule())
                 .optOptimizer(optimizer.build())
                 .optMethod(mode)

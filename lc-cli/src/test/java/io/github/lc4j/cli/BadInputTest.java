@@ -178,14 +178,18 @@ class BadInputTest {
         }
         assertBadInput("corrupt gzip", "demo", "--data", gzipData.toString(), "--reference-epochs", "1");
         assertBadInput("corrupt gzip", "train", "--data", gzipData.toString(), "--epochs", "1");
-        assertBadInput("corrupt gzip", "compress", "--reference", reference.toString(), "--data",
-                gzipData.toString());
+        assertBadInput("corrupt gzip", "compress", "--reference", reference.toString(), "--data", gzipData.toString());
 
         Path futureNpy = folder.resolve("future.npy");
         byte[] npy = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 9, 0, 0, 0};
         Files.write(futureNpy, npy);
-        assertBadInput("unsupported .npy version 9.0", "quantize-weights", "--input", futureNpy.toString(),
-                "--codebook", "binary");
+        assertBadInput(
+                "unsupported .npy version 9.0",
+                "quantize-weights",
+                "--input",
+                futureNpy.toString(),
+                "--codebook",
+                "binary");
         Path shortNpy = folder.resolve("short.npy");
         Files.write(shortNpy, java.util.Arrays.copyOf(npy, 7));
         assertBadInput("short.npy", "quantize-weights", "--input", shortNpy.toString(), "--codebook", "binary");

@@ -193,4 +193,53 @@ class CompressEndToEndTest {
         assertEquals(0, compress.exitCode(), compress.err());
         assertTrue(compress.err().contains("lr=0.05·0.98^k") && compress.err().contains("batch=256"), compress.err());
     }
+
+    @Test
+    void perChannelCodebooksPutKValuesInEveryColumn() throws IOException {
+        Path output = folder.resolve("channel.npz");
+        CliRunner result = CliRunner.run(
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--data",
+                "embedded",
+                "--granularity",
+                "channel",
+                "--k",
+                "2",
+                "--mu-steps",
+                "1",
+                "--epochs-per-step",
+                "1",
+                "--threads",
+                "2",
+                "--output",
+                output.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        Weights quantized = WeightsFile.read(output, model);
+        var fc2 = model.parameter("fc2.weight");
+        Set<Float> all = new TreeSet<>();
+        for (int channel = 0; channel < fc2.outputChannels(); channel++) {
+            Set<Float> column = new TreeSet<>();
+            for (int position : fc2.channelPositions(channel)) {
+                column.add(quantized.get("fc2.weight")[position]);
+            }
+            assertEquals(2, column.size(), "column " + channel + " of fc2.weight: " + column);
+            all.addAll(column);
+        }
+        assertTrue(all.size() > 2, "each column has its own codebook");
+        assertTrue(result.out().contains("27.9"), "ρ pays for 410 codebooks: " + result.out());
+        CliRunner both = CliRunner.run(
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--data",
+                "embedded",
+                "--granularity",
+                "channel",
+                "--shared");
+        assertEquals(2, both.exitCode(), both.err());
+        assertTrue(both.err().contains("--shared and --granularity channel exclude each other"), both.err());
+    }
 }

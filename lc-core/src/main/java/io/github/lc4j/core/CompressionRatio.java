@@ -3,33 +3,33 @@ package io.github.lc4j.core;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * ρ = 32 · (total parameters) / (bits after compression): each task costs n·⌈log2 K⌉ bits of
- * assignments plus 32 bits per stored codebook float; every parameter outside a task costs 32 bits.
+ * assignments plus 32 bits per stored codebook float (so a per-channel setup pays for one codebook
+ * per channel); every weight outside a task costs 32 bits.
  */
 public final class CompressionRatio {
     private CompressionRatio() {}
 
     /** Returns the bits needed to store {@code model} compressed by {@code tasks}. */
     public static long compressedBits(ModelSpec model, List<CompressionTask> tasks) {
-        Set<String> compressed = new HashSet<>();
+        Map<String, Long> compressed = new HashMap<>();
         long bits = 0;
         for (CompressionTask task : tasks) {
-            long count = 0;
             for (String name : task.parameters()) {
-                count += model.parameter(name).size();
-                compressed.add(name);
+                long count = task.isChannel()
+                        ? model.parameter(name).channelPositions(task.channel()).length
+                        : model.parameter(name).size();
+                compressed.merge(name, count, Long::sum);
             }
-            bits += task.codebook().storageBits(count);
+            bits += task.codebook().storageBits(task.size(model));
         }
         for (ParameterSpec parameter : model.parameters()) {
-            if (!compressed.contains(parameter.name())) {
-                bits += 32L * parameter.size();
-            }
+            bits += 32L * (parameter.size() - compressed.getOrDefault(parameter.name(), 0L));
         }
         return bits;
     }

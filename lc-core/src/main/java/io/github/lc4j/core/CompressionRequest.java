@@ -89,6 +89,7 @@ public final class CompressionRequest {
         private List<CompressionTask> tasks;
         private Codebook codebook;
         private boolean shared;
+        private boolean perChannel;
         private MuSchedule schedule;
         private OptimizerSpec optimizer;
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
@@ -120,6 +121,19 @@ public final class CompressionRequest {
         public Builder codebook(Codebook codebook) {
             this.codebook = requireNonNull(codebook, "codebook is null");
             this.shared = false;
+            this.perChannel = false;
+            this.tasks = null;
+            return this;
+        }
+
+        /**
+         * Compresses every output channel of every weight parameter (a column of a dense weight, a
+         * filter of a convolution) with its own copy of {@code codebook}.
+         */
+        public Builder perChannelCodebook(Codebook codebook) {
+            this.codebook = requireNonNull(codebook, "codebook is null");
+            this.shared = false;
+            this.perChannel = true;
             this.tasks = null;
             return this;
         }
@@ -128,6 +142,7 @@ public final class CompressionRequest {
         public Builder sharedCodebook(Codebook codebook) {
             this.codebook = requireNonNull(codebook, "codebook is null");
             this.shared = true;
+            this.perChannel = false;
             this.tasks = null;
             return this;
         }
@@ -205,7 +220,9 @@ public final class CompressionRequest {
             if (tasks == null) {
                 tasks = shared
                         ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
-                        : CompressionTask.perLayer(model, codebook);
+                        : perChannel
+                                ? CompressionTask.perChannel(model, codebook)
+                                : CompressionTask.perLayer(model, codebook);
             }
             return new CompressionRequest(this);
         }

@@ -327,6 +327,10 @@ final class LcAlgorithm {
         final CompressionTask task;
         final CStepSolver solver;
         final int[] offsets;
+        /** For a channel task: the channel's flat positions in its parameter; else null. */
+        final int[] positions;
+
+        final int[] parameterSizes;
         final float[] weights;
         final float[] multipliers;
         float[] quantized;
@@ -335,23 +339,44 @@ final class LcAlgorithm {
         GroupState(CompressionTask task, ModelSpec model, CStepSolver solver) {
             this.task = task;
             this.solver = solver;
+            positions = task.isChannel()
+                    ? model.parameter(task.parameters().get(0)).channelPositions(task.channel())
+                    : null;
             offsets = new int[task.parameters().size() + 1];
+            parameterSizes = new int[task.parameters().size()];
             for (int p = 0; p < task.parameters().size(); p++) {
-                offsets[p + 1] =
-                        offsets[p] + model.parameter(task.parameters().get(p)).size();
+                parameterSizes[p] = model.parameter(task.parameters().get(p)).size();
+                offsets[p + 1] = offsets[p] + (positions != null ? positions.length : parameterSizes[p]);
             }
             weights = new float[offsets[offsets.length - 1]];
             multipliers = new float[weights.length];
         }
 
         void gather(Weights source) {
+            if (positions != null) {
+                source.copyPositions(task.parameters().get(0), positions, weights, 0);
+                return;
+            }
             for (int p = 0; p < task.parameters().size(); p++) {
                 float[] values = source.get(task.parameters().get(p));
                 System.arraycopy(values, 0, weights, offsets[p], values.length);
             }
         }
 
+        /**
+         * Writes {@code concatenated} (this task's layout) into {@code destination}'s parameter
+         * arrays; a channel task fills its channel of an array it shares with the parameter's other
+         * channel tasks ({@link CompressionTask#checkAgainst} makes them cover every channel).
+         */
         void split(float[] concatenated, Map<String, float[]> destination) {
+            if (positions != null) {
+                float[] values =
+                        destination.computeIfAbsent(task.parameters().get(0), name -> new float[parameterSizes[0]]);
+                for (int i = 0; i < positions.length; i++) {
+                    values[positions[i]] = concatenated[i];
+                }
+                return;
+            }
             for (int p = 0; p < task.parameters().size(); p++) {
                 float[] values = new float[offsets[p + 1] - offsets[p]];
                 System.arraycopy(concatenated, offsets[p], values, 0, values.length);

@@ -357,4 +357,42 @@ class LcAlgorithmTest {
         assertArrayEquals(concat(reference), solvers.inputs.get(0));
         assertArrayEquals(solvers.outputs.get(0).reconstruction(), concat(result.quantized()));
     }
+
+    @Test
+    void perChannelCodebooksQuantizeEveryOutputChannelOnItsOwn() {
+        Weights reference = WeightInitializer.initialize(MODEL, 13);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 14));
+        Codebook codebook = Codebook.adaptive(2, Codebook.Adaptive.Method.EXACT);
+        LcResult result = new LcAlgorithm(CStepSolverFactory.DEFAULT)
+                .run(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        options(CompressionMethod.DIRECT_COMPRESSION, CompressionTask.perChannel(MODEL, codebook)),
+                        LcListener.NONE);
+        assertEquals(6 + 3, result.groups().size(), "one group per output channel of a.weight and b.weight");
+        for (String name : List.of("a.weight", "b.weight")) {
+            var parameter = MODEL.parameter(name);
+            float[] quantized = result.quantized().get(name);
+            java.util.Set<Float> all = new java.util.HashSet<>();
+            for (int channel = 0; channel < parameter.outputChannels(); channel++) {
+                int[] positions = parameter.channelPositions(channel);
+                float[] column = new float[positions.length];
+                reference.copyPositions(name, positions, column, 0);
+                float[] expected = CStepSolvers.forCodebook(codebook, 0, CStepKernels.DEFAULT)
+                        .solve(column, null)
+                        .reconstruction();
+                for (int i = 0; i < positions.length; i++) {
+                    assertEquals(
+                            expected[i],
+                            quantized[positions[i]],
+                            name + " channel " + channel + ": the exact C step of that channel alone");
+                    all.add(quantized[positions[i]]);
+                }
+            }
+            assertTrue(all.size() > 2, name + " takes more than K values overall, K per channel: " + all);
+        }
+        assertArrayEquals(reference.get("a.bias"), result.quantized().get("a.bias"), "biases stay float");
+    }
 }
