@@ -3,6 +3,7 @@ package io.github.lc4j.cli;
 import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.TrainTestSplit;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -34,9 +35,17 @@ final class CommonOptions {
     Integer threads;
 
     @Option(
+            names = "--config",
+            paramLabel = "FILE.yaml|FILE.json",
+            description = "Read option values from a YAML or JSON file: one key per option, named as the option"
+                    + " without '--' (e.g. mu-steps: 10); the command line overrides the file.")
+    Path config;
+
+    @Option(
             names = "--backend-property",
             paramLabel = "KEY=VALUE",
             mapFallbackValue = "",
+            split = ",",
             description = "A backend property, repeatable, e.g. nd4j.blas.threads=2 or tensorflow.device=/CPU:0;"
                     + " 'lc4j backends' lists each backend's keys. An unknown key is an error.")
     Map<String, String> backendProperties = new LinkedHashMap<>();

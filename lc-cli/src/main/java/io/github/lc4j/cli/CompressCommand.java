@@ -12,7 +12,6 @@ import io.github.lc4j.core.ModelZoo;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,7 +80,7 @@ final class CompressCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
-    @ArgGroup(exclusive = false, heading = "LC schedule:%n")
+    @Mixin
     LcScheduleOptions schedule = new LcScheduleOptions();
 
     // a mixin, not an argument group: picocli keeps this instance and its per-command defaults,
@@ -107,7 +106,7 @@ final class CompressCommand implements Callable<Integer> {
                 common.seed);
         Weights weights = Lc4j.readWeights(reference, modelSpec);
         LcJob job = new LcJob(
-                common, spec.commandLine().getOut(), spec.commandLine().getErr());
+                common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);
         outcome.table().print(spec.commandLine().getOut());
         return 0;

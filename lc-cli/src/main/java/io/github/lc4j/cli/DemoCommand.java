@@ -13,7 +13,6 @@ import io.github.lc4j.core.TrainTestSplit;
 import io.github.lc4j.core.TrainingRequest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions("embedded");
 
-    @ArgGroup(exclusive = false, heading = "LC schedule:%n")
+    @Mixin
     LcScheduleOptions schedule = new LcScheduleOptions();
 
     @Spec
@@ -91,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
                 schedule,
                 new SgdOptions(0.05, 0.98, 128),
                 common.seed);
-        LcJob job = new LcJob(common, spec.commandLine().getOut(), err);
+        LcJob job = new LcJob(common, spec.commandLine().getOut(), err, RunConfig.resolved(spec));
         LcJob.Outcome outcome = job.run(lc4j, data, model, reference, options, referenceSeconds, output, report);
         var out = spec.commandLine().getOut();
         out.printf(

@@ -65,6 +65,30 @@ public final class Lc4jCommand implements Runnable {
             err.println("lc4j: internal error: " + exception + (verbose ? "" : " (run with --verbose for details)"));
             return INTERNAL_ERROR;
         });
+        String config = configArgument(args);
+        if (config != null && args.length > 0 && commandLine.getSubcommands().containsKey(args[0])) {
+            CommandLine command = commandLine.getSubcommands().get(args[0]);
+            try {
+                command.setDefaultValueProvider(
+                        RunConfig.read(java.nio.file.Path.of(config), command.getCommandSpec()));
+            } catch (Lc4jException e) {
+                err.println("lc4j: error: " + e.getMessage());
+                return BAD_INPUT;
+            }
+        }
         return commandLine.execute(args);
+    }
+
+    /** Returns the value of {@code --config} on the command line, if any. */
+    private static String configArgument(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--config=")) {
+                return args[i].substring("--config=".length());
+            }
+        }
+        return null;
     }
 }

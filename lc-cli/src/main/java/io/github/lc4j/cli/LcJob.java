@@ -27,11 +27,14 @@ final class LcJob {
     private final CommonOptions common;
     private final PrintWriter out;
     private final PrintWriter err;
+    private final Map<String, Object> resolvedOptions;
 
-    LcJob(CommonOptions common, PrintWriter out, PrintWriter err) {
+    /** {@code resolvedOptions}: every option of the command with its final value, for the report. */
+    LcJob(CommonOptions common, PrintWriter out, PrintWriter err, Map<String, Object> resolvedOptions) {
         this.common = common;
         this.out = out;
         this.err = err;
+        this.resolvedOptions = resolvedOptions;
     }
 
     static LcOptions options(
@@ -101,6 +104,7 @@ final class LcJob {
         }
         if (report != null) {
             Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("options", resolvedOptions);
             settings.put("model", model.name());
             settings.put("data", data.description());
             settings.put("backend", backend);

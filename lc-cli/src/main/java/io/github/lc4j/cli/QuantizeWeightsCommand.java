@@ -42,6 +42,13 @@ import picocli.CommandLine.Spec;
             "  partial:P1,P2+L           pinned values P plus L learned ones, e.g. partial:0+2"
         })
 final class QuantizeWeightsCommand implements Callable<Integer> {
+    @Option(
+            names = "--config",
+            paramLabel = "FILE.yaml|FILE.json",
+            description = "Read option values from a YAML or JSON file (keys: the option names without '--');"
+                    + " the command line overrides the file.")
+    Path config;
+
     @Option(names = "--input", required = true, paramLabel = "W.npy", description = "The array to quantize.")
     Path input;
 

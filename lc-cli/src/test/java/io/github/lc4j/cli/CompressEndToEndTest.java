@@ -242,4 +242,70 @@ class CompressEndToEndTest {
         assertEquals(2, both.exitCode(), both.err());
         assertTrue(both.err().contains("--shared and --granularity channel exclude each other"), both.err());
     }
+
+    @Test
+    void aRunDescribedInAFileIsOverriddenByTheCommandLineAndRecordedInTheReport() throws IOException {
+        Path config = folder.resolve("run.yaml");
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "# every key is a compress option without '--'",
+                        "reference: " + reference,
+                        "data: embedded",
+                        "k: 4",
+                        "method: idc",
+                        "mu-steps: 1",
+                        "epochs-per-step: 1",
+                        "threads: 2",
+                        "backend-property: {}",
+                        ""));
+        Path report = folder.resolve("configured.json");
+        CliRunner result = CliRunner.run(
+                "compress", "--config", config.toString(), "--method", "ste", "--report", report.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("STE adaptive:4"), "the command line's --method wins: " + result.out());
+        String json = Files.readString(report);
+        assertTrue(
+                json.contains("\"mu-steps\": \"1\"")
+                        && json.contains("\"k\": \"4\"")
+                        && json.contains("\"method\": \"ste\""),
+                "the resolved options are in the report: " + json);
+
+        Path jsonConfig = folder.resolve("run.json");
+        Files.writeString(
+                jsonConfig,
+                "{\"reference\": \"" + reference + "\", \"data\": \"embedded\","
+                        + " \"mu-steps\": 1, \"epochs-per-step\": 1, \"method\": \"dc\"}");
+        CliRunner fromJson = CliRunner.run("compress", "--config", jsonConfig.toString());
+        assertEquals(0, fromJson.exitCode(), fromJson.err());
+        assertTrue(fromJson.out().contains("DC  adaptive:2"), fromJson.out());
+    }
+
+    @Test
+    void anUnknownConfigKeyIsNamedWithTheValidOnes() throws IOException {
+        Path config = folder.resolve("typo.yaml");
+        Files.writeString(config, "mu-step: 3\n");
+        CliRunner result = CliRunner.run("compress", "--config", config.toString());
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(
+                result.err().contains("unknown key 'mu-step' for 'lc4j compress'; valid keys:")
+                        && result.err().contains("mu-steps"),
+                result.err());
+        Files.writeString(config, "- just\n- a list\n");
+        CliRunner list = CliRunner.run("compress", "--config", config.toString());
+        assertEquals(2, list.exitCode(), list.err());
+        assertTrue(list.err().contains("must hold a mapping"), list.err());
+        CliRunner missing =
+                CliRunner.run("train", "--config", folder.resolve("nope.yaml").toString());
+        assertEquals(2, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+    }
+
+    @Test
+    void theReadmesExampleConfigHoldsOnlyValidKeys() {
+        picocli.CommandLine compress = new picocli.CommandLine(new CompressCommand());
+        RunConfig.read(Path.of("..", "docs", "compress-example.yaml"), compress.getCommandSpec());
+        assertTrue(RunConfig.keys(compress.getCommandSpec()).contains("mu-steps"));
+    }
 }
