@@ -66,12 +66,23 @@ public final class Lc4jCommand implements Runnable {
             return INTERNAL_ERROR;
         });
         String config = configArgument(args);
-        if (config != null && args.length > 0 && commandLine.getSubcommands().containsKey(args[0])) {
-            CommandLine command = commandLine.getSubcommands().get(args[0]);
+        if (config != null) {
+            CommandLine command = null;
+            for (String arg : args) {
+                if (commandLine.getSubcommands().containsKey(arg)) {
+                    command = commandLine.getSubcommands().get(arg);
+                    break;
+                }
+            }
+            if (command == null) {
+                err.println("lc4j: error: --config needs a command that takes it (demo, train, compress,"
+                        + " quantize-weights)");
+                return BAD_INPUT;
+            }
             try {
                 command.setDefaultValueProvider(
                         RunConfig.read(java.nio.file.Path.of(config), command.getCommandSpec()));
-            } catch (Lc4jException e) {
+            } catch (Lc4jException | java.nio.file.InvalidPathException e) {
                 err.println("lc4j: error: " + e.getMessage());
                 return BAD_INPUT;
             }

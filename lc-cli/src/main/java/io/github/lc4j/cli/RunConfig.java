@@ -106,7 +106,8 @@ final class RunConfig implements CommandLine.IDefaultValueProvider {
         if (value == null) {
             throw new InvalidInputException("config file " + file + ": key '" + key + "' has no value");
         }
-        return String.valueOf(value);
+        // picocli interpolates ${...} in default values; a file's text is taken literally, as on the command line
+        return String.valueOf(value).replace("$", "$$");
     }
 
     @Override

@@ -280,6 +280,11 @@ class CompressEndToEndTest {
         CliRunner fromJson = CliRunner.run("compress", "--config", jsonConfig.toString());
         assertEquals(0, fromJson.exitCode(), fromJson.err());
         assertTrue(fromJson.out().contains("DC  adaptive:2"), fromJson.out());
+        CliRunner afterVerbose = CliRunner.run("--verbose", "compress", "--config", jsonConfig.toString());
+        assertEquals(0, afterVerbose.exitCode(), afterVerbose.err());
+        assertTrue(
+                afterVerbose.out().contains("DC  adaptive:2"),
+                "the file applies after a root option too: " + afterVerbose.out());
     }
 
     @Test

@@ -139,8 +139,9 @@ public final class Lc4j {
 
     /**
      * Starts LC in a new thread and returns its future. {@code cancel(true)} (or {@code cancel(false)})
-     * completes the future at once and ends the run at its next minibatch, closing its trainers;
-     * the listener is called from the run's thread until then.
+     * completes the future at once and ends the run at its next minibatch or evaluation, closing
+     * its trainers (and their native memory) on the run's thread shortly after; the listener is
+     * called from the run's thread until then.
      */
     public CompletableFuture<LcResult> compressAsync(CompressionRequest request) {
         requireNonNull(request, "request is null");
@@ -290,7 +291,8 @@ public final class Lc4j {
          *                               the keys it declares
          */
         public Lc4j build() {
-            Module module = new Lc4jModule(new BackendConfig(threads, properties), classLoader, providers);
+            Module module = new Lc4jModule(
+                    new BackendConfig(threads, properties), Lc4jModule.providers(classLoader, providers));
             if (solvers != null) {
                 CStepSolverFactory replacement = solvers;
                 module = Modules.override(module).with(new AbstractModule() {

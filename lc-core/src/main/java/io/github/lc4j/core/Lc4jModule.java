@@ -13,20 +13,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The composition root behind {@link Lc4j.Builder}: backends discovered with
- * {@link java.util.ServiceLoader} into a {@code MapBinder<String, BackendProvider>}, the registry,
- * the C-step solvers and the LC algorithm.
+ * The composition root behind {@link Lc4j.Builder}: the backend providers in a
+ * {@code MapBinder<String, BackendProvider>}, the registry, the C-step solvers and the LC
+ * algorithm.
  */
 final class Lc4jModule extends AbstractModule {
     private final BackendConfig config;
-    private final ClassLoader loader;
-    private final List<BackendProvider> extraProviders;
+    private final Map<String, BackendProvider> providers;
 
-    /** Uses {@code config} and discovers backends through {@code loader}. */
-    Lc4jModule(BackendConfig config, ClassLoader loader, List<BackendProvider> extraProviders) {
+    /** Binds {@code providers} (see {@link #providers}) with {@code config}. */
+    Lc4jModule(BackendConfig config, Map<String, BackendProvider> providers) {
         this.config = config;
-        this.extraProviders = List.copyOf(extraProviders);
-        this.loader = loader == null ? Lc4jModule.class.getClassLoader() : loader;
+        this.providers = Map.copyOf(providers);
+    }
+
+    /**
+     * Returns the providers found through {@code loader} plus {@code extra}, by name. Runs before
+     * Guice, so that a clash is one {@link Lc4jException}, not wrapped in Guice's errors.
+     *
+     * @throws Lc4jException when two providers share a name, naming both classes
+     */
+    static Map<String, BackendProvider> providers(ClassLoader loader, List<BackendProvider> extra) {
+        Map<String, BackendProvider> providers =
+                BackendRegistry.discover(loader == null ? Lc4jModule.class.getClassLoader() : loader);
+        for (BackendProvider provider : extra) {
+            BackendProvider previous = providers.putIfAbsent(provider.name(), provider);
+            if (previous != null) {
+                throw new Lc4jException("two backends are called '" + provider.name() + "': "
+                        + previous.getClass().getName() + " on the classpath and "
+                        + provider.getClass().getName() + " added to the builder; rename or remove one");
+            }
+        }
+        return providers;
     }
 
     @Override
@@ -34,15 +52,6 @@ final class Lc4jModule extends AbstractModule {
         binder().requireExplicitBindings();
         MapBinder<String, BackendProvider> backends =
                 MapBinder.newMapBinder(binder(), String.class, BackendProvider.class);
-        Map<String, BackendProvider> providers = BackendRegistry.discover(loader);
-        for (BackendProvider extra : extraProviders) {
-            BackendProvider previous = providers.putIfAbsent(extra.name(), extra);
-            if (previous != null) {
-                throw new Lc4jException("two backends are called '" + extra.name() + "': "
-                        + previous.getClass().getName() + " on the classpath and "
-                        + extra.getClass().getName() + " added to the builder; rename or remove one");
-            }
-        }
         providers.forEach((name, provider) -> backends.addBinding(name).toInstance(provider));
         bind(BackendConfig.class).toInstance(config);
         bind(CStepSolverFactory.class).toInstance(CStepSolverFactory.DEFAULT);

@@ -278,6 +278,7 @@ final class LcAlgorithm {
 
         /** Evaluates the quantized net, records the iteration and tells the listener. */
         private void report(Step step, Weights weights) {
+            RunChecks.checkNotStopped(stopRequested, "the evaluation of iteration " + step.iteration());
             long start = System.nanoTime();
             evaluator.load(quantizedWeights(weights));
             Evaluation train =

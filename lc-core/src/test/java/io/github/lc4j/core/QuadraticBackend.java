@@ -18,7 +18,7 @@ import java.util.Set;
  * A test backend whose loss is L(w) = ½‖w − w*‖² whatever the data, trained by exact gradient
  * steps, and which records what the LC loop hands it: targets, μ and the weights it returns.
  */
-final class QuadraticBackend implements Backend {
+class QuadraticBackend implements Backend {
     final Weights optimum;
     final List<Map<String, float[]>> targets = new ArrayList<>();
     final List<Double> mus = new ArrayList<>();

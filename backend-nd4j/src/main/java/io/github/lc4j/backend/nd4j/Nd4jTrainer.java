@@ -111,7 +111,9 @@ final class Nd4jTrainer extends BaseTrainer {
     @Override
     protected void writeParameters(Weights weights) {
         for (NdParameter parameter : parameters.values()) {
-            parameter.value.assign(Nd4j.create(weights.get(parameter.name), parameter.value.shape(), 'c'));
+            try (INDArray host = Nd4j.create(weights.get(parameter.name), parameter.value.shape(), 'c')) {
+                parameter.value.assign(host);
+            }
         }
     }
 
@@ -128,7 +130,9 @@ final class Nd4jTrainer extends BaseTrainer {
     }
 
     static float[] host(INDArray array) {
-        return array.dup('c').data().asFloat();
+        try (INDArray copy = array.dup('c')) {
+            return copy.data().asFloat();
+        }
     }
 
     @Override

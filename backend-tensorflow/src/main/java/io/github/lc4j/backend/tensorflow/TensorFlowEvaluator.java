@@ -16,7 +16,12 @@ final class TensorFlowEvaluator extends BaseEvaluator {
     TensorFlowEvaluator(Backend backend, ModelSpec model, String device, int threads) {
         super(backend, model);
         net = new TensorFlowNet(model, device);
-        net.open(threads);
+        try {
+            net.open(threads);
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
     }
 
     /** Returns the types of the graph's operations: the test that no gradient ops were built reads them. */

@@ -30,7 +30,7 @@ import org.tensorflow.types.TInt32;
  */
 final class TensorFlowTrainer extends BaseTrainer {
     private final TensorFlowNet net;
-    private final Placeholder<TFloat32> learningRate;
+    private Placeholder<TFloat32> learningRate;
     private final List<TrainingNodes> training = new ArrayList<>();
     private final List<Op> resetMomentum = new ArrayList<>();
     private final List<Op> storeGradients = new ArrayList<>();
@@ -51,6 +51,17 @@ final class TensorFlowTrainer extends BaseTrainer {
     TensorFlowTrainer(Backend backend, ModelSpec model, TrainerOptions options, String device, int threads) {
         super(backend, model, options);
         net = new TensorFlowNet(model, device);
+        try {
+            buildTrainingOps(options);
+            net.open(threads);
+            writePenalty(Map.of(), 0);
+        } catch (RuntimeException e) {
+            net.close(); // the graph (and session) are native: a half-built trainer must not leak them
+            throw e;
+        }
+    }
+
+    private void buildTrainingOps(TrainerOptions options) {
         Ops tf = net.tf;
         learningRate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
         var gradientOps = tf.gradients(net.dataLoss, net.values());
@@ -91,8 +102,6 @@ final class TensorFlowTrainer extends BaseTrainer {
                     update(tf, node.value(), velocities.get(index), training.get(index).keptGradient, options));
             index++;
         }
-        net.open(threads);
-        writePenalty(Map.of(), 0);
     }
 
     /**

@@ -76,9 +76,15 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
         Map<String, float[]> floats = readParameters();
         Map<String, float[]> evaluationPoint = new LinkedHashMap<>(floats);
         quantized.forEach((name, values) -> evaluationPoint.put(name, checkedCopy("quantized weights", name, values)));
+        Weights restore = Weights.of(model(), floats);
         writeParameters(Weights.of(model(), evaluationPoint));
-        double loss = computeGradients(batch);
-        writeParameters(Weights.of(model(), floats));
+        double loss;
+        try {
+            loss = computeGradients(batch);
+        } finally {
+            // the float weights come back even when the backend fails at the quantized point
+            writeParameters(restore);
+        }
         applyUpdate(learningRate);
         return loss;
     }

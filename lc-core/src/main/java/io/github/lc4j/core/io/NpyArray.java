@@ -101,7 +101,7 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
      * @throws InvalidInputException for a bad magic, header, dtype, Fortran order or truncated data
      */
     public static NpyArray read(InputStream stream, String source) throws IOException {
-        return read(stream, source, Integer.MAX_VALUE / DType.FLOAT64.bytes);
+        return read(stream, source, Integer.MAX_VALUE);
     }
 
     /**
