@@ -56,7 +56,7 @@ public record CompressionTask(String name, List<String> parameters, Codebook cod
     /** Returns the number of weights this task compresses in {@code model}. */
     public int size(ModelSpec model) {
         return isChannel()
-                ? model.parameter(parameters.get(0)).channelPositions(channel).length
+                ? model.parameter(parameters.get(0)).channelSize()
                 : parameters.stream()
                         .mapToInt(parameter -> model.parameter(parameter).size())
                         .sum();

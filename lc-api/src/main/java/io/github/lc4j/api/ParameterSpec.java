@@ -52,6 +52,11 @@ public record ParameterSpec(String name, String layer, Role role, int[] shape) {
         return shape.length == 2 ? shape[1] : shape[0];
     }
 
+    /** Returns the number of values in one output channel. */
+    public int channelSize() {
+        return size() / outputChannels();
+    }
+
     /**
      * Returns the flat indices (C order) of output channel {@code channel}, in increasing order.
      *
@@ -64,7 +69,7 @@ public record ParameterSpec(String name, String layer, Role role, int[] shape) {
                 name,
                 outputChannels(),
                 channel);
-        int channelSize = size() / outputChannels();
+        int channelSize = channelSize();
         int[] positions = new int[channelSize];
         for (int i = 0; i < channelSize; i++) {
             positions[i] = shape.length == 2 ? i * shape[1] + channel : channel * channelSize + i;

@@ -39,7 +39,7 @@ final class LcJob {
 
     static LcOptions options(
             List<CompressionTask> tasks,
-            CompressionMethod mode,
+            CompressionMethod method,
             LcScheduleOptions schedule,
             SgdOptions sgd,
             long seed) {
@@ -51,7 +51,7 @@ final class LcJob {
                 .setTasks(tasks)
                 .optMuSchedule(schedule.schedule())
                 .optOptimizer(optimizer.build())
-                .optMethod(mode)
+                .optMethod(method)
                 .optSeed(seed)
                 .build();
     }

@@ -22,7 +22,7 @@ public final class CompressionRatio {
         for (CompressionTask task : tasks) {
             for (String name : task.parameters()) {
                 long count = task.isChannel()
-                        ? model.parameter(name).channelPositions(task.channel()).length
+                        ? model.parameter(name).channelSize()
                         : model.parameter(name).size();
                 compressed.merge(name, count, Long::sum);
             }

@@ -12,6 +12,7 @@ import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One LC run for {@link Lc4j#compress}: the model, its trained reference weights, the data, what
@@ -38,7 +39,7 @@ public final class CompressionRequest {
         this.data = builder.data;
         this.listener = builder.listener;
         LcOptions.Builder options = LcOptions.builder()
-                .setTasks(builder.tasks)
+                .setTasks(builder.tasks.apply(model))
                 .optMethod(builder.method)
                 .optSeed(builder.seed)
                 .optEvaluateTrainingSet(builder.evaluateTrainingSet);
@@ -86,10 +87,9 @@ public final class CompressionRequest {
         private ModelSpec model;
         private Weights reference;
         private TrainTestSplit data;
-        private List<CompressionTask> tasks;
-        private Codebook codebook;
-        private boolean shared;
-        private boolean perChannel;
+        /** What to compress, once the model is known: set by codebook(…), its variants or tasks(…). */
+        private Function<ModelSpec, List<CompressionTask>> tasks;
+
         private MuSchedule schedule;
         private OptimizerSpec optimizer;
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
@@ -119,10 +119,8 @@ public final class CompressionRequest {
 
         /** Compresses every weight parameter with its own copy of {@code codebook}. */
         public Builder codebook(Codebook codebook) {
-            this.codebook = requireNonNull(codebook, "codebook is null");
-            this.shared = false;
-            this.perChannel = false;
-            this.tasks = null;
+            requireNonNull(codebook, "codebook is null");
+            this.tasks = model -> CompressionTask.perLayer(model, codebook);
             return this;
         }
 
@@ -131,26 +129,22 @@ public final class CompressionRequest {
          * filter of a convolution) with its own copy of {@code codebook}.
          */
         public Builder perChannelCodebook(Codebook codebook) {
-            this.codebook = requireNonNull(codebook, "codebook is null");
-            this.shared = false;
-            this.perChannel = true;
-            this.tasks = null;
+            requireNonNull(codebook, "codebook is null");
+            this.tasks = model -> CompressionTask.perChannel(model, codebook);
             return this;
         }
 
         /** Compresses all weight parameters together, with one codebook {@code codebook}. */
         public Builder sharedCodebook(Codebook codebook) {
-            this.codebook = requireNonNull(codebook, "codebook is null");
-            this.shared = true;
-            this.perChannel = false;
-            this.tasks = null;
+            requireNonNull(codebook, "codebook is null");
+            this.tasks = model -> List.of(CompressionTask.sharedByAllLayers(model, codebook));
             return this;
         }
 
         /** Sets the compression tasks explicitly, instead of {@link #codebook}. */
         public Builder tasks(List<CompressionTask> tasks) {
-            this.tasks = List.copyOf(requireNonNull(tasks, "tasks is null"));
-            this.codebook = null;
+            List<CompressionTask> copy = List.copyOf(requireNonNull(tasks, "tasks is null"));
+            this.tasks = model -> copy;
             return this;
         }
 
@@ -213,16 +207,9 @@ public final class CompressionRequest {
                         + " missing: " + (model == null ? "model " : "") + (reference == null ? "reference " : "")
                         + (data == null ? "data" : ""));
             }
-            if (tasks == null && codebook == null) {
-                throw new IllegalStateException(
-                        "a compression request needs codebook(…), sharedCodebook(…) or tasks(…)");
-            }
             if (tasks == null) {
-                tasks = shared
-                        ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
-                        : perChannel
-                                ? CompressionTask.perChannel(model, codebook)
-                                : CompressionTask.perLayer(model, codebook);
+                throw new IllegalStateException("a compression request needs codebook(…), sharedCodebook(…),"
+                        + " perChannelCodebook(…) or tasks(…)");
             }
             return new CompressionRequest(this);
         }

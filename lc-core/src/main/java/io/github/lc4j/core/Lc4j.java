@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * The entry point for host applications: one instance is bound to one backend, chosen when it is
@@ -127,6 +128,10 @@ public final class Lc4j {
      */
     public LcResult compress(CompressionRequest request) {
         requireNonNull(request, "request is null");
+        return run(request, Thread.currentThread()::isInterrupted);
+    }
+
+    private LcResult run(CompressionRequest request, BooleanSupplier stopRequested) {
         return algorithm.run(
                 backend,
                 request.model(),
@@ -134,7 +139,7 @@ public final class Lc4j {
                 request.data(),
                 request.options(),
                 request.listener(),
-                Thread.currentThread()::isInterrupted);
+                stopRequested);
     }
 
     /**
@@ -149,13 +154,8 @@ public final class Lc4j {
         Thread worker = new Thread(
                 () -> {
                     try {
-                        future.complete(algorithm.run(
-                                backend,
-                                request.model(),
-                                request.reference(),
-                                request.data(),
-                                request.options(),
-                                request.listener(),
+                        future.complete(run(
+                                request,
                                 () -> future.isDone() || Thread.currentThread().isInterrupted()));
                     } catch (Throwable failure) {
                         future.completeExceptionally(failure);

@@ -89,7 +89,6 @@ final class LcAlgorithm {
         CompressionTask.checkAgainst(model, options.tasks());
         RunChecks.checkDataFits(model, data);
         Weights.of(model, reference.toMap());
-        backend.checkSupports(model);
         try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(options.optimizer()));
                 Evaluator evaluator = backend.newEvaluator(model)) {
             return new Run(backend, model, data, options, listener, trainer, evaluator, stopRequested).from(reference);
@@ -147,7 +146,7 @@ final class LcAlgorithm {
         LcResult from(Weights reference) {
             trainer.load(reference);
             long start = System.nanoTime();
-            groups.forEach(group -> group.directCompression(reference));
+            groups.forEach(group -> group.quantize(reference));
             report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), reference);
             Weights weights = switch (options.method()) {
                 case AUGMENTED_LAGRANGIAN, QUADRATIC_PENALTY -> learningCompression(reference);
@@ -199,8 +198,7 @@ final class LcAlgorithm {
                 long trainingMillis = millisSince(start);
                 weights = trainer.snapshot();
                 start = System.nanoTime();
-                Weights current = weights;
-                groups.forEach(group -> group.requantize(current));
+                quantize(weights);
                 report(new Step(k + 1, 0, learningRate, loss, trainingMillis, millisSince(start)), weights);
             }
             return weights;
@@ -211,7 +209,8 @@ final class LcAlgorithm {
          * quantization is refreshed (a warm-started C step) after the step; as many epochs as LC.
          */
         private Weights straightThrough() {
-            Weights weights = trainer.snapshot();
+            // the float weights after the latest step, which that step's C step already read
+            Weights[] latest = {trainer.snapshot()};
             for (int k = 0; k < iterations; k++) {
                 double learningRate = options.optimizer().learningRate(k);
                 long[] cStepNanos = {0};
@@ -219,17 +218,21 @@ final class LcAlgorithm {
                 double loss = trainEpochs(k, "STE epochs " + (k + 1) + "/" + iterations, learningRate, batch -> {
                     double stepLoss = trainer.straightThroughStep(batch, quantizedParameters(), learningRate);
                     long cStart = System.nanoTime();
-                    Weights current = trainer.snapshot();
-                    groups.forEach(group -> group.requantize(current));
+                    latest[0] = trainer.snapshot();
+                    quantize(latest[0]);
                     cStepNanos[0] += System.nanoTime() - cStart;
                     return stepLoss;
                 });
                 long cStepMillis = cStepNanos[0] / 1_000_000;
                 long trainingMillis = millisSince(start) - cStepMillis;
-                weights = trainer.snapshot();
-                report(new Step(k + 1, 0, learningRate, loss, trainingMillis, cStepMillis), weights);
+                report(new Step(k + 1, 0, learningRate, loss, trainingMillis, cStepMillis), latest[0]);
             }
-            return weights;
+            return latest[0];
+        }
+
+        /** Θ = Π(w) for every group: the C step on the weights themselves, warm-started. */
+        private void quantize(Weights weights) {
+            groups.forEach(group -> group.quantize(weights));
         }
 
         /** Δ(Θ) of every compressed parameter, by parameter name. */
@@ -260,13 +263,14 @@ final class LcAlgorithm {
             int epochs = options.optimizer().epochs(k);
             ProgressMeter meter = new ProgressMeter(listener, phase, (long) epochs * minibatches.batchesPerEpoch());
             for (int epoch = 0; epoch < epochs; epoch++) {
-                List<int[]> order = minibatches.epochIndices(epochCounter++);
-                for (int b = 0; b < order.size(); b++) {
-                    RunChecks.checkNotStopped(stopRequested, phase);
-                    double loss = step.applyAsDouble(minibatches.batch(order, b));
-                    RunChecks.checkFiniteLoss(loss, phase, learningRate);
-                    meter.add(loss);
-                }
+                Epochs.run(
+                        minibatches,
+                        minibatches.epochIndices(epochCounter++),
+                        phase,
+                        learningRate,
+                        stopRequested,
+                        step,
+                        meter);
             }
             return meter.meanLoss();
         }
@@ -311,11 +315,7 @@ final class LcAlgorithm {
         }
 
         private Weights quantizedWeights(Weights weights) {
-            Map<String, float[]> replacements = new LinkedHashMap<>();
-            for (GroupState group : groups) {
-                group.split(group.quantized, replacements);
-            }
-            return weights.with(replacements);
+            return weights.with(quantizedParameters());
         }
     }
 
@@ -385,19 +385,14 @@ final class LcAlgorithm {
             }
         }
 
-        void directCompression(Weights reference) {
-            gather(reference);
-            solve(weights);
-        }
-
         void penaltyTargets(double mu, CStepKernels kernels, Map<String, float[]> destination) {
             float[] target = new float[weights.length];
             kernels.penaltyTarget(quantized, multipliers, mu, target);
             split(target, destination);
         }
 
-        /** Θ = Π(w): the C step on the current weights themselves, warm-started (iDC, STE). */
-        void requantize(Weights current) {
+        /** Θ = Π(w): the C step on the weights themselves (DC; iDC and STE warm-started). */
+        void quantize(Weights current) {
             gather(current);
             solve(weights);
         }

@@ -1,7 +1,5 @@
 package io.github.lc4j.core;
 
-import static io.github.lc4j.api.support.Checks.checkAtLeast;
-
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.LcListener;
@@ -9,10 +7,8 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /** Plain SGD training without penalty: how reference nets are made. */
@@ -34,7 +30,6 @@ final class Training {
         LcListener listener = request.listener();
         Weights initial = request.initial();
         long seed = request.seed();
-        checkAtLeast(epochs, 1, "epochs");
         RunChecks.checkDataFits(model, data);
         Minibatches minibatches = new Minibatches(data.train(), optimizer.batchSize(), seed);
         try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(optimizer))) {
@@ -43,14 +38,14 @@ final class Training {
                 double learningRate = optimizer.learningRate(epoch);
                 ProgressMeter meter = new ProgressMeter(
                         listener, "training epoch " + (epoch + 1) + "/" + epochs, minibatches.batchesPerEpoch());
-                List<int[]> order = minibatches.epochIndices(epoch);
-                for (int b = 0; b < order.size(); b++) {
-                    RunChecks.checkNotStopped(stopRequested, "training epoch " + (epoch + 1));
-                    Batch batch = minibatches.batch(order, b);
-                    double loss = trainer.step(batch, learningRate);
-                    RunChecks.checkFiniteLoss(loss, "training epoch " + (epoch + 1), learningRate);
-                    meter.add(loss);
-                }
+                Epochs.run(
+                        minibatches,
+                        minibatches.epochIndices(epoch),
+                        "training epoch " + (epoch + 1),
+                        learningRate,
+                        stopRequested,
+                        batch -> trainer.step(batch, learningRate),
+                        meter);
                 Evaluation test = DatasetEvaluation.of(trainer, data.test());
                 listener.onEpochEnd(epoch + 1, epochs, meter.meanLoss(), test);
             }

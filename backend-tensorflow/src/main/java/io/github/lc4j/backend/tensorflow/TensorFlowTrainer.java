@@ -9,6 +9,7 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -39,7 +40,6 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     /** The training nodes of one parameter. */
     private record TrainingNodes(
-            long[] shape,
             Variable<TFloat32> target,
             Variable<TFloat32> mu,
             Variable<TFloat32> keptGradient,
@@ -77,14 +77,7 @@ final class TensorFlowTrainer extends BaseTrainer {
             Placeholder<TFloat32> targetIn = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
             Placeholder<TFloat32> muIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
             training.add(new TrainingNodes(
-                    node.shape(),
-                    target,
-                    mu,
-                    keptGradient,
-                    targetIn,
-                    muIn,
-                    tf.assign(target, targetIn),
-                    tf.assign(mu, muIn)));
+                    target, mu, keptGradient, targetIn, muIn, tf.assign(target, targetIn), tf.assign(mu, muIn)));
             velocities.add(velocity);
             resetMomentum.add(tf.assign(velocity, tf.zeros(tf.constant(node.shape()), TFloat32.class)));
             // the penalty's gradient μ(w − t) is added in closed form: cheaper than differentiating μ/2‖w − t‖²
@@ -150,11 +143,12 @@ final class TensorFlowTrainer extends BaseTrainer {
         try {
             Session.Runner runner = net.session().runner();
             int index = 0;
-            for (String name : net.parameters.keySet()) {
+            for (TensorFlowNet.ParameterNodes parameter : net.parameters.values()) {
                 TrainingNodes node = training.get(index++);
-                float[] target = targets.get(name);
+                float[] target = targets.get(parameter.name());
                 TFloat32 targetTensor = TensorFlowNet.floats(
-                        node.shape, target == null ? new float[(int) TensorFlowNet.product(node.shape)] : target);
+                        parameter.shape(),
+                        target == null ? new float[(int) TensorFlowNet.product(parameter.shape())] : target);
                 TFloat32 muTensor = TFloat32.scalarOf(target == null ? 0f : (float) mu);
                 tensors.add(targetTensor);
                 tensors.add(muTensor);
@@ -171,12 +165,14 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     @Override
     protected double fusedStep(Batch batch, double rate) {
-        return run(batch, rate, fusedUpdates);
+        try (TFloat32 lr = TFloat32.scalarOf((float) rate)) {
+            return run(batch, fusedUpdates, runner -> runner.feed(learningRate, lr));
+        }
     }
 
     @Override
     protected double computeGradients(Batch batch) {
-        return run(batch, Double.NaN, storeGradients);
+        return run(batch, storeGradients, runner -> {});
     }
 
     @Override
@@ -194,15 +190,12 @@ final class TensorFlowTrainer extends BaseTrainer {
         }
     }
 
-    /** Feeds one batch (and the learning rate unless NaN), runs {@code targets}, returns the loss. */
-    private double run(Batch batch, double rate, List<Op> targets) {
+    /** Feeds one batch and whatever {@code feeds} adds, runs {@code targets}, returns the loss. */
+    private double run(Batch batch, List<Op> targets, Consumer<Session.Runner> feeds) {
         try (TFloat32 x = TensorFlowNet.batchInputs(batch);
-                TInt32 y = TensorFlowNet.batchLabels(batch);
-                TFloat32 lr = TFloat32.scalarOf((float) (Double.isNaN(rate) ? 0 : rate))) {
+                TInt32 y = TensorFlowNet.batchLabels(batch)) {
             Session.Runner runner = net.session().runner().feed(net.inputs, x).feed(net.labels, y);
-            if (!Double.isNaN(rate)) {
-                runner.feed(learningRate, lr);
-            }
+            feeds.accept(runner);
             runner.fetch(net.dataLoss);
             targets.forEach(runner::addTarget);
             try (Result result = runner.run()) {
