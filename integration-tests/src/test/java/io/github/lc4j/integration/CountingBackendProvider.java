@@ -128,6 +128,16 @@ public final class CountingBackendProvider implements BackendProvider {
         }
 
         @Override
+        public Map<String, float[]> momentum() {
+            return trainer.momentum();
+        }
+
+        @Override
+        public void restore(Weights weights, Map<String, float[]> momentum) {
+            trainer.restore(weights, momentum);
+        }
+
+        @Override
         public void setPenalty(Map<String, float[]> targets, double mu) {
             trainer.setPenalty(targets, mu);
         }

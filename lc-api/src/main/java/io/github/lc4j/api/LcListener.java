@@ -24,4 +24,10 @@ public interface LcListener {
 
     /** Reports the end of an LC iteration (iteration 0 is direct compression). */
     default void onIterationEnd(IterationRecord record, int iterations) {}
+
+    /**
+     * Called with a notice about the run that is not progress: where it resumed from, a damaged
+     * checkpoint passed over, where a stopped run left its checkpoint.
+     */
+    default void onNotice(String message) {}
 }

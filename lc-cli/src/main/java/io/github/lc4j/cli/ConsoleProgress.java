@@ -81,6 +81,13 @@ final class ConsoleProgress implements LcListener {
         }
     }
 
+    @Override
+    public void onNotice(String message) {
+        clearBar();
+        err.println("  " + message);
+        err.flush();
+    }
+
     private static String percent(Evaluation evaluation) {
         return evaluation.count() == 0 ? "  n/a " : String.format(Locale.ROOT, "%5.2f%%", 100 * evaluation.errorRate());
     }

@@ -11,7 +11,10 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -27,17 +30,26 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class CompressionRequest {
+    /** How often a checkpoint is written inside training unless {@link Builder#checkpointInterval} says otherwise. */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
+
     private final ModelSpec model;
     private final Weights reference;
     private final TrainTestSplit data;
     private final LcOptions options;
     private final LcListener listener;
+    private final Path checkpointFolder;
+    private final Duration checkpointInterval;
+    private final boolean resume;
 
     private CompressionRequest(Builder builder) {
         this.model = builder.model;
         this.reference = builder.reference;
         this.data = builder.data;
         this.listener = builder.listener;
+        this.checkpointFolder = builder.checkpointFolder;
+        this.checkpointInterval = builder.checkpointInterval;
+        this.resume = builder.resume;
         LcOptions.Builder options = LcOptions.builder()
                 .setTasks(builder.tasks.apply(model))
                 .optMethod(builder.method)
@@ -82,6 +94,21 @@ public final class CompressionRequest {
         return listener;
     }
 
+    /** Returns the folder checkpoints are written to, if the run writes any. */
+    public Optional<Path> checkpointFolder() {
+        return Optional.ofNullable(checkpointFolder);
+    }
+
+    /** Returns how often a checkpoint is written inside a long training phase (besides after every iteration). */
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    /** Returns whether the run continues from the newest intact checkpoint of {@link #checkpointFolder}. */
+    public boolean resume() {
+        return resume;
+    }
+
     /** Builds a {@link CompressionRequest}; {@link #build} checks that it is complete. */
     public static final class Builder {
         private ModelSpec model;
@@ -96,6 +123,9 @@ public final class CompressionRequest {
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
         private LcListener listener = LcListener.NONE;
+        private Path checkpointFolder;
+        private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
+        private boolean resume;
 
         private Builder() {}
 
@@ -193,6 +223,43 @@ public final class CompressionRequest {
         /** Sets the listener (default: none). */
         public Builder listener(LcListener listener) {
             this.listener = requireNonNull(listener, "listener is null");
+            return this;
+        }
+
+        /**
+         * Writes a checkpoint to {@code folder} (created if missing) after every iteration and every
+         * {@link #checkpointInterval} inside training, and when the run is stopped; the two newest
+         * are kept.
+         */
+        public Builder checkpoints(Path folder) {
+            this.checkpointFolder = requireNonNull(folder, "folder is null");
+            return this;
+        }
+
+        /**
+         * Sets how often a checkpoint is written inside a training phase; {@link Duration#ZERO}
+         * writes one after every minibatch. Default: 5 minutes.
+         *
+         * @throws IllegalArgumentException for a negative interval
+         */
+        public Builder checkpointInterval(Duration interval) {
+            requireNonNull(interval, "interval is null");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + interval);
+            }
+            this.checkpointInterval = interval;
+            return this;
+        }
+
+        /**
+         * Continues the run from the newest intact checkpoint in {@code folder} and keeps writing
+         * checkpoints there. The request must have the settings the checkpoint was written with
+         * (model, reference, data, tasks, method, schedule, optimizer, seed, backend); the run
+         * refuses, naming the differences, otherwise.
+         */
+        public Builder resumeFrom(Path folder) {
+            checkpoints(folder);
+            this.resume = true;
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.github.lc4j.core;
 import io.github.lc4j.api.spi.Batch;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 import java.util.function.ToDoubleFunction;
 
 /** The minibatch loop that training and every compression method share. */
@@ -23,11 +24,29 @@ final class Epochs {
             BooleanSupplier stopRequested,
             ToDoubleFunction<Batch> step,
             ProgressMeter meter) {
-        for (int b = 0; b < order.size(); b++) {
+        run(minibatches, order, 0, phase, learningRate, stopRequested, step, meter, done -> {});
+    }
+
+    /**
+     * Runs the minibatches of {@code order} from {@code firstBatch} on as the shorter form does,
+     * telling {@code afterBatch} how many batches of {@code order} are done after each one.
+     */
+    static void run(
+            Minibatches minibatches,
+            List<int[]> order,
+            int firstBatch,
+            String phase,
+            double learningRate,
+            BooleanSupplier stopRequested,
+            ToDoubleFunction<Batch> step,
+            ProgressMeter meter,
+            IntConsumer afterBatch) {
+        for (int b = firstBatch; b < order.size(); b++) {
             RunChecks.checkNotStopped(stopRequested, phase);
             double loss = step.applyAsDouble(minibatches.batch(order, b));
             RunChecks.checkFiniteLoss(loss, phase, learningRate);
             meter.add(loss);
+            afterBatch.accept(b + 1);
         }
     }
 }

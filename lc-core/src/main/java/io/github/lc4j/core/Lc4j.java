@@ -121,7 +121,9 @@ public final class Lc4j {
     /**
      * Runs LC as {@code request} says and returns the quantized net. Interrupting the calling
      * thread ends the run at the next minibatch with a
-     * {@link java.util.concurrent.CancellationException}.
+     * {@link java.util.concurrent.CancellationException}; a request with
+     * {@link CompressionRequest.Builder#checkpoints checkpoints} writes one first, from which
+     * {@link CompressionRequest.Builder#resumeFrom resumeFrom} continues.
      *
      * @throws InvalidInputException when tasks, weights or data do not fit the model
      * @throws io.github.lc4j.api.Lc4jException when an L step diverges
@@ -139,7 +141,11 @@ public final class Lc4j {
                 request.data(),
                 request.options(),
                 request.listener(),
-                stopRequested);
+                stopRequested,
+                request.checkpointFolder()
+                        .map(folder ->
+                                new LcAlgorithm.Checkpointing(folder, request.checkpointInterval(), request.resume()))
+                        .orElse(null));
     }
 
     /**

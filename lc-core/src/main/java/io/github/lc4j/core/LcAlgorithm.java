@@ -22,7 +22,11 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
+import io.github.lc4j.core.io.Checkpoint;
+import io.github.lc4j.core.io.CheckpointStore;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,15 +88,118 @@ final class LcAlgorithm {
             LcOptions options,
             LcListener listener,
             BooleanSupplier stopRequested) {
+        return run(backend, model, reference, data, options, listener, stopRequested, null);
+    }
+
+    /**
+     * Runs LC as the shorter form does, writing checkpoints as {@code checkpointing} says (null:
+     * none) and, when it asks to resume, continuing from the newest intact checkpoint of its folder.
+     *
+     * @throws InvalidInputException when the checkpoint was written with other settings, is
+     *                               damaged, or no intact one exists
+     */
+    LcResult run(
+            Backend backend,
+            ModelSpec model,
+            Weights reference,
+            TrainTestSplit data,
+            LcOptions options,
+            LcListener listener,
+            BooleanSupplier stopRequested,
+            Checkpointing checkpointing) {
         requireNonNull(backend, "backend is null");
         requireNonNull(listener, "listener is null");
         CompressionTask.checkAgainst(model, options.tasks());
         RunChecks.checkDataFits(model, data);
         Weights.of(model, reference.toMap());
+        Map<String, Object> settings = settings(backend, model, reference, data, options);
+        CheckpointStore store = checkpointing == null ? null : new CheckpointStore(checkpointing.folder());
+        Checkpoint resumed = null;
+        if (checkpointing != null && checkpointing.resume()) {
+            CheckpointStore.Loaded loaded = store.readLatest();
+            List<String> differences = loaded.checkpoint().differencesFrom(settings);
+            if (!differences.isEmpty()) {
+                throw new InvalidInputException("checkpoint " + loaded.file() + " was written by a run with other"
+                        + " settings: " + String.join("; ", differences) + ". Resume with the settings it was"
+                        + " written with, or start a new run in another folder");
+            }
+            loaded.skipped().forEach(problem -> listener.onNotice("passed over " + problem));
+            listener.onNotice("resuming from " + loaded.file() + " at "
+                    + describe(loaded.checkpoint().position()));
+            resumed = loaded.checkpoint();
+        }
         try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(options.optimizer()));
                 Evaluator evaluator = backend.newEvaluator(model)) {
-            return new Run(backend, model, data, options, listener, trainer, evaluator, stopRequested).from(reference);
+            Run run = new Run(backend, model, data, options, listener, trainer, evaluator, stopRequested);
+            if (store != null) {
+                run.checkpointTo(store, checkpointing.interval(), settings);
+            }
+            return resumed == null ? run.from(reference) : run.resume(resumed);
         }
+    }
+
+    /** Where checkpoints go, how often they are written inside training, and whether to resume from them. */
+    record Checkpointing(Path folder, Duration interval, boolean resume) {
+        Checkpointing {
+            requireNonNull(folder, "folder is null");
+            requireNonNull(interval, "interval is null");
+        }
+    }
+
+    /**
+     * What a checkpoint must agree on to be resumed: everything that changes the run's numbers.
+     * The thread count is left out: it may change rounding only.
+     */
+    private static Map<String, Object> settings(
+            Backend backend, ModelSpec model, Weights reference, TrainTestSplit data, LcOptions options) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("model", model.name());
+        settings.put(
+                "parameters",
+                model.parameters().stream()
+                        .map(parameter -> parameter.name() + java.util.Arrays.toString(parameter.shape()))
+                        .toList());
+        settings.put(
+                "tasks",
+                options.tasks().stream()
+                        .map(task -> task.name() + "=" + task.parameters() + " "
+                                + task.codebook().describe())
+                        .toList());
+        settings.put("method", options.method().key());
+        settings.put("muSchedule", options.muSchedule().values());
+        settings.put("optimizer", options.optimizer().toString());
+        settings.put("seed", options.seed());
+        settings.put("evaluateTrainingSet", options.evaluateTrainingSet());
+        settings.put(
+                "data",
+                data.description() + " (" + data.train().size() + " training, "
+                        + data.test().size() + " test samples)");
+        settings.put("backend", backend.name());
+        settings.put("referenceSha256", fingerprint(model, reference));
+        return settings;
+    }
+
+    private static String fingerprint(ModelSpec model, Weights weights) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4);
+            for (var parameter : model.parameters()) {
+                digest.update(parameter.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                for (float value : weights.get(parameter.name())) {
+                    digest.update(buffer.clear().putFloat(value).array());
+                }
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static String describe(Checkpoint.Position position) {
+        return position.training()
+                ? "iteration " + (position.iteration() + 1) + ", epoch " + (position.epoch() + 1) + ", after "
+                        + position.batch() + " minibatches of that epoch"
+                : "the end of iteration " + position.iteration();
     }
 
     /** What one iteration did besides its C step's state: its μ, learning rate, L-step loss and times. */
@@ -113,7 +220,14 @@ final class LcAlgorithm {
         private final Minibatches minibatches;
         private final int iterations;
         private final BooleanSupplier stopRequested;
-        private long epochCounter;
+        private CheckpointStore store;
+        private Duration checkpointInterval;
+        private Map<String, Object> settings;
+        private long lastCheckpointNanos;
+        /** The training position a resumed run continues from, until its first training phase takes it. */
+        private Checkpoint.Position pending;
+        /** Minibatches done in the current epoch of the running training phase. */
+        private int batchesDoneInEpoch;
 
         Run(
                 Backend backend,
@@ -143,16 +257,60 @@ final class LcAlgorithm {
                     : options.muSchedule().iterations();
         }
 
+        void checkpointTo(CheckpointStore store, Duration interval, Map<String, Object> settings) {
+            this.store = store;
+            this.checkpointInterval = interval;
+            this.settings = settings;
+        }
+
         LcResult from(Weights reference) {
             trainer.load(reference);
             long start = System.nanoTime();
             groups.forEach(group -> group.quantize(reference));
             report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), reference);
+            checkpoint(Checkpoint.Position.boundary(0));
+            return continueFrom(0, reference);
+        }
+
+        /** Restores the state {@code checkpoint} saved and continues the run from its position. */
+        LcResult resume(Checkpoint checkpoint) {
+            Checkpoint.Position position = checkpoint.position();
+            String source = "the checkpoint";
+            if (position.iteration() > iterations
+                    || (position.training() && position.iteration() >= iterations)
+                    || checkpoint.history().size() != position.iteration() + 1
+                    || checkpoint.groups().size() != groups.size()) {
+                throw new InvalidInputException(source + " does not fit this run: position " + position + ", "
+                        + checkpoint.history().size() + " records, "
+                        + checkpoint.groups().size() + " groups for "
+                        + iterations + " iterations and " + groups.size() + " groups");
+            }
+            if (position.training()) {
+                long batches = (long) options.optimizer().epochs(position.iteration()) * minibatches.batchesPerEpoch();
+                if (position.epoch() > options.optimizer().epochs(position.iteration())
+                        || position.batch() > minibatches.batchesPerEpoch()
+                        || position.done() > batches) {
+                    throw new InvalidInputException(source + " stopped at " + position
+                            + ", outside this run's schedule of " + batches + " minibatches");
+                }
+                pending = position;
+            }
+            trainer.restore(Weights.of(model, checkpoint.weights()), checkpoint.momentum());
+            Weights current = trainer.snapshot();
+            for (int g = 0; g < groups.size(); g++) {
+                groups.get(g).restore(checkpoint.groups().get(g), current);
+            }
+            history.addAll(checkpoint.history());
+            return continueFrom(position.iteration(), current);
+        }
+
+        /** Runs the method's iterations from {@code first}, {@code current} being the weights after iteration first − 1. */
+        private LcResult continueFrom(int first, Weights current) {
             Weights weights = switch (options.method()) {
-                case AUGMENTED_LAGRANGIAN, QUADRATIC_PENALTY -> learningCompression(reference);
-                case ITERATED_DIRECT_COMPRESSION -> iteratedDirectCompression(reference);
-                case STRAIGHT_THROUGH -> straightThrough();
-                case DIRECT_COMPRESSION -> reference;
+                case AUGMENTED_LAGRANGIAN, QUADRATIC_PENALTY -> learningCompression(first, current);
+                case ITERATED_DIRECT_COMPRESSION -> iteratedDirectCompression(first, current);
+                case STRAIGHT_THROUGH -> straightThrough(first);
+                case DIRECT_COMPRESSION -> current;
             };
             return new LcResult(
                     quantizedWeights(weights),
@@ -161,10 +319,30 @@ final class LcAlgorithm {
                     CompressionRatio.of(model, options.tasks()));
         }
 
+        /** Writes a checkpoint at {@code position} when checkpoints are on; an interrupt waits until it is written. */
+        private void checkpoint(Checkpoint.Position position) {
+            if (store == null) {
+                return;
+            }
+            // an interrupted thread's file channels close on their next write: write first, then stop
+            boolean interrupted = Thread.interrupted();
+            try {
+                List<Checkpoint.Group> states =
+                        groups.stream().map(GroupState::checkpoint).toList();
+                store.write(new Checkpoint(
+                        settings, position, trainer.snapshot().toMap(), trainer.momentum(), states, history));
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            lastCheckpointNanos = System.nanoTime();
+        }
+
         /** LC: L step with the penalty toward Δ(Θ) + λ/μ, C step on w − λ/μ, multipliers, for every μ. */
-        private Weights learningCompression(Weights reference) {
-            Weights weights = reference;
-            for (int k = 0; k < iterations; k++) {
+        private Weights learningCompression(int first, Weights current) {
+            Weights weights = current;
+            for (int k = first; k < iterations; k++) {
                 double mu = options.muSchedule().mu(k);
                 double learningRate = options.optimizer().learningRate(k);
                 trainer.setPenalty(penaltyTargets(mu), mu);
@@ -175,6 +353,7 @@ final class LcAlgorithm {
                 start = System.nanoTime();
                 cStep(weights, mu);
                 report(new Step(k + 1, mu, learningRate, lStepLoss, lStepMillis, millisSince(start)), weights);
+                checkpoint(Checkpoint.Position.boundary(k + 1));
             }
             trainer.clearPenalty();
             return weights;
@@ -184,11 +363,14 @@ final class LcAlgorithm {
          * iDC: every iteration trains without penalty from the quantized weights (momentum reset),
          * for as many epochs as LC's L step, then quantizes w again (warm-started).
          */
-        private Weights iteratedDirectCompression(Weights reference) {
-            Weights weights = reference;
-            for (int k = 0; k < iterations; k++) {
+        private Weights iteratedDirectCompression(int first, Weights current) {
+            Weights weights = current;
+            for (int k = first; k < iterations; k++) {
                 double learningRate = options.optimizer().learningRate(k);
-                trainer.load(quantizedWeights(weights));
+                if (pending == null) {
+                    // a run resumed inside this training phase has its trainer state from the checkpoint
+                    trainer.load(quantizedWeights(weights));
+                }
                 long start = System.nanoTime();
                 double loss = trainEpochs(
                         k,
@@ -200,6 +382,7 @@ final class LcAlgorithm {
                 start = System.nanoTime();
                 quantize(weights);
                 report(new Step(k + 1, 0, learningRate, loss, trainingMillis, millisSince(start)), weights);
+                checkpoint(Checkpoint.Position.boundary(k + 1));
             }
             return weights;
         }
@@ -208,10 +391,10 @@ final class LcAlgorithm {
          * STE: every step takes the gradient at Δ(Θ) and applies it to the float weights, whose
          * quantization is refreshed (a warm-started C step) after the step; as many epochs as LC.
          */
-        private Weights straightThrough() {
+        private Weights straightThrough(int first) {
             // the float weights after the latest step, which that step's C step already read
             Weights[] latest = {trainer.snapshot()};
-            for (int k = 0; k < iterations; k++) {
+            for (int k = first; k < iterations; k++) {
                 double learningRate = options.optimizer().learningRate(k);
                 long[] cStepNanos = {0};
                 long start = System.nanoTime();
@@ -226,6 +409,7 @@ final class LcAlgorithm {
                 long cStepMillis = cStepNanos[0] / 1_000_000;
                 long trainingMillis = millisSince(start) - cStepMillis;
                 report(new Step(k + 1, 0, learningRate, loss, trainingMillis, cStepMillis), latest[0]);
+                checkpoint(Checkpoint.Position.boundary(k + 1));
             }
             return latest[0];
         }
@@ -258,21 +442,76 @@ final class LcAlgorithm {
                     batch -> trainer.step(batch, learningRate));
         }
 
-        /** Runs {@code step} on every minibatch of the epochs of iteration k; returns the mean loss. */
+        /**
+         * Runs {@code step} on every minibatch of the epochs of iteration k (from where a resumed
+         * run stopped), writing a checkpoint whenever the interval has passed and when a stop is
+         * requested; returns the mean loss.
+         */
         private double trainEpochs(int k, String phase, double learningRate, ToDoubleFunction<Batch> step) {
             int epochs = options.optimizer().epochs(k);
             ProgressMeter meter = new ProgressMeter(listener, phase, (long) epochs * minibatches.batchesPerEpoch());
-            for (int epoch = 0; epoch < epochs; epoch++) {
+            int firstEpoch = 0;
+            int firstBatch = 0;
+            if (pending != null) {
+                firstEpoch = pending.epoch();
+                firstBatch = pending.batch();
+                meter.resume(pending.done(), pending.lossSum());
+                pending = null;
+            }
+            long firstEpochIndex = firstEpochIndex(k);
+            for (int epoch = firstEpoch; epoch < epochs; epoch++) {
+                int current = epoch;
+                batchesDoneInEpoch = firstBatch;
+                BooleanSupplier stopWithCheckpoint = () -> {
+                    if (!stopRequested.getAsBoolean()) {
+                        return false;
+                    }
+                    if (store != null) {
+                        checkpoint(trainingPosition(k, current, batchesDoneInEpoch, meter));
+                        listener.onNotice("stopped; checkpoint written to " + store.folder());
+                    }
+                    return true;
+                };
                 Epochs.run(
                         minibatches,
-                        minibatches.epochIndices(epochCounter++),
+                        minibatches.epochIndices(firstEpochIndex + epoch),
+                        firstBatch,
                         phase,
                         learningRate,
-                        stopRequested,
+                        stopWithCheckpoint,
                         step,
-                        meter);
+                        meter,
+                        done -> {
+                            batchesDoneInEpoch = done;
+                            if (store != null
+                                    && System.nanoTime() - lastCheckpointNanos >= checkpointInterval.toNanos()) {
+                                checkpoint(trainingPosition(k, current, done, meter));
+                            }
+                        });
+                firstBatch = 0;
             }
             return meter.meanLoss();
+        }
+
+        /** The position after {@code done} minibatches of epoch {@code epoch} of iteration k. */
+        private Checkpoint.Position trainingPosition(int k, int epoch, int done, ProgressMeter meter) {
+            boolean epochFinished = done == minibatches.batchesPerEpoch();
+            return new Checkpoint.Position(
+                    true,
+                    k,
+                    epochFinished ? epoch + 1 : epoch,
+                    epochFinished ? 0 : done,
+                    meter.done(),
+                    meter.lossSum());
+        }
+
+        /** The run's index of the first epoch of iteration k: the minibatch order of an epoch depends on it. */
+        private long firstEpochIndex(int k) {
+            long index = 0;
+            for (int j = 0; j < k; j++) {
+                index += options.optimizer().epochs(j);
+            }
+            return index;
         }
 
         /** Θ = Π(w − λ/μ) for every group, then λ ← λ − μ(w − Δ(Θ)) unless in quadratic-penalty mode. */
@@ -410,6 +649,35 @@ final class LcAlgorithm {
         private void solve(float[] x) {
             RunChecks.checkFiniteInput(task, offsets, x);
             solution = solver.solve(x, solution);
+            quantized = solution.reconstruction();
+        }
+
+        Checkpoint.Group checkpoint() {
+            return new Checkpoint.Group(
+                    task.name(),
+                    multipliers.clone(),
+                    solution.values().clone(),
+                    solution.scale(),
+                    solution.assignments().clone(),
+                    solution.reconstruction().clone(),
+                    solution.distortion());
+        }
+
+        /** Takes λ and the C-step solution from {@code saved}, and w from {@code current}. */
+        void restore(Checkpoint.Group saved, Weights current) {
+            if (!saved.task().equals(task.name()) || saved.multipliers().length != weights.length) {
+                throw new InvalidInputException("the checkpoint's group " + saved.task() + " of "
+                        + saved.multipliers().length + " weights does not fit task " + task.name() + " of "
+                        + weights.length);
+            }
+            gather(current);
+            System.arraycopy(saved.multipliers(), 0, multipliers, 0, multipliers.length);
+            solution = new CStepSolution(
+                    saved.values().clone(),
+                    saved.scale(),
+                    saved.assignments().clone(),
+                    saved.reconstruction().clone(),
+                    saved.distortion());
             quantized = solution.reconstruction();
         }
 

@@ -32,6 +32,20 @@ final class ProgressMeter {
         }
     }
 
+    /** Continues a phase that a checkpoint stopped after {@code done} batches with loss sum {@code lossSum}. */
+    void resume(long done, double lossSum) {
+        this.done = done;
+        this.phaseLossSum = lossSum;
+    }
+
+    long done() {
+        return done;
+    }
+
+    double lossSum() {
+        return phaseLossSum;
+    }
+
     double meanLoss() {
         return done == 0 ? Double.NaN : phaseLossSum / done;
     }

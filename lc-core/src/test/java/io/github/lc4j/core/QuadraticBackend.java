@@ -72,6 +72,18 @@ class QuadraticBackend implements Backend {
             }
 
             @Override
+            public Map<String, float[]> momentum() {
+                Map<String, float[]> zeros = new LinkedHashMap<>();
+                weights.forEach((name, w) -> zeros.put(name, new float[w.length]));
+                return zeros;
+            }
+
+            @Override
+            public void restore(Weights restored, Map<String, float[]> momentum) {
+                weights = restored.toMap();
+            }
+
+            @Override
             public void setPenalty(Map<String, float[]> targetValues, double penalty) {
                 Map<String, float[]> copy = new LinkedHashMap<>();
                 targetValues.forEach((name, values) -> copy.put(name, values.clone()));

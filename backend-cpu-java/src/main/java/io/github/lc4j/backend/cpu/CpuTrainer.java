@@ -115,6 +115,21 @@ final class CpuTrainer extends BaseTrainer {
     }
 
     @Override
+    protected Map<String, float[]> readMomentum() {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        parameters.forEach((name, parameter) -> values.put(name, parameter.velocity.clone()));
+        return values;
+    }
+
+    @Override
+    protected void writeMomentum(Map<String, float[]> momentum) {
+        for (Parameter parameter : parameters.values()) {
+            float[] velocity = momentum.get(parameter.name);
+            System.arraycopy(velocity, 0, parameter.velocity, 0, velocity.length);
+        }
+    }
+
+    @Override
     protected void writePenalty(Map<String, float[]> targets, double mu) {
         for (Parameter parameter : parameters.values()) {
             parameter.target = targets.get(parameter.name);

@@ -123,6 +123,31 @@ final class Nd4jTrainer extends BaseTrainer {
     }
 
     @Override
+    protected Map<String, float[]> readMomentum() {
+        float[] flat = host(velocities);
+        Map<String, float[]> values = new LinkedHashMap<>();
+        int offset = 0;
+        for (ParameterSpec spec : model().parameters()) {
+            values.put(spec.name(), java.util.Arrays.copyOfRange(flat, offset, offset + spec.size()));
+            offset += spec.size();
+        }
+        return values;
+    }
+
+    @Override
+    protected void writeMomentum(Map<String, float[]> momentum) {
+        float[] flat = new float[(int) velocities.length()];
+        int offset = 0;
+        for (ParameterSpec spec : model().parameters()) {
+            System.arraycopy(momentum.get(spec.name()), 0, flat, offset, spec.size());
+            offset += spec.size();
+        }
+        try (INDArray host = Nd4j.createFromArray(flat)) {
+            velocities.assign(host);
+        }
+    }
+
+    @Override
     protected Map<String, float[]> readParameters() {
         Map<String, float[]> values = new LinkedHashMap<>();
         parameters.forEach((name, parameter) -> values.put(name, host(parameter.value)));

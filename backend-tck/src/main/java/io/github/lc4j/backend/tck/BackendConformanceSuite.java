@@ -455,6 +455,44 @@ public abstract class BackendConformanceSuite {
         }
     }
 
+    @Test
+    void restoreContinuesWithTheSavedMomentum() {
+        ModelSpec model = convModel();
+        Weights start = randomWeights(model, 56);
+        Batch batch = randomBatch(model, 8, 57);
+        try (Trainer original = trainer(model, 0.9, true);
+                Trainer restored = trainer(model, 0.9, true)) {
+            original.load(start);
+            original.step(randomBatch(model, 8, 58), 0.1);
+            original.step(randomBatch(model, 8, 59), 0.1);
+            Map<String, float[]> momentum = original.momentum();
+            assertTrue(
+                    momentum.values().stream().anyMatch(v -> norm(v) > 0),
+                    "momentum is zero after two steps with momentum 0.9");
+            restored.load(randomWeights(model, 60));
+            restored.step(randomBatch(model, 8, 61), 0.1);
+            restored.restore(original.snapshot(), momentum);
+            assertWeightsClose(original.snapshot(), restored.snapshot(), 0, "restore did not load the weights");
+            original.step(batch, 0.1);
+            restored.step(batch, 0.1);
+            assertWeightsClose(
+                    original.snapshot(), restored.snapshot(), tolerance(), "restored trainer stepped differently");
+            Map<String, float[]> partial = new LinkedHashMap<>(momentum);
+            partial.remove(model.parameters().get(0).name());
+            InvalidInputException missing =
+                    assertThrows(InvalidInputException.class, () -> restored.restore(start, partial));
+            assertTrue(missing.getMessage().contains(model.parameters().get(0).name()), missing.getMessage());
+        }
+    }
+
+    private static double norm(float[] values) {
+        double sum = 0;
+        for (float value : values) {
+            sum += (double) value * value;
+        }
+        return Math.sqrt(sum);
+    }
+
     // ----------------------------------------------------------------------------- evaluation
 
     @Test

@@ -34,6 +34,9 @@ final class TensorFlowTrainer extends BaseTrainer {
     private Placeholder<TFloat32> learningRate;
     private final List<TrainingNodes> training = new ArrayList<>();
     private final List<Op> resetMomentum = new ArrayList<>();
+    private final List<Variable<TFloat32>> velocities = new ArrayList<>();
+    private final List<Placeholder<TFloat32>> velocityInputs = new ArrayList<>();
+    private final List<Op> loadMomentum = new ArrayList<>();
     private final List<Op> storeGradients = new ArrayList<>();
     private final List<Op> fusedUpdates = new ArrayList<>();
     private final List<Op> storedUpdates = new ArrayList<>();
@@ -66,7 +69,6 @@ final class TensorFlowTrainer extends BaseTrainer {
         learningRate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
         var gradientOps = tf.gradients(net.dataLoss, net.values());
         List<Operand<TFloat32>> gradients = new ArrayList<>();
-        List<Variable<TFloat32>> velocities = new ArrayList<>();
         int position = 0;
         for (TensorFlowNet.ParameterNodes node : net.parameters.values()) {
             Shape shape = Shape.of(node.shape());
@@ -79,6 +81,9 @@ final class TensorFlowTrainer extends BaseTrainer {
             training.add(new TrainingNodes(
                     target, mu, keptGradient, targetIn, muIn, tf.assign(target, targetIn), tf.assign(mu, muIn)));
             velocities.add(velocity);
+            Placeholder<TFloat32> velocityIn = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
+            velocityInputs.add(velocityIn);
+            loadMomentum.add(tf.assign(velocity, velocityIn));
             resetMomentum.add(tf.assign(velocity, tf.zeros(tf.constant(node.shape()), TFloat32.class)));
             // the penalty's gradient μ(w − t) is added in closed form: cheaper than differentiating μ/2‖w − t‖²
             Operand<TFloat32> gradient = tf.identity(tf.math.add(
@@ -135,6 +140,29 @@ final class TensorFlowTrainer extends BaseTrainer {
     @Override
     protected Map<String, float[]> readParameters() {
         return net.fetchPerParameter(net.values());
+    }
+
+    @Override
+    protected Map<String, float[]> readMomentum() {
+        return net.fetchPerParameter(velocities);
+    }
+
+    @Override
+    protected void writeMomentum(Map<String, float[]> momentum) {
+        List<TFloat32> tensors = new ArrayList<>();
+        try {
+            Session.Runner runner = net.session().runner();
+            int index = 0;
+            for (TensorFlowNet.ParameterNodes parameter : net.parameters.values()) {
+                TFloat32 tensor = TensorFlowNet.floats(parameter.shape(), momentum.get(parameter.name()));
+                tensors.add(tensor);
+                runner.feed(velocityInputs.get(index), tensor).addTarget(loadMomentum.get(index));
+                index++;
+            }
+            runner.run().close();
+        } finally {
+            tensors.forEach(TFloat32::close);
+        }
     }
 
     @Override

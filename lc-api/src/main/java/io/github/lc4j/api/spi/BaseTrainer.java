@@ -49,6 +49,27 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
     }
 
     @Override
+    public final Map<String, float[]> momentum() {
+        checkReady();
+        return readMomentum();
+    }
+
+    @Override
+    public final void restore(Weights weights, Map<String, float[]> momentum) {
+        requireNonNull(momentum, "momentum is null");
+        Map<String, float[]> copies = new LinkedHashMap<>();
+        momentum.forEach((name, values) -> copies.put(name, checkedCopy("momentum", name, values)));
+        for (ParameterSpec parameter : model().parameters()) {
+            if (!copies.containsKey(parameter.name())) {
+                throw new InvalidInputException("momentum lacks parameter " + parameter.name() + " of model "
+                        + model().name() + "; it holds " + copies.keySet());
+            }
+        }
+        load(weights);
+        writeMomentum(copies);
+    }
+
+    @Override
     public final void setPenalty(Map<String, float[]> targets, double penaltyWeight) {
         checkOpen();
         requireNonNull(targets, "targets is null");
@@ -147,6 +168,12 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
 
     /** Sets the momentum state of every parameter to zero. */
     protected abstract void resetMomentum();
+
+    /** Returns copies of the momentum buffers, by parameter name in model order. */
+    protected abstract Map<String, float[]> readMomentum();
+
+    /** Writes checked copies of every parameter's momentum buffer (all parameters present, sizes right). */
+    protected abstract void writeMomentum(Map<String, float[]> momentum);
 
     /**
      * Stores checked copies of the penalty targets and μ ≥ 0 for the following steps; parameters

@@ -18,6 +18,22 @@ public interface Trainer extends Evaluator {
     Weights snapshot();
 
     /**
+     * Returns copies of the momentum buffers (the velocity v of {@link TrainerOptions#update}), by
+     * parameter name in model order: with {@link #snapshot} everything a checkpoint needs to
+     * continue training exactly where it stopped.
+     */
+    Map<String, float[]> momentum();
+
+    /**
+     * Loads {@code weights} and the momentum buffers {@code momentum} (one per parameter, as
+     * {@link #momentum} returns them), so that the next step is the one a checkpointed trainer
+     * would have taken. Penalty targets and μ are not part of it: set them again.
+     *
+     * @throws InvalidInputException when a parameter is missing, unknown, of the wrong size or not finite
+     */
+    void restore(Weights weights, Map<String, float[]> momentum);
+
+    /**
      * Sets the penalty targets t and μ used by every following step, until the next call.
      * Parameters absent from {@code targets} get no penalty; {@code mu = 0} switches the
      * penalty off.

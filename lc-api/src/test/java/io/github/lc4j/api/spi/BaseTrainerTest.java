@@ -79,6 +79,19 @@ class BaseTrainerTest {
         }
 
         @Override
+        protected Map<String, float[]> readMomentum() {
+            Map<String, float[]> copies = new LinkedHashMap<>();
+            velocities.forEach((name, velocity) -> copies.put(name, velocity.clone()));
+            return copies;
+        }
+
+        @Override
+        protected void writeMomentum(Map<String, float[]> momentum) {
+            calls.add("momentum");
+            momentum.forEach((name, velocity) -> velocities.put(name, velocity.clone()));
+        }
+
+        @Override
         protected void writePenalty(Map<String, float[]> newTargets, double mu) {
             calls.add("penalty " + mu);
             targets = newTargets;
@@ -163,6 +176,23 @@ class BaseTrainerTest {
     }
 
     @Test
+    void restoreWritesWeightsThenTheSavedMomentum() {
+        FakeBackend backend = new FakeBackend();
+        try (Trainer trainer = backend.newTrainer(DENSE, new TrainerOptions(0.5, false))) {
+            trainer.load(weights(1));
+            trainer.step(BATCH, 0.1);
+            Map<String, float[]> momentum = trainer.momentum();
+            Weights saved = trainer.snapshot();
+            trainer.step(BATCH, 0.1);
+            backend.calls.clear();
+            trainer.restore(saved, momentum);
+            assertEquals(List.of("write", "reset", "momentum"), backend.calls);
+            assertEquals(saved, trainer.snapshot());
+            assertArrayEquals(momentum.get("d.weight"), trainer.momentum().get("d.weight"), 0f);
+        }
+    }
+
+    @Test
     void badInputNeverReachesThePrimitives() {
         FakeBackend backend = new FakeBackend();
         Trainer trainer = backend.newTrainer(DENSE, TrainerOptions.plainSgd());
@@ -181,6 +211,13 @@ class BaseTrainerTest {
         assertThrows(
                 InvalidInputException.class,
                 () -> trainer.straightThroughStep(BATCH, Map.of("d.bias", new float[5]), 0.1));
+        Map<String, float[]> momentum = new LinkedHashMap<>(trainer.momentum());
+        momentum.put("d.weight", new float[] {0, 0, Float.POSITIVE_INFINITY, 0});
+        assertThrows(InvalidInputException.class, () -> trainer.restore(weights(2), momentum));
+        momentum.remove("d.weight");
+        InvalidInputException missing =
+                assertThrows(InvalidInputException.class, () -> trainer.restore(weights(2), momentum));
+        assertTrue(missing.getMessage().contains("d.weight"), missing.getMessage());
         assertTrue(backend.calls.isEmpty(), "bad input reached a primitive: " + backend.calls);
         trainer.close();
         trainer.close();

@@ -4,12 +4,18 @@ import io.github.lc4j.api.InvalidInputException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
-/** Writes a file completely or not at all: into a temporary sibling, then renamed over the target. */
+/**
+ * Writes a file completely or not at all: into a temporary sibling, synced to disk, then renamed
+ * over the target, and the rename synced too.
+ */
 public final class AtomicFiles {
     private AtomicFiles() {}
 
@@ -35,8 +41,12 @@ public final class AtomicFiles {
         Path temporary = null;
         try {
             temporary = Files.createTempFile(folder, "." + absolute.getFileName(), ".partial");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temporary), 1 << 16)) {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
+                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
                 content.writeTo(out);
+                out.flush();
+                // on disk before the rename: a crash never leaves a renamed file with missing content
+                channel.force(true);
             }
             try {
                 Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -44,6 +54,7 @@ public final class AtomicFiles {
                 Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
             }
             temporary = null;
+            syncFolder(folder);
         } catch (IOException e) {
             throw new InvalidInputException("cannot write " + target + ": " + e, e);
         } finally {
@@ -54,6 +65,15 @@ public final class AtomicFiles {
                     // the original failure is what the caller needs to see
                 }
             }
+        }
+    }
+
+    /** Makes a rename in {@code folder} durable; where a folder cannot be opened (not POSIX) the rename stands alone. */
+    private static void syncFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // best effort: the file itself is already synced
         }
     }
 }

@@ -1,106 +1,102 @@
 package io.github.lc4j.core.io;
 
-import java.util.Collection;
-import java.util.Map;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import io.github.lc4j.api.InvalidInputException;
+import java.io.IOException;
 
 /**
- * Serializes maps, collections, strings, numbers, booleans, float/double/int arrays and null to
- * JSON text. Non-finite numbers become {@code null}, as JSON has no NaN.
+ * lc4j's JSON through Jackson: reports (non-finite numbers written as {@code null}, as JSON has no
+ * NaN) and checkpoint manifests (exact round trips: NaN kept as the string {@code "NaN"}).
  */
 final class Json {
+    private static final ObjectMapper REPORTS = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .addModule(new SimpleModule("lc4j-reports").addSerializer(Double.class, new FiniteOrNull()))
+            .build();
+
+    private static final ObjectMapper EXACT = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     private Json() {}
 
-    /** Returns {@code value} as indented JSON. */
+    /** Returns {@code value} as indented JSON with non-finite numbers as {@code null}. */
     static String write(Object value) {
-        StringBuilder out = new StringBuilder();
-        append(out, value, 0);
-        return out.append('\n').toString();
-    }
-
-    private static void append(StringBuilder out, Object value, int depth) {
-        if (value == null) {
-            out.append("null");
-        } else if (value instanceof String text) {
-            appendString(out, text);
-        } else if (value instanceof Boolean flag) {
-            out.append(flag);
-        } else if (value instanceof Double || value instanceof Float) {
-            appendNumber(out, ((Number) value).doubleValue());
-        } else if (value instanceof Number number) {
-            out.append(number);
-        } else if (value instanceof float[] array) {
-            double[] doubles = new double[array.length];
-            for (int i = 0; i < array.length; i++) {
-                doubles[i] = array[i];
-            }
-            append(out, doubles, depth);
-        } else if (value instanceof double[] array) {
-            out.append('[');
-            for (int i = 0; i < array.length; i++) {
-                out.append(i > 0 ? ", " : "");
-                appendNumber(out, array[i]);
-            }
-            out.append(']');
-        } else if (value instanceof int[] array) {
-            out.append('[');
-            for (int i = 0; i < array.length; i++) {
-                out.append(i > 0 ? ", " : "").append(array[i]);
-            }
-            out.append(']');
-        } else if (value instanceof Map<?, ?> map) {
-            out.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> entry : map.entrySet()) {
-                out.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
-                appendString(out, String.valueOf(entry.getKey()));
-                out.append(": ");
-                append(out, entry.getValue(), depth + 1);
-                first = false;
-            }
-            out.append(first ? "}" : "\n" + "  ".repeat(depth) + "}");
-        } else if (value instanceof Collection<?> list) {
-            out.append('[');
-            boolean first = true;
-            for (Object element : list) {
-                out.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
-                append(out, element, depth + 1);
-                first = false;
-            }
-            out.append(first ? "]" : "\n" + "  ".repeat(depth) + "]");
-        } else {
-            appendString(out, value.toString());
+        try {
+            return REPORTS.writeValueAsString(value) + "\n";
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("cannot write a report value as JSON: " + e.getOriginalMessage(), e);
         }
     }
 
-    private static void appendNumber(StringBuilder out, double number) {
-        if (!Double.isFinite(number)) {
-            out.append("null");
-        } else if (number == Math.rint(number) && Math.abs(number) < 1e15) {
-            out.append((long) number);
-        } else {
-            out.append(number);
+    /** Returns {@code value} as compact JSON that {@link #readExact} reads back to equal values. */
+    static byte[] writeExact(Object value) {
+        try {
+            return EXACT.writeValueAsBytes(value);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("cannot write a value as JSON: " + e.getOriginalMessage(), e);
         }
     }
 
-    private static void appendString(StringBuilder out, String text) {
-        out.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+    /**
+     * Reads JSON written by {@link #writeExact} as a tree.
+     *
+     * @throws InvalidInputException naming {@code source} when the text is not JSON
+     */
+    static JsonNode readExact(byte[] json, String source) {
+        try {
+            return EXACT.readTree(json);
+        } catch (IOException e) {
+            throw new InvalidInputException(source + " is not valid JSON: " + firstLine(e), e);
+        }
+    }
+
+    /**
+     * Converts a tree read by {@link #readExact} to {@code type}.
+     *
+     * @throws InvalidInputException naming {@code source} when the tree does not fit the type
+     */
+    static <T> T convert(JsonNode node, Class<T> type, String source) {
+        try {
+            return EXACT.treeToValue(node, type);
+        } catch (JacksonException | IllegalArgumentException e) {
+            throw new InvalidInputException(
+                    source + " does not hold a valid " + type.getSimpleName() + ": " + firstLine(e), e);
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        String message = e instanceof JacksonException jackson ? jackson.getOriginalMessage() : e.getMessage();
+        if (message == null) {
+            return e.getClass().getSimpleName();
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    /** Writes NaN and infinities as {@code null}. */
+    private static final class FiniteOrNull extends StdSerializer<Double> {
+        FiniteOrNull() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double value, JsonGenerator out, SerializerProvider provider) throws IOException {
+            if (Double.isFinite(value)) {
+                out.writeNumber(value);
+            } else {
+                out.writeNull();
             }
         }
-        out.append('"');
     }
 }
