@@ -9,9 +9,15 @@ import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.ModelZoo;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,6 +31,9 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = "Quantize a reference net with the LC algorithm and save the quantized weights.")
 final class CompressCommand implements Callable<Integer> {
+    /** Exit code of a run stopped by SIGINT or SIGTERM, as shells report a signal: 128 + 2. */
+    static final int INTERRUPTED = 130;
+
     @Option(
             names = "--model",
             defaultValue = "lenet300",
@@ -77,6 +86,29 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.json", description = "Where to write every per-iteration record.")
     Path report;
 
+    @Option(
+            names = "--checkpoint",
+            paramLabel = "DIR",
+            description = "Write a checkpoint to DIR (created if missing) after every iteration, every"
+                    + " --checkpoint-minutes inside training, and on Ctrl-C; the two newest are kept.")
+    Path checkpoint;
+
+    @Option(
+            names = "--checkpoint-minutes",
+            defaultValue = "5",
+            paramLabel = "MINUTES",
+            description = "Minutes between checkpoints inside an L step (or iDC/STE training); 0 writes one after"
+                    + " every minibatch. Default: ${DEFAULT-VALUE}.")
+    double checkpointMinutes;
+
+    @Option(
+            names = "--resume",
+            paramLabel = "DIR",
+            description = "Continue the run whose checkpoints are in DIR, from the newest intact one, and keep"
+                    + " checkpointing there. Give the options the run was started with; a difference is an"
+                    + " error that names it.")
+    Path resume;
+
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -107,9 +139,76 @@ final class CompressCommand implements Callable<Integer> {
         Weights weights = Lc4j.readWeights(reference, modelSpec);
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
-        LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);
-        outcome.table().print(spec.commandLine().getOut());
-        return 0;
+        Path folder = checkpointFolder();
+        if (folder == null) {
+            LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);
+            outcome.table().print(spec.commandLine().getOut());
+            return 0;
+        }
+        job.checkpoints(folder, Duration.ofMillis(Math.round(checkpointMinutes * 60_000)), resume != null);
+        return runStoppable(() -> {
+            LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);
+            outcome.table().print(spec.commandLine().getOut());
+        });
+    }
+
+    private Path checkpointFolder() {
+        if (!(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
+            throw new IllegalArgumentException("--checkpoint-minutes must be >= 0, got " + checkpointMinutes);
+        }
+        if (resume != null && checkpoint != null && !resume.equals(checkpoint)) {
+            throw new IllegalArgumentException("--resume " + resume + " keeps writing checkpoints to " + resume
+                    + "; leave out --checkpoint " + checkpoint);
+        }
+        return resume != null ? resume : checkpoint;
+    }
+
+    /**
+     * Runs {@code job} so that Ctrl-C (SIGINT, or a plain kill) stops it at the next minibatch
+     * with a checkpoint written, says how to resume and exits with 130.
+     */
+    private int runStoppable(Runnable job) {
+        PrintWriter err = spec.commandLine().getErr();
+        Thread worker = Thread.currentThread();
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicBoolean signalled = new AtomicBoolean();
+        Thread hook = new Thread(
+                () -> {
+                    signalled.set(true);
+                    worker.interrupt();
+                    try {
+                        // the run writes its checkpoint at the next minibatch; the JVM waits for it
+                        finished.await(2, TimeUnit.MINUTES);
+                    } catch (InterruptedException ignored) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "lc4j-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            job.run();
+            return 0;
+        } catch (RuntimeException e) {
+            if (!signalled.get()) {
+                throw e;
+            }
+            // the JVM ends as soon as the hook returns: say everything before releasing it
+            Path folder = checkpointFolder();
+            if (!(e instanceof CancellationException)) {
+                err.println("lc4j: error while stopping: " + e.getMessage());
+            }
+            err.println("lc4j: stopped; the run's newest checkpoint is in " + folder + ". Continue it with the"
+                    + " same options and --resume " + folder);
+            err.flush();
+            return INTERRUPTED;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it is waiting for the countDown above
+            }
+        }
     }
 
     static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared, String granularity) {

@@ -15,6 +15,7 @@ import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.TrainTestSplit;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,9 @@ final class LcJob {
     private final PrintWriter out;
     private final PrintWriter err;
     private final Map<String, Object> resolvedOptions;
+    private Path checkpointFolder;
+    private Duration checkpointInterval;
+    private boolean resume;
 
     /** {@code resolvedOptions}: every option of the command with its final value, for the report. */
     LcJob(CommonOptions common, PrintWriter out, PrintWriter err, Map<String, Object> resolvedOptions) {
@@ -35,6 +39,13 @@ final class LcJob {
         this.out = out;
         this.err = err;
         this.resolvedOptions = resolvedOptions;
+    }
+
+    /** Makes the run write checkpoints to {@code folder} and, if {@code resume}, continue from them. */
+    void checkpoints(Path folder, Duration interval, boolean resume) {
+        this.checkpointFolder = folder;
+        this.checkpointInterval = interval;
+        this.resume = resume;
     }
 
     static LcOptions options(
@@ -90,13 +101,21 @@ final class LcJob {
                 options.optimizer(),
                 backend);
         long start = System.nanoTime();
-        LcResult result = lc4j.compress(CompressionRequest.builder()
+        CompressionRequest.Builder request = CompressionRequest.builder()
                 .model(model)
                 .reference(reference)
                 .data(data)
                 .options(options)
-                .listener(new ConsoleProgress(err, System.console() != null))
-                .build());
+                .listener(new ConsoleProgress(err, System.console() != null));
+        if (checkpointFolder != null) {
+            request.checkpointInterval(checkpointInterval);
+            if (resume) {
+                request.resumeFrom(checkpointFolder);
+            } else {
+                request.checkpoints(checkpointFolder);
+            }
+        }
+        LcResult result = lc4j.compress(request.build());
         double seconds = (System.nanoTime() - start) / 1e9;
         if (output != null) {
             Lc4j.writeWeights(output, model, result.quantized());

@@ -9,10 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Layer;
+import io.github.lc4j.api.LcListener;
+import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
@@ -25,7 +30,11 @@ import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
+import io.github.lc4j.core.CompressionRequest;
+import io.github.lc4j.core.Dataset;
+import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.TrainTestSplit;
 import io.github.lc4j.core.WeightInitializer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -728,6 +737,68 @@ public abstract class BackendConformanceSuite {
         Backend oneThread = provider().create(BackendConfig.withThreads(1));
         Backend moreThreads = provider().create(BackendConfig.withThreads(Math.max(2, threads())));
         assertEquals(run(oneThread, model), run(moreThreads, model), "results depend on the thread count");
+    }
+
+    /**
+     * An LC run stopped inside an L step and resumed from its checkpoint ends where the
+     * uninterrupted run ends: bit for bit on a deterministic backend, within 0.2 points of test
+     * error (and the run-to-run tolerance on the weights) otherwise.
+     */
+    @Test
+    void aStoppedRunResumesFromItsCheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path folder) {
+        ModelSpec model = denseModel();
+        Weights reference = randomWeights(model, 95);
+        Lc4j lc4j = Lc4j.builder()
+                // only the provider under test: a class loader that finds no services
+                .classLoader(new ClassLoader(null) {})
+                .addProvider(provider())
+                .backend(provider().name())
+                .threads(threads())
+                .build();
+        Dataset train = randomDataset(model, 600, 96);
+        TrainTestSplit data = new TrainTestSplit(train, randomDataset(model, 1000, 97), "random");
+        java.util.function.Function<LcListener, CompressionRequest.Builder> request =
+                listener -> CompressionRequest.builder()
+                        .model(model)
+                        .reference(reference)
+                        .data(data)
+                        .codebook(Codebook.adaptive(2))
+                        .schedule(MuSchedule.exponential(0.01, 2, 3))
+                        .optimizer(OptimizerSpec.builder()
+                                .optLearningRate(0.05)
+                                .optBatchSize(50)
+                                .optEpochsPerStep(2)
+                                .build())
+                        .listener(listener);
+        LcResult uninterrupted = lc4j.compress(request.apply(LcListener.NONE).build());
+        LcListener stopInTheSecondLStep = new LcListener() {
+            @Override
+            public void onProgress(String phase, long done, long total, double recentLoss) {
+                if (phase.startsWith("L step 2") && done >= 17) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        assertThrows(
+                java.util.concurrent.CancellationException.class,
+                () -> lc4j.compress(request.apply(stopInTheSecondLStep)
+                        .checkpoints(folder)
+                        .checkpointInterval(java.time.Duration.ofHours(1))
+                        .build()));
+        assertTrue(Thread.interrupted(), "the interrupt stays set for the caller to see");
+        LcResult resumed =
+                lc4j.compress(request.apply(LcListener.NONE).resumeFrom(folder).build());
+        if (backend.capabilities().contains(Capability.DETERMINISTIC)) {
+            assertWeightsClose(uninterrupted.quantized(), resumed.quantized(), 0, "resumed run ended elsewhere");
+        }
+        Evaluation before = lc4j.evaluate(model, uninterrupted.quantized(), data.test());
+        Evaluation after = lc4j.evaluate(model, resumed.quantized(), data.test());
+        assertEquals(before.errorRate(), after.errorRate(), 0.002, "test error of the resumed run");
+    }
+
+    private static Dataset randomDataset(ModelSpec model, int size, long seed) {
+        Batch batch = randomBatch(model, size, seed);
+        return new Dataset("random-" + seed, model.inputShape(), batch.inputs(), batch.labels());
     }
 
     /** Backends that keep arrays between calls must not let a batch of another size leave anything behind. */

@@ -2,9 +2,9 @@ package io.github.lc4j.core.io;
 
 import io.github.lc4j.api.InvalidInputException;
 import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -41,12 +41,13 @@ public final class AtomicFiles {
         Path temporary = null;
         try {
             temporary = Files.createTempFile(folder, "." + absolute.getFileName(), ".partial");
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
-                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+            // a stream, not a channel: an interrupt (a stop request) must not abort a checkpoint being written
+            try (FileOutputStream file = new FileOutputStream(temporary.toFile());
+                    OutputStream out = new BufferedOutputStream(file, 1 << 16)) {
                 content.writeTo(out);
                 out.flush();
                 // on disk before the rename: a crash never leaves a renamed file with missing content
-                channel.force(true);
+                file.getFD().sync();
             }
             try {
                 Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
