@@ -85,9 +85,9 @@ class CompressEndToEndTest {
         assertTrue(json.contains("\"iteration\": 2") && json.contains("\"compressionRatio\""), json);
     }
 
+    /** A codebook value as the report writes it: the shortest decimal that reads back as the float. */
     private static String jsonNumber(float value) {
-        double number = value;
-        return number == Math.rint(number) ? Long.toString((long) number) : Double.toString(number);
+        return Float.toString(value);
     }
 
     @Test

@@ -2,9 +2,12 @@ package io.github.lc4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.core.io.Checkpoint;
 import io.github.lc4j.core.io.NpyArray;
 import io.github.lc4j.core.io.WeightsFile;
 import java.io.ByteArrayInputStream;
@@ -21,6 +24,9 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,7 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Seeded mutation fuzzing of every reader of untrusted files: {@code .npy}, {@code .npz} weights,
- * idx images and labels (raw and gzip). Valid seed files are mutated (bit flips, interesting
+ * idx images and labels (raw and gzip), checkpoints (the whole file, and the manifest's JSON
+ * inside an otherwise valid archive, which the checksums would otherwise shield). Valid seed files are mutated (bit flips, interesting
  * values, header-text edits, truncation, insertion, duplication); the only acceptable outcomes
  * are a result or lc4j's own exception, within a time limit: never another exception, an
  * out-of-memory error from a lying header, or a hang. Inputs that once broke a reader are kept in
@@ -71,7 +78,12 @@ class ReaderFuzzTest {
                 Arguments.of(
                         "idx1",
                         (Reader) bytes -> IdxReader.readLabels(new ByteArrayInputStream(bytes), "fuzz"),
-                        List.of(idx(0x801, new int[] {7}), gzip(idx(0x801, new int[] {3})))));
+                        List.of(idx(0x801, new int[] {7}), gzip(idx(0x801, new int[] {3})))),
+                Arguments.of("checkpoint", (Reader) ReaderFuzzTest::readCheckpoint, List.of(checkpoint())),
+                Arguments.of(
+                        "checkpoint-manifest",
+                        (Reader) bytes -> readCheckpoint(withManifest(checkpoint(), bytes)),
+                        List.of(entry(checkpoint(), "manifest.json"))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -194,6 +206,92 @@ class ReaderFuzzTest {
         } finally {
             Files.delete(file);
         }
+    }
+
+    private static void readCheckpoint(byte[] bytes) throws IOException {
+        Path file = Files.createTempFile(folder, "fuzz", ".lc4j");
+        try {
+            Files.write(file, bytes);
+            Checkpoint.read(file);
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    /** A checkpoint with two parameters, one group and one history record. */
+    static byte[] checkpoint() {
+        Map<String, float[]> weights = new java.util.LinkedHashMap<>();
+        weights.put("a.weight", new float[] {0.5f, -0.25f, 1, 2});
+        weights.put("a.bias", new float[] {0.1f});
+        Map<String, float[]> momentum = new java.util.LinkedHashMap<>();
+        momentum.put("a.weight", new float[] {0, 0.5f, -1, 0});
+        momentum.put("a.bias", new float[] {0});
+        Checkpoint checkpoint = new Checkpoint(
+                Map.of("seed", 1, "method", "lc"),
+                new Checkpoint.Position(true, 1, 0, 3, 3, 2.5),
+                weights,
+                momentum,
+                List.of(new Checkpoint.Group(
+                        "a",
+                        new float[4],
+                        new float[] {-0.5f, 1},
+                        Double.NaN,
+                        new int[] {0, 0, 1, 1},
+                        new float[] {-0.5f, -0.5f, 1, 1},
+                        0.8)),
+                List.of(new IterationRecord(
+                        0,
+                        0,
+                        0,
+                        Double.NaN,
+                        1,
+                        0,
+                        new Evaluation(0.5, 1, 4),
+                        new Evaluation(0.6, 2, 4),
+                        Map.of("a", new float[] {-0.5f, 1}),
+                        0,
+                        1,
+                        2)));
+        try {
+            Path file = Files.createTempFile("seed", ".lc4j");
+            Files.delete(file);
+            checkpoint.write(file, () -> {});
+            byte[] bytes = Files.readAllBytes(file);
+            Files.delete(file);
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The content of entry {@code name} of a zip archive. */
+    static byte[] entry(byte[] zip, String name) {
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                if (entry.getName().equals(name)) {
+                    return in.readAllBytes();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalArgumentException("no entry " + name);
+    }
+
+    /** {@code zip} with its manifest replaced by {@code manifest}, every other entry intact. */
+    static byte[] withManifest(byte[] zip, byte[] manifest) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
+                ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                out.write(entry.getName().equals("manifest.json") ? manifest : in.readAllBytes());
+                out.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     static byte[] npy(int[] shape, boolean float64) {

@@ -2,6 +2,8 @@ package io.github.lc4j.core.io;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +22,10 @@ import java.io.IOException;
 final class Json {
     private static final ObjectMapper REPORTS = JsonMapper.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
+            // "key": value, as people and most tools write JSON
+            .defaultPrettyPrinter(new DefaultPrettyPrinter()
+                    .withSeparators(
+                            Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)))
             .addModule(new SimpleModule("lc4j-reports").addSerializer(Double.class, new FiniteOrNull()))
             .build();
 
