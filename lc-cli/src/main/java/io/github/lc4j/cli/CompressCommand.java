@@ -212,21 +212,13 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, boolean shared, String granularity) {
-        return switch (granularity.strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "layer" ->
-                shared
-                        ? List.of(CompressionTask.sharedByAllLayers(model, codebook))
-                        : CompressionTask.perLayer(model, codebook);
-            case "channel" -> {
-                if (shared) {
-                    throw new IllegalArgumentException("--shared and --granularity channel exclude each other: a"
-                            + " shared codebook is one for all layers, per channel is one per output channel");
-                }
-                yield CompressionTask.perChannel(model, codebook);
-            }
-            default ->
-                throw new IllegalArgumentException(
-                        "--granularity must be 'layer' or 'channel', got '" + granularity + "'");
-        };
+        if (shared && granularity.strip().equalsIgnoreCase("channel")) {
+            throw new IllegalArgumentException("--shared and --granularity channel exclude each other: a"
+                    + " shared codebook is one for all layers, per channel is one per output channel");
+        }
+        if (!List.of("layer", "channel").contains(granularity.strip().toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("--granularity must be 'layer' or 'channel', got '" + granularity + "'");
+        }
+        return CodebookSpecs.tasks(model, codebook, shared ? "shared" : granularity);
     }
 }

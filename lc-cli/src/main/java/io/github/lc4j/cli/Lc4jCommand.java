@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
             DemoCommand.class,
             TrainCommand.class,
             CompressCommand.class,
+            ExperimentCommand.class,
             QuantizeWeightsCommand.class,
             BackendsCommand.class,
             CommandLine.HelpCommand.class
@@ -66,14 +67,13 @@ public final class Lc4jCommand implements Runnable {
             return INTERNAL_ERROR;
         });
         String config = configArgument(args);
-        if (config != null) {
-            CommandLine command = null;
-            for (String arg : args) {
-                if (commandLine.getSubcommands().containsKey(arg)) {
-                    command = commandLine.getSubcommands().get(arg);
-                    break;
-                }
-            }
+        // for 'experiment', --config is the grid itself, not option defaults
+        String first = java.util.Arrays.stream(args)
+                .filter(commandLine.getSubcommands()::containsKey)
+                .findFirst()
+                .orElse("");
+        if (config != null && !first.equals("experiment")) {
+            CommandLine command = commandLine.getSubcommands().get(first);
             if (command == null) {
                 err.println("lc4j: error: --config needs a command that takes it (demo, train, compress,"
                         + " quantize-weights)");

@@ -1,7 +1,10 @@
 package io.github.lc4j.core;
 
 import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.ModelSpec;
+import java.util.List;
 
 /**
  * Parses the codebook grammar shared by the command line and configuration files:
@@ -27,6 +30,27 @@ public final class CodebookSpecs {
                     + " | scaled-pow2:C | fixed:V1,V2,... | scaled:V1,V2,... | partial:P1,P2+L";
 
     private CodebookSpecs() {}
+
+    /** The granularities {@link #tasks} knows: one codebook per weight parameter, one for all, one per output channel. */
+    public static final List<String> GRANULARITIES = List.of("layer", "shared", "channel");
+
+    /**
+     * Returns the compression tasks of {@code codebook} at {@code granularity}: {@code layer} (one
+     * codebook per weight parameter), {@code shared} (one for all of them) or {@code channel}
+     * (one per output channel of every weight parameter).
+     *
+     * @throws InvalidInputException for another granularity
+     */
+    public static List<CompressionTask> tasks(ModelSpec model, Codebook codebook, String granularity) {
+        return switch (granularity == null ? "" : granularity.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "layer" -> CompressionTask.perLayer(model, codebook);
+            case "shared" -> List.of(CompressionTask.sharedByAllLayers(model, codebook));
+            case "channel" -> CompressionTask.perChannel(model, codebook);
+            default ->
+                throw new InvalidInputException(
+                        "granularity must be one of " + GRANULARITIES + ", got '" + granularity + "'");
+        };
+    }
 
     /**
      * Parses {@code spec}.

@@ -1,0 +1,381 @@
+package io.github.lc4j.experiments;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionMethod;
+import io.github.lc4j.api.CompressionTask;
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.IterationRecord;
+import io.github.lc4j.api.LcListener;
+import io.github.lc4j.api.LcResult;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.QuantizedGroup;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.CodebookSpecs;
+import io.github.lc4j.core.CompressionRequest;
+import io.github.lc4j.core.DataSets;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.TrainingRequest;
+import io.github.lc4j.core.io.AtomicFiles;
+import io.github.lc4j.core.io.CheckpointStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Runs a {@link GridSpec} cell by cell into a folder: {@code references/} (one trained reference
+ * per model and seed), {@code cells/} (one JSON per finished cell), {@code checkpoints/} (the
+ * running cell's), then {@code RESULTS.md} and {@code plots/}. A cell whose JSON exists is not run
+ * again; a cell that was stopped resumes from its checkpoint, or starts over when that checkpoint
+ * is damaged or was written with other settings.
+ */
+public final class ExperimentRunner {
+    /** What a run did. */
+    public record Summary(int ran, int skipped, Path results) {}
+
+    static final ObjectMapper JSON =
+            JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private static final int HISTOGRAM_BINS = 120;
+
+    private final Lc4j lc4j;
+    private final Path output;
+    private final PrintWriter log;
+    private final LcListener progress;
+
+    /**
+     * Creates a runner that writes into {@code output}, says what it does on {@code log} and
+     * passes training progress to {@code progress}.
+     */
+    public ExperimentRunner(Lc4j lc4j, Path output, PrintWriter log, LcListener progress) {
+        this.lc4j = requireNonNull(lc4j, "lc4j is null");
+        this.output = requireNonNull(output, "output is null");
+        this.log = requireNonNull(log, "log is null");
+        this.progress = requireNonNull(progress, "progress is null");
+    }
+
+    /**
+     * Returns the data a grid asks for.
+     *
+     * @throws InvalidInputException when it asks for the full Fashion-MNIST and it is not installed,
+     *                               saying how to install it
+     */
+    public static TrainTestSplit data(GridSpec grid) {
+        if (grid.data().equals("full")) {
+            if (!Files.isDirectory(DataSets.SYSTEM_FASHION_MNIST)) {
+                throw new InvalidInputException("the grid asks for the full Fashion-MNIST (data: full), which is not"
+                        + " installed in " + DataSets.SYSTEM_FASHION_MNIST + ": install it with 'sudo apt-get"
+                        + " install dataset-fashion-mnist' (Debian, MIT licence), or set data: embedded");
+            }
+            return DataSets.fromIdxDirectory(DataSets.SYSTEM_FASHION_MNIST);
+        }
+        return DataSets.resolve(grid.data());
+    }
+
+    /**
+     * Runs every cell of {@code grid} that has no result yet, then writes the report.
+     *
+     * @param command the command line that regenerates the results, for the report
+     */
+    public Summary run(GridSpec grid, TrainTestSplit data, String command) {
+        createFolders();
+        List<Cell> cells = cells(grid);
+        int ran = 0;
+        int skipped = 0;
+        for (int c = 0; c < cells.size(); c++) {
+            Cell cell = cells.get(c);
+            Path result = output.resolve("cells").resolve(cell.id() + ".json");
+            if (Files.exists(result)) {
+                skipped++;
+                continue;
+            }
+            log.printf(Locale.ROOT, "cell %d/%d: %s%n", c + 1, cells.size(), cell.id());
+            log.flush();
+            CellResult measured = run(grid, cell, data);
+            byte[] json = bytes(measured);
+            AtomicFiles.write(result, out -> out.write(json));
+            log.printf(
+                    Locale.ROOT,
+                    "  done: train loss %.4f, train error %.2f %%, test error %.2f %%, ρ %.1f, %.0f s%n",
+                    measured.trainLoss(),
+                    100 * measured.trainError(),
+                    100 * measured.testError(),
+                    measured.rho(),
+                    measured.seconds());
+            log.flush();
+            ran++;
+        }
+        Path results = ResultsReport.write(output, grid, cells, command);
+        log.printf("%d cells run, %d already done; report: %s%n", ran, skipped, results);
+        log.flush();
+        return new Summary(ran, skipped, results);
+    }
+
+    /** Writes the report from the cells finished so far, running none; returns RESULTS.md's path. */
+    public Path report(GridSpec grid, String command) {
+        createFolders();
+        return ResultsReport.write(output, grid, cells(grid), command);
+    }
+
+    /** One cell of the grid. */
+    record Cell(String model, String codebook, String method, long seed) {
+        String id() {
+            String entry =
+                    codebook == null ? "float" : GridSpec.specOf(codebook) + "@" + GridSpec.granularityOf(codebook);
+            return (model + "__" + entry + "__" + method + "__seed" + seed).replaceAll("[^A-Za-z0-9@.,_+-]", "-");
+        }
+    }
+
+    /** Every cell, in the order they run: per model and seed, the reference first. */
+    static List<Cell> cells(GridSpec grid) {
+        List<Cell> cells = new ArrayList<>();
+        for (GridSpec.Model model : grid.models()) {
+            for (long seed : grid.seeds()) {
+                if (grid.methods().contains(GridSpec.REFERENCE)) {
+                    cells.add(new Cell(model.name(), null, GridSpec.REFERENCE, seed));
+                }
+                for (String codebook : model.codebooks()) {
+                    for (String method : grid.methods()) {
+                        if (!method.equals(GridSpec.REFERENCE)) {
+                            cells.add(new Cell(model.name(), codebook, method, seed));
+                        }
+                    }
+                }
+            }
+        }
+        return cells;
+    }
+
+    private CellResult run(GridSpec grid, Cell cell, TrainTestSplit data) {
+        ModelSpec model = ModelZoo.byName(cell.model());
+        GridSpec.Model modelGrid = grid.models().stream()
+                .filter(m -> m.name().equals(cell.model()))
+                .findFirst()
+                .orElseThrow();
+        long start = System.nanoTime();
+        Weights reference = reference(model, modelGrid.reference(), data, cell.seed());
+        if (cell.codebook() == null) {
+            Evaluation train = lc4j.evaluate(model, reference, data.train());
+            Evaluation test = lc4j.evaluate(model, reference, data.test());
+            return new CellResult(
+                    cell.id(),
+                    cell.model(),
+                    "float",
+                    "-",
+                    cell.method(),
+                    cell.seed(),
+                    lc4j.backendName(),
+                    data.description(),
+                    1,
+                    32,
+                    train.meanLoss(),
+                    train.errorRate(),
+                    test.meanLoss(),
+                    test.errorRate(),
+                    seconds(start),
+                    List.of(),
+                    null);
+        }
+        Codebook codebook = CodebookSpecs.parse(GridSpec.specOf(cell.codebook()), null);
+        String granularity = GridSpec.granularityOf(cell.codebook());
+        List<CompressionTask> tasks = CodebookSpecs.tasks(model, codebook, granularity);
+        GridSpec.Schedule schedule = grid.schedule();
+        Path checkpoints = output.resolve("checkpoints").resolve(cell.id());
+        Supplier<CompressionRequest.Builder> request = () -> CompressionRequest.builder()
+                .model(model)
+                .reference(reference)
+                .data(data)
+                .tasks(tasks)
+                .method(CompressionMethod.byKey(cell.method()))
+                .schedule(MuSchedule.exponential(schedule.mu0(), schedule.muFactor(), schedule.muSteps()))
+                .optimizer(OptimizerSpec.builder()
+                        .optLearningRate(schedule.lr())
+                        .optLearningRateDecay(schedule.lrDecay())
+                        .optBatchSize(schedule.batch())
+                        .optMomentum(schedule.momentum())
+                        .optNesterov(schedule.momentum() > 0)
+                        .optEpochsPerStep(schedule.epochsPerStep())
+                        .build())
+                .seed(cell.seed())
+                .listener(progress)
+                .checkpointInterval(Duration.ofMinutes(2));
+        LcResult result = null;
+        if (hasCheckpoint(checkpoints)) {
+            try {
+                result = lc4j.compress(request.get().resumeFrom(checkpoints).build());
+            } catch (InvalidInputException e) {
+                log.println("  starting the cell over: " + e.getMessage());
+                deleteRecursively(checkpoints);
+            }
+        }
+        if (result == null) {
+            result = lc4j.compress(request.get().checkpoints(checkpoints).build());
+        }
+        Weights continuous = cell.method().equals(CompressionMethod.DIRECT_COMPRESSION.key())
+                ? reference
+                : Weights.of(
+                        model,
+                        new CheckpointStore(checkpoints)
+                                .readLatest()
+                                .checkpoint()
+                                .weights());
+        CellResult measured = measured(cell, model, result, continuous, data, seconds(start), granularity);
+        deleteRecursively(checkpoints);
+        return measured;
+    }
+
+    private CellResult measured(
+            Cell cell,
+            ModelSpec model,
+            LcResult result,
+            Weights continuous,
+            TrainTestSplit data,
+            double seconds,
+            String granularity) {
+        List<CellResult.Iteration> iterations = new ArrayList<>();
+        for (IterationRecord record : result.history()) {
+            iterations.add(new CellResult.Iteration(
+                    record.iteration(),
+                    record.mu(),
+                    record.lStepLoss(),
+                    record.train().meanLoss(),
+                    record.train().errorRate(),
+                    record.test().errorRate()));
+        }
+        IterationRecord last = result.last();
+        QuantizedGroup first = result.groups().get(0);
+        Codebook codebook = first.codebook();
+        return new CellResult(
+                cell.id(),
+                cell.model(),
+                GridSpec.specOf(cell.codebook()),
+                granularity,
+                cell.method(),
+                cell.seed(),
+                lc4j.backendName(),
+                data.description(),
+                result.compressionRatio(),
+                codebook.bitsPerWeight(),
+                last.train().meanLoss(),
+                last.train().errorRate(),
+                last.test().meanLoss(),
+                last.test().errorRate(),
+                seconds,
+                iterations,
+                granularity.equals("channel") ? null : histogram(model, continuous, first));
+    }
+
+    /** A histogram of the first compressed parameter's continuous weights, with its group's codebook. */
+    private static CellResult.Histogram histogram(ModelSpec model, Weights continuous, QuantizedGroup group) {
+        String parameter = group.assignments().keySet().iterator().next();
+        float[] values = continuous.get(parameter);
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
+        for (float value : values) {
+            low = Math.min(low, value);
+            high = Math.max(high, value);
+        }
+        for (float value : group.values()) {
+            low = Math.min(low, value);
+            high = Math.max(high, value);
+        }
+        double width = (high - low) / HISTOGRAM_BINS;
+        int[] counts = new int[HISTOGRAM_BINS];
+        for (float value : values) {
+            counts[Math.min(HISTOGRAM_BINS - 1, (int) ((value - low) / (width == 0 ? 1 : width)))]++;
+        }
+        return new CellResult.Histogram(
+                parameter, low, high, counts, group.values().clone());
+    }
+
+    /** The reference of {@code model} for {@code seed}: read from {@code references/}, else trained and saved there. */
+    private Weights reference(ModelSpec model, GridSpec.Training training, TrainTestSplit data, long seed) {
+        Path file = output.resolve("references").resolve(model.name() + "__seed" + seed + ".npz");
+        if (Files.exists(file)) {
+            return Lc4j.readWeights(file, model);
+        }
+        log.printf(
+                Locale.ROOT, "training the reference %s (seed %d, %d epochs)%n", model.name(), seed, training.epochs());
+        log.flush();
+        Weights weights = lc4j.train(TrainingRequest.builder()
+                .model(model)
+                .data(data)
+                .optimizer(OptimizerSpec.builder()
+                        .optLearningRate(training.lr())
+                        .optLearningRateDecay(training.lrDecay())
+                        .optBatchSize(training.batch())
+                        .optMomentum(training.momentum())
+                        .optNesterov(training.momentum() > 0)
+                        .build())
+                .epochs(training.epochs())
+                .seed(seed)
+                .listener(progress)
+                .build());
+        Lc4j.writeWeights(file, model, weights);
+        return weights;
+    }
+
+    private void createFolders() {
+        try {
+            for (String folder : List.of("cells", "references", "checkpoints", "plots")) {
+                Files.createDirectories(output.resolve(folder));
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot create the results folder " + output + ": " + e, e);
+        }
+    }
+
+    private static boolean hasCheckpoint(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.anyMatch(file -> file.getFileName().toString().endsWith(".lc4j"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static byte[] bytes(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path folder) {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + folder, e);
+        }
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}
