@@ -68,7 +68,7 @@ final class ConsoleProgress implements LcListener {
         } else {
             err.printf(
                     Locale.ROOT,
-                    "  LC %2d/%d  μ=%.3g  L-step loss %.4f  ‖w−Δ(Θ)‖=%.3g  quantized train error %s"
+                    "  iteration %2d/%d  μ=%.3g  step loss %.4f  ‖w−Δ(Θ)‖=%.3g  quantized train error %s"
                             + "  test error %5.2f%%  %s%n",
                     record.iteration(),
                     iterations,

@@ -187,6 +187,21 @@ class KillAndResumeTest {
     }
 
     @Test
+    void aResumeFromDamagedCheckpointsExits2NamingEachFile() throws Exception {
+        Path checkpoints = Files.createDirectories(folder.resolve("damaged"));
+        Files.write(checkpoints.resolve("checkpoint-000001.lc4j"), new byte[] {'P', 'K', 3, 4, 1, 2});
+        Path output = folder.resolve("damaged.npz");
+        CliRunner result = CliRunner.run(compress(output, List.of("--resume", checkpoints.toString())));
+        assertEquals(Lc4jCommand.BAD_INPUT, result.exitCode(), result.err());
+        assertTrue(
+                result.err().contains("lc4j: error: checkpoint folder " + checkpoints + " holds no intact"),
+                result.err());
+        assertTrue(result.err().contains("checkpoint-000001.lc4j"), result.err());
+        assertFalse(result.err().contains("\tat "), "no stack trace without --verbose: " + result.err());
+        assertFalse(Files.exists(output), "a refused resume wrote an output file");
+    }
+
+    @Test
     void aResumeWithOtherOptionsIsRefusedNamingThem() throws Exception {
         Path checkpoints = folder.resolve("other-options");
         Path output = folder.resolve("other.npz");

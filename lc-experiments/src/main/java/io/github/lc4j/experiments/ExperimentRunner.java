@@ -197,7 +197,7 @@ public final class ExperimentRunner {
         Codebook codebook = CodebookSpecs.parse(GridSpec.specOf(cell.codebook()), null);
         String granularity = GridSpec.granularityOf(cell.codebook());
         List<CompressionTask> tasks = CodebookSpecs.tasks(model, codebook, granularity);
-        GridSpec.Schedule schedule = grid.schedule();
+        GridSpec.Schedule schedule = grid.scheduleOf(modelGrid);
         Path checkpoints = output.resolve("checkpoints").resolve(cell.id());
         Supplier<CompressionRequest.Builder> request = () -> CompressionRequest.builder()
                 .model(model)
@@ -206,12 +206,7 @@ public final class ExperimentRunner {
                 .tasks(tasks)
                 .method(CompressionMethod.byKey(cell.method()))
                 .schedule(MuSchedule.exponential(schedule.mu0(), schedule.muFactor(), schedule.muSteps()))
-                .optimizer(OptimizerSpec.builder()
-                        .optLearningRate(schedule.lr())
-                        .optLearningRateDecay(schedule.lrDecay())
-                        .optBatchSize(schedule.batch())
-                        .optMomentum(schedule.momentum())
-                        .optNesterov(schedule.momentum() > 0)
+                .optimizer(sgd(schedule.lr(), schedule.lrDecay(), schedule.batch(), schedule.momentum())
                         .optEpochsPerStep(schedule.epochsPerStep())
                         .build())
                 .seed(cell.seed())
@@ -318,12 +313,7 @@ public final class ExperimentRunner {
         Weights weights = lc4j.train(TrainingRequest.builder()
                 .model(model)
                 .data(data)
-                .optimizer(OptimizerSpec.builder()
-                        .optLearningRate(training.lr())
-                        .optLearningRateDecay(training.lrDecay())
-                        .optBatchSize(training.batch())
-                        .optMomentum(training.momentum())
-                        .optNesterov(training.momentum() > 0)
+                .optimizer(sgd(training.lr(), training.lrDecay(), training.batch(), training.momentum())
                         .build())
                 .epochs(training.epochs())
                 .seed(seed)
@@ -331,6 +321,16 @@ public final class ExperimentRunner {
                 .build());
         Lc4j.writeWeights(file, model, weights);
         return weights;
+    }
+
+    /** SGD with Nesterov momentum when there is momentum, as the command line sets it. */
+    private static OptimizerSpec.Builder sgd(double lr, double decay, int batch, double momentum) {
+        return OptimizerSpec.builder()
+                .optLearningRate(lr)
+                .optLearningRateDecay(decay)
+                .optBatchSize(batch)
+                .optMomentum(momentum)
+                .optNesterov(momentum > 0);
     }
 
     private void createFolders() {

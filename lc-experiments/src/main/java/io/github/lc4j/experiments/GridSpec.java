@@ -68,6 +68,11 @@ public record GridSpec(
         }
     }
 
+    /** Returns the schedule of {@code model}: its own, else the grid's. */
+    public Schedule scheduleOf(Model model) {
+        return model.schedule() != null ? model.schedule() : schedule;
+    }
+
     /** The method key of the uncompressed reference net. */
     public static final String REFERENCE = "reference";
 
@@ -76,11 +81,12 @@ public record GridSpec(
      *
      * @param name      a model of the zoo: lenet300, lenet300-relu, lenet5
      * @param reference how its reference net is trained
+     * @param schedule  this model's schedule, or null for the grid's
      * @param codebooks codebook specs as {@code lc4j compress --codebook} takes them, each with an
      *                  optional granularity after {@code @}: {@code adaptive:2},
      *                  {@code adaptive:2@shared}, {@code adaptive:2@channel}
      */
-    public record Model(String name, Training reference, List<String> codebooks) {
+    public record Model(String name, Training reference, Schedule schedule, List<String> codebooks) {
         /** Checks the model name and every codebook spec. */
         public Model {
             ModelZoo.byName(required(name, "models[].name"));

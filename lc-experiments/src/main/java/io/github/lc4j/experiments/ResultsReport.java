@@ -47,26 +47,21 @@ final class ResultsReport {
                         .append("; data: ")
                         .append(any.data())
                         .append('\n'));
-        GridSpec.Schedule s = grid.schedule();
-        md.append(String.format(
-                Locale.ROOT,
-                "- Schedule of every method: μ_k = %s·%s^k for k < %d (iDC and STE: as many iterations), %d epochs"
-                        + " per iteration, SGD learning rate %s·%s^k, batch %d, Nesterov momentum %s; seeds %s%n",
-                s.mu0(),
-                s.muFactor(),
-                s.muSteps(),
-                s.epochsPerStep(),
-                s.lr(),
-                s.lrDecay(),
-                s.batch(),
-                s.momentum(),
-                grid.seeds()));
+        md.append("- Schedule of every method (iDC and STE: as many iterations and epochs as LC): ")
+                .append(describe(grid.schedule()))
+                .append("; seeds ")
+                .append(grid.seeds())
+                .append('\n');
         md.append("- Finished: ")
                 .append(done.size())
                 .append(" of ")
                 .append(cells.size())
                 .append(" cells");
-        md.append(pending.isEmpty() ? ".\n" : "; pending: " + String.join(", ", pending) + ".\n");
+        md.append(
+                pending.isEmpty()
+                        ? ".\n"
+                        : "; pending: " + String.join(", ", pending.subList(0, Math.min(5, pending.size())))
+                                + (pending.size() > 5 ? " and " + (pending.size() - 5) + " more" : "") + ".\n");
         md.append("- Loss: mean cross-entropy of the quantized net on the whole training set; errors in %; ρ: the")
                 .append(" compression ratio against float32, codebooks included.\n\n");
         List<String> methods = grid.methods().stream()
@@ -88,6 +83,13 @@ final class ResultsReport {
             List<String> methods,
             Map<ExperimentRunner.Cell, CellResult> done) {
         md.append("## ").append(model.name()).append("\n\n");
+        if (model.schedule() != null) {
+            md.append("Schedule for ")
+                    .append(model.name())
+                    .append(": ")
+                    .append(describe(model.schedule()))
+                    .append(".\n\n");
+        }
         List<CellResult> references = done.entrySet().stream()
                 .filter(e ->
                         e.getKey().model().equals(model.name()) && e.getKey().codebook() == null)
@@ -184,6 +186,21 @@ final class ResultsReport {
                     .append(plot.file())
                     .append(")\n\n");
         }
+    }
+
+    static String describe(GridSpec.Schedule s) {
+        return String.format(
+                Locale.ROOT,
+                "μ_k = %s·%s^k for k < %d, %d epochs per iteration, SGD learning rate %s·%s^k, batch %d,"
+                        + " Nesterov momentum %s",
+                s.mu0(),
+                s.muFactor(),
+                s.muSteps(),
+                s.epochsPerStep(),
+                s.lr(),
+                s.lrDecay(),
+                s.batch(),
+                s.momentum());
     }
 
     private static String cells(
