@@ -90,8 +90,8 @@ final class Plots {
     private static Written lossPerIteration(
             Path output, GridSpec.Model model, String codebook, List<CellResult> cells) {
         String title = model.name() + ", " + codebook + ": training loss of the quantized net per iteration";
+        // linear: XChart labels no tick on a log axis spanning less than a decade
         XYChart chart = chart(title, "iteration (0 = direct compression)", "training loss");
-        chart.getStyler().setYAxisLogarithmic(true);
         for (CellResult cell : cells) {
             if (cell.iterations().size() > 1) {
                 XYSeries series = chart.addSeries(
