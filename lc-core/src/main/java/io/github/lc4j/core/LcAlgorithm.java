@@ -112,7 +112,8 @@ final class LcAlgorithm {
         CompressionTask.checkAgainst(model, options.tasks());
         RunChecks.checkDataFits(model, data);
         Weights.of(model, reference.toMap());
-        Map<String, Object> settings = settings(backend, model, reference, data, options);
+        Map<String, Object> settings =
+                checkpointing == null ? null : settings(backend, model, reference, data, options);
         CheckpointStore store = checkpointing == null ? null : new CheckpointStore(checkpointing.folder());
         Checkpoint resumed = null;
         if (checkpointing != null && checkpointing.resume()) {
@@ -182,12 +183,12 @@ final class LcAlgorithm {
     private static String fingerprint(ModelSpec model, Weights weights) {
         try {
             java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4);
             for (var parameter : model.parameters()) {
                 digest.update(parameter.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                for (float value : weights.get(parameter.name())) {
-                    digest.update(buffer.clear().putFloat(value).array());
-                }
+                float[] values = weights.get(parameter.name());
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4 * values.length);
+                buffer.asFloatBuffer().put(values);
+                digest.update(buffer.array());
             }
             return java.util.HexFormat.of().formatHex(digest.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
