@@ -1,0 +1,811 @@
+package io.github.lc4j.onnx;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.Layer;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a feed-forward ONNX classifier into an {@link OnnxModel}. The graph must be one chain
+ * from its single input to its single output of Gemm, MatMul (+ Add), Conv, MaxPool, Relu, Tanh,
+ * Flatten and Reshape-to-{@code [batch, -1]} (its shape given as a constant or computed by the
+ * Shape → Gather → Unsqueeze → Concat chain that PyTorch's exporter writes). Anything else is one
+ * error that lists every unsupported operator; nothing is half imported.
+ */
+public final class OnnxImporter {
+    /** Operators on the chain from input to output. */
+    private static final Set<String> LAYER_OPERATORS =
+            Set.of("Gemm", "MatMul", "Add", "Conv", "MaxPool", "Relu", "Tanh", "Flatten", "Reshape");
+
+    /** Operators that may only compute a Reshape's target shape. */
+    private static final Set<String> SHAPE_OPERATORS =
+            Set.of("Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Constant", "Cast");
+
+    /** Marks the batch dimension in an evaluated shape. */
+    private static final long BATCH = Long.MIN_VALUE;
+
+    /** The largest model file read: protobuf's own limit for one message. */
+    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE;
+
+    private final ModelProto proto;
+    private final String source;
+    private final String modelName;
+    private final Path folder;
+    private final GraphProto graph;
+    private final Map<String, TensorProto> initializers = new HashMap<>();
+    private final Map<String, NodeProto> producers = new HashMap<>();
+    private final Map<String, List<NodeProto>> consumers = new HashMap<>();
+    private final Map<String, int[]> shapes = new HashMap<>();
+
+    private OnnxImporter(ModelProto proto, String source, String modelName, Path folder) {
+        this.proto = proto;
+        this.source = source;
+        this.modelName = modelName;
+        this.folder = folder;
+        this.graph = proto.getGraph();
+    }
+
+    /**
+     * Reads {@code file}.
+     *
+     * @throws InvalidInputException naming the file and what is wrong with it: not ONNX, damaged,
+     *                               an unsupported operator or structure, bad parameter data
+     */
+    public static OnnxModel read(Path file) {
+        String name = file.getFileName().toString().replaceFirst("(?i)\\.onnx$", "");
+        return new OnnxImporter(
+                        parse(file),
+                        "ONNX file " + file,
+                        name.isBlank() ? "onnx" : name,
+                        file.toAbsolutePath().getParent())
+                .read();
+    }
+
+    /** Interprets a model built in memory; {@code name} names it in the ModelSpec and in errors. */
+    static OnnxModel read(ModelProto proto, String name) {
+        return new OnnxImporter(proto, "ONNX model " + name, name, null).read();
+    }
+
+    /** Reads the ONNX model in {@code file} without interpreting it. */
+    static ModelProto parse(Path file) {
+        try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new InvalidInputException("ONNX file " + file + " has " + size + " bytes; lc4j reads models of"
+                        + " up to 2 GiB (larger ones keep their weights in external data files)");
+            }
+            try (InputStream stream = Files.newInputStream(file)) {
+                CodedInputStream coded = CodedInputStream.newInstance(stream);
+                coded.setSizeLimit((int) Math.max(size, 1));
+                ModelProto model = ModelProto.parseFrom(coded);
+                if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
+                    throw new InvalidInputException(
+                            "ONNX file " + file + " holds no graph; is it an ONNX model (.onnx)?");
+                }
+                return model;
+            }
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException("ONNX file " + file + " does not exist", e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidInputException(
+                    "ONNX file " + file + " is damaged or not an ONNX model: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read ONNX file " + file + ": " + e, e);
+        }
+    }
+
+    private OnnxModel read() {
+        try {
+            return interpret();
+        } catch (InvalidInputException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(source)) {
+                throw e;
+            }
+            throw error(e.getMessage(), e);
+        }
+    }
+
+    private OnnxModel interpret() {
+        for (TensorProto initializer : graph.getInitializerList()) {
+            initializers.put(initializer.getName(), initializer);
+        }
+        checkOperators();
+        for (NodeProto node : graph.getNodeList()) {
+            for (String output : node.getOutputList()) {
+                producers.put(output, node);
+            }
+            for (String input : node.getInputList()) {
+                consumers.computeIfAbsent(input, name -> new ArrayList<>()).add(node);
+            }
+        }
+        ValueInfoProto input = dataInput();
+        int[] inputShape = perSampleShape(input);
+        String output = singleOutput();
+
+        List<Layer> layers = new ArrayList<>();
+        List<OnnxModel.Binding> bindings = new ArrayList<>();
+        Map<String, float[]> values = new LinkedHashMap<>();
+        Set<String> layerNames = new HashSet<>();
+        String current = input.getName();
+        int[] shape = inputShape;
+        int steps = 0;
+        shapes.put(current, shape);
+        while (!current.equals(output)) {
+            if (++steps > graph.getNodeCount()) {
+                throw error("the graph has a cycle");
+            }
+            NodeProto node = nextOnChain(current);
+            String where = describe(node);
+            if (!node.getInput(0).equals(current)) {
+                throw error(where + " takes '" + current + "' as input "
+                        + node.getInputList().indexOf(current)
+                        + "; lc4j imports layers that take the previous layer's output as their first input");
+            }
+            switch (node.getOpType()) {
+                case "Gemm", "MatMul" -> {
+                    requireVector(shape, where);
+                    OnnxModel.Binding binding = dense(node, shape[0], layerNames, values);
+                    bindings.add(binding);
+                    int units = (int) (binding.transposed() ? binding.weightDims()[0] : binding.weightDims()[1]);
+                    layers.add(Layer.dense(binding.layer(), units));
+                    shape = new int[] {units};
+                    current = binding.biasAddNode() != null ? binding.biasAddNode() : node.getOutput(0);
+                }
+                case "Conv" -> {
+                    OnnxModel.Binding binding = conv(node, shape, layerNames, values, layers);
+                    bindings.add(binding);
+                    shape = layers.get(layers.size() - 1).accept(new ShapeAfter(shape));
+                    current = node.getOutput(0);
+                }
+                case "MaxPool" -> {
+                    layers.add(maxPool(node, shape));
+                    shape = layers.get(layers.size() - 1).accept(new ShapeAfter(shape));
+                    current = node.getOutput(0);
+                }
+                case "Relu" -> {
+                    layers.add(Layer.relu());
+                    current = node.getOutput(0);
+                }
+                case "Tanh" -> {
+                    layers.add(Layer.tanh());
+                    current = node.getOutput(0);
+                }
+                case "Flatten" -> {
+                    long axis = intAttribute(node, "axis", 1);
+                    if (axis != 1 && axis != 1 - (shape.length + 1)) {
+                        throw error(where + " flattens from axis " + axis + "; lc4j imports Flatten with axis 1"
+                                + " (keep the batch dimension)");
+                    }
+                    shape = flatten(shape, layers);
+                    current = node.getOutput(0);
+                }
+                case "Reshape" -> {
+                    checkFlatteningReshape(node, shape, where);
+                    shape = flatten(shape, layers);
+                    current = node.getOutput(0);
+                }
+                default ->
+                    throw error(where + " is on the path from input to output, where lc4j expects a layer"
+                            + " (Gemm, MatMul, Conv, MaxPool, Relu, Tanh, Flatten, Reshape)");
+            }
+            shapes.put(current, shape);
+        }
+        ModelSpec spec;
+        try {
+            spec = ModelSpec.of(modelName, inputShape, layers);
+        } catch (IllegalArgumentException e) {
+            throw error("the graph is not a classifier lc4j can train: " + e.getMessage());
+        }
+        return new OnnxModel(proto, folder, spec, Weights.of(spec, values), bindings);
+    }
+
+    private void checkOperators() {
+        List<String> unsupported = new ArrayList<>();
+        for (NodeProto node : graph.getNodeList()) {
+            String domain = node.getDomain();
+            boolean standard = domain.isEmpty() || domain.equals("ai.onnx");
+            if (!standard
+                    || !(LAYER_OPERATORS.contains(node.getOpType()) || SHAPE_OPERATORS.contains(node.getOpType()))) {
+                unsupported.add(
+                        "(" + (standard ? "" : domain + ":") + node.getOpType() + ", '" + node.getName() + "')");
+            }
+        }
+        if (!unsupported.isEmpty()) {
+            throw error(unsupported.size() + " operator(s) lc4j cannot import: " + String.join(", ", unsupported)
+                    + ". lc4j imports Gemm, MatMul, Add (a bias after MatMul), Conv, MaxPool, Relu, Tanh, Flatten"
+                    + " and Reshape to [batch, -1]");
+        }
+    }
+
+    private ValueInfoProto dataInput() {
+        List<ValueInfoProto> inputs = graph.getInputList().stream()
+                .filter(value -> !initializers.containsKey(value.getName()))
+                .toList();
+        if (inputs.size() != 1) {
+            throw error("the graph has " + inputs.size() + " data inputs "
+                    + inputs.stream().map(ValueInfoProto::getName).toList() + "; lc4j imports nets with one input");
+        }
+        return inputs.get(0);
+    }
+
+    private int[] perSampleShape(ValueInfoProto input) {
+        if (!input.getType().hasTensorType()
+                || input.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
+            throw error("input '" + input.getName() + "' is not a float32 tensor");
+        }
+        TensorShapeProto shape = input.getType().getTensorType().getShape();
+        int rank = shape.getDimCount();
+        if (rank != 2 && rank != 4) {
+            throw error("input '" + input.getName() + "' has rank " + rank + "; lc4j imports [batch, features] or"
+                    + " [batch, channels, height, width] inputs");
+        }
+        int[] dims = new int[rank - 1];
+        for (int i = 1; i < rank; i++) {
+            TensorShapeProto.Dimension dimension = shape.getDim(i);
+            if (!dimension.hasDimValue() || dimension.getDimValue() <= 0 || dimension.getDimValue() > 1 << 24) {
+                throw error("input '" + input.getName() + "' dimension " + i + " is "
+                        + (dimension.hasDimParam() ? "'" + dimension.getDimParam() + "'" : "unknown")
+                        + "; every dimension but the batch must be a fixed size");
+            }
+            dims[i - 1] = (int) dimension.getDimValue();
+        }
+        return dims;
+    }
+
+    private String singleOutput() {
+        if (graph.getOutputCount() != 1) {
+            throw error("the graph has " + graph.getOutputCount() + " outputs; lc4j imports nets with one output"
+                    + " (the class scores)");
+        }
+        return graph.getOutput(0).getName();
+    }
+
+    /** The one operator (other than Shape, which only reads dimensions) that consumes {@code tensor}. */
+    private NodeProto nextOnChain(String tensor) {
+        List<NodeProto> next = consumers.getOrDefault(tensor, List.of()).stream()
+                .filter(node -> !node.getOpType().equals("Shape"))
+                .toList();
+        if (next.isEmpty()) {
+            throw error("tensor '" + tensor + "' is used by no operator but is not the graph's output");
+        }
+        if (next.size() > 1) {
+            throw error("tensor '" + tensor + "' feeds " + next.size() + " operators ("
+                    + next.stream().map(OnnxImporter::describe).toList()
+                    + "); lc4j imports a chain of layers without branches");
+        }
+        return next.get(0);
+    }
+
+    private OnnxModel.Binding dense(NodeProto node, int inputs, Set<String> layerNames, Map<String, float[]> values) {
+        String where = describe(node);
+        boolean gemm = node.getOpType().equals("Gemm");
+        if (gemm && intAttribute(node, "transA", 0) != 0) {
+            throw error(where + " has transA = 1; lc4j imports Gemm with the batch as A's first dimension");
+        }
+        boolean transposed = gemm && intAttribute(node, "transB", 0) != 0;
+        float alpha = gemm ? floatAttribute(node, "alpha", 1f) : 1f;
+        float beta = gemm ? floatAttribute(node, "beta", 1f) : 1f;
+        if (node.getInputCount() < 2) {
+            throw error(where + " has no weight input");
+        }
+        String weightName = node.getInput(1);
+        TensorProto weight = parameter(weightName, where, "weight");
+        long[] dims = OnnxTensors.dims(weight);
+        if (dims.length != 2) {
+            throw error(where + ": weight '" + weightName + "' has dimensions " + Arrays.toString(dims)
+                    + "; a dense layer needs a 2-D weight");
+        }
+        long in = transposed ? dims[1] : dims[0];
+        long out = transposed ? dims[0] : dims[1];
+        if (in != inputs) {
+            throw error(where + ": weight '" + weightName + "' " + Arrays.toString(dims) + " takes " + in
+                    + " inputs but the layer receives " + inputs);
+        }
+        float[] onnx = OnnxTensors.floats(weight, folder, "initializer '" + weightName + "'");
+        String layer = uniqueLayerName(weightName, node, layerNames);
+        float[] lc4j = new float[onnx.length];
+        for (int row = 0; row < in; row++) {
+            for (int column = 0; column < out; column++) {
+                float value = transposed ? onnx[(int) (column * in + row)] : onnx[(int) (row * out + column)];
+                lc4j[(int) (row * out + column)] = alpha * value;
+            }
+        }
+        values.put(layer + ".weight", lc4j);
+
+        if (alpha == 0f || !Float.isFinite(alpha) || !Float.isFinite(beta)) {
+            throw error(where + " has alpha " + alpha + " and beta " + beta + "; alpha must be finite and non-zero");
+        }
+        String biasName = null;
+        String biasAdd = null;
+        if (gemm && beta != 0f && node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
+            biasName = node.getInput(2);
+        } else if (!gemm) {
+            List<NodeProto> next = consumers.getOrDefault(node.getOutput(0), List.of());
+            if (next.size() == 1 && next.get(0).getOpType().equals("Add")) {
+                NodeProto add = next.get(0);
+                int other = add.getInput(0).equals(node.getOutput(0)) ? 1 : 0;
+                biasName = add.getInput(other);
+                biasAdd = add.getOutput(0);
+                if (!initializers.containsKey(biasName)) {
+                    throw error(describe(add) + " adds '" + biasName + "', which is not a constant; lc4j imports"
+                            + " an Add after MatMul as the layer's bias");
+                }
+            }
+        }
+        float[] bias = new float[(int) out];
+        long[] biasDims = new long[0];
+        if (biasName != null) {
+            TensorProto biasTensor = parameter(biasName, where, "bias");
+            biasDims = OnnxTensors.dims(biasTensor);
+            float[] read = OnnxTensors.floats(biasTensor, folder, "initializer '" + biasName + "'");
+            if (read.length != out || biasDims.length > 2 || (biasDims.length == 2 && biasDims[0] != 1)) {
+                throw error(where + ": bias '" + biasName + "' has dimensions " + Arrays.toString(biasDims) + "; it"
+                        + " must hold one value per output, [" + out + "] or [1, " + out + "]");
+            }
+            for (int i = 0; i < bias.length; i++) {
+                bias[i] = beta * read[i];
+            }
+        }
+        values.put(layer + ".bias", bias);
+        return new OnnxModel.Binding(
+                layer,
+                gemm ? OnnxModel.Kind.GEMM : OnnxModel.Kind.MATMUL,
+                node.getOutput(0),
+                weightName,
+                dims,
+                transposed,
+                alpha,
+                biasName,
+                biasDims,
+                beta,
+                biasAdd);
+    }
+
+    private OnnxModel.Binding conv(
+            NodeProto node, int[] shape, Set<String> layerNames, Map<String, float[]> values, List<Layer> layers) {
+        String where = describe(node);
+        if (shape.length != 3) {
+            throw error(where + " receives a tensor of per-sample shape " + Arrays.toString(shape)
+                    + "; a convolution needs [channels, height, width]");
+        }
+        if (intAttribute(node, "group", 1) != 1) {
+            throw error(where + " has group " + intAttribute(node, "group", 1) + "; lc4j imports group 1 only");
+        }
+        requireAll(node, "dilations", 1, where);
+        if (node.getInputCount() < 2) {
+            throw error(where + " has no weight input");
+        }
+        String weightName = node.getInput(1);
+        TensorProto weight = parameter(weightName, where, "weight");
+        long[] dims = OnnxTensors.dims(weight);
+        if (dims.length != 4 || dims[1] != shape[0] || dims[2] != dims[3]) {
+            throw error(where + ": weight '" + weightName + "' has dimensions " + Arrays.toString(dims)
+                    + "; lc4j needs [filters, " + shape[0] + ", k, k] (square kernels)");
+        }
+        int kernel = (int) dims[2];
+        long[] kernelShape = intsAttribute(node, "kernel_shape");
+        if (kernelShape != null && !Arrays.equals(kernelShape, new long[] {kernel, kernel})) {
+            throw error(where + ": kernel_shape " + Arrays.toString(kernelShape) + " disagrees with weight "
+                    + Arrays.toString(dims));
+        }
+        int stride = squareAttribute(node, "strides", 1, where);
+        int padding = padding(node, shape, kernel, stride, where);
+        String layer = uniqueLayerName(weightName, node, layerNames);
+        values.put(layer + ".weight", OnnxTensors.floats(weight, folder, "initializer '" + weightName + "'"));
+        float[] bias = new float[(int) dims[0]];
+        String biasName = node.getInputCount() > 2 && !node.getInput(2).isEmpty() ? node.getInput(2) : null;
+        long[] biasDims = new long[0];
+        if (biasName != null) {
+            TensorProto biasTensor = parameter(biasName, where, "bias");
+            biasDims = OnnxTensors.dims(biasTensor);
+            bias = OnnxTensors.floats(biasTensor, folder, "initializer '" + biasName + "'");
+            if (bias.length != dims[0] || biasDims.length != 1) {
+                throw error(where + ": bias '" + biasName + "' has dimensions " + Arrays.toString(biasDims)
+                        + "; it must be [" + dims[0] + "]");
+            }
+        }
+        values.put(layer + ".bias", bias);
+        layers.add(Layer.conv2d(layer, (int) dims[0], kernel, stride, padding));
+        return new OnnxModel.Binding(
+                layer,
+                OnnxModel.Kind.CONV,
+                node.getOutput(0),
+                weightName,
+                dims,
+                false,
+                1f,
+                biasName,
+                biasDims,
+                1f,
+                null);
+    }
+
+    private int padding(NodeProto node, int[] shape, int kernel, int stride, String where) {
+        String autoPad = stringAttribute(node, "auto_pad", "NOTSET");
+        switch (autoPad) {
+            case "NOTSET" -> {
+                long[] pads = intsAttribute(node, "pads");
+                if (pads == null) {
+                    return 0;
+                }
+                if (pads.length != 4 || Arrays.stream(pads).distinct().count() != 1 || pads[0] < 0) {
+                    throw error(where + " has pads " + Arrays.toString(pads) + "; lc4j imports the same padding on"
+                            + " every side");
+                }
+                return (int) pads[0];
+            }
+            case "VALID" -> {
+                return 0;
+            }
+            case "SAME_UPPER", "SAME_LOWER" -> {
+                int total = -1;
+                for (int size : new int[] {shape[1], shape[2]}) {
+                    int output = (size + stride - 1) / stride;
+                    int needed = Math.max((output - 1) * stride + kernel - size, 0);
+                    if (total >= 0 && needed != total) {
+                        total = -2;
+                        break;
+                    }
+                    total = needed;
+                }
+                if (total < 0 || total % 2 != 0) {
+                    throw error(where + " has auto_pad " + autoPad + ", which pads unevenly for input "
+                            + Arrays.toString(shape) + "; lc4j imports the same padding on every side");
+                }
+                return total / 2;
+            }
+            default -> throw error(where + " has unknown auto_pad '" + autoPad + "'");
+        }
+    }
+
+    private Layer maxPool(NodeProto node, int[] shape) {
+        String where = describe(node);
+        if (shape.length != 3) {
+            throw error(where + " receives per-sample shape " + Arrays.toString(shape) + "; max pooling needs"
+                    + " [channels, height, width]");
+        }
+        if (node.getOutputCount() > 1 && !node.getOutput(1).isEmpty()) {
+            throw error(where + " also outputs indices; lc4j imports MaxPool with one output");
+        }
+        long[] kernelShape = intsAttribute(node, "kernel_shape");
+        if (kernelShape == null || kernelShape.length != 2 || kernelShape[0] != kernelShape[1] || kernelShape[0] < 1) {
+            throw error(where + " has kernel_shape " + Arrays.toString(kernelShape) + "; lc4j imports square"
+                    + " pooling windows");
+        }
+        int size = (int) kernelShape[0];
+        int stride = squareAttribute(node, "strides", 1, where);
+        requireAll(node, "dilations", 1, where);
+        requireAll(node, "pads", 0, where);
+        if (intAttribute(node, "storage_order", 0) != 0) {
+            throw error(where + " has storage_order 1; lc4j imports row-major pooling");
+        }
+        String autoPad = stringAttribute(node, "auto_pad", "NOTSET");
+        if (!autoPad.equals("NOTSET") && !autoPad.equals("VALID")) {
+            throw error(where + " has auto_pad " + autoPad + "; lc4j imports max pooling without padding");
+        }
+        if (intAttribute(node, "ceil_mode", 0) != 0) {
+            for (int extent : new int[] {shape[1], shape[2]}) {
+                if (extent < size || (extent - size) % stride != 0) {
+                    throw error(where + " has ceil_mode 1, which changes the output size for input "
+                            + Arrays.toString(shape) + "; lc4j pools with floor rounding (ceil_mode 0)");
+                }
+            }
+        }
+        return Layer.maxPool(size, stride);
+    }
+
+    private static int[] flatten(int[] shape, List<Layer> layers) {
+        if (shape.length == 1) {
+            return shape;
+        }
+        layers.add(Layer.flatten());
+        return new int[] {Arrays.stream(shape).reduce(1, Math::multiplyExact)};
+    }
+
+    /** Checks that a Reshape turns a {@code [batch, ...]} activation into {@code [batch, features]}. */
+    private void checkFlatteningReshape(NodeProto node, int[] shape, String where) {
+        if (node.getInputCount() < 2) {
+            throw error(where + " has no shape input");
+        }
+        long[] target = evaluateShape(node.getInput(1), where, 0);
+        if (intAttribute(node, "allowzero", 0) != 0 && Arrays.stream(target).anyMatch(value -> value == 0)) {
+            throw error(where + " has allowzero = 1 and a 0 in its target shape " + render(target)
+                    + ", an empty tensor; lc4j imports Reshape to [batch, -1] only");
+        }
+        long features = Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b);
+        boolean flattens = target.length == 2
+                && (target[0] == BATCH || target[0] == 0 || target[0] == -1)
+                && (target[1] == features || (target[1] == -1 && target[0] != -1));
+        if (!flattens) {
+            throw error(where + " reshapes per-sample shape " + Arrays.toString(shape) + " to " + render(target)
+                    + "; lc4j imports Reshape to [batch, -1] (or [batch, " + features + "]) only");
+        }
+    }
+
+    /** Evaluates the int64 tensor {@code name} that a Reshape takes as its target shape. */
+    private long[] evaluateShape(String name, String where, int depth) {
+        if (depth > 32) {
+            throw error(where + ": its shape input is computed by too deep a chain");
+        }
+        TensorProto constant = initializers.get(name);
+        if (constant != null) {
+            return OnnxTensors.integers(constant, "initializer '" + name + "'");
+        }
+        NodeProto node = producers.get(name);
+        if (node == null) {
+            throw error(where + ": its shape input '" + name + "' is neither a constant nor computed in the graph");
+        }
+        String what = describe(node);
+        return switch (node.getOpType()) {
+            case "Constant" -> constantValue(node);
+            case "Shape" -> {
+                String source = node.getInput(0);
+                int[] shape = activationShape(source, where);
+                long[] full = new long[shape.length + 1];
+                full[0] = BATCH;
+                for (int i = 0; i < shape.length; i++) {
+                    full[i + 1] = shape[i];
+                }
+                int start = (int) clampAxis(intAttribute(node, "start", 0), full.length);
+                int end = (int) clampAxis(intAttribute(node, "end", full.length), full.length);
+                yield Arrays.copyOfRange(full, start, Math.max(start, end));
+            }
+            case "Gather" -> {
+                long[] data = evaluateShape(node.getInput(0), where, depth + 1);
+                long[] indices = evaluateShape(node.getInput(1), where, depth + 1);
+                if (intAttribute(node, "axis", 0) != 0) {
+                    throw error(what + " gathers along axis " + intAttribute(node, "axis", 0) + " in a shape chain");
+                }
+                long[] picked = new long[indices.length];
+                for (int i = 0; i < indices.length; i++) {
+                    long index = indices[i] < 0 ? indices[i] + data.length : indices[i];
+                    if (index < 0 || index >= data.length) {
+                        throw error(what + " gathers index " + indices[i] + " of a " + data.length + "-element shape");
+                    }
+                    picked[i] = data[(int) index];
+                }
+                yield picked;
+            }
+            case "Unsqueeze", "Squeeze", "Cast" -> evaluateShape(node.getInput(0), where, depth + 1);
+            case "Concat" -> {
+                List<Long> all = new ArrayList<>();
+                for (String input : node.getInputList()) {
+                    for (long value : evaluateShape(input, where, depth + 1)) {
+                        all.add(value);
+                    }
+                }
+                yield all.stream().mapToLong(Long::longValue).toArray();
+            }
+            default ->
+                throw error(where + ": its shape input is computed by " + what + ", which lc4j cannot"
+                        + " evaluate; export the net with a constant shape or Flatten");
+        };
+    }
+
+    /** The per-sample shape of an activation on the chain, recorded by the walk that reached it. */
+    private int[] activationShape(String tensor, String where) {
+        int[] shape = shapes.get(tensor);
+        if (shape == null) {
+            throw error(where + ": its shape chain reads the shape of '" + tensor + "', which is not an earlier"
+                    + " layer's output");
+        }
+        return shape;
+    }
+
+    private long[] constantValue(NodeProto node) {
+        for (AttributeProto attribute : node.getAttributeList()) {
+            switch (attribute.getName()) {
+                case "value" -> {
+                    return OnnxTensors.integers(attribute.getT(), describe(node) + " value");
+                }
+                case "value_int" -> {
+                    return new long[] {attribute.getI()};
+                }
+                case "value_ints" -> {
+                    return attribute.getIntsList().stream()
+                            .mapToLong(Long::longValue)
+                            .toArray();
+                }
+                default -> {
+                    // other attributes hold non-integer constants, rejected below
+                }
+            }
+        }
+        throw error(describe(node) + " holds no integer constant");
+    }
+
+    private TensorProto parameter(String name, String where, String role) {
+        TensorProto tensor = initializers.get(name);
+        if (tensor == null) {
+            throw error(where + ": its " + role + " '" + name + "' is not an initializer; lc4j imports layers whose"
+                    + " parameters are stored in the file");
+        }
+        OnnxTensors.elementCount(OnnxTensors.dims(tensor), "initializer '" + name + "'");
+        if (consumers.getOrDefault(name, List.of()).size() > 1) {
+            throw error(where + ": its " + role + " '" + name + "' is used by another operator too; lc4j imports"
+                    + " nets whose layers own their parameters");
+        }
+        return tensor;
+    }
+
+    private static String uniqueLayerName(String weightName, NodeProto node, Set<String> taken) {
+        String base = weightName.endsWith(".weight")
+                ? weightName.substring(0, weightName.length() - ".weight".length())
+                : !node.getName().isBlank() ? node.getName() : weightName;
+        base = base.replaceAll("[^A-Za-z0-9_.\\-]", "_");
+        if (base.isBlank()) {
+            base = "layer";
+        }
+        String name = base;
+        for (int suffix = 2; !taken.add(name); suffix++) {
+            name = base + "_" + suffix;
+        }
+        return name;
+    }
+
+    private static void requireVector(int[] shape, String where) {
+        if (shape.length != 1) {
+            throw new InvalidInputException(where + " receives per-sample shape " + Arrays.toString(shape)
+                    + "; a dense layer needs a vector (add Flatten before it)");
+        }
+    }
+
+    private int squareAttribute(NodeProto node, String name, int defaultValue, String where) {
+        long[] values = intsAttribute(node, name);
+        if (values == null) {
+            return defaultValue;
+        }
+        if (values.length != 2 || values[0] != values[1] || values[0] < 1) {
+            throw error(where + " has " + name + " " + Arrays.toString(values) + "; lc4j imports the same value"
+                    + " in both directions");
+        }
+        return (int) values[0];
+    }
+
+    private void requireAll(NodeProto node, String name, long expected, String where) {
+        long[] values = intsAttribute(node, name);
+        if (values != null && Arrays.stream(values).anyMatch(value -> value != expected)) {
+            throw error(where + " has " + name + " " + Arrays.toString(values) + "; lc4j imports " + name + " of "
+                    + expected + " only");
+        }
+    }
+
+    private static long clampAxis(long axis, int rank) {
+        long resolved = axis < 0 ? axis + rank : axis;
+        return Math.max(0, Math.min(rank, resolved));
+    }
+
+    private static AttributeProto attribute(NodeProto node, String name) {
+        for (AttributeProto attribute : node.getAttributeList()) {
+            if (attribute.getName().equals(name)) {
+                return attribute;
+            }
+        }
+        return null;
+    }
+
+    private static long intAttribute(NodeProto node, String name, long defaultValue) {
+        AttributeProto attribute = attribute(node, name);
+        return attribute == null ? defaultValue : attribute.getI();
+    }
+
+    private static float floatAttribute(NodeProto node, String name, float defaultValue) {
+        AttributeProto attribute = attribute(node, name);
+        return attribute == null ? defaultValue : attribute.getF();
+    }
+
+    private static String stringAttribute(NodeProto node, String name, String defaultValue) {
+        AttributeProto attribute = attribute(node, name);
+        return attribute == null ? defaultValue : attribute.getS().toStringUtf8();
+    }
+
+    private static long[] intsAttribute(NodeProto node, String name) {
+        AttributeProto attribute = attribute(node, name);
+        return attribute == null
+                ? null
+                : attribute.getIntsList().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static String render(long[] shape) {
+        StringBuilder text = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            text.append(i > 0 ? ", " : "").append(shape[i] == BATCH ? "batch" : Long.toString(shape[i]));
+        }
+        return text.append(']').toString();
+    }
+
+    static String describe(NodeProto node) {
+        return node.getOpType() + " '" + (node.getName().isEmpty() ? node.getOutput(0) : node.getName()) + "'";
+    }
+
+    private InvalidInputException error(String message) {
+        return new InvalidInputException(source + ": " + message);
+    }
+
+    private InvalidInputException error(String message, Throwable cause) {
+        return new InvalidInputException(source + ": " + message, cause);
+    }
+
+    /** The per-sample output shape of one imported layer. */
+    private static final class ShapeAfter implements Layer.Visitor<int[]> {
+        private final int[] shape;
+
+        ShapeAfter(int[] shape) {
+            this.shape = shape;
+        }
+
+        @Override
+        public int[] dense(Layer.Dense layer) {
+            return new int[] {layer.units()};
+        }
+
+        @Override
+        public int[] conv2d(Layer.Conv2d layer) {
+            return new int[] {
+                layer.filters(),
+                extent(shape[1], layer.kernelSize(), layer.stride(), layer.padding()),
+                extent(shape[2], layer.kernelSize(), layer.stride(), layer.padding())
+            };
+        }
+
+        @Override
+        public int[] maxPool2d(Layer.MaxPool2d layer) {
+            return new int[] {
+                shape[0],
+                extent(shape[1], layer.size(), layer.stride(), 0),
+                extent(shape[2], layer.size(), layer.stride(), 0)
+            };
+        }
+
+        @Override
+        public int[] relu(Layer.Relu layer) {
+            return shape;
+        }
+
+        @Override
+        public int[] tanh(Layer.Tanh layer) {
+            return shape;
+        }
+
+        @Override
+        public int[] flatten(Layer.Flatten layer) {
+            return new int[] {Arrays.stream(shape).reduce(1, Math::multiplyExact)};
+        }
+
+        private static int extent(int input, int kernel, int stride, int padding) {
+            int span = input + 2 * padding - kernel;
+            if (span < 0) {
+                throw new InvalidInputException(
+                        "a kernel of " + kernel + " does not fit an input of " + input + " with padding " + padding);
+            }
+            return span / stride + 1;
+        }
+    }
+
+    static String lower(String text) {
+        return text.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,217 @@
+package io.github.lc4j.onnx;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import io.github.lc4j.api.InvalidInputException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What an ONNX file stores per parameter: floats or codes, the codebook, the bits, and the
+ * compression ratio ρ of the whole file's parameters against float32.
+ */
+public final class OnnxInspector {
+    /** Distinct values listed for a float parameter with at most this many. */
+    private static final int LISTED_VALUES = 16;
+
+    /**
+     * One parameter.
+     *
+     * @param name       the initializer (or compact weight) name
+     * @param dims       its dimensions
+     * @param storage    {@code float32} or {@code codes}
+     * @param codebook   the codebook values (per channel: every channel's, channel after channel);
+     *                   for floats, the distinct values when few, else empty
+     * @param size       the codebook size K (per codebook), or the number of distinct floats
+     * @param perChannel whether each output channel has its own codebook
+     * @param bits       bits per stored value: 32 for floats, the code width otherwise
+     * @param bytes      bytes the parameter occupies (codes plus codebook, or floats)
+     */
+    public record Parameter(
+            String name,
+            long[] dims,
+            String storage,
+            float[] codebook,
+            int size,
+            boolean perChannel,
+            int bits,
+            long bytes) {
+
+        /** Returns the number of values. */
+        public long count() {
+            return Arrays.stream(dims).reduce(1, (a, b) -> a * b);
+        }
+    }
+
+    /**
+     * The whole file.
+     *
+     * @param file       the file
+     * @param fileBytes  its size
+     * @param parameters every parameter, in initializer order
+     */
+    public record Inspection(Path file, long fileBytes, List<Parameter> parameters) {
+        /** The parameters' float32 size over the bytes they take in this file. */
+        public double compressionRatio() {
+            long floats = 0;
+            long stored = 0;
+            for (Parameter parameter : parameters) {
+                floats += parameter.count() * Float.BYTES;
+                stored += parameter.bytes();
+            }
+            return stored == 0 ? 1 : (double) floats / stored;
+        }
+
+        /** Prints a table, one parameter per row, and the totals. */
+        public void print(PrintWriter out) {
+            out.printf(Locale.ROOT, "%s: %,d bytes%n", file, fileBytes);
+            out.printf(
+                    Locale.ROOT,
+                    "%-28s %-16s %-8s %5s %4s  %s%n",
+                    "parameter",
+                    "shape",
+                    "stored",
+                    "K",
+                    "bits",
+                    "codebook");
+            long floats = 0;
+            for (Parameter parameter : parameters) {
+                floats += parameter.count() * Float.BYTES;
+                String shape = Arrays.toString(parameter.dims()).replace(" ", "");
+                String k = parameter.storage().equals("codes")
+                        ? parameter.size() + (parameter.perChannel() ? "/ch" : "")
+                        : parameter.codebook().length > 0 ? parameter.size() + "" : "-";
+                out.printf(
+                        Locale.ROOT,
+                        "%-28s %-16s %-8s %5s %4d  %s%n",
+                        parameter.name(),
+                        shape,
+                        parameter.storage(),
+                        k,
+                        parameter.bits(),
+                        values(parameter));
+            }
+            out.printf(
+                    Locale.ROOT,
+                    "parameters: %,d values, %,d bytes as float32, %,d bytes here; ρ = %.1f%n",
+                    parameters.stream().mapToLong(Parameter::count).sum(),
+                    floats,
+                    parameters.stream().mapToLong(Parameter::bytes).sum(),
+                    compressionRatio());
+            out.flush();
+        }
+
+        private static String values(Parameter parameter) {
+            float[] codebook = parameter.codebook();
+            if (codebook.length == 0) {
+                return parameter.storage().equals("codes") ? "" : "(more than " + LISTED_VALUES + " distinct values)";
+            }
+            int shown = Math.min(codebook.length, 8);
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < shown; i++) {
+                text.append(i > 0 ? " " : "").append(String.format(Locale.ROOT, "%.4g", codebook[i]));
+            }
+            return text + (codebook.length > shown ? " … (" + codebook.length + " values)" : "");
+        }
+    }
+
+    private OnnxInspector() {}
+
+    /**
+     * Inspects {@code file}.
+     *
+     * @throws InvalidInputException when it is not a readable ONNX model
+     */
+    public static Inspection inspect(Path file) {
+        ModelProto model = OnnxImporter.parse(file);
+        GraphProto graph = model.getGraph();
+        Map<String, TensorProto> initializers = new HashMap<>();
+        graph.getInitializerList().forEach(tensor -> initializers.put(tensor.getName(), tensor));
+        Set<String> unpackingParts = new HashSet<>();
+        List<Parameter> compact = new ArrayList<>();
+        Map<String, Parameter> compactByName = new HashMap<>();
+        for (StringStringEntryProto entry : model.getMetadataPropsList()) {
+            if (entry.getKey().startsWith(OnnxExporter.COMPACT_KEY)) {
+                String name = entry.getKey().substring(OnnxExporter.COMPACT_KEY.length());
+                Parameter parameter = compactParameter(file, name, Unpacking.parse(entry.getValue()), initializers);
+                compact.add(parameter);
+                compactByName.put(name, parameter);
+            }
+        }
+        // every initializer the unpacking nodes read belongs to a compact weight, not to the net
+        for (NodeProto node : graph.getNodeList()) {
+            if (node.getName().contains("/lc4j/")) {
+                unpackingParts.addAll(node.getInputList());
+            }
+        }
+        List<Parameter> parameters = new ArrayList<>();
+        for (TensorProto tensor : graph.getInitializerList()) {
+            if (unpackingParts.contains(tensor.getName()) || tensor.getName().startsWith("lc4j.unpack.")) {
+                continue;
+            }
+            if (tensor.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+                continue;
+            }
+            float[] values = OnnxTensors.floats(
+                    tensor, file.toAbsolutePath().getParent(), "initializer '" + tensor.getName() + "'");
+            float[] distinct = CompactCodes.distinct(values);
+            parameters.add(new Parameter(
+                    tensor.getName(),
+                    OnnxTensors.dims(tensor),
+                    "float32",
+                    distinct.length <= LISTED_VALUES ? distinct : new float[0],
+                    distinct.length,
+                    false,
+                    32,
+                    (long) values.length * Float.BYTES));
+        }
+        parameters.addAll(compact);
+        try {
+            return new Inspection(file, Files.size(file), parameters);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read ONNX file " + file + ": " + e, e);
+        }
+    }
+
+    private static Parameter compactParameter(
+            Path file, String name, Map<String, String> fields, Map<String, TensorProto> initializers) {
+        try {
+            long[] dims = Arrays.stream(fields.get("shape").split("x"))
+                    .mapToLong(Long::parseLong)
+                    .toArray();
+            TensorProto book = initializers.get(fields.get("codebook"));
+            float[] codebook = OnnxTensors.floats(book, null, "codebook of " + name);
+            long bytes = (long) codebook.length * Float.BYTES;
+            for (String plane : fields.get("planes").split(",")) {
+                bytes += OnnxTensors.storedBytes(initializers.get(plane));
+            }
+            return new Parameter(
+                    name,
+                    dims,
+                    "codes",
+                    codebook,
+                    Integer.parseInt(fields.get("k")),
+                    fields.get("per").equals("channel"),
+                    Integer.parseInt(fields.get("bits")),
+                    bytes);
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(
+                    "ONNX file " + file + ": the compact layout of '" + name + "' (" + fields
+                            + ") does not match the file's initializers: " + e.getMessage(),
+                    e);
+        }
+    }
+}

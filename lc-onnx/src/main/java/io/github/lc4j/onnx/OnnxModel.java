@@ -1,0 +1,101 @@
+package io.github.lc4j.onnx;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
+import java.util.List;
+
+/**
+ * An ONNX classifier as lc4j sees it: the {@link ModelSpec} and {@link Weights} to train and
+ * compress, and where each lc4j parameter lives in the ONNX graph, so that quantized weights can
+ * be written back into the same graph. Read one with {@link OnnxImporter}, write one with
+ * {@link OnnxExporter}.
+ */
+public final class OnnxModel {
+    /** How an lc4j layer's parameters are stored in the ONNX graph. */
+    enum Kind {
+        /** Gemm: weight {@code [out, in]} when transB = 1, else {@code [in, out]}; alpha and beta scale. */
+        GEMM,
+        /** MatMul with weight {@code [in, out]}, optionally followed by an Add of the bias. */
+        MATMUL,
+        /** Conv: weight {@code [filters, channels, k, k]}, optional bias input. */
+        CONV
+    }
+
+    /**
+     * One lc4j layer with parameters and its ONNX home.
+     *
+     * @param layer        the lc4j layer name
+     * @param kind         the operator that uses the parameters
+     * @param node         the name of the Gemm, MatMul or Conv node's output tensor (unique in a graph)
+     * @param weight       the weight initializer's name
+     * @param weightDims   the weight initializer's dimensions
+     * @param transposed   whether the ONNX weight is {@code [out, in]} where lc4j holds {@code [in, out]}
+     * @param alpha        Gemm's alpha (1 otherwise): lc4j holds alpha·W
+     * @param bias         the bias initializer's name, or null when the graph adds no bias
+     * @param biasDims     the bias initializer's dimensions (empty when there is none)
+     * @param beta         Gemm's beta (1 otherwise): lc4j holds beta·C
+     * @param biasAddNode  for MatMul, the output tensor of the Add that adds the bias, else null
+     */
+    record Binding(
+            String layer,
+            Kind kind,
+            String node,
+            String weight,
+            long[] weightDims,
+            boolean transposed,
+            float alpha,
+            String bias,
+            long[] biasDims,
+            float beta,
+            String biasAddNode) {
+
+        /** The axis of the ONNX weight that indexes output channels. */
+        int channelAxis() {
+            return kind == Kind.CONV || transposed ? 0 : 1;
+        }
+    }
+
+    private final ModelProto proto;
+    private final java.nio.file.Path folder;
+    private final ModelSpec model;
+    private final Weights weights;
+    private final List<Binding> bindings;
+
+    OnnxModel(ModelProto proto, java.nio.file.Path folder, ModelSpec model, Weights weights, List<Binding> bindings) {
+        this.proto = requireNonNull(proto, "proto is null");
+        this.folder = folder;
+        this.model = requireNonNull(model, "model is null");
+        this.weights = requireNonNull(weights, "weights is null");
+        this.bindings = List.copyOf(bindings);
+    }
+
+    /** Returns the net as lc4j trains it. */
+    public ModelSpec model() {
+        return model;
+    }
+
+    /** Returns the weights held in the file, in lc4j's layouts. */
+    public Weights weights() {
+        return weights;
+    }
+
+    ModelProto proto() {
+        return proto;
+    }
+
+    java.nio.file.Path folder() {
+        return folder;
+    }
+
+    List<Binding> bindings() {
+        return bindings;
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxModel[" + model + "]";
+    }
+}

@@ -1,0 +1,182 @@
+package io.github.lc4j.onnx;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operators that rebuild a compact weight inside the graph: per bit plane, BitShift left then
+ * right isolates each bit of each byte (uint8 shifts drop the bits pushed out), Cast to int64,
+ * weighted by 2^j and summed; Reshape and Slice give one code per weight, and Gather (one
+ * codebook) or GatherElements (one per channel) looks the values up.
+ */
+final class Unpacking {
+    private static final String SHIFTS = "lc4j.unpack.shifts";
+    private static final String SEVEN = "lc4j.unpack.seven";
+
+    private Unpacking() {}
+
+    /** The constants every unpacking shares; added once per file. */
+    static List<TensorProto> constants() {
+        return List.of(
+                OnnxTensors.byteTensor(SHIFTS, new long[] {8}, new byte[] {7, 6, 5, 4, 3, 2, 1, 0}),
+                OnnxTensors.byteTensor(SEVEN, new long[] {1}, new byte[] {7}));
+    }
+
+    /**
+     * Appends the initializers and nodes that compute the weight {@code name} of {@code dims} from
+     * {@code codes}; the last node's output is {@code name}, so its consumers stay as they were.
+     * Returns the description {@code lc4j inspect} reads back.
+     */
+    static String append(
+            String name,
+            long[] dims,
+            CompactCodes codes,
+            OnnxExporter.Names names,
+            List<TensorProto> initializers,
+            List<NodeProto> nodes) {
+        int count = OnnxTensors.elementCount(dims, "weight " + name);
+        int bytes = (count + 7) / 8;
+        String sum = null;
+        List<String> planes = new ArrayList<>();
+        for (int bit = 0; bit < codes.bits(); bit++) {
+            String plane = names.fresh(name + ".lc4j.bits" + bit);
+            planes.add(plane);
+            initializers.add(OnnxTensors.byteTensor(plane, new long[] {bytes, 1}, codes.planes()[bit]));
+            String up = node(nodes, names, "BitShift", name, new String[] {plane, SHIFTS}, "LEFT");
+            String down = node(nodes, names, "BitShift", name, new String[] {up, SEVEN}, "RIGHT");
+            String wide = names.fresh(name + "/lc4j/bit" + bit);
+            nodes.add(NodeProto.newBuilder()
+                    .setOpType("Cast")
+                    .setName(names.fresh(name + "/lc4j/Cast"))
+                    .addInput(down)
+                    .addOutput(wide)
+                    .addAttribute(OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE))
+                    .build());
+            if (bit > 0) {
+                String weight = names.fresh(name + ".lc4j.pow" + bit);
+                initializers.add(OnnxTensors.longTensor(weight, new long[0], 1L << bit));
+                wide = plain(nodes, names, "Mul", name, wide, weight);
+                sum = plain(nodes, names, "Add", name, sum, wide);
+            } else {
+                sum = wide;
+            }
+        }
+        String flat = plain(nodes, names, "Reshape", name, sum, shape(initializers, names, name, bytes * 8L));
+        String perWeight = flat;
+        if (bytes * 8L != count) {
+            String starts = names.fresh(name + ".lc4j.starts");
+            String ends = names.fresh(name + ".lc4j.ends");
+            initializers.add(OnnxTensors.longTensor(starts, new long[] {1}, 0));
+            initializers.add(OnnxTensors.longTensor(ends, new long[] {1}, count));
+            perWeight = names.fresh(name + "/lc4j/codes");
+            nodes.add(NodeProto.newBuilder()
+                    .setOpType("Slice")
+                    .setName(names.fresh(name + "/lc4j/Slice"))
+                    .addInput(flat)
+                    .addInput(starts)
+                    .addInput(ends)
+                    .addOutput(perWeight)
+                    .build());
+        }
+        String book = names.fresh(name + ".lc4j.codebook");
+        if (!codes.perChannel()) {
+            initializers.add(OnnxTensors.floatTensor(book, new long[] {codes.size()}, codes.codebook()));
+            String values = plain(nodes, names, "Gather", name, book, perWeight);
+            nodes.add(reshape(names, name, values, shape(initializers, names, name, dims), name));
+            return describe(codes, dims, book, planes);
+        }
+        int channels = codes.channels();
+        long[] grid = codes.channelAxis() == 0
+                ? new long[] {channels, count / channels}
+                : new long[] {count / channels, channels};
+        long[] bookDims =
+                codes.channelAxis() == 0 ? new long[] {channels, codes.size()} : new long[] {codes.size(), channels};
+        initializers.add(OnnxTensors.floatTensor(book, bookDims, codes.codebook()));
+        String indices = plain(nodes, names, "Reshape", name, perWeight, shape(initializers, names, name, grid));
+        String gathered = names.fresh(name + "/lc4j/values");
+        nodes.add(NodeProto.newBuilder()
+                .setOpType("GatherElements")
+                .setName(names.fresh(name + "/lc4j/GatherElements"))
+                .addInput(book)
+                .addInput(indices)
+                .addOutput(gathered)
+                .addAttribute(OnnxExporter.integer("axis", codes.channelAxis() == 0 ? 1 : 0))
+                .build());
+        nodes.add(reshape(names, name, gathered, shape(initializers, names, name, dims), name));
+        return describe(codes, dims, book, planes);
+    }
+
+    /** What {@code lc4j inspect} reads back: the layout of one compact weight. */
+    private static String describe(CompactCodes codes, long[] dims, String book, List<String> planes) {
+        StringBuilder shape = new StringBuilder();
+        for (long dimension : dims) {
+            shape.append(shape.length() > 0 ? "x" : "").append(dimension);
+        }
+        return "shape=" + shape + ";k=" + codes.size() + ";bits=" + codes.bits() + ";per="
+                + (codes.perChannel() ? "channel" : "tensor") + ";channels=" + codes.channels() + ";codebook=" + book
+                + ";planes=" + String.join(",", planes);
+    }
+
+    /** Parses {@link #describe}'s text. */
+    static Map<String, String> parse(String text) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String field : text.split(";")) {
+            int equals = field.indexOf('=');
+            if (equals > 0) {
+                fields.put(field.substring(0, equals), field.substring(equals + 1));
+            }
+        }
+        return fields;
+    }
+
+    private static String shape(List<TensorProto> initializers, OnnxExporter.Names names, String name, long... dims) {
+        String shape = names.fresh(name + ".lc4j.shape");
+        initializers.add(OnnxTensors.longTensor(shape, new long[] {dims.length}, dims));
+        return shape;
+    }
+
+    private static NodeProto reshape(OnnxExporter.Names names, String name, String data, String shape, String output) {
+        return NodeProto.newBuilder()
+                .setOpType("Reshape")
+                .setName(names.fresh(name + "/lc4j/Reshape"))
+                .addInput(data)
+                .addInput(shape)
+                .addOutput(output)
+                .build();
+    }
+
+    private static String plain(
+            List<NodeProto> nodes, OnnxExporter.Names names, String opType, String name, String... inputs) {
+        String output = names.fresh(name + "/lc4j/" + opType.toLowerCase(java.util.Locale.ROOT));
+        NodeProto.Builder node =
+                NodeProto.newBuilder().setOpType(opType).setName(names.fresh(name + "/lc4j/" + opType));
+        for (String input : inputs) {
+            node.addInput(input);
+        }
+        nodes.add(node.addOutput(output).build());
+        return output;
+    }
+
+    private static String node(
+            List<NodeProto> nodes,
+            OnnxExporter.Names names,
+            String opType,
+            String name,
+            String[] inputs,
+            String direction) {
+        String output = names.fresh(name + "/lc4j/" + direction.toLowerCase(java.util.Locale.ROOT));
+        NodeProto.Builder node =
+                NodeProto.newBuilder().setOpType(opType).setName(names.fresh(name + "/lc4j/" + opType));
+        for (String input : inputs) {
+            node.addInput(input);
+        }
+        nodes.add(node.addOutput(output)
+                .addAttribute(OnnxExporter.string("direction", direction))
+                .build());
+        return output;
+    }
+}

@@ -1,0 +1,113 @@
+package io.github.lc4j.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.Layer;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.core.DataSets;
+import io.github.lc4j.core.Dataset;
+import io.github.lc4j.core.Lc4j;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class OnnxImporterTest {
+    private static final Lc4j CPU =
+            Lc4j.builder().backend("cpu-java").threads(1).build();
+
+    static Path fixture(String name) {
+        try {
+            return Path.of(OnnxImporterTest.class.getResource(name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** lc4j and ONNX Runtime agree on the net: same loss to float rounding, same mistakes. */
+    static void assertSameNet(Path file, ModelSpec model, io.github.lc4j.api.Weights weights, Dataset data)
+            throws Exception {
+        Evaluation lc4j = CPU.evaluate(model, weights, data);
+        Evaluation runtime = OnnxRuntimeEvaluation.evaluate(file, data);
+        assertEquals(runtime.meanLoss(), lc4j.meanLoss(), 1e-5 * Math.max(1, runtime.meanLoss()), file + " loss");
+        assertEquals(runtime.errors(), lc4j.errors(), file + " errors");
+    }
+
+    @Test
+    void readsPyTorchLenet300AsTheZooNet() throws Exception {
+        OnnxModel model = OnnxImporter.read(fixture("lenet300.onnx"));
+        assertEquals(
+                List.of(
+                        Layer.flatten(),
+                        Layer.dense("fc1", 300),
+                        Layer.tanh(),
+                        Layer.dense("fc2", 100),
+                        Layer.tanh(),
+                        Layer.dense("fc3", 10)),
+                model.model().layers());
+        assertEquals(
+                List.of(784, 300), boxed(model.model().parameter("fc1.weight").shape()));
+        Dataset test = DataSets.embeddedFashionMnist().test();
+        assertSameNet(fixture("lenet300.onnx"), model.model(), model.weights(), test);
+        // trained by make_fixtures.py: a net that classifies, not noise
+        assertTrue(CPU.evaluate(model.model(), model.weights(), test).errorRate() < 0.2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lenet5.onnx", "lenet5_dynamo.onnx"})
+    void readsPyTorchLenet5WithItsReshapeChain(String name) throws Exception {
+        OnnxModel model = OnnxImporter.read(fixture(name));
+        assertEquals(
+                List.of(
+                        Layer.conv2d("conv1", 20, 5, 1, 0),
+                        Layer.maxPool(2, 2),
+                        Layer.conv2d("conv2", 50, 5, 1, 0),
+                        Layer.maxPool(2, 2),
+                        Layer.flatten(),
+                        Layer.dense("fc1", 500),
+                        Layer.relu(),
+                        Layer.dense("fc2", 10)),
+                model.model().layers());
+        assertSameNet(
+                fixture(name),
+                model.model(),
+                model.weights(),
+                DataSets.embeddedFashionMnist().test());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"matmul_add.onnx", "conv_stride_pad.onnx", "reshape_const.onnx", "conv_nobias.onnx"})
+    void readsEveryLayoutTheExporterWrites(String name) throws Exception {
+        OnnxModel model = OnnxImporter.read(fixture(name));
+        assertSameNet(fixture(name), model.model(), model.weights(), randomData(model.model(), 64, 7));
+    }
+
+    @Test
+    void readsStridesAndPaddingIntoTheLayer() {
+        OnnxModel model = OnnxImporter.read(fixture("conv_stride_pad.onnx"));
+        assertEquals(Layer.conv2d("conv", 4, 3, 2, 1), model.model().layers().get(0));
+        assertEquals(Layer.maxPool(2, 1), model.model().layers().get(2));
+    }
+
+    static Dataset randomData(ModelSpec model, int count, long seed) {
+        Random random = new Random(seed);
+        float[] inputs = new float[count * model.inputSize()];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = (float) random.nextGaussian();
+        }
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = random.nextInt(model.classCount());
+        }
+        return new Dataset("random", model.inputShape(), inputs, labels);
+    }
+
+    private static List<Integer> boxed(int[] values) {
+        return java.util.Arrays.stream(values).boxed().toList();
+    }
+}

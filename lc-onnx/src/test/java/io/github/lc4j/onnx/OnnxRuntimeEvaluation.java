@@ -1,0 +1,64 @@
+package io.github.lc4j.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.core.Dataset;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Runs an ONNX file in ONNX Runtime over a data set: the check that does not trust lc4j's reading of ONNX. */
+final class OnnxRuntimeEvaluation {
+    private OnnxRuntimeEvaluation() {}
+
+    /** Mean softmax cross-entropy and errors of the file's net on {@code data}, as ONNX Runtime computes them. */
+    static Evaluation evaluate(Path file, Dataset data) throws OrtException {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            try (OrtSession session = environment.createSession(file.toString(), options)) {
+                String input = session.getInputNames().iterator().next();
+                int[] sampleShape = data.sampleShape();
+                int sampleSize = data.sampleSize();
+                double loss = 0;
+                int errors = 0;
+                int batch = 500;
+                for (int from = 0; from < data.size(); from += batch) {
+                    int to = Math.min(data.size(), from + batch);
+                    float[] inputs = data.range(from, to).inputs();
+                    long[] shape = new long[sampleShape.length + 1];
+                    shape[0] = to - from;
+                    for (int i = 0; i < sampleShape.length; i++) {
+                        shape[i + 1] = sampleShape[i];
+                    }
+                    try (OnnxTensor tensor = OnnxTensor.createTensor(
+                                    environment, FloatBuffer.wrap(inputs, 0, (to - from) * sampleSize), shape);
+                            OrtSession.Result result = session.run(Map.of(input, tensor))) {
+                        float[][] logits = (float[][]) result.get(0).getValue();
+                        for (int row = 0; row < logits.length; row++) {
+                            int label = data.label(from + row);
+                            double max = Double.NEGATIVE_INFINITY;
+                            int argmax = 0;
+                            for (int k = 0; k < logits[row].length; k++) {
+                                if (logits[row][k] > max) {
+                                    max = logits[row][k];
+                                    argmax = k;
+                                }
+                            }
+                            double sum = 0;
+                            for (float logit : logits[row]) {
+                                sum += Math.exp(logit - max);
+                            }
+                            loss += Math.log(sum) + max - logits[row][label];
+                            errors += argmax == label ? 0 : 1;
+                        }
+                    }
+                }
+                return new Evaluation(loss / data.size(), errors, data.size());
+            }
+        }
+    }
+}
