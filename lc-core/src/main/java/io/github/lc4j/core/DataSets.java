@@ -1,13 +1,23 @@
 package io.github.lc4j.core;
 
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.core.io.NpyArray;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
 
 /** Where lc4j's data comes from: the embedded Fashion-MNIST sample or an idx directory. */
 public final class DataSets {
@@ -30,8 +40,8 @@ public final class DataSets {
     public static TrainTestSplit embeddedFashionMnist() {
         Dataset all = embeddedRaw();
         int[] permutation = permutation(all.size(), EMBEDDED_SPLIT_SEED);
-        int[] trainIndices = java.util.Arrays.copyOfRange(permutation, 0, EMBEDDED_TRAIN_SIZE);
-        int[] testIndices = java.util.Arrays.copyOfRange(permutation, EMBEDDED_TRAIN_SIZE, all.size());
+        int[] trainIndices = Arrays.copyOfRange(permutation, 0, EMBEDDED_TRAIN_SIZE);
+        int[] testIndices = Arrays.copyOfRange(permutation, EMBEDDED_TRAIN_SIZE, all.size());
         return new TrainTestSplit(
                         all.subset("fashion-mnist-embedded-train", trainIndices),
                         all.subset("fashion-mnist-embedded-test", testIndices),
@@ -60,9 +70,99 @@ public final class DataSets {
                 .standardized();
     }
 
+    /** The arrays a data {@code .npz} must hold. */
+    public static final List<String> NPZ_ARRAYS = List.of("x_train", "y_train", "x_test", "y_test");
+
+    /**
+     * Reads a user's data set from one {@code .npz} holding {@code x_train}, {@code y_train},
+     * {@code x_test}, {@code y_test}: float inputs of shape {@code [samples, ...]} in the model's
+     * input layout, used as they are (no standardization), and integer class labels of shape
+     * {@code [samples]}.
+     *
+     * @throws InvalidInputException naming the file and the missing, mis-shaped or mistyped array
+     */
+    public static TrainTestSplit fromNpz(Path file) {
+        Map<String, NpyArray> arrays = new HashMap<>();
+        try (InputStream stream = new BufferedInputStream(Files.newInputStream(file));
+                ZipInputStream zip = new ZipInputStream(stream)) {
+            ZipEntry entry;
+            while ((entry = zip.getNextEntry()) != null) {
+                String name = entry.getName().replaceFirst("\\.npy$", "");
+                if (NPZ_ARRAYS.contains(name)) {
+                    arrays.put(name, NpyArray.read(zip, file + "!" + entry.getName()));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException("data file " + file + " does not exist", e);
+        } catch (ZipException | IllegalArgumentException e) {
+            throw new InvalidInputException("data file " + file + " is not a valid .npz archive: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read data file " + file + ": " + e, e);
+        }
+        List<String> missing =
+                NPZ_ARRAYS.stream().filter(name -> !arrays.containsKey(name)).toList();
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException("data file " + file + " lacks " + missing + "; it needs " + NPZ_ARRAYS
+                    + " (np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...))");
+        }
+        Dataset train = npzSplit(file, "train", arrays.get("x_train"), arrays.get("y_train"));
+        Dataset test = npzSplit(file, "test", arrays.get("x_test"), arrays.get("y_test"));
+        if (!Arrays.equals(train.sampleShape(), test.sampleShape())) {
+            throw new InvalidInputException("data file " + file + ": x_train samples have shape "
+                    + Arrays.toString(train.sampleShape()) + " but x_test samples "
+                    + Arrays.toString(test.sampleShape()));
+        }
+        return new TrainTestSplit(
+                train, test, file.getFileName() + " (" + train.size() + " train / " + test.size() + " test)");
+    }
+
+    private static Dataset npzSplit(Path file, String split, NpyArray x, NpyArray y) {
+        String where = "data file " + file + ": ";
+        int[] xShape = x.shape();
+        int[] yShape = y.shape();
+        if (x.isInteger()) {
+            throw new InvalidInputException(where + "x_" + split + " holds " + x.dtype() + " values; inputs must be"
+                    + " float32 (arr.astype('float32'), scaled as the model expects)");
+        }
+        if (xShape.length < 2) {
+            throw new InvalidInputException(where + "x_" + split + " has shape " + Arrays.toString(xShape)
+                    + "; it needs [samples, ...] with the model's input shape after the sample axis");
+        }
+        if (yShape.length != 1 || yShape[0] != xShape[0]) {
+            throw new InvalidInputException(where + "y_" + split + " has shape " + Arrays.toString(yShape)
+                    + "; it needs one label per sample of x_" + split + ", shape [" + xShape[0] + "]");
+        }
+        if (!y.isInteger()) {
+            throw new InvalidInputException(where + "y_" + split + " holds " + y.dtype()
+                    + " values; labels must be integer class indices (arr.astype('int64'))");
+        }
+        double[] raw = y.values();
+        int[] labels = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] < 0 || raw[i] > 1 << 20) {
+                throw new InvalidInputException(
+                        where + "y_" + split + "[" + i + "] = " + (long) raw[i] + " is not a class index (0, 1, 2, …)");
+            }
+            labels[i] = (int) raw[i];
+        }
+        if (xShape[0] == 0) {
+            throw new InvalidInputException(where + "x_" + split + " holds no samples");
+        }
+        float[] inputs = x.toFloats();
+        for (int i = 0; i < inputs.length; i++) {
+            if (!Float.isFinite(inputs[i])) {
+                throw new InvalidInputException(
+                        where + "x_" + split + " holds a non-finite value (" + inputs[i] + ") at flat index " + i);
+            }
+        }
+        return new Dataset(
+                file.getFileName() + "-" + split, Arrays.copyOfRange(xShape, 1, xShape.length), inputs, labels);
+    }
+
     /**
      * Returns the data a command should use: {@code embedded} for the embedded sample, {@code auto}
-     * for the system copy of Fashion-MNIST when installed and else the embedded sample, or a directory.
+     * for the system copy of Fashion-MNIST when installed and else the embedded sample, a data
+     * {@code .npz} ({@link #fromNpz}), or a directory of idx files.
      */
     public static TrainTestSplit resolve(String choice) {
         if (choice == null || choice.equals("auto")) {
@@ -72,6 +172,9 @@ public final class DataSets {
         }
         if (choice.equals("embedded")) {
             return embeddedFashionMnist();
+        }
+        if (choice.toLowerCase(Locale.ROOT).endsWith(".npz")) {
+            return fromNpz(Path.of(choice));
         }
         return fromIdxDirectory(Path.of(choice));
     }

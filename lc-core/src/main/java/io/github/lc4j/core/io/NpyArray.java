@@ -18,12 +18,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A NumPy {@code .npy} array of float32 or float64 in C order. Values are held as doubles; the
- * dtype is kept so that an array is written back as it was read.
+ * A NumPy {@code .npy} array in C order: float32 or float64 (read and written) or integers (read,
+ * for class labels). Values are held as doubles; the dtype is kept so that a float array is
+ * written back as it was read.
  *
  * @param shape  the dimensions (copied)
  * @param values the values in C order (copied)
- * @param dtype  {@code float32} or {@code float64}
+ * @param dtype  the element type
  */
 public record NpyArray(int[] shape, double[] values, DType dtype) {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -36,7 +37,21 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         /** IEEE single precision. */
         FLOAT32(4, "f4"),
         /** IEEE double precision. */
-        FLOAT64(8, "f8");
+        FLOAT64(8, "f8"),
+        /** Signed 64-bit integers (NumPy's default for integer arrays); read only. */
+        INT64(8, "i8"),
+        /** Signed 32-bit integers; read only. */
+        INT32(4, "i4"),
+        /** Signed 16-bit integers; read only. */
+        INT16(2, "i2"),
+        /** Signed bytes; read only. */
+        INT8(1, "i1"),
+        /** Unsigned bytes; read only. */
+        UINT8(1, "u1"),
+        /** Unsigned 16-bit integers; read only. */
+        UINT16(2, "u2"),
+        /** Unsigned 32-bit integers; read only. */
+        UINT32(4, "u4");
 
         final int bytes;
         final String code;
@@ -144,14 +159,12 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
             case '>' -> ByteOrder.BIG_ENDIAN;
             default -> throw new InvalidInputException(source + ": unsupported dtype '" + descr + "'");
         };
-        DType dtype = switch (descr.substring(1)) {
-            case "f4" -> DType.FLOAT32;
-            case "f8" -> DType.FLOAT64;
-            default ->
-                throw new InvalidInputException(
-                        source + ": unsupported dtype '" + descr
-                                + "'; lc4j reads float32 ('<f4') and float64 ('<f8') arrays, convert with arr.astype('float32')");
-        };
+        DType dtype = Arrays.stream(DType.values())
+                .filter(type -> type.code.equals(descr.substring(1)))
+                .findFirst()
+                .orElseThrow(() -> new InvalidInputException(source + ": unsupported dtype '" + descr
+                        + "'; lc4j reads float32 ('<f4'), float64 ('<f8') and integer ('<i8', '<i4', '|u1' …) arrays,"
+                        + " convert with arr.astype('float32')"));
         if (find(FORTRAN, header, source, "fortran_order").equals("True")) {
             throw new InvalidInputException(source + " is stored in Fortran order, which lc4j does not read;"
                     + " save it with np.save(path, np.ascontiguousarray(arr))");
@@ -179,13 +192,31 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         ByteBuffer buffer = ByteBuffer.wrap(data).order(order);
         double[] values = new double[(int) count];
         for (int i = 0; i < values.length; i++) {
-            values[i] = dtype == DType.FLOAT32 ? buffer.getFloat() : buffer.getDouble();
+            values[i] = switch (dtype) {
+                case FLOAT32 -> buffer.getFloat();
+                case FLOAT64 -> buffer.getDouble();
+                case INT64 -> buffer.getLong();
+                case INT32 -> buffer.getInt();
+                case INT16 -> buffer.getShort();
+                case INT8 -> buffer.get();
+                case UINT8 -> buffer.get() & 0xff;
+                case UINT16 -> buffer.getShort() & 0xffff;
+                case UINT32 -> buffer.getInt() & 0xffffffffL;
+            };
         }
         return new NpyArray(shape, values, dtype);
     }
 
-    /** Writes this array as a version 1.0 {@code .npy} (little-endian, C order). */
+    /** Returns whether the elements are integers. */
+    public boolean isInteger() {
+        return dtype != DType.FLOAT32 && dtype != DType.FLOAT64;
+    }
+
+    /** Writes this array as a version 1.0 {@code .npy} (little-endian, C order); float arrays only. */
     public void write(OutputStream out) throws IOException {
+        if (isInteger()) {
+            throw new UnsupportedOperationException("lc4j writes float32 and float64 arrays, not " + dtype);
+        }
         StringBuilder shapeText = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             shapeText.append(shape[i]).append(shape.length == 1 ? "," : (i + 1 < shape.length ? ", " : ""));

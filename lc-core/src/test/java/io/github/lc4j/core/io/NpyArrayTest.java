@@ -53,11 +53,11 @@ class NpyArrayTest {
         assertTrue(truncated.getMessage().contains("w.npy")
                 && truncated.getMessage().contains("truncated"));
         byte[] integers = new String(good, StandardCharsets.ISO_8859_1)
-                .replace("<f4", "<i4")
+                .replace("<f4", "<c8")
                 .getBytes(StandardCharsets.ISO_8859_1);
         InvalidInputException dtype = assertThrows(
                 InvalidInputException.class, () -> NpyArray.read(new ByteArrayInputStream(integers), "w.npy"));
-        assertTrue(dtype.getMessage().contains("<i4"), dtype.getMessage());
+        assertTrue(dtype.getMessage().contains("<c8"), dtype.getMessage());
         byte[] fortran = new String(good, StandardCharsets.ISO_8859_1)
                 .replace("False", "True ")
                 .getBytes(StandardCharsets.ISO_8859_1);
