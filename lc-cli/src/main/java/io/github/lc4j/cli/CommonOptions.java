@@ -12,10 +12,12 @@ import picocli.CommandLine.Option;
 final class CommonOptions {
     @Option(
             names = "--data",
-            paramLabel = "embedded|auto|DIR",
+            paramLabel = "embedded|auto|DIR|FILE.npz",
             description = "Data: 'embedded' (the 10k Fashion-MNIST sample shipped in the jar), 'auto' (the full"
-                    + " Fashion-MNIST in /usr/share/datasets/fashion-mnist if installed, else embedded), or a folder"
-                    + " with the four MNIST idx files. Default: embedded for demo, auto otherwise.")
+                    + " Fashion-MNIST in /usr/share/datasets/fashion-mnist if installed, else embedded), a folder"
+                    + " with the four MNIST idx files (standardized), or one .npz with x_train, y_train, x_test, y_test"
+                    + " (float32 inputs in the model's layout, used as they are; integer labels)."
+                    + " Default: embedded for demo, auto otherwise.")
     String data;
 
     @Option(

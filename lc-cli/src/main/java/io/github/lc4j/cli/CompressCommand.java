@@ -7,8 +7,6 @@ import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CodebookSpecs;
-import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.ModelZoo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,15 +35,16 @@ final class CompressCommand implements Callable<Integer> {
     @Option(
             names = "--model",
             defaultValue = "lenet300",
-            description =
-                    "Model of the reference: lenet300 (tanh)," + " lenet300-relu or lenet5. Default: ${DEFAULT-VALUE}.")
+            paramLabel = "NAME|FILE.onnx",
+            description = "Model of the reference: lenet300 (tanh), lenet300-relu, lenet5, or an ONNX classifier"
+                    + " (FILE.onnx, whose weights are the reference; see 'lc4j inspect'). Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(
             names = "--reference",
-            required = true,
             paramLabel = "FILE.npz",
-            description = "Reference weights, as written by 'lc4j train'.")
+            description = "Reference weights, as written by 'lc4j train'; required for a zoo model, optional for an"
+                    + " ONNX model (which brings its own).")
     Path reference;
 
     @Option(
@@ -80,8 +79,18 @@ final class CompressCommand implements Callable<Integer> {
                     + " Baselines train as many epochs as LC. Default: ${DEFAULT-VALUE}.")
     String method;
 
-    @Option(names = "--output", paramLabel = "FILE.npz", description = "Where to write the quantized weights.")
+    @Option(
+            names = "--output",
+            paramLabel = "FILE.npz|FILE.onnx",
+            description = "Where to write the quantized net: FILE.onnx writes an ONNX model (the imported graph, or"
+                    + " the zoo net's), anything else an .npz of float32 weights.")
     Path output;
+
+    @Option(
+            names = "--compact",
+            description = "With --output FILE.onnx: store each quantized weight as its codebook and bit-packed codes,"
+                    + " unpacked by standard ONNX operators when the model loads (ρ-times smaller file).")
+    boolean compact;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Where to write every per-iteration record.")
     Path report;
@@ -127,7 +136,9 @@ final class CompressCommand implements Callable<Integer> {
     public Integer call() {
         Outputs.checkWritable(output, "--output");
         Outputs.checkWritable(report, "--report");
-        ModelSpec modelSpec = ModelZoo.byName(model);
+        ModelSource source = ModelSource.resolve(model);
+        ModelSpec modelSpec = source.model();
+        source.checkOutput(output, compact);
         Integer k = codebook.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
         Codebook parsed = CodebookSpecs.parse(codebook, k);
         LcOptions options = LcJob.options(
@@ -136,9 +147,10 @@ final class CompressCommand implements Callable<Integer> {
                 schedule,
                 sgd,
                 common.seed);
-        Weights weights = Lc4j.readWeights(reference, modelSpec);
+        Weights weights = source.reference(reference, "--reference");
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
+        job.writer((file, net, quantized) -> source.write(file, quantized, compact));
         Path folder = checkpointFolder();
         if (folder == null) {
             LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);

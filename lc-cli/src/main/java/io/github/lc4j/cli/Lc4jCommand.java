@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
             CompressCommand.class,
             ExperimentCommand.class,
             QuantizeWeightsCommand.class,
+            ExportCommand.class,
+            EvaluateCommand.class,
+            InspectCommand.class,
             BackendsCommand.class,
             CommandLine.HelpCommand.class
         })

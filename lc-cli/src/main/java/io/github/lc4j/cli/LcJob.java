@@ -29,6 +29,13 @@ final class LcJob {
     private final PrintWriter out;
     private final PrintWriter err;
     private final Map<String, Object> resolvedOptions;
+    /** Writes the quantized weights to the output file. */
+    @FunctionalInterface
+    interface WeightsWriter {
+        void write(Path output, ModelSpec model, Weights weights);
+    }
+
+    private WeightsWriter writer = Lc4j::writeWeights;
     private Path checkpointFolder;
     private Duration checkpointInterval;
     private boolean resume;
@@ -39,6 +46,11 @@ final class LcJob {
         this.out = out;
         this.err = err;
         this.resolvedOptions = resolvedOptions;
+    }
+
+    /** Makes the run write its output with {@code writer} instead of as {@code .npz}. */
+    void writer(WeightsWriter writer) {
+        this.writer = writer;
     }
 
     /** Makes the run write checkpoints to {@code folder} and, if {@code resume}, continue from them. */
@@ -90,8 +102,9 @@ final class LcJob {
         Evaluation referenceTest = lc4j.evaluate(model, reference, data.test());
         Codebook codebook = options.tasks().get(0).codebook();
         err.printf(
-                "LC on %s: %s codebook, %d task(s), %s, μ = %.3g·%.3g^j for %d iterations, %s, backend %s%n",
+                "LC on %s with %s: %s codebook, %d task(s), %s, μ = %.3g·%.3g^j for %d iterations, %s, backend %s%n",
                 model.name(),
+                data.description(),
                 codebook.describe(),
                 options.tasks().size(),
                 options.method(),
@@ -118,8 +131,8 @@ final class LcJob {
         LcResult result = lc4j.compress(request.build());
         double seconds = (System.nanoTime() - start) / 1e9;
         if (output != null) {
-            Lc4j.writeWeights(output, model, result.quantized());
-            out.println("quantized weights written to " + output);
+            writer.write(output, model, result.quantized());
+            out.println("quantized weights written to " + output + " (" + sizeOf(output) + " bytes)");
         }
         if (report != null) {
             Map<String, Object> settings = new LinkedHashMap<>();
@@ -165,5 +178,13 @@ final class LcJob {
                     seconds);
         }
         return new Outcome(result, table, referenceTest);
+    }
+
+    private static String sizeOf(Path file) {
+        try {
+            return String.format(java.util.Locale.ROOT, "%,d", java.nio.file.Files.size(file));
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 }

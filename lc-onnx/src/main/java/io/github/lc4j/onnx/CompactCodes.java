@@ -118,6 +118,27 @@ record CompactCodes(
         return codes;
     }
 
+    /** The weight back from the codes: what the ONNX graph computes. */
+    float[] values(int count) {
+        int[] codes = codes(count);
+        float[] values = new float[count];
+        int channelSize = count / channels;
+        for (int i = 0; i < count; i++) {
+            int code = codes[i];
+            if (code >= size) {
+                throw new IllegalArgumentException("code " + code + " at " + i + " is outside the codebook of " + size);
+            }
+            if (!perChannel) {
+                values[i] = codebook[code];
+            } else if (channelAxis == 0) {
+                values[i] = codebook[(i / channelSize) * size + code];
+            } else {
+                values[i] = codebook[code * channels + i % channels];
+            }
+        }
+        return values;
+    }
+
     static int bitsFor(int size) {
         return Math.max(1, 32 - Integer.numberOfLeadingZeros(size - 1));
     }

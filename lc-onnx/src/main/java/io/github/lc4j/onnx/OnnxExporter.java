@@ -71,12 +71,7 @@ public final class OnnxExporter {
         }
         ModelProto.Builder model = source.proto().toBuilder();
         if (compact) {
-            long opset = defaultOpset(model.build());
-            if (opset < MIN_COMPACT_OPSET) {
-                throw new InvalidInputException("model " + source.model().name() + " uses ONNX opset " + opset
-                        + "; a compact file unpacks its codes with opset-11 operators. Re-export the model with"
-                        + " opset 11 or later, or write it without --compact");
-            }
+            checkCompact(source);
         }
         GraphProto.Builder graph = model.getGraphBuilder();
         Names names = new Names(graph.build());
@@ -136,6 +131,20 @@ public final class OnnxExporter {
             graph.clearNode().addAllNode(nodes);
         }
         return model.build();
+    }
+
+    /**
+     * Checks, before any work, that {@code source} can be written compact.
+     *
+     * @throws InvalidInputException when its opset is below 11, naming the fix
+     */
+    public static void checkCompact(OnnxModel source) {
+        long opset = defaultOpset(source.proto());
+        if (opset < MIN_COMPACT_OPSET) {
+            throw new InvalidInputException("model " + source.model().name() + " uses ONNX opset " + opset
+                    + "; a compact file unpacks its codes with opset-11 operators. Re-export the model with"
+                    + " opset 11 or later, or write it without --compact");
+        }
     }
 
     /**

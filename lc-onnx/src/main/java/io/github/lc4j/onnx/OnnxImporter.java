@@ -61,6 +61,8 @@ public final class OnnxImporter {
     private final Map<String, int[]> shapes = new HashMap<>();
 
     private OnnxImporter(ModelProto proto, String source, String modelName, Path folder) {
+        // a compact file written by lc4j reads as the graph it was written from
+        proto = Unpacking.expand(proto, source);
         this.proto = proto;
         this.source = source;
         this.modelName = modelName;

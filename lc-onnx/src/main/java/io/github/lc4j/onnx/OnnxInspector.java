@@ -24,8 +24,8 @@ import java.util.Set;
  * compression ratio ρ of the whole file's parameters against float32.
  */
 public final class OnnxInspector {
-    /** Distinct values listed for a float parameter with at most this many. */
-    private static final int LISTED_VALUES = 16;
+    /** Codebook values printed per parameter. */
+    private static final int LISTED_VALUES = 8;
 
     /**
      * One parameter.
@@ -33,9 +33,10 @@ public final class OnnxInspector {
      * @param name       the initializer (or compact weight) name
      * @param dims       its dimensions
      * @param storage    {@code float32} or {@code codes}
-     * @param codebook   the codebook values (per channel: every channel's, channel after channel);
-     *                   for floats, the distinct values when few, else empty
-     * @param size       the codebook size K (per codebook), or the number of distinct floats
+     * @param codebook   the codebook values (per channel: every codebook's); for floats, the
+     *                   distinct values when there are few (a quantized weight stored plainly), else empty
+     * @param size       the codebook size K (per codebook), the number of distinct floats when
+     *                   there are few, else 0
      * @param perChannel whether each output channel has its own codebook
      * @param bits       bits per stored value: 32 for floats, the code width otherwise
      * @param bytes      bytes the parameter occupies (codes plus codebook, or floats)
@@ -91,9 +92,7 @@ public final class OnnxInspector {
             for (Parameter parameter : parameters) {
                 floats += parameter.count() * Float.BYTES;
                 String shape = Arrays.toString(parameter.dims()).replace(" ", "");
-                String k = parameter.storage().equals("codes")
-                        ? parameter.size() + (parameter.perChannel() ? "/ch" : "")
-                        : parameter.codebook().length > 0 ? parameter.size() + "" : "-";
+                String k = parameter.size() == 0 ? "-" : parameter.size() + (parameter.perChannel() ? "/ch" : "");
                 out.printf(
                         Locale.ROOT,
                         "%-28s %-16s %-8s %5s %4d  %s%n",
@@ -116,10 +115,7 @@ public final class OnnxInspector {
 
         private static String values(Parameter parameter) {
             float[] codebook = parameter.codebook();
-            if (codebook.length == 0) {
-                return parameter.storage().equals("codes") ? "" : "(more than " + LISTED_VALUES + " distinct values)";
-            }
-            int shown = Math.min(codebook.length, 8);
+            int shown = Math.min(codebook.length, LISTED_VALUES);
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < shown; i++) {
                 text.append(i > 0 ? " " : "").append(String.format(Locale.ROOT, "%.4g", codebook[i]));
@@ -168,17 +164,30 @@ public final class OnnxInspector {
             float[] values = OnnxTensors.floats(
                     tensor, file.toAbsolutePath().getParent(), "initializer '" + tensor.getName() + "'");
             float[] distinct = CompactCodes.distinct(values);
+            // a float tensor with few distinct values is a quantized one stored plainly: say so
+            boolean fewValues = distinct.length <= CompactCodes.MAX_CODEBOOK && distinct.length * 4L < values.length;
             parameters.add(new Parameter(
                     tensor.getName(),
                     OnnxTensors.dims(tensor),
                     "float32",
-                    distinct.length <= LISTED_VALUES ? distinct : new float[0],
-                    distinct.length,
+                    fewValues ? distinct : new float[0],
+                    fewValues ? distinct.length : 0,
                     false,
                     32,
                     (long) values.length * Float.BYTES));
         }
         parameters.addAll(compact);
+        Map<String, Integer> firstUse = new HashMap<>();
+        for (int index = graph.getNodeCount() - 1; index >= 0; index--) {
+            NodeProto node = graph.getNode(index);
+            if (!node.getName().contains("/lc4j/")) {
+                for (String input : node.getInputList()) {
+                    firstUse.put(input, index);
+                }
+            }
+        }
+        parameters.sort(java.util.Comparator.comparingInt(
+                parameter -> firstUse.getOrDefault(parameter.name(), Integer.MAX_VALUE)));
         try {
             return new Inspection(file, Files.size(file), parameters);
         } catch (IOException e) {

@@ -1,11 +1,18 @@
 package io.github.lc4j.onnx;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import io.github.lc4j.api.InvalidInputException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The operators that rebuild a compact weight inside the graph: per bit plane, BitShift left then
@@ -117,8 +124,86 @@ final class Unpacking {
             shape.append(shape.length() > 0 ? "x" : "").append(dimension);
         }
         return "shape=" + shape + ";k=" + codes.size() + ";bits=" + codes.bits() + ";per="
-                + (codes.perChannel() ? "channel" : "tensor") + ";channels=" + codes.channels() + ";codebook=" + book
+                + (codes.perChannel() ? "channel" : "tensor") + ";channels=" + codes.channels() + ";axis="
+                + codes.channelAxis() + ";codebook=" + book
                 + ";planes=" + String.join(",", planes);
+    }
+
+    /**
+     * Returns {@code model} with every compact weight rebuilt as a float32 initializer and the
+     * unpacking operators and their constants removed: the graph as it was before the export.
+     *
+     * @throws InvalidInputException when a layout does not match the file's initializers
+     */
+    static ModelProto expand(ModelProto model, String source) {
+        Map<String, TensorProto> initializers = new LinkedHashMap<>();
+        model.getGraph().getInitializerList().forEach(tensor -> initializers.put(tensor.getName(), tensor));
+        Map<String, TensorProto> expanded = new LinkedHashMap<>();
+        for (StringStringEntryProto entry : model.getMetadataPropsList()) {
+            if (!entry.getKey().startsWith(OnnxExporter.COMPACT_KEY)) {
+                continue;
+            }
+            String name = entry.getKey().substring(OnnxExporter.COMPACT_KEY.length());
+            Map<String, String> fields = parse(entry.getValue());
+            try {
+                long[] dims = Arrays.stream(fields.get("shape").split("x"))
+                        .mapToLong(Long::parseLong)
+                        .toArray();
+                int count = OnnxTensors.elementCount(dims, "compact weight '" + name + "'");
+                String[] planeNames = fields.get("planes").split(",");
+                byte[][] planes = new byte[planeNames.length][];
+                for (int bit = 0; bit < planes.length; bit++) {
+                    planes[bit] = initializers.get(planeNames[bit]).getRawData().toByteArray();
+                    if (planes[bit].length != (count + 7) / 8) {
+                        throw new IllegalArgumentException("plane " + planeNames[bit] + " holds " + planes[bit].length
+                                + " bytes for " + count + " codes");
+                    }
+                }
+                CompactCodes codes = new CompactCodes(
+                        Integer.parseInt(fields.get("bits")),
+                        Integer.parseInt(fields.get("k")),
+                        fields.get("per").equals("channel"),
+                        Integer.parseInt(fields.getOrDefault("axis", "0")),
+                        Integer.parseInt(fields.get("channels")),
+                        OnnxTensors.floats(initializers.get(fields.get("codebook")), null, "codebook of " + name),
+                        planes);
+                if (codes.bits() != planes.length || codes.codebook().length != codes.size() * codes.channels()) {
+                    throw new IllegalArgumentException("bits and codebook size disagree with the stored arrays");
+                }
+                expanded.put(name, OnnxTensors.floatTensor(name, dims, codes.values(count)));
+            } catch (RuntimeException e) {
+                throw new InvalidInputException(
+                        source + ": the compact layout of weight '" + name + "' (" + fields
+                                + ") does not match the file: " + e.getMessage(),
+                        e);
+            }
+        }
+        if (expanded.isEmpty()) {
+            return model;
+        }
+        ModelProto.Builder builder = model.toBuilder();
+        GraphProto.Builder graph = builder.getGraphBuilder();
+        Set<String> unpackingInputs = new HashSet<>();
+        List<NodeProto> kept = new ArrayList<>();
+        for (NodeProto node : graph.getNodeList()) {
+            if (node.getName().contains("/lc4j/")) {
+                unpackingInputs.addAll(node.getInputList());
+            } else {
+                kept.add(node);
+            }
+        }
+        List<TensorProto> tensors = new ArrayList<>();
+        for (TensorProto tensor : graph.getInitializerList()) {
+            if (!unpackingInputs.contains(tensor.getName())) {
+                tensors.add(tensor);
+            }
+        }
+        tensors.addAll(expanded.values());
+        graph.clearNode().addAllNode(kept).clearInitializer().addAllInitializer(tensors);
+        List<StringStringEntryProto> metadata = model.getMetadataPropsList().stream()
+                .filter(entry -> !entry.getKey().startsWith(OnnxExporter.COMPACT_KEY))
+                .toList();
+        return builder.clearMetadataProps().addAllMetadataProps(metadata).build();
     }
 
     /** Parses {@link #describe}'s text. */

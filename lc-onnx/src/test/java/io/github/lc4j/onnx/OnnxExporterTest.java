@@ -76,6 +76,7 @@ class OnnxExporterTest {
         assertTrue(Files.size(plain) > 1_000_000, "the plain file keeps float32 weights");
         // what was written is what is read back: the same weights in lc4j's layout
         assertEquals(quantized, OnnxImporter.read(plain).weights());
+        assertEquals(quantized, OnnxImporter.read(compact).weights(), "lc4j reads its compact files back");
 
         OnnxInspector.Inspection inspection = OnnxInspector.inspect(compact);
         Map<String, OnnxInspector.Parameter> byName = new HashMap<>();
@@ -101,6 +102,10 @@ class OnnxExporterTest {
         Path compact = folder.resolve("channel.onnx");
         OnnxExporter.write(source, quantized, compact, true);
         assertSameNet(compact, source.model(), quantized, DATA.test());
+        assertEquals(quantized, OnnxImporter.read(compact).weights(), "per-channel codes read back");
+        Path again = folder.resolve("again.onnx");
+        OnnxExporter.write(OnnxImporter.read(compact), quantized, again, true);
+        assertEquals(Files.size(compact), Files.size(again), "a compact file compresses again to the same size");
         OnnxInspector.Parameter conv1 = OnnxInspector.inspect(compact).parameters().stream()
                 .filter(parameter -> parameter.name().equals("conv1.weight"))
                 .findFirst()

@@ -33,7 +33,7 @@ class OnnxImporterTest {
     static void assertSameNet(Path file, ModelSpec model, io.github.lc4j.api.Weights weights, Dataset data)
             throws Exception {
         Evaluation lc4j = CPU.evaluate(model, weights, data);
-        Evaluation runtime = OnnxRuntimeEvaluation.evaluate(file, data);
+        Evaluation runtime = OnnxRuntimeEvaluator.evaluate(file, data);
         assertEquals(runtime.meanLoss(), lc4j.meanLoss(), 1e-5 * Math.max(1, runtime.meanLoss()), file + " loss");
         assertEquals(runtime.errors(), lc4j.errors(), file + " errors");
     }

@@ -18,9 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A NumPy {@code .npy} array in C order: float32 or float64 (read and written) or integers (read,
- * for class labels). Values are held as doubles; the dtype is kept so that a float array is
- * written back as it was read.
+ * A NumPy {@code .npy} array in C order: float32, float64 or integers (class labels). Values are
+ * held as doubles; the dtype is kept so that an array is written back as it was read.
  *
  * @param shape  the dimensions (copied)
  * @param values the values in C order (copied)
@@ -38,19 +37,19 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         FLOAT32(4, "f4"),
         /** IEEE double precision. */
         FLOAT64(8, "f8"),
-        /** Signed 64-bit integers (NumPy's default for integer arrays); read only. */
+        /** Signed 64-bit integers (NumPy's default for integer arrays). */
         INT64(8, "i8"),
-        /** Signed 32-bit integers; read only. */
+        /** Signed 32-bit integers. */
         INT32(4, "i4"),
-        /** Signed 16-bit integers; read only. */
+        /** Signed 16-bit integers. */
         INT16(2, "i2"),
-        /** Signed bytes; read only. */
+        /** Signed bytes. */
         INT8(1, "i1"),
-        /** Unsigned bytes; read only. */
+        /** Unsigned bytes. */
         UINT8(1, "u1"),
-        /** Unsigned 16-bit integers; read only. */
+        /** Unsigned 16-bit integers. */
         UINT16(2, "u2"),
-        /** Unsigned 32-bit integers; read only. */
+        /** Unsigned 32-bit integers. */
         UINT32(4, "u4");
 
         final int bytes;
@@ -212,11 +211,8 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         return dtype != DType.FLOAT32 && dtype != DType.FLOAT64;
     }
 
-    /** Writes this array as a version 1.0 {@code .npy} (little-endian, C order); float arrays only. */
+    /** Writes this array as a version 1.0 {@code .npy} (little-endian, C order). */
     public void write(OutputStream out) throws IOException {
-        if (isInteger()) {
-            throw new UnsupportedOperationException("lc4j writes float32 and float64 arrays, not " + dtype);
-        }
         StringBuilder shapeText = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             shapeText.append(shape[i]).append(shape.length == 1 ? "," : (i + 1 < shape.length ? ", " : ""));
@@ -236,10 +232,13 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         out.write(head.toByteArray());
         ByteBuffer buffer = ByteBuffer.allocate(values.length * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (double value : values) {
-            if (dtype == DType.FLOAT32) {
-                buffer.putFloat((float) value);
-            } else {
-                buffer.putDouble(value);
+            switch (dtype) {
+                case FLOAT32 -> buffer.putFloat((float) value);
+                case FLOAT64 -> buffer.putDouble(value);
+                case INT64 -> buffer.putLong((long) value);
+                case INT32, UINT32 -> buffer.putInt((int) (long) value);
+                case INT16, UINT16 -> buffer.putShort((short) value);
+                case INT8, UINT8 -> buffer.put((byte) value);
             }
         }
         out.write(buffer.array());

@@ -5,17 +5,50 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.core.Dataset;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Runs an ONNX file in ONNX Runtime over a data set: the check that does not trust lc4j's reading of ONNX. */
-final class OnnxRuntimeEvaluation {
-    private OnnxRuntimeEvaluation() {}
+/**
+ * Runs an ONNX file in ONNX Runtime over a data set: the check that does not trust lc4j's reading
+ * of ONNX. Needs {@code com.microsoft.onnxruntime:onnxruntime} on the classpath, an optional
+ * dependency of this module.
+ */
+public final class OnnxRuntimeEvaluator {
+    private OnnxRuntimeEvaluator() {}
 
-    /** Mean softmax cross-entropy and errors of the file's net on {@code data}, as ONNX Runtime computes them. */
-    static Evaluation evaluate(Path file, Dataset data) throws OrtException {
+    /** Returns whether ONNX Runtime is on the classpath. */
+    public static boolean available() {
+        try {
+            Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxRuntimeEvaluator.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    /** Returns the ONNX Runtime version. */
+    public static String version() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    /**
+     * Returns the mean softmax cross-entropy and the errors of the file's net on {@code data}, as
+     * ONNX Runtime computes them (one intra-op thread, batches of 500).
+     *
+     * @throws InvalidInputException when ONNX Runtime cannot load or run the file
+     */
+    public static Evaluation evaluate(Path file, Dataset data) {
+        try {
+            return run(file, data);
+        } catch (OrtException e) {
+            throw new InvalidInputException("ONNX Runtime cannot run " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Evaluation run(Path file, Dataset data) throws OrtException {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);

@@ -1,0 +1,88 @@
+package io.github.lc4j.cli;
+
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.onnx.OnnxExporter;
+import io.github.lc4j.onnx.OnnxImporter;
+import io.github.lc4j.onnx.OnnxModel;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The net a command works on: a zoo net by name (its weights from an {@code .npz}), or an ONNX
+ * file that brings its own weights; and where quantized weights go: {@code .onnx} (plain or
+ * compact) or {@code .npz}.
+ */
+final class ModelSource {
+    private final ModelSpec model;
+    private final OnnxModel onnx;
+
+    private ModelSource(ModelSpec model, OnnxModel onnx) {
+        this.model = model;
+        this.onnx = onnx;
+    }
+
+    /** A zoo net's name, or a path ending in {@code .onnx}. */
+    static ModelSource resolve(String model) {
+        if (isOnnx(model)) {
+            OnnxModel imported = OnnxImporter.read(Path.of(model));
+            return new ModelSource(imported.model(), imported);
+        }
+        return new ModelSource(ModelZoo.byName(model), null);
+    }
+
+    static boolean isOnnx(String name) {
+        return name != null && name.toLowerCase(Locale.ROOT).endsWith(".onnx");
+    }
+
+    ModelSpec model() {
+        return model;
+    }
+
+    /**
+     * The reference: the ONNX file's own weights, or for a zoo net the {@code .npz} given with
+     * {@code option}.
+     */
+    Weights reference(Path npz, String option) {
+        if (onnx != null) {
+            if (npz != null) {
+                return Lc4j.readWeights(npz, model);
+            }
+            return onnx.weights();
+        }
+        if (npz == null) {
+            throw new InvalidInputException(option + " FILE.npz is required for zoo model " + model.name()
+                    + " (train one with 'lc4j train'); an ONNX model (--model net.onnx) brings its own weights");
+        }
+        return Lc4j.readWeights(npz, model);
+    }
+
+    /** Checks, before any work, that {@code output} and {@code compact} go together. */
+    void checkOutput(Path output, boolean compact) {
+        boolean toOnnx = output != null && isOnnx(output.toString());
+        if (compact && !toOnnx) {
+            throw new InvalidInputException("--compact writes an ONNX file; give --output FILE.onnx, got "
+                    + (output == null ? "no --output" : "--output " + output));
+        }
+        if (compact && onnx != null) {
+            // lc4j writes its own nets at opset 13; a user's file may be older
+            OnnxExporter.checkCompact(onnx);
+        }
+    }
+
+    /** Writes {@code weights} to {@code output}: ONNX for {@code .onnx}, else {@code .npz}. */
+    void write(Path output, Weights weights, boolean compact) {
+        if (isOnnx(output.toString())) {
+            OnnxExporter.write(onnxModel(weights), weights, output, compact);
+        } else {
+            Lc4j.writeWeights(output, model, weights);
+        }
+    }
+
+    private OnnxModel onnxModel(Weights weights) {
+        return onnx != null ? onnx : OnnxExporter.fromModel(model, weights);
+    }
+}

@@ -1,0 +1,219 @@
+package io.github.lc4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.WeightInitializer;
+import io.github.lc4j.core.io.NpyArray;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ONNX in, ONNX out from the command line: compress, inspect, evaluate, export, and bad files. */
+class OnnxCommandsTest {
+    private static final Pattern ERROR_ROW =
+            Pattern.compile("(?m)^(lc4j \\(.*?\\)|ONNX Runtime \\S+)\\s+\\S+\\s+(\\S+)%$");
+
+    @TempDir
+    Path folder;
+
+    private Path fixture(String name) throws IOException {
+        Path copy = folder.resolve(name);
+        try (InputStream in = getClass().getResourceAsStream("/io/github/lc4j/onnx/" + name)) {
+            if (in == null) {
+                // the fixtures live in lc-onnx's test resources
+                Files.copy(
+                        Path.of("..", "lc-onnx", "src", "test", "resources", "io", "github", "lc4j", "onnx", name),
+                        copy);
+            } else {
+                Files.copy(in, copy);
+            }
+        }
+        return copy;
+    }
+
+    /** The test errors each runtime printed, in order. */
+    private static List<String> errors(String evaluateOutput) {
+        List<String> errors = new ArrayList<>();
+        Matcher matcher = ERROR_ROW.matcher(evaluateOutput);
+        while (matcher.find()) {
+            errors.add(matcher.group(2));
+        }
+        return errors;
+    }
+
+    @Test
+    void anOnnxNetCompressesToACompactFileThatOnnxRuntimeRunsAsLc4jDoes() throws IOException {
+        Path model = fixture("lenet300.onnx");
+        Path output = folder.resolve("q.onnx");
+        CliRunner compress = CliRunner.run(
+                "compress",
+                "--model",
+                model.toString(),
+                "--codebook",
+                "adaptive:2",
+                "--data",
+                "embedded",
+                "--mu-steps",
+                "2",
+                "--epochs-per-step",
+                "1",
+                "--threads",
+                "2",
+                "--output",
+                output.toString(),
+                "--compact");
+        assertEquals(0, compress.exitCode(), compress.err());
+        assertTrue(Files.size(output) < 40_000, "compact LeNet300 at K = 2: " + Files.size(output) + " bytes");
+        assertTrue(compress.out().contains("LC  adaptive:2"), compress.out());
+
+        CliRunner inspect = CliRunner.run("inspect", output.toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().matches("(?s).*fc1\\.weight\\s+\\[300,784\\]\\s+codes\\s+2\\s+1 .*"), inspect.out());
+        assertTrue(inspect.out().contains("ρ = 30."), inspect.out());
+
+        CliRunner evaluate = CliRunner.run("evaluate", "--model", output.toString(), "--data", "embedded");
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        List<String> errors = errors(evaluate.out());
+        assertEquals(2, errors.size(), evaluate.out());
+        assertEquals(errors.get(0), errors.get(1), "lc4j and ONNX Runtime: " + evaluate.out());
+        // the table's LC row printed the same test error before the file was written
+        assertTrue(
+                compress.out().matches("(?s).*LC  adaptive:2 .*" + Pattern.quote(errors.get(0)) + "%.*"),
+                compress.out() + "\n" + evaluate.out());
+    }
+
+    @Test
+    void zooNetsExportToOnnx() throws IOException {
+        Path weights = folder.resolve("lenet5.npz");
+        Lc4j.writeWeights(weights, ModelZoo.lenet5(), WeightInitializer.initialize(ModelZoo.lenet5(), 4));
+        Path output = folder.resolve("lenet5.onnx");
+        CliRunner export = CliRunner.run(
+                "export", "--model", "lenet5", "--weights", weights.toString(), "--output", output.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        CliRunner evaluate = CliRunner.run("evaluate", "--model", output.toString(), "--data", "embedded");
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        List<String> errors = errors(evaluate.out());
+        assertEquals(List.of(errors.get(0), errors.get(0)), errors, evaluate.out());
+        CliRunner zoo =
+                CliRunner.run("evaluate", "--model", "lenet5", "--weights", weights.toString(), "--data", "embedded");
+        assertEquals(errors.subList(0, 1), errors(zoo.out()), zoo.out());
+    }
+
+    private Path npzData(int classes, int labelBound) throws IOException {
+        Path file = folder.resolve("data-" + labelBound + ".npz");
+        Random random = new Random(1);
+        try (OutputStream stream = Files.newOutputStream(file);
+                ZipOutputStream zip = new ZipOutputStream(stream)) {
+            for (String split : new String[] {"train", "test"}) {
+                int count = split.equals("train") ? 256 : 64;
+                double[] inputs = new double[count * 12];
+                double[] labels = new double[count];
+                for (int i = 0; i < count; i++) {
+                    labels[i] = random.nextInt(labelBound);
+                    for (int j = 0; j < 12; j++) {
+                        inputs[i * 12 + j] = random.nextGaussian() + (j % classes == labels[i] ? 1.5 : 0);
+                    }
+                }
+                zip.putNextEntry(new ZipEntry("x_" + split + ".npy"));
+                new NpyArray(new int[] {count, 12}, inputs, NpyArray.DType.FLOAT32).write(zip);
+                zip.putNextEntry(new ZipEntry("y_" + split + ".npy"));
+                new NpyArray(new int[] {count}, labels, NpyArray.DType.INT64).write(zip);
+            }
+        }
+        return file;
+    }
+
+    @Test
+    void aUsersNetTrainsOnAUsersNpz() throws IOException {
+        Path model = fixture("matmul_add.onnx");
+        Path output = folder.resolve("q.onnx");
+        CliRunner compress = CliRunner.run(
+                "compress",
+                "--model",
+                model.toString(),
+                "--data",
+                npzData(3, 3).toString(),
+                "--codebook",
+                "adaptive:4",
+                "--mu-steps",
+                "2",
+                "--epochs-per-step",
+                "2",
+                "--batch",
+                "32",
+                "--threads",
+                "1",
+                "--output",
+                output.toString());
+        assertEquals(0, compress.exitCode(), compress.err());
+        assertTrue(compress.err().contains("data-3.npz (256 train / 64 test)"), compress.err());
+
+        CliRunner outOfRange = CliRunner.run(
+                "compress",
+                "--model",
+                model.toString(),
+                "--data",
+                npzData(3, 5).toString(),
+                "--mu-steps",
+                "1",
+                "--output",
+                folder.resolve("never.onnx").toString());
+        assertEquals(2, outOfRange.exitCode(), outOfRange.err());
+        assertTrue(outOfRange.err().contains("label 4 of sample 2 is outside [0, 3)"), outOfRange.err());
+        assertTrue(Files.notExists(folder.resolve("never.onnx")));
+    }
+
+    @Test
+    void badFilesAndOptionsExitTwoAndWriteNothing() throws IOException {
+        Path garbage = folder.resolve("garbage.onnx");
+        Files.write(garbage, new byte[] {8, 7, 0x12, 0x7f, 1, 2, 3});
+        Path output = folder.resolve("out.onnx");
+        CliRunner bad =
+                CliRunner.run("compress", "--model", garbage.toString(), "--output", output.toString(), "--compact");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("ONNX file " + garbage), bad.err());
+
+        CliRunner unsupported =
+                CliRunner.run("compress", "--model", fixture("unsupported.onnx").toString());
+        assertEquals(2, unsupported.exitCode());
+        assertTrue(unsupported.err().contains("Sigmoid") && unsupported.err().contains("Softplus"), unsupported.err());
+
+        CliRunner compactNpz = CliRunner.run(
+                "compress",
+                "--model",
+                fixture("lenet300.onnx").toString(),
+                "--output",
+                folder.resolve("q.npz").toString(),
+                "--compact");
+        assertEquals(2, compactNpz.exitCode());
+        assertTrue(compactNpz.err().contains("--compact writes an ONNX file"), compactNpz.err());
+
+        CliRunner noReference = CliRunner.run("compress", "--model", "lenet5");
+        assertEquals(2, noReference.exitCode());
+        assertTrue(noReference.err().contains("--reference FILE.npz is required"), noReference.err());
+
+        CliRunner inspect = CliRunner.run("inspect", garbage.toString());
+        assertEquals(2, inspect.exitCode());
+        CliRunner runtime =
+                CliRunner.run("evaluate", "--model", "lenet5", "--weights", "x.npz", "--runtime", "onnxruntime");
+        assertEquals(2, runtime.exitCode());
+        try (var files = Files.list(folder)) {
+            assertTrue(files.noneMatch(path -> path.getFileName().toString().startsWith("out.onnx")
+                    || path.getFileName().toString().endsWith(".partial")));
+        }
+    }
+}
