@@ -49,6 +49,7 @@ public final class AtomicFiles {
                 // on disk before the rename: a crash never leaves a renamed file with missing content
                 file.getFD().sync();
             }
+            readableLike(absolute, temporary);
             try {
                 Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -66,6 +67,21 @@ public final class AtomicFiles {
                     // the original failure is what the caller needs to see
                 }
             }
+        }
+    }
+
+    /**
+     * Gives the temporary file the permissions of the file it replaces, or rw-r--r-- for a new one:
+     * a temporary file is created owner-only, and an output others cannot read surprises.
+     */
+    private static void readableLike(Path target, Path temporary) throws IOException {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.exists(target)
+                    ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(temporary, permissions);
+        } catch (UnsupportedOperationException notPosix) {
+            // elsewhere the default permissions of a new file apply
         }
     }
 

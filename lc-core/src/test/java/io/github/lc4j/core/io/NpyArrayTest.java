@@ -100,4 +100,19 @@ class NpyArrayTest {
         assertTrue(Files.notExists(target));
         assertEquals(0, folder.toFile().list().length, "the temporary file must be removed");
     }
+
+    @Test
+    void writtenFilesAreReadableByOthersOrKeepTheReplacedFilesPermissions(@TempDir Path folder) throws IOException {
+        Path fresh = folder.resolve("fresh.bin");
+        AtomicFiles.write(fresh, out -> out.write(1));
+        assertEquals(
+                "rw-r--r--",
+                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
+        Files.setPosixFilePermissions(fresh, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+        AtomicFiles.write(fresh, out -> out.write(2));
+        assertEquals(
+                "rw-rw----",
+                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
+        assertEquals(2, Files.readAllBytes(fresh)[0]);
+    }
 }
