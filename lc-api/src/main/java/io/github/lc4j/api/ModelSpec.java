@@ -37,8 +37,8 @@ public final class ModelSpec {
         for (int index = 0; index < layers.size(); index++) {
             Layer layer = layers.get(index);
             inputGradientNeeded[index] = !parameters.isEmpty();
-            shape = layer.accept(
-                    new ShapeInference(shape, "model " + name + ", layer " + index + " (" + layer + ")", layerNames));
+            shape = layer.accept(new ShapeInference(
+                    shape, "model " + name + ", layer " + index + " (" + layer + ")", layerNames, this::addParameter));
             activationShapes.add(shape.clone());
         }
         checkArgument(
@@ -49,16 +49,37 @@ public final class ModelSpec {
         checkArgument(!parameters.isEmpty(), "model %s has no trainable layer", name);
     }
 
+    /** Registers a parameter a layer creates. */
+    @FunctionalInterface
+    private interface ParameterSink {
+        void add(String layer, ParameterSpec.Role role, int... shape);
+    }
+
+    /**
+     * Returns the per-sample output shape of {@code layer} given its per-sample input shape, as a
+     * model holding it would infer it: for building a model layer by layer from another format.
+     *
+     * @throws IllegalArgumentException when the layer does not fit the input
+     */
+    public static int[] outputShape(Layer layer, int[] inputShape) {
+        requireNonNull(layer, "layer is null");
+        requireNonNull(inputShape, "inputShape is null");
+        return layer.accept(
+                new ShapeInference(inputShape.clone(), "layer " + layer, new HashSet<>(), (owner, role, shape) -> {}));
+    }
+
     /** The output shape of one layer given its input shape; registers the parameters it creates. */
-    private final class ShapeInference implements Layer.Visitor<int[]> {
+    private static final class ShapeInference implements Layer.Visitor<int[]> {
         private final int[] shape;
         private final String where;
         private final Set<String> layerNames;
+        private final ParameterSink parameters;
 
-        ShapeInference(int[] shape, String where, Set<String> layerNames) {
+        ShapeInference(int[] shape, String where, Set<String> layerNames, ParameterSink parameters) {
             this.shape = shape;
             this.where = where;
             this.layerNames = layerNames;
+            this.parameters = parameters;
         }
 
         @Override
@@ -69,8 +90,8 @@ public final class ModelSpec {
                     where,
                     Arrays.toString(shape));
             checkArgument(layerNames.add(dense.name()), "%s: duplicate layer name %s", where, dense.name());
-            addParameter(dense.name(), ParameterSpec.Role.WEIGHT, shape[0], dense.units());
-            addParameter(dense.name(), ParameterSpec.Role.BIAS, dense.units());
+            parameters.add(dense.name(), ParameterSpec.Role.WEIGHT, shape[0], dense.units());
+            parameters.add(dense.name(), ParameterSpec.Role.BIAS, dense.units());
             return new int[] {dense.units()};
         }
 
@@ -84,14 +105,14 @@ public final class ModelSpec {
             checkArgument(layerNames.add(conv.name()), "%s: duplicate layer name %s", where, conv.name());
             int height = outputSize(shape[1], conv.kernelSize(), conv.stride(), conv.padding(), where);
             int width = outputSize(shape[2], conv.kernelSize(), conv.stride(), conv.padding(), where);
-            addParameter(
+            parameters.add(
                     conv.name(),
                     ParameterSpec.Role.WEIGHT,
                     conv.filters(),
                     shape[0],
                     conv.kernelSize(),
                     conv.kernelSize());
-            addParameter(conv.name(), ParameterSpec.Role.BIAS, conv.filters());
+            parameters.add(conv.name(), ParameterSpec.Role.BIAS, conv.filters());
             return new int[] {conv.filters(), height, width};
         }
 

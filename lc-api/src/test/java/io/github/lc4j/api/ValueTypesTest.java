@@ -137,4 +137,23 @@ class ValueTypesTest {
                 codebooks.stream().map(codebook -> codebook.accept(families)).toList());
         assertEquals(Codebook.class.getPermittedSubclasses().length, codebooks.size(), "a codebook family is missing");
     }
+
+    @Test
+    void aLayersOutputShapeIsTheOneItsModelInfers() {
+        ModelSpec lenet5 = ModelSpec.of(
+                "small",
+                new int[] {1, 28, 28},
+                List.of(Layer.conv2d("conv", 6, 5, 2, 1), Layer.maxPool(3, 2), Layer.flatten(), Layer.dense("fc", 10)));
+        int[] shape = {1, 28, 28};
+        List<int[]> inferred = lenet5.activationShapes();
+        for (int i = 0; i < lenet5.layers().size(); i++) {
+            shape = ModelSpec.outputShape(lenet5.layers().get(i), shape);
+            assertArrayEquals(inferred.get(i), shape, "layer " + i);
+        }
+        assertArrayEquals(
+                new int[] {6, 13, 13}, ModelSpec.outputShape(Layer.conv2d("c", 6, 5, 2, 1), new int[] {1, 28, 28}));
+        IllegalArgumentException error = assertThrows(
+                IllegalArgumentException.class, () -> ModelSpec.outputShape(Layer.dense("fc", 3), new int[] {2, 4, 4}));
+        assertTrue(error.getMessage().contains("add a flatten layer"), error.getMessage());
+    }
 }

@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -179,12 +178,12 @@ public final class OnnxImporter {
                 case "Conv" -> {
                     OnnxModel.Binding binding = conv(node, shape, layerNames, values, layers);
                     bindings.add(binding);
-                    shape = layers.get(layers.size() - 1).accept(new ShapeAfter(shape));
+                    shape = outputShape(layers.get(layers.size() - 1), shape);
                     current = node.getOutput(0);
                 }
                 case "MaxPool" -> {
                     layers.add(maxPool(node, shape));
-                    shape = layers.get(layers.size() - 1).accept(new ShapeAfter(shape));
+                    shape = outputShape(layers.get(layers.size() - 1), shape);
                     current = node.getOutput(0);
                 }
                 case "Relu" -> {
@@ -519,6 +518,14 @@ public final class OnnxImporter {
         return Layer.maxPool(size, stride);
     }
 
+    private int[] outputShape(Layer layer, int[] shape) {
+        try {
+            return ModelSpec.outputShape(layer, shape);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage(), e);
+        }
+    }
+
     private static int[] flatten(int[] shape, List<Layer> layers) {
         if (shape.length == 1) {
             return shape;
@@ -749,65 +756,5 @@ public final class OnnxImporter {
 
     private InvalidInputException error(String message, Throwable cause) {
         return new InvalidInputException(source + ": " + message, cause);
-    }
-
-    /** The per-sample output shape of one imported layer. */
-    private static final class ShapeAfter implements Layer.Visitor<int[]> {
-        private final int[] shape;
-
-        ShapeAfter(int[] shape) {
-            this.shape = shape;
-        }
-
-        @Override
-        public int[] dense(Layer.Dense layer) {
-            return new int[] {layer.units()};
-        }
-
-        @Override
-        public int[] conv2d(Layer.Conv2d layer) {
-            return new int[] {
-                layer.filters(),
-                extent(shape[1], layer.kernelSize(), layer.stride(), layer.padding()),
-                extent(shape[2], layer.kernelSize(), layer.stride(), layer.padding())
-            };
-        }
-
-        @Override
-        public int[] maxPool2d(Layer.MaxPool2d layer) {
-            return new int[] {
-                shape[0],
-                extent(shape[1], layer.size(), layer.stride(), 0),
-                extent(shape[2], layer.size(), layer.stride(), 0)
-            };
-        }
-
-        @Override
-        public int[] relu(Layer.Relu layer) {
-            return shape;
-        }
-
-        @Override
-        public int[] tanh(Layer.Tanh layer) {
-            return shape;
-        }
-
-        @Override
-        public int[] flatten(Layer.Flatten layer) {
-            return new int[] {Arrays.stream(shape).reduce(1, Math::multiplyExact)};
-        }
-
-        private static int extent(int input, int kernel, int stride, int padding) {
-            int span = input + 2 * padding - kernel;
-            if (span < 0) {
-                throw new InvalidInputException(
-                        "a kernel of " + kernel + " does not fit an input of " + input + " with padding " + padding);
-            }
-            return span / stride + 1;
-        }
-    }
-
-    static String lower(String text) {
-        return text.toLowerCase(Locale.ROOT);
     }
 }
