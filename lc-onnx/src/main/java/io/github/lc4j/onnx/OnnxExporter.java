@@ -112,6 +112,11 @@ public final class OnnxExporter {
                 added.add(attachBias(graph, binding, bias, names));
             }
         }
+        for (OnnxModel.Binding binding : source.bindings()) {
+            if (binding.normalization() != null) {
+                removed.addAll(removeNormalization(graph, binding));
+            }
+        }
         List<TensorProto> initializers = new ArrayList<>();
         for (TensorProto initializer : graph.getInitializerList()) {
             if (!removed.contains(initializer.getName())) {
@@ -211,6 +216,35 @@ public final class OnnxExporter {
             }
         }
         return onnx;
+    }
+
+    /**
+     * Removes the BatchNormalization folded into {@code binding}'s layer: the layer now writes the
+     * normalization's output tensor itself. Returns the statistics, which nothing reads any more.
+     */
+    private static List<String> removeNormalization(GraphProto.Builder graph, OnnxModel.Binding binding) {
+        List<String> statistics = new ArrayList<>();
+        int normalization = -1;
+        for (int index = 0; index < graph.getNodeCount(); index++) {
+            NodeProto node = graph.getNode(index);
+            if (node.getOpType().equals("BatchNormalization")
+                    && node.getOutput(0).equals(binding.normalization())) {
+                normalization = index;
+                statistics.addAll(node.getInputList().subList(1, node.getInputCount()));
+            }
+        }
+        if (normalization < 0) {
+            throw new IllegalStateException("BatchNormalization " + binding.normalization() + " vanished");
+        }
+        graph.removeNode(normalization);
+        for (int index = 0; index < graph.getNodeCount(); index++) {
+            NodeProto node = graph.getNode(index);
+            if (node.getOutputCount() > 0 && node.getOutput(0).equals(binding.layerOutput())) {
+                graph.setNode(index, node.toBuilder().setOutput(0, binding.normalization()));
+                return statistics;
+            }
+        }
+        throw new IllegalStateException("layer output " + binding.layerOutput() + " vanished");
     }
 
     /** Gives a layer that had no bias one, as a new initializer; returns it. */

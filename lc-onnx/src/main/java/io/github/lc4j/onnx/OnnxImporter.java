@@ -36,8 +36,24 @@ import java.util.Set;
  */
 public final class OnnxImporter {
     /** Operators on the chain from input to output. */
-    private static final Set<String> LAYER_OPERATORS =
-            Set.of("Gemm", "MatMul", "Add", "Conv", "MaxPool", "Relu", "Tanh", "Flatten", "Reshape");
+    private static final Set<String> LAYER_OPERATORS = Set.of(
+            "Gemm",
+            "MatMul",
+            "Add",
+            "Conv",
+            "MaxPool",
+            "Relu",
+            "Tanh",
+            "Flatten",
+            "Reshape",
+            "BatchNormalization",
+            "Identity",
+            "Dropout",
+            "Softmax",
+            "LogSoftmax");
+
+    /** Operators whose constant inputs are parameters, which a Constant node may hold. */
+    private static final Set<String> PARAMETER_USERS = Set.of("Gemm", "MatMul", "Add", "Conv", "BatchNormalization");
 
     /** Operators that may only compute a Reshape's target shape. */
     private static final Set<String> SHAPE_OPERATORS =
@@ -61,7 +77,7 @@ public final class OnnxImporter {
 
     private OnnxImporter(ModelProto proto, String source, String modelName, Path folder) {
         // a compact file written by lc4j reads as the graph it was written from
-        proto = Unpacking.expand(proto, source);
+        proto = constantsAsInitializers(Unpacking.expand(proto, source));
         this.proto = proto;
         this.source = source;
         this.modelName = modelName;
@@ -129,6 +145,43 @@ public final class OnnxImporter {
         }
     }
 
+    /**
+     * Returns {@code model} with every Constant node that holds a parameter (a weight, bias or
+     * normalization statistic) turned into an initializer of the same name, so that parameters
+     * have one home whatever the exporter chose.
+     */
+    private static ModelProto constantsAsInitializers(ModelProto model) {
+        GraphProto graph = model.getGraph();
+        Map<String, List<NodeProto>> users = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            for (int i = 1; i < node.getInputCount(); i++) {
+                users.computeIfAbsent(node.getInput(i), name -> new ArrayList<>())
+                        .add(node);
+            }
+        }
+        List<NodeProto> kept = new ArrayList<>();
+        List<TensorProto> moved = new ArrayList<>();
+        for (NodeProto node : graph.getNodeList()) {
+            AttributeProto value = node.getOpType().equals("Constant") ? attribute(node, "value") : null;
+            List<NodeProto> readers = node.getOutputCount() == 1 ? users.get(node.getOutput(0)) : null;
+            boolean parameter = value != null
+                    && value.getT().getDataType() == TensorProto.DataType.FLOAT_VALUE
+                    && readers != null
+                    && readers.stream().allMatch(reader -> PARAMETER_USERS.contains(reader.getOpType()));
+            if (parameter) {
+                moved.add(value.getT().toBuilder().setName(node.getOutput(0)).build());
+            } else {
+                kept.add(node);
+            }
+        }
+        if (moved.isEmpty()) {
+            return model;
+        }
+        ModelProto.Builder builder = model.toBuilder();
+        builder.getGraphBuilder().clearNode().addAllNode(kept).addAllInitializer(moved);
+        return builder.build();
+    }
+
     private OnnxModel interpret() {
         for (TensorProto initializer : graph.getInitializerList()) {
             initializers.put(initializer.getName(), initializer);
@@ -153,6 +206,7 @@ public final class OnnxImporter {
         String current = input.getName();
         int[] shape = inputShape;
         int steps = 0;
+        String lastLayerOutput = "";
         shapes.put(current, shape);
         while (!current.equals(output)) {
             if (++steps > graph.getNodeCount()) {
@@ -174,17 +228,51 @@ public final class OnnxImporter {
                     layers.add(Layer.dense(binding.layer(), units));
                     shape = new int[] {units};
                     current = binding.biasAddNode() != null ? binding.biasAddNode() : node.getOutput(0);
+                    lastLayerOutput = current;
                 }
                 case "Conv" -> {
                     OnnxModel.Binding binding = conv(node, shape, layerNames, values, layers);
                     bindings.add(binding);
                     shape = outputShape(layers.get(layers.size() - 1), shape);
                     current = node.getOutput(0);
+                    lastLayerOutput = current;
                 }
                 case "MaxPool" -> {
                     layers.add(maxPool(node, shape));
                     shape = outputShape(layers.get(layers.size() - 1), shape);
                     current = node.getOutput(0);
+                }
+                case "Identity" -> current = node.getOutput(0);
+                case "Dropout" -> {
+                    if (node.getOutputCount() > 1
+                            && !node.getOutput(1).isEmpty()
+                            && consumers.containsKey(node.getOutput(1))) {
+                        throw error(where + " has its mask output used; lc4j imports Dropout as inference (a no-op)");
+                    }
+                    if (node.getInputCount() > 2
+                            && !node.getInput(2).isEmpty()
+                            && !Arrays.equals(new long[] {0}, constantOrNull(node.getInput(2)))) {
+                        throw error(where + " may run in training mode; lc4j imports Dropout as inference");
+                    }
+                    current = node.getOutput(0);
+                }
+                case "Softmax", "LogSoftmax" -> {
+                    long axis = intAttribute(node, "axis", -1);
+                    if (!node.getOutput(0).equals(output) || shape.length != 1 || (axis != 1 && axis != -1)) {
+                        throw error(where + " is not the last operator over the class scores; lc4j imports a"
+                                + " (Log)Softmax only there, where its loss already applies it");
+                    }
+                    current = node.getOutput(0);
+                }
+                case "BatchNormalization" -> {
+                    if (bindings.isEmpty() || !lastLayerOutput.equals(current)) {
+                        throw error(where + " does not directly follow a Conv, Gemm or MatMul; lc4j folds"
+                                + " BatchNormalization into the layer before it");
+                    }
+                    OnnxModel.Binding folded = foldNormalization(node, bindings.get(bindings.size() - 1), values);
+                    bindings.set(bindings.size() - 1, folded);
+                    current = node.getOutput(0);
+                    lastLayerOutput = current;
                 }
                 case "Relu" -> {
                     layers.add(Layer.relu());
@@ -221,6 +309,61 @@ public final class OnnxImporter {
             throw error("the graph is not a classifier lc4j can train: " + e.getMessage());
         }
         return new OnnxModel(proto, folder, spec, Weights.of(spec, values), bindings);
+    }
+
+    /**
+     * Folds an inference BatchNormalization into the layer before it: per output channel
+     * s = γ/√(σ² + ε), W ← s·W, b ← s·(b − μ) + β. Returns the layer's binding, which now names
+     * the normalization so that an export removes it.
+     */
+    private OnnxModel.Binding foldNormalization(NodeProto node, OnnxModel.Binding layer, Map<String, float[]> values) {
+        String where = describe(node);
+        if (intAttribute(node, "training_mode", 0) != 0
+                || node.getOutputList().stream().skip(1).anyMatch(output -> !output.isEmpty())) {
+            throw error(where + " runs in training mode; lc4j folds inference BatchNormalization only");
+        }
+        if (node.getInputCount() != 5) {
+            throw error(where + " has " + node.getInputCount() + " inputs; BatchNormalization needs X, scale, B,"
+                    + " mean and var");
+        }
+        float[] weight = values.get(layer.layer() + ".weight");
+        float[] bias = values.get(layer.layer() + ".bias");
+        int channels = bias.length;
+        float[][] statistics = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            String name = node.getInput(i + 1);
+            statistics[i] =
+                    OnnxTensors.floats(parameter(name, where, "statistic"), folder, "initializer '" + name + "'");
+            if (statistics[i].length != channels) {
+                throw error(where + ": '" + name + "' holds " + statistics[i].length + " values for " + channels
+                        + " channels");
+            }
+        }
+        double epsilon = floatAttribute(node, "epsilon", 1e-5f);
+        boolean dense = layer.kind() != OnnxModel.Kind.CONV;
+        int perChannel = weight.length / channels;
+        for (int channel = 0; channel < channels; channel++) {
+            double variance = statistics[3][channel] + epsilon;
+            if (!(variance > 0)) {
+                throw error(where + ": variance + epsilon of channel " + channel + " is " + variance);
+            }
+            double scale = statistics[0][channel] / Math.sqrt(variance);
+            for (int i = 0; i < perChannel; i++) {
+                int position = dense ? i * channels + channel : channel * perChannel + i;
+                weight[position] = (float) (scale * weight[position]);
+            }
+            bias[channel] = (float) (scale * (bias[channel] - statistics[2][channel]) + statistics[1][channel]);
+        }
+        return layer.withNormalization(node.getOutput(0));
+    }
+
+    private long[] constantOrNull(String name) {
+        TensorProto constant = initializers.get(name);
+        if (constant != null) {
+            return OnnxTensors.integers(constant, "initializer '" + name + "'");
+        }
+        NodeProto node = producers.get(name);
+        return node != null && node.getOpType().equals("Constant") ? constantValue(node) : null;
     }
 
     private void checkOperators() {
@@ -382,7 +525,8 @@ public final class OnnxImporter {
                 biasName,
                 biasDims,
                 beta,
-                biasAdd);
+                biasAdd,
+                null);
     }
 
     private OnnxModel.Binding conv(
@@ -441,6 +585,7 @@ public final class OnnxImporter {
                 biasName,
                 biasDims,
                 1f,
+                null,
                 null);
     }
 

@@ -38,6 +38,7 @@ public final class OnnxModel {
      * @param biasDims     the bias initializer's dimensions (empty when there is none)
      * @param beta         Gemm's beta (1 otherwise): lc4j holds beta·C
      * @param biasAddNode  for MatMul, the output tensor of the Add that adds the bias, else null
+     * @param normalization the output tensor of a BatchNormalization folded into this layer, or null
      */
     record Binding(
             String layer,
@@ -50,7 +51,30 @@ public final class OnnxModel {
             String bias,
             long[] biasDims,
             float beta,
-            String biasAddNode) {
+            String biasAddNode,
+            String normalization) {
+
+        /** This binding with a BatchNormalization whose output is {@code output} folded in. */
+        Binding withNormalization(String output) {
+            return new Binding(
+                    layer,
+                    kind,
+                    node,
+                    weight,
+                    weightDims,
+                    transposed,
+                    alpha,
+                    bias,
+                    biasDims,
+                    beta,
+                    biasAddNode,
+                    output);
+        }
+
+        /** The tensor the layer's output finally is, before any folded normalization. */
+        String layerOutput() {
+            return biasAddNode != null ? biasAddNode : node;
+        }
 
         /** The axis of the ONNX weight that indexes output channels. */
         int channelAxis() {

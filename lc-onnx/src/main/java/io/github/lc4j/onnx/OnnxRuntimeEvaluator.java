@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * Runs an ONNX file in ONNX Runtime over a data set: the check that does not trust lc4j's reading
- * of ONNX. Needs {@code com.microsoft.onnxruntime:onnxruntime} on the classpath, an optional
+ * of ONNX. A graph ending in Softmax or LogSoftmax is scored on its probabilities. Needs {@code com.microsoft.onnxruntime:onnxruntime} on the classpath, an optional
  * dependency of this module.
  */
 public final class OnnxRuntimeEvaluator {
@@ -48,7 +48,30 @@ public final class OnnxRuntimeEvaluator {
         }
     }
 
+    /** What the graph's output holds. */
+    private enum Output {
+        LOGITS,
+        PROBABILITIES,
+        LOG_PROBABILITIES
+    }
+
+    private static Output output(Path file) {
+        ai.onnx.proto.OnnxMl.GraphProto graph = OnnxImporter.parse(file).getGraph();
+        String name = graph.getOutput(0).getName();
+        for (ai.onnx.proto.OnnxMl.NodeProto node : graph.getNodeList()) {
+            if (node.getOutputList().contains(name)) {
+                return switch (node.getOpType()) {
+                    case "Softmax" -> Output.PROBABILITIES;
+                    case "LogSoftmax" -> Output.LOG_PROBABILITIES;
+                    default -> Output.LOGITS;
+                };
+            }
+        }
+        return Output.LOGITS;
+    }
+
     private static Evaluation run(Path file, Dataset data) throws OrtException {
+        Output kind = output(file);
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);
@@ -70,22 +93,28 @@ public final class OnnxRuntimeEvaluator {
                     try (OnnxTensor tensor = OnnxTensor.createTensor(
                                     environment, FloatBuffer.wrap(inputs, 0, (to - from) * sampleSize), shape);
                             OrtSession.Result result = session.run(Map.of(input, tensor))) {
-                        float[][] logits = (float[][]) result.get(0).getValue();
-                        for (int row = 0; row < logits.length; row++) {
+                        float[][] scores = (float[][]) result.get(0).getValue();
+                        for (int row = 0; row < scores.length; row++) {
                             int label = data.label(from + row);
                             double max = Double.NEGATIVE_INFINITY;
                             int argmax = 0;
-                            for (int k = 0; k < logits[row].length; k++) {
-                                if (logits[row][k] > max) {
-                                    max = logits[row][k];
+                            for (int k = 0; k < scores[row].length; k++) {
+                                if (scores[row][k] > max) {
+                                    max = scores[row][k];
                                     argmax = k;
                                 }
                             }
-                            double sum = 0;
-                            for (float logit : logits[row]) {
-                                sum += Math.exp(logit - max);
-                            }
-                            loss += Math.log(sum) + max - logits[row][label];
+                            loss += switch (kind) {
+                                case PROBABILITIES -> -Math.log(scores[row][label]);
+                                case LOG_PROBABILITIES -> -scores[row][label];
+                                case LOGITS -> {
+                                    double sum = 0;
+                                    for (float logit : scores[row]) {
+                                        sum += Math.exp(logit - max);
+                                    }
+                                    yield Math.log(sum) + max - scores[row][label];
+                                }
+                            };
                             errors += argmax == label ? 0 : 1;
                         }
                     }

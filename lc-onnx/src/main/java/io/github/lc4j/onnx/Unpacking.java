@@ -46,54 +46,56 @@ final class Unpacking {
             List<TensorProto> initializers,
             List<NodeProto> nodes) {
         int count = OnnxTensors.elementCount(dims, "weight " + name);
+        // short names: they are stored once per tensor and node, and the file should be the codes
+        String key = names.fresh("q");
         int bytes = (count + 7) / 8;
         String sum = null;
         List<String> planes = new ArrayList<>();
         for (int bit = 0; bit < codes.bits(); bit++) {
-            String plane = names.fresh(name + ".lc4j.bits" + bit);
+            String plane = names.fresh(key + ".p" + bit);
             planes.add(plane);
             initializers.add(OnnxTensors.byteTensor(plane, new long[] {bytes, 1}, codes.planes()[bit]));
-            String up = node(nodes, names, "BitShift", name, new String[] {plane, SHIFTS}, "LEFT");
-            String down = node(nodes, names, "BitShift", name, new String[] {up, SEVEN}, "RIGHT");
-            String wide = names.fresh(name + "/lc4j/bit" + bit);
+            String up = node(nodes, names, "BitShift", key, new String[] {plane, SHIFTS}, "LEFT");
+            String down = node(nodes, names, "BitShift", key, new String[] {up, SEVEN}, "RIGHT");
+            String wide = names.fresh(key + "/c" + bit);
             nodes.add(NodeProto.newBuilder()
                     .setOpType("Cast")
-                    .setName(names.fresh(name + "/lc4j/Cast"))
+                    .setName(names.fresh("/lc4j/" + key))
                     .addInput(down)
                     .addOutput(wide)
                     .addAttribute(OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE))
                     .build());
             if (bit > 0) {
-                String weight = names.fresh(name + ".lc4j.pow" + bit);
+                String weight = names.fresh(key + ".x" + bit);
                 initializers.add(OnnxTensors.longTensor(weight, new long[0], 1L << bit));
-                wide = plain(nodes, names, "Mul", name, wide, weight);
-                sum = plain(nodes, names, "Add", name, sum, wide);
+                wide = plain(nodes, names, "Mul", key, wide, weight);
+                sum = plain(nodes, names, "Add", key, sum, wide);
             } else {
                 sum = wide;
             }
         }
-        String flat = plain(nodes, names, "Reshape", name, sum, shape(initializers, names, name, bytes * 8L));
+        String flat = plain(nodes, names, "Reshape", key, sum, shape(initializers, names, key, bytes * 8L));
         String perWeight = flat;
         if (bytes * 8L != count) {
-            String starts = names.fresh(name + ".lc4j.starts");
-            String ends = names.fresh(name + ".lc4j.ends");
+            String starts = names.fresh(key + ".a");
+            String ends = names.fresh(key + ".z");
             initializers.add(OnnxTensors.longTensor(starts, new long[] {1}, 0));
             initializers.add(OnnxTensors.longTensor(ends, new long[] {1}, count));
-            perWeight = names.fresh(name + "/lc4j/codes");
+            perWeight = names.fresh(key + "/i");
             nodes.add(NodeProto.newBuilder()
                     .setOpType("Slice")
-                    .setName(names.fresh(name + "/lc4j/Slice"))
+                    .setName(names.fresh("/lc4j/" + key))
                     .addInput(flat)
                     .addInput(starts)
                     .addInput(ends)
                     .addOutput(perWeight)
                     .build());
         }
-        String book = names.fresh(name + ".lc4j.codebook");
+        String book = names.fresh(key + ".cb");
         if (!codes.perChannel()) {
             initializers.add(OnnxTensors.floatTensor(book, new long[] {codes.size()}, codes.codebook()));
-            String values = plain(nodes, names, "Gather", name, book, perWeight);
-            nodes.add(reshape(names, name, values, shape(initializers, names, name, dims), name));
+            String values = plain(nodes, names, "Gather", key, book, perWeight);
+            nodes.add(reshape(names, key, values, shape(initializers, names, key, dims), name));
             return describe(codes, dims, book, planes);
         }
         int channels = codes.channels();
@@ -103,17 +105,17 @@ final class Unpacking {
         long[] bookDims =
                 codes.channelAxis() == 0 ? new long[] {channels, codes.size()} : new long[] {codes.size(), channels};
         initializers.add(OnnxTensors.floatTensor(book, bookDims, codes.codebook()));
-        String indices = plain(nodes, names, "Reshape", name, perWeight, shape(initializers, names, name, grid));
-        String gathered = names.fresh(name + "/lc4j/values");
+        String indices = plain(nodes, names, "Reshape", key, perWeight, shape(initializers, names, key, grid));
+        String gathered = names.fresh(key + "/v");
         nodes.add(NodeProto.newBuilder()
                 .setOpType("GatherElements")
-                .setName(names.fresh(name + "/lc4j/GatherElements"))
+                .setName(names.fresh("/lc4j/" + key))
                 .addInput(book)
                 .addInput(indices)
                 .addOutput(gathered)
                 .addAttribute(OnnxExporter.integer("axis", codes.channelAxis() == 0 ? 1 : 0))
                 .build());
-        nodes.add(reshape(names, name, gathered, shape(initializers, names, name, dims), name));
+        nodes.add(reshape(names, key, gathered, shape(initializers, names, key, dims), name));
         return describe(codes, dims, book, planes);
     }
 
@@ -219,7 +221,7 @@ final class Unpacking {
     }
 
     private static String shape(List<TensorProto> initializers, OnnxExporter.Names names, String name, long... dims) {
-        String shape = names.fresh(name + ".lc4j.shape");
+        String shape = names.fresh(name + ".s");
         initializers.add(OnnxTensors.longTensor(shape, new long[] {dims.length}, dims));
         return shape;
     }
@@ -227,7 +229,7 @@ final class Unpacking {
     private static NodeProto reshape(OnnxExporter.Names names, String name, String data, String shape, String output) {
         return NodeProto.newBuilder()
                 .setOpType("Reshape")
-                .setName(names.fresh(name + "/lc4j/Reshape"))
+                .setName(names.fresh("/lc4j/" + name))
                 .addInput(data)
                 .addInput(shape)
                 .addOutput(output)
@@ -236,9 +238,8 @@ final class Unpacking {
 
     private static String plain(
             List<NodeProto> nodes, OnnxExporter.Names names, String opType, String name, String... inputs) {
-        String output = names.fresh(name + "/lc4j/" + opType.toLowerCase(java.util.Locale.ROOT));
-        NodeProto.Builder node =
-                NodeProto.newBuilder().setOpType(opType).setName(names.fresh(name + "/lc4j/" + opType));
+        String output = names.fresh(name + "/" + opType.substring(0, 1).toLowerCase(java.util.Locale.ROOT));
+        NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(names.fresh("/lc4j/" + name));
         for (String input : inputs) {
             node.addInput(input);
         }
@@ -253,9 +254,8 @@ final class Unpacking {
             String name,
             String[] inputs,
             String direction) {
-        String output = names.fresh(name + "/lc4j/" + direction.toLowerCase(java.util.Locale.ROOT));
-        NodeProto.Builder node =
-                NodeProto.newBuilder().setOpType(opType).setName(names.fresh(name + "/lc4j/" + opType));
+        String output = names.fresh(name + "/" + direction.substring(0, 1).toLowerCase(java.util.Locale.ROOT));
+        NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(names.fresh("/lc4j/" + name));
         for (String input : inputs) {
             node.addInput(input);
         }

@@ -88,6 +88,7 @@ class OnnxExporterTest {
         assertArrayEquals(new long[] {300, 784}, fc1.dims());
         assertEquals("float32", byName.get("fc1.bias").storage());
         assertTrue(inspection.compressionRatio() > 25, "ρ = " + inspection.compressionRatio());
+        assertWithinTheBitsRhoCounts(compact, inspection);
         OnnxInspector.Parameter plainFc1 =
                 OnnxInspector.inspect(plain).parameters().get(0);
         assertEquals("float32", plainFc1.storage());
@@ -111,8 +112,19 @@ class OnnxExporterTest {
                 .findFirst()
                 .orElseThrow();
         assertTrue(conv1.perChannel());
+        assertWithinTheBitsRhoCounts(compact, OnnxInspector.inspect(compact));
         assertEquals(20 * 2, conv1.codebook().length);
         assertTrue(Files.size(compact) < Files.size(fixture("lenet5.onnx")) / 20);
+    }
+
+    /** The file is the codes, codebooks and floats ρ counts, plus at most 5 % + 2 KB of graph. */
+    private static void assertWithinTheBitsRhoCounts(Path file, OnnxInspector.Inspection inspection)
+            throws java.io.IOException {
+        long counted = inspection.parameters().stream()
+                .mapToLong(OnnxInspector.Parameter::bytes)
+                .sum();
+        long size = Files.size(file);
+        assertTrue(size <= counted * 1.05 + 2048, file + ": " + size + " bytes for " + counted + " counted by ρ");
     }
 
     @Test
@@ -129,6 +141,7 @@ class OnnxExporterTest {
             Path compact = folder.resolve(model.name() + "-compact.onnx");
             OnnxExporter.write(exported, quantized, compact, true);
             assertSameNet(compact, model, quantized, DATA.test());
+            assertWithinTheBitsRhoCounts(compact, OnnxInspector.inspect(compact));
         }
     }
 
@@ -152,6 +165,41 @@ class OnnxExporterTest {
             assertSameNet(file, source.model(), trained, data);
             assertEquals(trained, OnnxImporter.read(file).weights(), name);
         }
+    }
+
+    @Test
+    void foldedNormalizationsLeaveTheGraphAndTheQuantizedLayersRunAlone() throws Exception {
+        for (String name : List.of("bn_softmax.onnx", "matmul_bn.onnx", "identity_softmax_constants.onnx")) {
+            OnnxModel source = OnnxImporter.read(fixture(name));
+            Dataset data = randomData(source.model(), 64, 13);
+            Weights quantized = compressedOn(source, data);
+            for (boolean compact : new boolean[] {false, true}) {
+                Path file = folder.resolve((compact ? "compact-" : "plain-") + name);
+                OnnxExporter.write(source, quantized, file, compact);
+                assertSameNet(file, source.model(), quantized, data);
+                ModelProto written = ModelProto.parseFrom(Files.readAllBytes(file));
+                assertTrue(
+                        written.getGraph().getNodeList().stream()
+                                .noneMatch(node -> node.getOpType().equals("BatchNormalization")),
+                        name + ": the normalization is folded into the quantized weights");
+                assertEquals(quantized, OnnxImporter.read(file).weights(), name);
+            }
+        }
+    }
+
+    private static Weights compressedOn(OnnxModel source, Dataset data) {
+        LcResult result = CPU.compress(CompressionRequest.builder()
+                .model(source.model())
+                .reference(source.weights())
+                .data(new TrainTestSplit(data, data, "random"))
+                .options(LcOptions.builder()
+                        .setTasks(CompressionTask.perLayer(source.model(), Codebook.adaptive(2)))
+                        .optMuSchedule(MuSchedule.exponential(1e-3, 1.1, 1))
+                        .optMethod(CompressionMethod.DIRECT_COMPRESSION)
+                        .optEvaluateTrainingSet(false)
+                        .build())
+                .build());
+        return result.quantized();
     }
 
     @Test

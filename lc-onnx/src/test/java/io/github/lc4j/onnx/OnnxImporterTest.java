@@ -81,10 +81,36 @@ class OnnxImporterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"matmul_add.onnx", "conv_stride_pad.onnx", "reshape_const.onnx", "conv_nobias.onnx"})
+    @ValueSource(
+            strings = {
+                "matmul_add.onnx",
+                "conv_stride_pad.onnx",
+                "reshape_const.onnx",
+                "conv_nobias.onnx",
+                "bn_softmax.onnx",
+                "identity_softmax_constants.onnx",
+                "matmul_bn.onnx"
+            })
     void readsEveryLayoutTheExporterWrites(String name) throws Exception {
         OnnxModel model = OnnxImporter.read(fixture(name));
         assertSameNet(fixture(name), model.model(), model.weights(), randomData(model.model(), 64, 7));
+    }
+
+    @Test
+    void foldsBatchNormalizationAndDropsNoOpsAndTheFinalSoftmax() {
+        OnnxModel model = OnnxImporter.read(fixture("bn_softmax.onnx"));
+        assertEquals(
+                List.of(
+                        Layer.conv2d("conv", 4, 3, 1, 0),
+                        Layer.relu(),
+                        Layer.maxPool(2, 2),
+                        Layer.flatten(),
+                        Layer.dense("fc1", 8),
+                        Layer.tanh(),
+                        Layer.dense("fc2", 3)),
+                model.model().layers());
+        OnnxModel constants = OnnxImporter.read(fixture("identity_softmax_constants.onnx"));
+        assertEquals(2, constants.model().parameters().size() / 2, "two dense layers, weights from Constant nodes");
     }
 
     @Test
