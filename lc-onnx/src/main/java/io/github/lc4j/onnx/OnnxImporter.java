@@ -187,6 +187,7 @@ public final class OnnxImporter {
             initializers.put(initializer.getName(), initializer);
         }
         checkOperators();
+        checkArity();
         for (NodeProto node : graph.getNodeList()) {
             for (String output : node.getOutputList()) {
                 producers.put(output, node);
@@ -364,6 +365,35 @@ public final class OnnxImporter {
         }
         NodeProto node = producers.get(name);
         return node != null && node.getOpType().equals("Constant") ? constantValue(node) : null;
+    }
+
+    /** The least number of inputs each operator lc4j reads must have. */
+    private static final Map<String, Integer> MIN_INPUTS = Map.ofEntries(
+            Map.entry("Gemm", 2),
+            Map.entry("MatMul", 2),
+            Map.entry("Add", 2),
+            Map.entry("Conv", 2),
+            Map.entry("Reshape", 2),
+            Map.entry("BatchNormalization", 5),
+            Map.entry("Gather", 2),
+            Map.entry("Constant", 0));
+
+    /** Checks that every node has the inputs its operator needs and one named output. */
+    private void checkArity() {
+        for (NodeProto node : graph.getNodeList()) {
+            if (node.getOutputCount() == 0 || node.getOutput(0).isEmpty()) {
+                throw error(node.getOpType() + " node '" + node.getName() + "' has no output");
+            }
+            int needed = MIN_INPUTS.getOrDefault(node.getOpType(), 1);
+            long present = node.getInputList().stream()
+                    .limit(needed)
+                    .filter(input -> !input.isEmpty())
+                    .count();
+            if (present < needed) {
+                throw error(describe(node) + " has " + node.getInputCount() + " input(s); " + node.getOpType()
+                        + " needs " + needed);
+            }
+        }
     }
 
     private void checkOperators() {
@@ -892,7 +922,8 @@ public final class OnnxImporter {
     }
 
     static String describe(NodeProto node) {
-        return node.getOpType() + " '" + (node.getName().isEmpty() ? node.getOutput(0) : node.getName()) + "'";
+        String name = !node.getName().isEmpty() || node.getOutputCount() == 0 ? node.getName() : node.getOutput(0);
+        return node.getOpType() + " '" + name + "'";
     }
 
     private InvalidInputException error(String message) {
