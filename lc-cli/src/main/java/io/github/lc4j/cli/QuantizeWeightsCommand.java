@@ -139,7 +139,7 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
             throw new InvalidInputException("--input " + file + " is a directory; give a .npy file");
         }
         try (InputStream stream = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return NpyArray.read(stream, file.toString());
+            return NpyArray.read(stream, file.toString()).requireFloats(file.toString());
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("--input " + file + " does not exist", e);
         } catch (IOException e) {

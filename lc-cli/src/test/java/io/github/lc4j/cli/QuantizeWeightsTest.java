@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,7 @@ class QuantizeWeightsTest {
         "partial:0+2, 3"
     })
     void everyCodebookKeepsShapeAndDtypeAndLandsOnItsValues(String spec, int size) throws IOException {
-        for (NpyArray.DType dtype : NpyArray.DType.values()) {
+        for (NpyArray.DType dtype : List.of(NpyArray.DType.FLOAT32, NpyArray.DType.FLOAT64)) {
             Path input = write("w-" + dtype + ".npy", gaussian(new int[] {30, 20}, dtype));
             Path output = folder.resolve("q.npy");
             Path report = folder.resolve("r.json");

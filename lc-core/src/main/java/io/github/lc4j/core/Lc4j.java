@@ -205,7 +205,9 @@ public final class Lc4j {
      */
     public static float[] readArray(Path npy) {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(npy))) {
-            return NpyArray.read(in, npy.toString()).toFloats();
+            return NpyArray.read(in, npy.toString())
+                    .requireFloats(npy.toString())
+                    .toFloats();
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("array file " + npy + " does not exist", e);
         } catch (IOException e) {

@@ -382,7 +382,8 @@ public record Checkpoint(
             throw new InvalidInputException(source + " is corrupt: entry " + name + " is missing");
         }
         try {
-            NpyArray array = NpyArray.read(new ByteArrayInputStream(bytes), source + "!" + name, bytes.length / 4);
+            NpyArray array = NpyArray.read(new ByteArrayInputStream(bytes), source + "!" + name, bytes.length / 4)
+                    .requireFloats(source + "!" + name);
             if (array.shape().length != 1) {
                 throw new InvalidInputException(source + "!" + name + " is not a vector");
             }

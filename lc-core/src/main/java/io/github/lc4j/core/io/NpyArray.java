@@ -206,6 +206,21 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
         return new NpyArray(shape, values, dtype);
     }
 
+    /**
+     * Returns this array if it holds floats (weights, inputs).
+     *
+     * @throws InvalidInputException naming {@code source} when it holds integers
+     */
+    public NpyArray requireFloats(String source) {
+        if (isInteger()) {
+            throw new InvalidInputException(
+                    source + ": unsupported dtype " + dtype.name().toLowerCase(java.util.Locale.ROOT)
+                            + " for weights; lc4j reads float32 ('<f4') or float64 ('<f8') arrays here, convert with"
+                            + " arr.astype('float32')");
+        }
+        return this;
+    }
+
     /** Returns whether the elements are integers. */
     public boolean isInteger() {
         return dtype != DType.FLOAT32 && dtype != DType.FLOAT64;

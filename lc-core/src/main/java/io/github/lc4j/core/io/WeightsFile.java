@@ -57,7 +57,10 @@ public final class WeightsFile {
                 String parameterName = name.substring(0, name.length() - 4);
                 int[] expected = model.parameter(parameterName).shape();
                 NpyArray array = NpyArray.read(
-                        zip, file + "!" + name, model.parameter(parameterName).size());
+                                zip,
+                                file + "!" + name,
+                                model.parameter(parameterName).size())
+                        .requireFloats(file + "!" + name);
                 if (!Arrays.equals(expected, array.shape())) {
                     throw new InvalidInputException(file + ": parameter " + parameterName + " has shape "
                             + Arrays.toString(array.shape()) + " but model " + model.name() + " needs "
