@@ -3,7 +3,6 @@ package io.github.lc4j.onnx;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import io.github.lc4j.api.InvalidInputException;
 import java.io.IOException;
@@ -134,18 +133,19 @@ public final class OnnxInspector {
     public static Inspection inspect(Path file) {
         ModelProto model = OnnxImporter.parse(file);
         GraphProto graph = model.getGraph();
-        Map<String, TensorProto> initializers = new HashMap<>();
-        graph.getInitializerList().forEach(tensor -> initializers.put(tensor.getName(), tensor));
         Set<String> unpackingParts = new HashSet<>();
         List<Parameter> compact = new ArrayList<>();
-        Map<String, Parameter> compactByName = new HashMap<>();
-        for (StringStringEntryProto entry : model.getMetadataPropsList()) {
-            if (entry.getKey().startsWith(OnnxExporter.COMPACT_KEY)) {
-                String name = entry.getKey().substring(OnnxExporter.COMPACT_KEY.length());
-                Parameter parameter = compactParameter(file, name, Unpacking.parse(entry.getValue()), initializers);
-                compact.add(parameter);
-                compactByName.put(name, parameter);
-            }
+        for (Unpacking.Stored weight : Unpacking.read(model, "ONNX file " + file)) {
+            CompactCodes codes = weight.codes();
+            compact.add(new Parameter(
+                    weight.name(),
+                    weight.dims(),
+                    "codes",
+                    codes.codebook(),
+                    codes.size(),
+                    codes.perChannel(),
+                    codes.bits(),
+                    codes.storedBytes()));
         }
         // every initializer the unpacking nodes read belongs to a compact weight, not to the net
         for (NodeProto node : graph.getNodeList()) {
@@ -192,35 +192,6 @@ public final class OnnxInspector {
             return new Inspection(file, Files.size(file), parameters);
         } catch (IOException e) {
             throw new InvalidInputException("cannot read ONNX file " + file + ": " + e, e);
-        }
-    }
-
-    private static Parameter compactParameter(
-            Path file, String name, Map<String, String> fields, Map<String, TensorProto> initializers) {
-        try {
-            long[] dims = Arrays.stream(fields.get("shape").split("x"))
-                    .mapToLong(Long::parseLong)
-                    .toArray();
-            TensorProto book = initializers.get(fields.get("codebook"));
-            float[] codebook = OnnxTensors.floats(book, null, "codebook of " + name);
-            long bytes = (long) codebook.length * Float.BYTES;
-            for (String plane : fields.get("planes").split(",")) {
-                bytes += OnnxTensors.storedBytes(initializers.get(plane));
-            }
-            return new Parameter(
-                    name,
-                    dims,
-                    "codes",
-                    codebook,
-                    Integer.parseInt(fields.get("k")),
-                    fields.get("per").equals("channel"),
-                    Integer.parseInt(fields.get("bits")),
-                    bytes);
-        } catch (RuntimeException e) {
-            throw new InvalidInputException(
-                    "ONNX file " + file + ": the compact layout of '" + name + "' (" + fields
-                            + ") does not match the file's initializers: " + e.getMessage(),
-                    e);
         }
     }
 }

@@ -131,16 +131,19 @@ final class Unpacking {
                 + ";planes=" + String.join(",", planes);
     }
 
+    /** A compact weight as the file stores it. */
+    record Stored(String name, long[] dims, CompactCodes codes) {}
+
     /**
-     * Returns {@code model} with every compact weight rebuilt as a float32 initializer and the
-     * unpacking operators and their constants removed: the graph as it was before the export.
+     * Returns the compact weights {@code model} stores, read from its metadata and checked against
+     * its initializers.
      *
-     * @throws InvalidInputException when a layout does not match the file's initializers
+     * @throws InvalidInputException naming {@code source} when a layout does not match the file
      */
-    static ModelProto expand(ModelProto model, String source) {
+    static List<Stored> read(ModelProto model, String source) {
         Map<String, TensorProto> initializers = new LinkedHashMap<>();
         model.getGraph().getInitializerList().forEach(tensor -> initializers.put(tensor.getName(), tensor));
-        Map<String, TensorProto> expanded = new LinkedHashMap<>();
+        List<Stored> stored = new ArrayList<>();
         for (StringStringEntryProto entry : model.getMetadataPropsList()) {
             if (!entry.getKey().startsWith(OnnxExporter.COMPACT_KEY)) {
                 continue;
@@ -172,13 +175,32 @@ final class Unpacking {
                 if (codes.bits() != planes.length || codes.codebook().length != codes.size() * codes.channels()) {
                     throw new IllegalArgumentException("bits and codebook size disagree with the stored arrays");
                 }
-                expanded.put(name, OnnxTensors.floatTensor(name, dims, codes.values(count)));
+                codes.values(count); // every code must point into its codebook
+                stored.add(new Stored(name, dims, codes));
             } catch (RuntimeException e) {
                 throw new InvalidInputException(
                         source + ": the compact layout of weight '" + name + "' (" + fields
                                 + ") does not match the file: " + e.getMessage(),
                         e);
             }
+        }
+        return stored;
+    }
+
+    /**
+     * Returns {@code model} with every compact weight rebuilt as a float32 initializer and the
+     * unpacking operators and their constants removed: the graph as it was before the export.
+     *
+     * @throws InvalidInputException when a layout does not match the file's initializers
+     */
+    static ModelProto expand(ModelProto model, String source) {
+        Map<String, TensorProto> expanded = new LinkedHashMap<>();
+        for (Stored weight : read(model, source)) {
+            int count = OnnxTensors.elementCount(weight.dims(), weight.name());
+            expanded.put(
+                    weight.name(),
+                    OnnxTensors.floatTensor(
+                            weight.name(), weight.dims(), weight.codes().values(count)));
         }
         if (expanded.isEmpty()) {
             return model;
