@@ -70,6 +70,7 @@ final class ResultsReport {
         for (GridSpec.Model model : grid.models()) {
             modelSection(md, output, model, methods, done);
         }
+        cellTable(md, done.values());
         Path results = output.resolve("RESULTS.md");
         byte[] bytes = md.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(results, out -> out.write(bytes));
@@ -186,6 +187,57 @@ final class ResultsReport {
                     .append(plot.file())
                     .append(")\n\n");
         }
+    }
+
+    /** Every finished cell with its wall time, and the grid's total. */
+    private static void cellTable(StringBuilder md, java.util.Collection<CellResult> done) {
+        if (done.isEmpty()) {
+            return;
+        }
+        double total = done.stream().mapToDouble(CellResult::seconds).sum();
+        md.append("## Every cell\n\n");
+        md.append(String.format(
+                Locale.ROOT,
+                "Wall time of the %d finished cells: %.2f h (%.0f s), one cell at a time with the grid's threads;"
+                        + " per model and method:",
+                done.size(),
+                total / 3600,
+                total));
+        Map<String, Map<String, Double>> byModel = new LinkedHashMap<>();
+        for (CellResult cell : done) {
+            byModel.computeIfAbsent(cell.model(), name -> new LinkedHashMap<>())
+                    .merge(label(cell.method()), cell.seconds(), Double::sum);
+        }
+        byModel.forEach((model, methods) -> {
+            md.append(' ').append(model).append(": ");
+            md.append(String.join(
+                    ", ",
+                    methods.entrySet().stream()
+                            .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                            .map(entry ->
+                                    String.format(Locale.ROOT, "%s %.0f min", entry.getKey(), entry.getValue() / 60))
+                            .toList()));
+            md.append(';');
+        });
+        md.setLength(md.length() - 1);
+        md.append(".\n\n");
+        md.append("| cell | ρ | bits | train loss | train error | test error | wall time | backend | seed |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
+        for (CellResult cell : done) {
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f | %d | %.4f | %.2f | %.2f | %.0f s | %s | %d |%n",
+                    cell.id(),
+                    cell.rho(),
+                    cell.bitsPerWeight(),
+                    cell.trainLoss(),
+                    100 * cell.trainError(),
+                    100 * cell.testError(),
+                    cell.seconds(),
+                    cell.backend(),
+                    cell.seed()));
+        }
+        md.append('\n');
     }
 
     static String describe(GridSpec.Schedule s) {

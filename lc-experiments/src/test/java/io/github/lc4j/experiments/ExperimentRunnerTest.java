@@ -62,6 +62,11 @@ class ExperimentRunnerTest {
         assertTrue(results.contains("| adaptive:2 | 30.5 |"), results);
         assertTrue(results.contains("LC's training loss is at most"), results);
         assertTrue(results.contains("Finished: 6 of 6 cells."), results);
+        assertTrue(results.matches("(?s).*Wall time of the 6 finished cells: [0-9.]+ h.*"), results);
+        assertTrue(
+                results.matches(
+                        "(?s).*\\| lenet300__adaptive-2@layer__lc__seed1 \\| 30\\.5 \\| 1 \\| .* s \\| cpu-java \\| 1 \\|.*"),
+                results);
         for (String plot : List.of(
                 "lenet300-error-vs-rho.png",
                 "lenet300-loss-per-iteration.png",
