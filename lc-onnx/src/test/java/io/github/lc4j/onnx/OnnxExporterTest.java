@@ -45,10 +45,15 @@ class OnnxExporterTest {
     Path folder;
 
     private static Weights directlyCompressed(ModelSpec model, Weights reference, List<CompressionTask> tasks) {
+        return directlyCompressed(model, reference, tasks, DATA);
+    }
+
+    private static Weights directlyCompressed(
+            ModelSpec model, Weights reference, List<CompressionTask> tasks, TrainTestSplit data) {
         LcResult result = CPU.compress(CompressionRequest.builder()
                 .model(model)
                 .reference(reference)
-                .data(DATA)
+                .data(data)
                 .options(LcOptions.builder()
                         .setTasks(tasks)
                         .optMuSchedule(MuSchedule.exponential(1e-3, 1.1, 1))
@@ -172,7 +177,11 @@ class OnnxExporterTest {
         for (String name : List.of("bn_softmax.onnx", "matmul_bn.onnx", "identity_softmax_constants.onnx")) {
             OnnxModel source = OnnxImporter.read(fixture(name));
             Dataset data = randomData(source.model(), 64, 13);
-            Weights quantized = compressedOn(source, data);
+            Weights quantized = directlyCompressed(
+                    source.model(),
+                    source.weights(),
+                    CompressionTask.perLayer(source.model(), Codebook.adaptive(2)),
+                    new TrainTestSplit(data, data, "random"));
             for (boolean compact : new boolean[] {false, true}) {
                 Path file = folder.resolve((compact ? "compact-" : "plain-") + name);
                 OnnxExporter.write(source, quantized, file, compact);
@@ -185,21 +194,6 @@ class OnnxExporterTest {
                 assertEquals(quantized, OnnxImporter.read(file).weights(), name);
             }
         }
-    }
-
-    private static Weights compressedOn(OnnxModel source, Dataset data) {
-        LcResult result = CPU.compress(CompressionRequest.builder()
-                .model(source.model())
-                .reference(source.weights())
-                .data(new TrainTestSplit(data, data, "random"))
-                .options(LcOptions.builder()
-                        .setTasks(CompressionTask.perLayer(source.model(), Codebook.adaptive(2)))
-                        .optMuSchedule(MuSchedule.exponential(1e-3, 1.1, 1))
-                        .optMethod(CompressionMethod.DIRECT_COMPRESSION)
-                        .optEvaluateTrainingSet(false)
-                        .build())
-                .build());
-        return result.quantized();
     }
 
     @Test
