@@ -173,11 +173,13 @@ final class ResultsReport {
                     lcLowestLoss,
                     compared,
                     lossExceptions.isEmpty() ? "" : " Not at: " + String.join("; ", lossExceptions) + "."));
-            md.append(
-                    disagreements.isEmpty()
-                            ? "- Where LC has the lowest training loss, it has the lowest test error too.\n"
-                            : "- Where LC has the lowest training loss but not the lowest test error: "
-                                    + String.join("; ", disagreements) + ".\n");
+            if (lcLowestLoss > 0) {
+                md.append(
+                        disagreements.isEmpty()
+                                ? "- Where LC has the lowest training loss, it has the lowest test error too.\n"
+                                : "- Where LC has the lowest training loss but not the lowest test error: "
+                                        + String.join("; ", disagreements) + ".\n");
+            }
         }
         md.append('\n');
         for (Plots.Written plot : Plots.write(output, model, methods, done)) {
