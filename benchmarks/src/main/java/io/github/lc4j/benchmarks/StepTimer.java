@@ -15,13 +15,28 @@ final class StepTimer {
     static final double MINIMUM_SECONDS = 3.0;
     private static final int MINIMUM_STEPS = 10;
 
+    /**
+     * With {@code -Dlc4j.benchmark.smoke=true}, two warm-up and two timed steps: what the build runs
+     * to keep every benchmark compiling and running, not a measurement.
+     */
+    static final String SMOKE = "lc4j.benchmark.smoke";
+
     private StepTimer() {}
+
+    static boolean smoke() {
+        return Boolean.getBoolean(SMOKE);
+    }
 
     /** Steps per second of {@code step}, which is called with the step's index. */
     static double stepsPerSecond(IntConsumer step) {
+        boolean smoke = smoke();
+        int warmupSteps = smoke ? 2 : WARMUP_STEPS;
+        double warmupSeconds = smoke ? 0 : WARMUP_SECONDS;
+        int minimumSteps = smoke ? 2 : MINIMUM_STEPS;
+        double minimumSeconds = smoke ? 0 : MINIMUM_SECONDS;
         int warmup = 0;
         long warmupStart = System.nanoTime();
-        while (warmup < WARMUP_STEPS || System.nanoTime() - warmupStart < WARMUP_SECONDS * 1e9) {
+        while (warmup < warmupSteps || System.nanoTime() - warmupStart < warmupSeconds * 1e9) {
             step.accept(warmup++);
         }
         long start = System.nanoTime();
@@ -31,7 +46,7 @@ final class StepTimer {
             step.accept(warmup + steps);
             steps++;
             elapsed = System.nanoTime() - start;
-        } while (steps < MINIMUM_STEPS || elapsed < MINIMUM_SECONDS * 1e9);
+        } while (steps < minimumSteps || elapsed < minimumSeconds * 1e9);
         return steps / (elapsed / 1e9);
     }
 }

@@ -70,7 +70,7 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    private static final List<String> TRAINERS =
+    static final List<String> TRAINERS =
             List.of("cpu-java", "nd4j", "dl4j", "dl4j-blas1", "dl4j-op1", "tensorflow", "plain-tensorflow");
     private static final int ROUNDS = 3;
 
@@ -176,7 +176,7 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    private static double measureOne(String modelName, String trainer, int threads) {
+    static double measureOne(String modelName, String trainer, int threads) {
         ModelSpec model = ModelZoo.byName(modelName);
         boolean small = modelName.startsWith("lenet300");
         int batchSize = small ? 256 : 128;
