@@ -47,17 +47,14 @@ final class ModelSource {
      * {@code option}.
      */
     Weights reference(Path npz, String option) {
-        if (onnx != null) {
-            if (npz != null) {
-                return Lc4j.readWeights(npz, model);
-            }
-            return onnx.weights();
+        if (npz != null) {
+            return Lc4j.readWeights(npz, model);
         }
-        if (npz == null) {
+        if (onnx == null) {
             throw new InvalidInputException(option + " FILE.npz is required for zoo model " + model.name()
                     + " (train one with 'lc4j train'); an ONNX model (--model net.onnx) brings its own weights");
         }
-        return Lc4j.readWeights(npz, model);
+        return onnx.weights();
     }
 
     /** Checks, before any work, that {@code output} and {@code compact} go together. */

@@ -79,7 +79,6 @@ public final class OnnxExporter {
         List<TensorProto> added = new ArrayList<>();
         List<NodeProto> unpacking = new ArrayList<>();
         Set<String> removed = new HashSet<>();
-        boolean constantsAdded = false;
         for (OnnxModel.Binding binding : source.bindings()) {
             float[] weight = onnxWeight(binding, weights.get(binding.layer() + ".weight"));
             CompactCodes codes =
@@ -89,9 +88,8 @@ public final class OnnxExporter {
                         binding.weight(),
                         OnnxTensors.withFloats(original(graph, binding.weight()), binding.weightDims(), weight));
             } else {
-                if (!constantsAdded) {
+                if (unpacking.isEmpty()) {
                     added.addAll(Unpacking.constants());
-                    constantsAdded = true;
                 }
                 removed.add(binding.weight());
                 String layout =
@@ -198,18 +196,10 @@ public final class OnnxExporter {
 
     /** The lc4j weight {@code [in, out]} (or a convolution's) in the ONNX initializer's layout. */
     private static float[] onnxWeight(OnnxModel.Binding binding, float[] lc4j) {
-        float[] onnx = new float[lc4j.length];
-        if (binding.kind() == OnnxModel.Kind.CONV || !binding.transposed()) {
-            System.arraycopy(lc4j, 0, onnx, 0, lc4j.length);
-        } else {
-            int out = (int) binding.weightDims()[0];
-            int in = (int) binding.weightDims()[1];
-            for (int row = 0; row < in; row++) {
-                for (int column = 0; column < out; column++) {
-                    onnx[column * in + row] = lc4j[row * out + column];
-                }
-            }
-        }
+        // lc4j holds [in, out]; a transposed Gemm weight is [out, in]
+        float[] onnx = binding.transposed()
+                ? OnnxTensors.transpose(lc4j, (int) binding.weightDims()[1], (int) binding.weightDims()[0])
+                : lc4j;
         if (binding.alpha() != 1f) {
             for (int i = 0; i < onnx.length; i++) {
                 onnx[i] /= binding.alpha();
@@ -384,13 +374,7 @@ public final class OnnxExporter {
             ParameterSpec weight = model.parameter(layer.name() + ".weight");
             int in = weight.dimension(0);
             int out = weight.dimension(1);
-            float[] lc4j = weights.get(weight.name());
-            float[] transposed = new float[lc4j.length];
-            for (int row = 0; row < in; row++) {
-                for (int column = 0; column < out; column++) {
-                    transposed[column * in + row] = lc4j[row * out + column];
-                }
-            }
+            float[] transposed = OnnxTensors.transpose(weights.get(weight.name()), in, out);
             graph.addInitializer(OnnxTensors.floatTensor(weight.name(), new long[] {out, in}, transposed));
             graph.addInitializer(OnnxTensors.floatTensor(
                     layer.name() + ".bias", new long[] {out}, weights.get(layer.name() + ".bias")));

@@ -52,6 +52,11 @@ public final class OnnxImporter {
             "Softmax",
             "LogSoftmax");
 
+    /** What the error messages say lc4j imports. */
+    private static final String SUPPORTED = "Gemm, MatMul, Add (a bias after MatMul), Conv, MaxPool, Relu, Tanh,"
+            + " Flatten, Reshape to [batch, -1], BatchNormalization after a layer, Identity, Dropout and a final"
+            + " (Log)Softmax";
+
     /** Operators whose constant inputs are parameters, which a Constant node may hold. */
     private static final Set<String> PARAMETER_USERS = Set.of("Gemm", "MatMul", "Add", "Conv", "BatchNormalization");
 
@@ -207,7 +212,6 @@ public final class OnnxImporter {
         String current = input.getName();
         int[] shape = inputShape;
         int steps = 0;
-        String lastLayerOutput = "";
         shapes.put(current, shape);
         while (!current.equals(output)) {
             if (++steps > graph.getNodeCount()) {
@@ -228,15 +232,13 @@ public final class OnnxImporter {
                     int units = (int) (binding.transposed() ? binding.weightDims()[0] : binding.weightDims()[1]);
                     layers.add(Layer.dense(binding.layer(), units));
                     shape = new int[] {units};
-                    current = binding.biasAddNode() != null ? binding.biasAddNode() : node.getOutput(0);
-                    lastLayerOutput = current;
+                    current = binding.layerOutput();
                 }
                 case "Conv" -> {
                     OnnxModel.Binding binding = conv(node, shape, layerNames, values, layers);
                     bindings.add(binding);
                     shape = outputShape(layers.get(layers.size() - 1), shape);
                     current = node.getOutput(0);
-                    lastLayerOutput = current;
                 }
                 case "MaxPool" -> {
                     layers.add(maxPool(node, shape));
@@ -266,14 +268,15 @@ public final class OnnxImporter {
                     current = node.getOutput(0);
                 }
                 case "BatchNormalization" -> {
-                    if (bindings.isEmpty() || !lastLayerOutput.equals(current)) {
-                        throw error(where + " does not directly follow a Conv, Gemm or MatMul; lc4j folds"
+                    OnnxModel.Binding last = bindings.isEmpty() ? null : bindings.get(bindings.size() - 1);
+                    if (last == null
+                            || last.normalization() != null
+                            || !last.layerOutput().equals(current)) {
+                        throw error(where + " does not directly follow a Conv, Gemm or MatMul; lc4j folds one"
                                 + " BatchNormalization into the layer before it");
                     }
-                    OnnxModel.Binding folded = foldNormalization(node, bindings.get(bindings.size() - 1), values);
-                    bindings.set(bindings.size() - 1, folded);
+                    bindings.set(bindings.size() - 1, foldNormalization(node, last, values));
                     current = node.getOutput(0);
-                    lastLayerOutput = current;
                 }
                 case "Relu" -> {
                     layers.add(Layer.relu());
@@ -298,8 +301,8 @@ public final class OnnxImporter {
                     current = node.getOutput(0);
                 }
                 default ->
-                    throw error(where + " is on the path from input to output, where lc4j expects a layer"
-                            + " (Gemm, MatMul, Conv, MaxPool, Relu, Tanh, Flatten, Reshape)");
+                    throw error(
+                            where + " is on the path from input to output, where lc4j expects a layer: " + SUPPORTED);
             }
             shapes.put(current, shape);
         }
@@ -409,8 +412,7 @@ public final class OnnxImporter {
         }
         if (!unsupported.isEmpty()) {
             throw error(unsupported.size() + " operator(s) lc4j cannot import: " + String.join(", ", unsupported)
-                    + ". lc4j imports Gemm, MatMul, Add (a bias after MatMul), Conv, MaxPool, Relu, Tanh, Flatten"
-                    + " and Reshape to [batch, -1]");
+                    + ". lc4j imports " + SUPPORTED);
         }
     }
 
@@ -482,8 +484,8 @@ public final class OnnxImporter {
         boolean transposed = gemm && intAttribute(node, "transB", 0) != 0;
         float alpha = gemm ? floatAttribute(node, "alpha", 1f) : 1f;
         float beta = gemm ? floatAttribute(node, "beta", 1f) : 1f;
-        if (node.getInputCount() < 2) {
-            throw error(where + " has no weight input");
+        if (alpha == 0f || !Float.isFinite(alpha) || !Float.isFinite(beta)) {
+            throw error(where + " has alpha " + alpha + " and beta " + beta + "; alpha must be finite and non-zero");
         }
         String weightName = node.getInput(1);
         TensorProto weight = parameter(weightName, where, "weight");
@@ -500,18 +502,13 @@ public final class OnnxImporter {
         }
         float[] onnx = OnnxTensors.floats(weight, folder, "initializer '" + weightName + "'");
         String layer = uniqueLayerName(weightName, node, layerNames);
-        float[] lc4j = new float[onnx.length];
-        for (int row = 0; row < in; row++) {
-            for (int column = 0; column < out; column++) {
-                float value = transposed ? onnx[(int) (column * in + row)] : onnx[(int) (row * out + column)];
-                lc4j[(int) (row * out + column)] = alpha * value;
-            }
+        // lc4j holds alpha·W as [in, out]; transB = 1 stores W as [out, in]
+        float[] lc4j = transposed ? OnnxTensors.transpose(onnx, (int) out, (int) in) : onnx;
+        for (int i = 0; i < lc4j.length; i++) {
+            lc4j[i] *= alpha;
         }
         values.put(layer + ".weight", lc4j);
 
-        if (alpha == 0f || !Float.isFinite(alpha) || !Float.isFinite(beta)) {
-            throw error(where + " has alpha " + alpha + " and beta " + beta + "; alpha must be finite and non-zero");
-        }
         String biasName = null;
         String biasAdd = null;
         if (gemm && beta != 0f && node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
@@ -529,19 +526,10 @@ public final class OnnxImporter {
                 }
             }
         }
-        float[] bias = new float[(int) out];
-        long[] biasDims = new long[0];
-        if (biasName != null) {
-            TensorProto biasTensor = parameter(biasName, where, "bias");
-            biasDims = OnnxTensors.dims(biasTensor);
-            float[] read = OnnxTensors.floats(biasTensor, folder, "initializer '" + biasName + "'");
-            if (read.length != out || biasDims.length > 2 || (biasDims.length == 2 && biasDims[0] != 1)) {
-                throw error(where + ": bias '" + biasName + "' has dimensions " + Arrays.toString(biasDims) + "; it"
-                        + " must hold one value per output, [" + out + "] or [1, " + out + "]");
-            }
-            for (int i = 0; i < bias.length; i++) {
-                bias[i] = beta * read[i];
-            }
+        float[] bias = bias(biasName, where, (int) out, true);
+        long[] biasDims = biasName == null ? new long[0] : OnnxTensors.dims(initializers.get(biasName));
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] *= beta;
         }
         values.put(layer + ".bias", bias);
         return new OnnxModel.Binding(
@@ -570,9 +558,6 @@ public final class OnnxImporter {
             throw error(where + " has group " + intAttribute(node, "group", 1) + "; lc4j imports group 1 only");
         }
         requireAll(node, "dilations", 1, where);
-        if (node.getInputCount() < 2) {
-            throw error(where + " has no weight input");
-        }
         String weightName = node.getInput(1);
         TensorProto weight = parameter(weightName, where, "weight");
         long[] dims = OnnxTensors.dims(weight);
@@ -590,19 +575,9 @@ public final class OnnxImporter {
         int padding = padding(node, shape, kernel, stride, where);
         String layer = uniqueLayerName(weightName, node, layerNames);
         values.put(layer + ".weight", OnnxTensors.floats(weight, folder, "initializer '" + weightName + "'"));
-        float[] bias = new float[(int) dims[0]];
         String biasName = node.getInputCount() > 2 && !node.getInput(2).isEmpty() ? node.getInput(2) : null;
-        long[] biasDims = new long[0];
-        if (biasName != null) {
-            TensorProto biasTensor = parameter(biasName, where, "bias");
-            biasDims = OnnxTensors.dims(biasTensor);
-            bias = OnnxTensors.floats(biasTensor, folder, "initializer '" + biasName + "'");
-            if (bias.length != dims[0] || biasDims.length != 1) {
-                throw error(where + ": bias '" + biasName + "' has dimensions " + Arrays.toString(biasDims)
-                        + "; it must be [" + dims[0] + "]");
-            }
-        }
-        values.put(layer + ".bias", bias);
+        values.put(layer + ".bias", bias(biasName, where, (int) dims[0], false));
+        long[] biasDims = biasName == null ? new long[0] : OnnxTensors.dims(initializers.get(biasName));
         layers.add(Layer.conv2d(layer, (int) dims[0], kernel, stride, padding));
         return new OnnxModel.Binding(
                 layer,
@@ -617,6 +592,25 @@ public final class OnnxImporter {
                 1f,
                 null,
                 null);
+    }
+
+    /**
+     * The bias initializer {@code name} of a layer with {@code outputs} outputs, or zeros when there
+     * is none: {@code [outputs]}, or also {@code [1, outputs]} for a dense layer.
+     */
+    private float[] bias(String name, String where, int outputs, boolean rowAllowed) {
+        if (name == null) {
+            return new float[outputs];
+        }
+        TensorProto tensor = parameter(name, where, "bias");
+        long[] dims = OnnxTensors.dims(tensor);
+        float[] values = OnnxTensors.floats(tensor, folder, "initializer '" + name + "'");
+        boolean fits = dims.length == 1 || (rowAllowed && dims.length == 2 && dims[0] == 1);
+        if (values.length != outputs || !fits) {
+            throw error(where + ": bias '" + name + "' has dimensions " + Arrays.toString(dims) + "; it must hold one"
+                    + " value per output, [" + outputs + "]" + (rowAllowed ? " or [1, " + outputs + "]" : ""));
+        }
+        return values;
     }
 
     private int padding(NodeProto node, int[] shape, int kernel, int stride, String where) {
@@ -701,19 +695,16 @@ public final class OnnxImporter {
         }
     }
 
-    private static int[] flatten(int[] shape, List<Layer> layers) {
+    private int[] flatten(int[] shape, List<Layer> layers) {
         if (shape.length == 1) {
             return shape;
         }
         layers.add(Layer.flatten());
-        return new int[] {Arrays.stream(shape).reduce(1, Math::multiplyExact)};
+        return outputShape(Layer.flatten(), shape);
     }
 
     /** Checks that a Reshape turns a {@code [batch, ...]} activation into {@code [batch, features]}. */
     private void checkFlatteningReshape(NodeProto node, int[] shape, String where) {
-        if (node.getInputCount() < 2) {
-            throw error(where + " has no shape input");
-        }
         long[] target = evaluateShape(node.getInput(1), where, 0);
         if (intAttribute(node, "allowzero", 0) != 0 && Arrays.stream(target).anyMatch(value -> value == 0)) {
             throw error(where + " has allowzero = 1 and a 0 in its target shape " + render(target)

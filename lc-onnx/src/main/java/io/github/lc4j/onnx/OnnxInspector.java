@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -133,7 +132,6 @@ public final class OnnxInspector {
     public static Inspection inspect(Path file) {
         ModelProto model = OnnxImporter.parse(file);
         GraphProto graph = model.getGraph();
-        Set<String> unpackingParts = new HashSet<>();
         List<Parameter> compact = new ArrayList<>();
         for (Unpacking.Stored weight : Unpacking.read(model, "ONNX file " + file)) {
             CompactCodes codes = weight.codes();
@@ -148,17 +146,10 @@ public final class OnnxInspector {
                     codes.storedBytes()));
         }
         // every initializer the unpacking nodes read belongs to a compact weight, not to the net
-        for (NodeProto node : graph.getNodeList()) {
-            if (node.getName().contains("/lc4j/")) {
-                unpackingParts.addAll(node.getInputList());
-            }
-        }
+        Set<String> unpackingParts = Unpacking.unpackingInputs(graph);
         List<Parameter> parameters = new ArrayList<>();
         for (TensorProto tensor : graph.getInitializerList()) {
-            if (unpackingParts.contains(tensor.getName()) || tensor.getName().startsWith("lc4j.unpack.")) {
-                continue;
-            }
-            if (tensor.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+            if (unpackingParts.contains(tensor.getName()) || tensor.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
                 continue;
             }
             float[] values = OnnxTensors.floats(
@@ -180,7 +171,7 @@ public final class OnnxInspector {
         Map<String, Integer> firstUse = new HashMap<>();
         for (int index = graph.getNodeCount() - 1; index >= 0; index--) {
             NodeProto node = graph.getNode(index);
-            if (!node.getName().contains("/lc4j/")) {
+            if (!Unpacking.isUnpacking(node)) {
                 for (String input : node.getInputList()) {
                     firstUse.put(input, index);
                 }

@@ -41,6 +41,17 @@ final class OnnxTensors {
         return (int) count;
     }
 
+    /** The transpose of the row-major {@code [rows, columns]} matrix {@code values}. */
+    static float[] transpose(float[] values, int rows, int columns) {
+        float[] transposed = new float[values.length];
+        for (int row = 0; row < rows; row++) {
+            for (int column = 0; column < columns; column++) {
+                transposed[column * rows + row] = values[row * columns + column];
+            }
+        }
+        return transposed;
+    }
+
     static long[] dims(TensorProto tensor) {
         long[] dims = new long[tensor.getDimsCount()];
         for (int i = 0; i < dims.length; i++) {

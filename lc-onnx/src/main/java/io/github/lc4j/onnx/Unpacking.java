@@ -1,5 +1,6 @@
 package io.github.lc4j.onnx;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -23,6 +24,8 @@ import java.util.Set;
 final class Unpacking {
     private static final String SHIFTS = "lc4j.unpack.shifts";
     private static final String SEVEN = "lc4j.unpack.seven";
+    /** What every unpacking node's name holds, and no other node's. */
+    private static final String NODE_PREFIX = "/lc4j/";
 
     private Unpacking() {}
 
@@ -55,67 +58,53 @@ final class Unpacking {
             String plane = names.fresh(key + ".p" + bit);
             planes.add(plane);
             initializers.add(OnnxTensors.byteTensor(plane, new long[] {bytes, 1}, codes.planes()[bit]));
-            String up = node(nodes, names, "BitShift", key, new String[] {plane, SHIFTS}, "LEFT");
-            String down = node(nodes, names, "BitShift", key, new String[] {up, SEVEN}, "RIGHT");
-            String wide = names.fresh(key + "/c" + bit);
-            nodes.add(NodeProto.newBuilder()
-                    .setOpType("Cast")
-                    .setName(names.fresh("/lc4j/" + key))
-                    .addInput(down)
-                    .addOutput(wide)
-                    .addAttribute(OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE))
-                    .build());
+            String up = op(nodes, names, key, "BitShift", key + "/l", direction("LEFT"), plane, SHIFTS);
+            String down = op(nodes, names, key, "BitShift", key + "/r", direction("RIGHT"), up, SEVEN);
+            AttributeProto toInt64 = OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE);
+            String wide = op(nodes, names, key, "Cast", key + "/c" + bit, toInt64, down);
             if (bit > 0) {
                 String weight = names.fresh(key + ".x" + bit);
                 initializers.add(OnnxTensors.longTensor(weight, new long[0], 1L << bit));
-                wide = plain(nodes, names, "Mul", key, wide, weight);
-                sum = plain(nodes, names, "Add", key, sum, wide);
+                wide = op(nodes, names, key, "Mul", key + "/m", null, wide, weight);
+                sum = op(nodes, names, key, "Add", key + "/a", null, sum, wide);
             } else {
                 sum = wide;
             }
         }
-        String flat = plain(nodes, names, "Reshape", key, sum, shape(initializers, names, key, bytes * 8L));
+        String flat =
+                op(nodes, names, key, "Reshape", key + "/r", null, sum, shape(initializers, names, key, bytes * 8L));
         String perWeight = flat;
         if (bytes * 8L != count) {
             String starts = names.fresh(key + ".a");
             String ends = names.fresh(key + ".z");
             initializers.add(OnnxTensors.longTensor(starts, new long[] {1}, 0));
             initializers.add(OnnxTensors.longTensor(ends, new long[] {1}, count));
-            perWeight = names.fresh(key + "/i");
-            nodes.add(NodeProto.newBuilder()
-                    .setOpType("Slice")
-                    .setName(names.fresh("/lc4j/" + key))
-                    .addInput(flat)
-                    .addInput(starts)
-                    .addInput(ends)
-                    .addOutput(perWeight)
-                    .build());
+            perWeight = op(nodes, names, key, "Slice", key + "/i", null, flat, starts, ends);
         }
         String book = names.fresh(key + ".cb");
+        String values;
         if (!codes.perChannel()) {
             initializers.add(OnnxTensors.floatTensor(book, new long[] {codes.size()}, codes.codebook()));
-            String values = plain(nodes, names, "Gather", key, book, perWeight);
-            nodes.add(reshape(names, key, values, shape(initializers, names, key, dims), name));
-            return describe(codes, dims, book, planes);
+            values = op(nodes, names, key, "Gather", key + "/g", null, book, perWeight);
+        } else {
+            int channels = codes.channels();
+            boolean rows = codes.channelAxis() == 0;
+            long[] grid = rows ? new long[] {channels, count / channels} : new long[] {count / channels, channels};
+            long[] bookDims = rows ? new long[] {channels, codes.size()} : new long[] {codes.size(), channels};
+            initializers.add(OnnxTensors.floatTensor(book, bookDims, codes.codebook()));
+            String indices = op(
+                    nodes, names, key, "Reshape", key + "/r", null, perWeight, shape(initializers, names, key, grid));
+            AttributeProto axis = OnnxExporter.integer("axis", rows ? 1 : 0);
+            values = op(nodes, names, key, "GatherElements", key + "/v", axis, book, indices);
         }
-        int channels = codes.channels();
-        long[] grid = codes.channelAxis() == 0
-                ? new long[] {channels, count / channels}
-                : new long[] {count / channels, channels};
-        long[] bookDims =
-                codes.channelAxis() == 0 ? new long[] {channels, codes.size()} : new long[] {codes.size(), channels};
-        initializers.add(OnnxTensors.floatTensor(book, bookDims, codes.codebook()));
-        String indices = plain(nodes, names, "Reshape", key, perWeight, shape(initializers, names, key, grid));
-        String gathered = names.fresh(key + "/v");
+        // the weight's own name as the last output: its consumers read it as before
         nodes.add(NodeProto.newBuilder()
-                .setOpType("GatherElements")
-                .setName(names.fresh("/lc4j/" + key))
-                .addInput(book)
-                .addInput(indices)
-                .addOutput(gathered)
-                .addAttribute(OnnxExporter.integer("axis", codes.channelAxis() == 0 ? 1 : 0))
+                .setOpType("Reshape")
+                .setName(names.fresh(NODE_PREFIX + key))
+                .addInput(values)
+                .addInput(shape(initializers, names, key, dims))
+                .addOutput(name)
                 .build());
-        nodes.add(reshape(names, key, gathered, shape(initializers, names, key, dims), name));
         return describe(codes, dims, book, planes);
     }
 
@@ -207,15 +196,9 @@ final class Unpacking {
         }
         ModelProto.Builder builder = model.toBuilder();
         GraphProto.Builder graph = builder.getGraphBuilder();
-        Set<String> unpackingInputs = new HashSet<>();
-        List<NodeProto> kept = new ArrayList<>();
-        for (NodeProto node : graph.getNodeList()) {
-            if (node.getName().contains("/lc4j/")) {
-                unpackingInputs.addAll(node.getInputList());
-            } else {
-                kept.add(node);
-            }
-        }
+        Set<String> unpackingInputs = unpackingInputs(model.getGraph());
+        List<NodeProto> kept =
+                graph.getNodeList().stream().filter(node -> !isUnpacking(node)).toList();
         List<TensorProto> tensors = new ArrayList<>();
         for (TensorProto tensor : graph.getInitializerList()) {
             if (!unpackingInputs.contains(tensor.getName())) {
@@ -248,42 +231,48 @@ final class Unpacking {
         return shape;
     }
 
-    private static NodeProto reshape(OnnxExporter.Names names, String name, String data, String shape, String output) {
-        return NodeProto.newBuilder()
-                .setOpType("Reshape")
-                .setName(names.fresh("/lc4j/" + name))
-                .addInput(data)
-                .addInput(shape)
-                .addOutput(output)
-                .build();
-    }
-
-    private static String plain(
-            List<NodeProto> nodes, OnnxExporter.Names names, String opType, String name, String... inputs) {
-        String output = names.fresh(name + "/" + opType.substring(0, 1).toLowerCase(java.util.Locale.ROOT));
-        NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(names.fresh("/lc4j/" + name));
-        for (String input : inputs) {
-            node.addInput(input);
-        }
-        nodes.add(node.addOutput(output).build());
-        return output;
-    }
-
-    private static String node(
+    /**
+     * Appends one unpacking node named after {@code key}; returns its output, a fresh name from
+     * {@code output}.
+     */
+    private static String op(
             List<NodeProto> nodes,
             OnnxExporter.Names names,
+            String key,
             String opType,
-            String name,
-            String[] inputs,
-            String direction) {
-        String output = names.fresh(name + "/" + direction.substring(0, 1).toLowerCase(java.util.Locale.ROOT));
-        NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(names.fresh("/lc4j/" + name));
+            String output,
+            AttributeProto attribute,
+            String... inputs) {
+        NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(names.fresh(NODE_PREFIX + key));
         for (String input : inputs) {
             node.addInput(input);
         }
-        nodes.add(node.addOutput(output)
-                .addAttribute(OnnxExporter.string("direction", direction))
-                .build());
-        return output;
+        String name = names.fresh(output);
+        node.addOutput(name);
+        if (attribute != null) {
+            node.addAttribute(attribute);
+        }
+        nodes.add(node.build());
+        return name;
+    }
+
+    private static AttributeProto direction(String direction) {
+        return OnnxExporter.string("direction", direction);
+    }
+
+    /** Whether {@code node} is one of the unpacking nodes {@link #append} writes. */
+    static boolean isUnpacking(NodeProto node) {
+        return node.getName().contains(NODE_PREFIX);
+    }
+
+    /** Every tensor the unpacking nodes of {@code graph} read: planes, codebooks, shapes, constants. */
+    static Set<String> unpackingInputs(GraphProto graph) {
+        Set<String> inputs = new HashSet<>();
+        for (NodeProto node : graph.getNodeList()) {
+            if (isUnpacking(node)) {
+                inputs.addAll(node.getInputList());
+            }
+        }
+        return inputs;
     }
 }

@@ -149,6 +149,37 @@ class OnnxHostileInputTest {
     }
 
     @Test
+    void aSecondBatchNormalizationInARowIsRefusedNotFoldedHalfway() throws IOException {
+        ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(fixture("bn_softmax.onnx")));
+        ModelProto.Builder builder = proto.toBuilder();
+        var graph = builder.getGraphBuilder();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            var node = graph.getNode(i);
+            if (node.getOpType().equals("BatchNormalization")
+                    && node.getOutput(0).equals("/bn1/BatchNormalization_output_0")) {
+                String between = "/bn1/between";
+                graph.setNode(i, node.toBuilder().setOutput(0, between));
+                var again = node.toBuilder().setName("bn1_again").setInput(0, between);
+                for (int input = 1; input < node.getInputCount(); input++) {
+                    String statistic = node.getInput(input);
+                    TensorProto copy = graph.getInitializerList().stream()
+                            .filter(tensor -> tensor.getName().equals(statistic))
+                            .findFirst()
+                            .orElseThrow();
+                    graph.addInitializer(copy.toBuilder().setName(statistic + ".again"));
+                    again.setInput(input, statistic + ".again");
+                }
+                graph.addNode(i + 1, again);
+                break;
+            }
+        }
+        Path file = folder.resolve("two-norms.onnx");
+        Files.write(file, builder.build().toByteArray());
+        String message = rejection(file);
+        assertTrue(message.contains("folds one BatchNormalization"), message);
+    }
+
+    @Test
     void aMissingFileSaysSo() {
         Path file = folder.resolve("absent.onnx");
         assertTrue(rejection(file).contains("does not exist"));
