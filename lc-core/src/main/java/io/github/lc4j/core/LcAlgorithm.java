@@ -22,6 +22,7 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
+import io.github.lc4j.core.cstep.SmallVectorKernels;
 import io.github.lc4j.core.io.Checkpoint;
 import io.github.lc4j.core.io.CheckpointStore;
 import jakarta.inject.Inject;
@@ -246,7 +247,7 @@ final class LcAlgorithm {
             this.listener = listener;
             this.trainer = trainer;
             this.evaluator = evaluator;
-            this.kernels = backend.cStepKernels();
+            this.kernels = SmallVectorKernels.around(backend.cStepKernels());
             for (int t = 0; t < options.tasks().size(); t++) {
                 CompressionTask task = options.tasks().get(t);
                 long seed = options.seed() + TASK_SEED_STRIDE * t;

@@ -2,7 +2,6 @@ package io.github.lc4j.core.cstep;
 
 import io.github.lc4j.api.spi.CStepKernels;
 import java.util.Arrays;
-import java.util.PriorityQueue;
 
 /**
  * A fixed codebook v times one learned scale a &gt; 0, solved globally:
@@ -86,7 +85,7 @@ final class ScaledCodebookSolver implements CStepSolver {
         for (int i = 0; i < x.length; i++) {
             magnitudes[i] = Math.abs(x[i]);
         }
-        Arrays.sort(magnitudes);
+        magnitudes = FloatRadixSort.sortedCopy(magnitudes);
         double sum = 0;
         double best = -1;
         double bestScale = 0;
@@ -104,47 +103,37 @@ final class ScaledCodebookSolver implements CStepSolver {
     /** The breakpoint sweep for any codebook shape; returns the optimal a, or 0 if none is positive. */
     static double sweepScale(float[] x, float[] shape) {
         int size = shape.length;
-        int positiveCount = 0;
+        // one sort serves both signs: magnitudes ascending are the positives read upwards from the
+        // first positive and the negatives read downwards from the last negative
+        float[] sorted = FloatRadixSort.sortedCopy(x);
         int negativeCount = 0;
-        for (float value : x) {
-            if (value > 0) {
-                positiveCount++;
-            } else if (value < 0) {
-                negativeCount++;
-            }
+        while (negativeCount < sorted.length && sorted[negativeCount] < 0) {
+            negativeCount++;
         }
-        double[] positives = new double[positiveCount];
-        double[] negativeMagnitudes = new double[negativeCount];
-        int p = 0;
-        int q = 0;
+        int firstPositive = negativeCount;
+        while (firstPositive < sorted.length && sorted[firstPositive] <= 0) {
+            firstPositive++;
+        }
+        int positiveCount = sorted.length - firstPositive;
+        int zeroCount = firstPositive - negativeCount;
         double sumXc = 0;
-        double sumCc = 0;
-        int zeroEntry = nearestToZero(shape);
-        for (float value : x) {
-            if (value > 0) {
-                positives[p++] = value;
-                sumXc += value * (double) shape[size - 1];
-                sumCc += (double) shape[size - 1] * shape[size - 1];
-            } else if (value < 0) {
-                negativeMagnitudes[q++] = -(double) value;
-                sumXc += value * (double) shape[0];
-                sumCc += (double) shape[0] * shape[0];
-            } else {
-                sumCc += (double) shape[zeroEntry] * shape[zeroEntry];
-            }
+        for (float value : sorted) {
+            sumXc += value * (double) (value > 0 ? shape[size - 1] : shape[0]);
         }
-        Arrays.sort(positives);
-        Arrays.sort(negativeMagnitudes);
+        double sumCc = positiveCount * (double) shape[size - 1] * shape[size - 1]
+                + negativeCount * (double) shape[0] * shape[0];
+        int zeroEntry = nearestToZero(shape);
+        sumCc += zeroCount * (double) shape[zeroEntry] * shape[zeroEntry];
 
         // One event list per midpoint: positive midpoints move positive x down one entry,
         // negative midpoints move negative x up one entry, in increasing order of a.
-        PriorityQueue<EventList> queue = new PriorityQueue<>();
+        BreakpointMerge merge = new BreakpointMerge(sorted, negativeCount, firstPositive, size - 1);
         for (int k = 0; k + 1 < size; k++) {
             double midpoint = ((double) shape[k] + shape[k + 1]) / 2;
             if (midpoint > 0 && positiveCount > 0) {
-                queue.add(new EventList(positives, midpoint, k, true));
+                merge.add(k, midpoint, true);
             } else if (midpoint < 0 && negativeCount > 0) {
-                queue.add(new EventList(negativeMagnitudes, -midpoint, k, false));
+                merge.add(k, -midpoint, false);
             }
         }
         double bestObjective = 0;
@@ -153,13 +142,13 @@ final class ScaledCodebookSolver implements CStepSolver {
             bestObjective = sumXc * sumXc / sumCc;
             bestScale = sumXc / sumCc;
         }
-        while (!queue.isEmpty()) {
-            EventList list = queue.poll();
-            double magnitude = list.values[list.next];
-            int k = list.entry;
+        while (merge.hasNext()) {
+            int list = merge.smallest();
+            double magnitude = merge.magnitude(list);
+            int k = merge.entry(list);
             double lower = shape[k];
             double upper = shape[k + 1];
-            if (list.positive) {
+            if (merge.positive(list)) {
                 sumXc += magnitude * (lower - upper);
                 sumCc += lower * lower - upper * upper;
             } else {
@@ -173,10 +162,7 @@ final class ScaledCodebookSolver implements CStepSolver {
                     bestScale = sumXc / sumCc;
                 }
             }
-            list.next++;
-            if (list.next < list.values.length) {
-                queue.add(list);
-            }
+            merge.advance(list);
         }
         return bestScale;
     }
@@ -185,28 +171,112 @@ final class ScaledCodebookSolver implements CStepSolver {
         return CStepKernels.nearestByMidpoints(CStepKernels.midpoints(shape), 0.0f);
     }
 
-    /** The breakpoints a = |x_i| / |m_k| of one midpoint, over magnitudes sorted ascending. */
-    private static final class EventList implements Comparable<EventList> {
-        final double[] values;
-        final double midpointMagnitude;
-        final int entry;
-        final boolean positive;
-        int next;
+    /**
+     * A K-way merge of the breakpoints a = |x_i| / |m_k| of every midpoint, each list's magnitudes
+     * read in ascending order from the sorted values; a binary heap of list indices keyed by each
+     * list's next breakpoint, on primitive arrays because a sweep visits up to n·(K−1) events.
+     */
+    private static final class BreakpointMerge {
+        private final float[] sorted;
+        private final int negativeCount;
+        private final int firstPositive;
+        private final int[] entries;
+        private final double[] midpointMagnitudes;
+        private final boolean[] positives;
+        private final int[] consumed;
+        private final double[] keys;
+        private final int[] heap;
+        private int lists;
+        private int heapSize;
 
-        EventList(double[] values, double midpointMagnitude, int entry, boolean positive) {
-            this.values = values;
-            this.midpointMagnitude = midpointMagnitude;
-            this.entry = entry;
-            this.positive = positive;
+        BreakpointMerge(float[] sorted, int negativeCount, int firstPositive, int capacity) {
+            this.sorted = sorted;
+            this.negativeCount = negativeCount;
+            this.firstPositive = firstPositive;
+            entries = new int[capacity];
+            midpointMagnitudes = new double[capacity];
+            positives = new boolean[capacity];
+            consumed = new int[capacity];
+            keys = new double[capacity];
+            heap = new int[capacity];
         }
 
-        double currentScale() {
-            return values[next] / midpointMagnitude;
+        void add(int entry, double midpointMagnitude, boolean positive) {
+            int list = lists++;
+            entries[list] = entry;
+            midpointMagnitudes[list] = midpointMagnitude;
+            positives[list] = positive;
+            keys[list] = magnitude(list) / midpointMagnitude;
+            heap[heapSize] = list;
+            siftUp(heapSize++);
         }
 
-        @Override
-        public int compareTo(EventList other) {
-            return Double.compare(currentScale(), other.currentScale());
+        boolean hasNext() {
+            return heapSize > 0;
+        }
+
+        int smallest() {
+            return heap[0];
+        }
+
+        int entry(int list) {
+            return entries[list];
+        }
+
+        boolean positive(int list) {
+            return positives[list];
+        }
+
+        double magnitude(int list) {
+            return positives[list]
+                    ? sorted[firstPositive + consumed[list]]
+                    : -(double) sorted[negativeCount - 1 - consumed[list]];
+        }
+
+        /** Moves {@code list}, the smallest, past its current breakpoint. */
+        void advance(int list) {
+            consumed[list]++;
+            int length = positives[list] ? sorted.length - firstPositive : negativeCount;
+            if (consumed[list] < length) {
+                keys[list] = magnitude(list) / midpointMagnitudes[list];
+            } else {
+                heap[0] = heap[--heapSize];
+            }
+            siftDown(0);
+        }
+
+        private void siftUp(int position) {
+            while (position > 0) {
+                int parent = (position - 1) >>> 1;
+                if (keys[heap[parent]] <= keys[heap[position]]) {
+                    return;
+                }
+                swap(parent, position);
+                position = parent;
+            }
+        }
+
+        private void siftDown(int position) {
+            while (true) {
+                int child = 2 * position + 1;
+                if (child >= heapSize) {
+                    return;
+                }
+                if (child + 1 < heapSize && keys[heap[child + 1]] < keys[heap[child]]) {
+                    child++;
+                }
+                if (keys[heap[position]] <= keys[heap[child]]) {
+                    return;
+                }
+                swap(position, child);
+                position = child;
+            }
+        }
+
+        private void swap(int a, int b) {
+            int list = heap[a];
+            heap[a] = heap[b];
+            heap[b] = list;
         }
     }
 }

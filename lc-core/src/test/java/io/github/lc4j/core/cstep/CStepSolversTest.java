@@ -161,6 +161,8 @@ class CStepSolversTest {
     @ValueSource(longs = {1, 2, 3, 4, 5})
     void ternaryClosedFormAgreesWithTheSweep(long seed) {
         float[] x = gaussian(777, seed);
+        x[5] = 0;
+        x[6] = -x[7];
         double closedScale = ScaledCodebookSolver.ternaryScale(x);
         double sweptScale = ScaledCodebookSolver.sweepScale(x, new float[] {-1, 0, 1});
         double closed = distortion(x, new float[] {(float) -closedScale, 0, (float) closedScale});
@@ -169,7 +171,16 @@ class CStepSolversTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-1,1", "-1,0,1", "0,1", "-3,-1,1,3", "-1,-0.5,-0.25,0,0.25,0.5,1", "1,2,5"})
+    @ValueSource(
+            strings = {
+                "-1,1",
+                "-1,0,1",
+                "0,1",
+                "-3,-1,1,3",
+                "-1,-0.5,-0.25,0,0.25,0.5,1",
+                "1,2,5",
+                "-4,-3,-2,-1,0,1,2,3,4"
+            })
     void scaledSweepIsNeverWorseThanADenseScaleGrid(String values) {
         String[] parts = values.split(",");
         float[] shape = new float[parts.length];
@@ -177,7 +188,12 @@ class CStepSolversTest {
             shape[i] = Float.parseFloat(parts[i]);
         }
         Arrays.sort(shape);
-        float[] x = gaussian(200, values.hashCode());
+        // long enough for the radix sort, with exact zeros and ties among the breakpoints
+        float[] x = gaussian(600, values.hashCode());
+        for (int i = 0; i < x.length; i += 37) {
+            x[i] = 0;
+            x[i + 1] = x[i + 2];
+        }
         CStepSolution solution =
                 CStepSolvers.forCodebook(Codebook.scaled(shape), 1, KERNELS).solve(x, null);
         assertNearestAssignment(x, solution);
