@@ -41,35 +41,48 @@ final class Gemm {
         float[] sum2 = new float[width];
         float[] sum3 = new float[width];
         int i = rowFrom;
-        // four rows of C at a time: each row of B, once loaded, feeds four sums (a quarter of the
-        // memory traffic of one row at a time); every element still sums its products in p order
+        // four rows of C at a time, two rows of B per pass: each sum is loaded and stored once per
+        // two products (the store port is what bounds this loop), and each row of B, once loaded,
+        // feeds four sums. A bigger block stops C2 from unrolling, and so from vectorising, the j
+        // loop. Every element still sums its products one at a time in p order.
         for (; i + 4 <= rowTo; i += 4) {
-            int aRow = aOffset + i * depth;
+            int a0 = aOffset + i * depth;
+            int a1 = a0 + depth;
+            int a2 = a1 + depth;
+            int a3 = a2 + depth;
             start(c, cOffset + i * width, sum0, width, accumulate);
             start(c, cOffset + (i + 1) * width, sum1, width, accumulate);
             start(c, cOffset + (i + 2) * width, sum2, width, accumulate);
             start(c, cOffset + (i + 3) * width, sum3, width, accumulate);
-            for (int p = 0; p < depth; p++) {
-                float s0 = a[aRow + p];
-                float s1 = a[aRow + depth + p];
-                float s2 = a[aRow + 2 * depth + p];
-                float s3 = a[aRow + 3 * depth + p];
-                float[] row = b[p];
-                if (s0 != 0f && s1 != 0f && s2 != 0f && s3 != 0f) {
+            int p = 0;
+            for (; p + 2 <= depth; p += 2) {
+                float x00 = a[a0 + p];
+                float x01 = a[a0 + p + 1];
+                float x10 = a[a1 + p];
+                float x11 = a[a1 + p + 1];
+                float x20 = a[a2 + p];
+                float x21 = a[a2 + p + 1];
+                float x30 = a[a3 + p];
+                float x31 = a[a3 + p + 1];
+                float[] row0 = b[p];
+                float[] row1 = b[p + 1];
+                if (x00 != 0f && x01 != 0f && x10 != 0f && x11 != 0f && x20 != 0f && x21 != 0f && x30 != 0f
+                        && x31 != 0f) {
                     for (int j = 0; j < width; j++) {
-                        float value = row[j];
-                        sum0[j] += s0 * value;
-                        sum1[j] += s1 * value;
-                        sum2[j] += s2 * value;
-                        sum3[j] += s3 * value;
+                        float v0 = row0[j];
+                        float v1 = row1[j];
+                        sum0[j] = sum0[j] + x00 * v0 + x01 * v1;
+                        sum1[j] = sum1[j] + x10 * v0 + x11 * v1;
+                        sum2[j] = sum2[j] + x20 * v0 + x21 * v1;
+                        sum3[j] = sum3[j] + x30 * v0 + x31 * v1;
                     }
                 } else {
-                    // a zero (a ReLU output, padding) is skipped, as the one-row loop skips it
-                    addScaled(s0, row, sum0, width);
-                    addScaled(s1, row, sum1, width);
-                    addScaled(s2, row, sum2, width);
-                    addScaled(s3, row, sum3, width);
+                    accumulateRowOfB(x00, x10, x20, x30, row0, sum0, sum1, sum2, sum3, width);
+                    accumulateRowOfB(x01, x11, x21, x31, row1, sum0, sum1, sum2, sum3, width);
                 }
+            }
+            if (p < depth) {
+                accumulateRowOfB(a[a0 + p], a[a1 + p], a[a2 + p], a[a3 + p], b[p], sum0, sum1, sum2, sum3, width);
             }
             System.arraycopy(sum0, 0, c, cOffset + i * width, width);
             System.arraycopy(sum1, 0, c, cOffset + (i + 1) * width, width);
@@ -83,6 +96,34 @@ final class Gemm {
                 addScaled(a[aRow + p], b[p], sum0, width);
             }
             System.arraycopy(sum0, 0, c, cOffset + i * width, width);
+        }
+    }
+
+    /** sum_r[j] += s_r · row[j] for the four rows; a zero s_r (a ReLU output, padding) adds nothing. */
+    private static void accumulateRowOfB(
+            float s0,
+            float s1,
+            float s2,
+            float s3,
+            float[] row,
+            float[] sum0,
+            float[] sum1,
+            float[] sum2,
+            float[] sum3,
+            int width) {
+        if (s0 != 0f && s1 != 0f && s2 != 0f && s3 != 0f) {
+            for (int j = 0; j < width; j++) {
+                float value = row[j];
+                sum0[j] += s0 * value;
+                sum1[j] += s1 * value;
+                sum2[j] += s2 * value;
+                sum3[j] += s3 * value;
+            }
+        } else {
+            addScaled(s0, row, sum0, width);
+            addScaled(s1, row, sum1, width);
+            addScaled(s2, row, sum2, width);
+            addScaled(s3, row, sum3, width);
         }
     }
 
