@@ -1,22 +1,33 @@
 package io.github.lc4j.core.cstep;
 
+import java.util.concurrent.ForkJoinTask;
+
 /**
  * Globally optimal 1-D k-means by dynamic programming over the sorted values (Wu 1991;
  * Grønlund et al. 2017): D_k(i) = min_j D_{k−1}(j) + SSE(j, i), where SSE(j, i) is the squared
- * error of the sorted values [j, i) around their mean. The optimal j is monotone in i, so each
- * layer is filled by divide and conquer in O(n log n); the whole solve costs O(K n log n) after one
- * sort and K·n ints for the back-pointers. Optimal clusters in 1-D are contiguous in sorted
- * order, so this is the exact optimum over all assignments.
+ * error of the sorted values [j, i) around their mean. SSE satisfies the quadrangle inequality, so
+ * the matrix M(i, j) = D_{k−1}(j) + SSE(j, i) (+∞ for j ≥ i) is totally monotone and SMAWK finds
+ * all its row minima in O(n); the whole solve costs O(K n) after one sort and K·n ints for the
+ * back-pointers. Large layers are split at their middle row over the available cores (the rows
+ * above and below it search disjoint column ranges), which leaves every result unchanged. Optimal
+ * clusters in 1-D are contiguous in sorted order, so this is the exact optimum over all
+ * assignments.
  */
 final class ExactKMeans1D {
+    /** Layers with at least this many rows are split over the cores. */
+    private static final int PARALLEL_MINIMUM = 1 << 16;
+
     private final double[] prefix;
     private final double[] prefixSquares;
     private final double[] reciprocal;
+    private final boolean parallel;
+    private final int parallelMinimum;
+    private final int splitDepth;
     private double[] previous;
     private double[] current;
     private int[] choice;
 
-    private ExactKMeans1D(float[] sorted) {
+    private ExactKMeans1D(float[] sorted, int parallelMinimum) {
         int n = sorted.length;
         double mean = 0;
         for (float value : sorted) {
@@ -32,6 +43,10 @@ final class ExactKMeans1D {
             prefixSquares[i + 1] = prefixSquares[i] + centred * centred;
             reciprocal[i + 1] = 1.0 / (i + 1);
         }
+        this.parallelMinimum = parallelMinimum;
+        int cores = Runtime.getRuntime().availableProcessors();
+        parallel = n >= parallelMinimum && cores >= 2;
+        splitDepth = 32 - Integer.numberOfLeadingZeros(cores - 1); // ⌈log₂ cores⌉ levels: a leaf per core
     }
 
     /**
@@ -39,12 +54,21 @@ final class ExactKMeans1D {
      * {@code borders[size]} = n. Requires 1 &lt;= size &lt;= number of distinct values.
      */
     static int[] borders(float[] sorted, int size) {
-        return new ExactKMeans1D(sorted).solve(size);
+        return borders(sorted, size, PARALLEL_MINIMUM);
     }
 
-    private double cost(int from, int to) {
-        double sum = prefix[to] - prefix[from];
-        return Math.max(0, prefixSquares[to] - prefixSquares[from] - sum * sum * reciprocal[to - from]);
+    /** As {@link #borders(float[], int)}, splitting layers of at least {@code parallelMinimum} rows. */
+    static int[] borders(float[] sorted, int size, int parallelMinimum) {
+        return new ExactKMeans1D(sorted, parallelMinimum).solve(size);
+    }
+
+    /** M(row, column) of the current layer: D_{k−1}(column) + SSE(column, row), +∞ when column ≥ row. */
+    private double value(int row, int column) {
+        if (column >= row) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double sum = prefix[row] - prefix[column];
+        return previous[column] + (prefixSquares[row] - prefixSquares[column] - sum * sum * reciprocal[row - column]);
     }
 
     private int[] solve(int size) {
@@ -53,12 +77,17 @@ final class ExactKMeans1D {
         current = new double[n + 1];
         int[][] choices = new int[size][];
         for (int i = 1; i <= n; i++) {
-            previous[i] = cost(0, i);
+            double sum = prefix[i];
+            previous[i] = Math.max(0, prefixSquares[i] - sum * sum * reciprocal[i]);
+        }
+        int[] columns = new int[n];
+        for (int j = 0; j < n; j++) {
+            columns[j] = j;
         }
         for (int k = 1; k < size; k++) {
             choice = new int[n + 1];
             // clusters 0..k cover [0, i) with i >= k + 1; cluster k starts at j in [k, i - 1]
-            fill(k + 1, n, k, n - 1);
+            fillLayer(columns, k + 1, n, k, n - 1);
             choices[k] = choice;
             double[] swap = previous;
             previous = current;
@@ -74,34 +103,118 @@ final class ExactKMeans1D {
         return borders;
     }
 
-    /** Fills current[i] for i in [from, to], knowing the optimal j lies in [low, high]. */
-    private void fill(int from, int to, int low, int high) {
-        while (from <= to) {
-            int middle = (from + to) >>> 1;
-            int best = low;
-            double bestValue = Double.POSITIVE_INFINITY;
-            int last = Math.min(high, middle - 1);
-            double sumTo = prefix[middle];
-            double squaresTo = prefixSquares[middle];
-            for (int j = low; j <= last; j++) {
-                double sum = sumTo - prefix[j];
-                double value = previous[j] + (squaresTo - prefixSquares[j] - sum * sum * reciprocal[middle - j]);
-                if (value < bestValue) {
-                    bestValue = value;
-                    best = j;
+    /** Fills current[i] and choice[i] for rows i in [rowFrom, rowTo] over columns [columnFrom, columnTo]. */
+    private void fillLayer(int[] columns, int rowFrom, int rowTo, int columnFrom, int columnTo) {
+        fillRows(columns, rowFrom, rowTo, columnFrom, columnTo, parallel ? splitDepth : 0);
+    }
+
+    /**
+     * Splits the rows at the middle one, whose minimum bounds both halves' columns, {@code splits}
+     * times over, so the halves share nothing but read-only data and run on the pool.
+     */
+    private void fillRows(int[] columns, int rowFrom, int rowTo, int columnFrom, int columnTo, int splits) {
+        int rows = rowTo - rowFrom + 1;
+        if (rows <= 0) {
+            return;
+        }
+        if (splits == 0 || rows < parallelMinimum) {
+            smawk(rowFrom, 1, rows, columns, columnFrom, columnTo - columnFrom + 1, new int[2 * rows + 64], 0);
+            return;
+        }
+        int middle = (rowFrom + rowTo) >>> 1;
+        int best = columnFrom;
+        double bestValue = Double.POSITIVE_INFINITY;
+        for (int j = columnFrom; j <= Math.min(columnTo, middle - 1); j++) {
+            double candidate = value(middle, j);
+            if (candidate < bestValue) {
+                bestValue = candidate;
+                best = j;
+            }
+        }
+        current[middle] = bestValue;
+        choice[middle] = best;
+        int split = best;
+        ForkJoinTask.invokeAll(
+                ForkJoinTask.adapt(() -> fillRows(columns, rowFrom, middle - 1, columnFrom, split, splits - 1)),
+                ForkJoinTask.adapt(() -> fillRows(columns, middle + 1, rowTo, split, columnTo, splits - 1)));
+    }
+
+    /**
+     * SMAWK (Aggarwal et al. 1987): the leftmost row minima of the rows rowFrom + t·stride,
+     * t in [0, rowCount), over the sorted columns {@code columns[columnOffset, columnOffset + columnCount)}.
+     * REDUCE keeps at most one column per row, the odd rows recurse on those, and each even row
+     * searches only between its neighbours' minima. Reduced column lists go to {@code scratch} from
+     * {@code scratchOffset} on, at most 2·rowCount ints over all levels.
+     */
+    private void smawk(
+            int rowFrom,
+            int stride,
+            int rowCount,
+            int[] columns,
+            int columnOffset,
+            int columnCount,
+            int[] scratch,
+            int scratchOffset) {
+        if (rowCount == 0) {
+            return;
+        }
+        int[] reduced = columns;
+        int reducedOffset = columnOffset;
+        int reducedCount = columnCount;
+        int nextScratch = scratchOffset;
+        if (columnCount > rowCount) {
+            int top = -1;
+            for (int c = columnOffset; c < columnOffset + columnCount; c++) {
+                int column = columns[c];
+                while (top >= 0) {
+                    int row = rowFrom + top * stride;
+                    // ties keep the left column: with +∞ above the diagonal it may still win a later row
+                    if (value(row, scratch[scratchOffset + top]) <= value(row, column)) {
+                        break;
+                    }
+                    top--;
+                }
+                if (top + 1 < rowCount) {
+                    scratch[scratchOffset + ++top] = column;
                 }
             }
-            current[middle] = bestValue;
-            choice[middle] = best;
-            if (middle - from < to - middle) {
-                fill(from, middle - 1, low, best);
-                from = middle + 1;
-                low = best;
-            } else {
-                fill(middle + 1, to, best, high);
-                to = middle - 1;
-                high = best;
+            reduced = scratch;
+            reducedOffset = scratchOffset;
+            reducedCount = top + 1;
+            nextScratch = scratchOffset + rowCount;
+        }
+        if (rowCount > 1) {
+            smawk(
+                    rowFrom + stride,
+                    2 * stride,
+                    rowCount / 2,
+                    reduced,
+                    reducedOffset,
+                    reducedCount,
+                    scratch,
+                    nextScratch);
+        }
+        int position = reducedOffset;
+        int last = reducedOffset + reducedCount - 1;
+        for (int t = 0; t < rowCount; t += 2) {
+            int row = rowFrom + t * stride;
+            int stop = t + 1 < rowCount ? choice[row + stride] : reduced[last];
+            double best = Double.POSITIVE_INFINITY;
+            int bestColumn = reduced[position];
+            while (true) {
+                int column = reduced[position];
+                double candidate = value(row, column);
+                if (candidate < best) {
+                    best = candidate;
+                    bestColumn = column;
+                }
+                if (column == stop) {
+                    break;
+                }
+                position++;
             }
+            current[row] = best;
+            choice[row] = bestColumn;
         }
     }
 }

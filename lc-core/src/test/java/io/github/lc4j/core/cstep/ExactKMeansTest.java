@@ -176,4 +176,107 @@ class ExactKMeansTest {
             assertEquals(expected[i], actual[i], 0, "position " + i);
         }
     }
+
+    /**
+     * The previous O(K n log n) solver: each layer's row minima by divide and conquer over the
+     * monotone optimal column. An independent oracle for vectors too long for the quadratic program.
+     */
+    private static double divideAndConquerDistortion(float[] sorted, int k) {
+        int n = sorted.length;
+        double[] prefix = new double[n + 1];
+        double[] squares = new double[n + 1];
+        for (int i = 0; i < n; i++) {
+            prefix[i + 1] = prefix[i] + sorted[i];
+            squares[i + 1] = squares[i] + (double) sorted[i] * sorted[i];
+        }
+        double[] previous = new double[n + 1];
+        for (int i = 1; i <= n; i++) {
+            previous[i] = squares[i] - prefix[i] * prefix[i] / i;
+        }
+        for (int layer = 1; layer < k; layer++) {
+            double[] current = new double[n + 1];
+            fillByDivideAndConquer(prefix, squares, previous, current, layer + 1, n, layer, n - 1);
+            previous = current;
+        }
+        return previous[n];
+    }
+
+    private static void fillByDivideAndConquer(
+            double[] prefix,
+            double[] squares,
+            double[] previous,
+            double[] current,
+            int from,
+            int to,
+            int low,
+            int high) {
+        if (from > to) {
+            return;
+        }
+        int middle = (from + to) >>> 1;
+        int best = low;
+        double bestValue = Double.POSITIVE_INFINITY;
+        for (int j = low; j <= Math.min(high, middle - 1); j++) {
+            double sum = prefix[middle] - prefix[j];
+            double value = previous[j] + squares[middle] - squares[j] - sum * sum / (middle - j);
+            if (value < bestValue) {
+                bestValue = value;
+                best = j;
+            }
+        }
+        current[middle] = bestValue;
+        fillByDivideAndConquer(prefix, squares, previous, current, from, middle - 1, low, best);
+        fillByDivideAndConquer(prefix, squares, previous, current, middle + 1, to, best, high);
+    }
+
+    private static double distortionOfBorders(float[] sorted, int[] borders) {
+        double total = 0;
+        for (int c = 0; c + 1 < borders.length; c++) {
+            double mean = 0;
+            for (int i = borders[c]; i < borders[c + 1]; i++) {
+                mean += sorted[i];
+            }
+            mean /= borders[c + 1] - borders[c];
+            for (int i = borders[c]; i < borders[c + 1]; i++) {
+                total += (sorted[i] - mean) * (sorted[i] - mean);
+            }
+        }
+        return total;
+    }
+
+    @RepeatedTest(4)
+    void smawkMatchesDivideAndConquerOnLongVectors(RepetitionInfo repetition) {
+        SplittableRandom random = new SplittableRandom(500 + repetition.getCurrentRepetition());
+        float[] x = new float[5_000 + random.nextInt(15_000)];
+        for (int i = 0; i < x.length; i++) {
+            // weights of a trained layer: a narrow bulk, heavy tails and repeated values
+            x[i] = random.nextInt(20) == 0
+                    ? (float) (random.nextGaussian() * 0.5)
+                    : (float) Math.round(random.nextGaussian() * 0.05 * 4096) / 4096;
+        }
+        float[] sorted = FloatRadixSort.sortedCopy(x);
+        for (int k : new int[] {2, 5, 16, 33}) {
+            double expected = divideAndConquerDistortion(sorted, k);
+            double actual = distortionOfBorders(sorted, ExactKMeans1D.borders(sorted, k));
+            assertEquals(expected, actual, 1e-9 * expected, "K=" + k + " n=" + x.length);
+        }
+    }
+
+    @Test
+    void splittingLayersOverCoresChangesNoBorder() {
+        SplittableRandom random = new SplittableRandom(9);
+        float[] x = new float[120_001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextGaussian() * (i % 7 == 0 ? 3 : 1));
+        }
+        float[] sorted = FloatRadixSort.sortedCopy(x);
+        for (int k : new int[] {2, 16}) {
+            int[] sequential = ExactKMeans1D.borders(sorted, k, Integer.MAX_VALUE);
+            // split every layer at its middle row, each half on the pool
+            int[] split = ExactKMeans1D.borders(sorted, k, 1_000);
+            assertTrue(
+                    Arrays.equals(sequential, split),
+                    "K=" + k + ": " + Arrays.toString(sequential) + " vs " + Arrays.toString(split));
+        }
+    }
 }
