@@ -2,7 +2,16 @@ package io.github.lc4j.backend.cpu;
 
 /** Element-wise ReLU or tanh; backward uses the stored output. */
 final class ActivationOp extends Op {
+    private static final int CHUNK = 8192;
+
     private final boolean tanh;
+    private final Parallel.RangeBody forwardRange = this::forwardRange;
+    private final Parallel.RangeBody backwardRange = this::backwardRange;
+    // the arrays of the running call, read by the loop bodies
+    private float[] input;
+    private float[] output;
+    private float[] outputGradient;
+    private float[] inputGradient;
 
     ActivationOp(int size, boolean tanh) {
         super(size, size);
@@ -11,17 +20,22 @@ final class ActivationOp extends Op {
 
     @Override
     void forward(float[] input, float[] output, int batch, Parallel parallel) {
-        parallel.forChunks(batch * inputSize, 8192, (from, to) -> {
-            if (tanh) {
-                for (int i = from; i < to; i++) {
-                    output[i] = (float) Math.tanh(input[i]);
-                }
-            } else {
-                for (int i = from; i < to; i++) {
-                    output[i] = Math.max(0f, input[i]);
-                }
+        this.input = input;
+        this.output = output;
+        parallel.forChunks(batch * inputSize, CHUNK, forwardRange);
+        release();
+    }
+
+    private void forwardRange(int from, int to) {
+        if (tanh) {
+            for (int i = from; i < to; i++) {
+                output[i] = (float) Math.tanh(input[i]);
             }
-        });
+        } else {
+            for (int i = from; i < to; i++) {
+                output[i] = Math.max(0f, input[i]);
+            }
+        }
     }
 
     @Override
@@ -35,17 +49,31 @@ final class ActivationOp extends Op {
         if (inputGradient == null) {
             return;
         }
-        parallel.forChunks(batch * inputSize, 8192, (from, to) -> {
-            if (tanh) {
-                for (int i = from; i < to; i++) {
-                    float y = output[i];
-                    inputGradient[i] = outputGradient[i] * (1f - y * y);
-                }
-            } else {
-                for (int i = from; i < to; i++) {
-                    inputGradient[i] = input[i] > 0f ? outputGradient[i] : 0f;
-                }
+        this.input = input;
+        this.output = output;
+        this.outputGradient = outputGradient;
+        this.inputGradient = inputGradient;
+        parallel.forChunks(batch * inputSize, CHUNK, backwardRange);
+        release();
+    }
+
+    private void backwardRange(int from, int to) {
+        if (tanh) {
+            for (int i = from; i < to; i++) {
+                float y = output[i];
+                inputGradient[i] = outputGradient[i] * (1f - y * y);
             }
-        });
+        } else {
+            for (int i = from; i < to; i++) {
+                inputGradient[i] = input[i] > 0f ? outputGradient[i] : 0f;
+            }
+        }
+    }
+
+    private void release() {
+        input = null;
+        output = null;
+        outputGradient = null;
+        inputGradient = null;
     }
 }

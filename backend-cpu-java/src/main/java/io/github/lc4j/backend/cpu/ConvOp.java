@@ -23,6 +23,29 @@ final class ConvOp extends Op {
     private final int patchCount;
     private final int patchSize;
     private float[] patches = new float[0];
+    private final float[] weightTransposed;
+    private float[][] weightRows;
+    private float[][] filterRows;
+    private float[][] partialWeights = new float[0][];
+    private float[][] partialBiases = new float[0][];
+    /** Each thread's buffers for one sample at a time. */
+    private final ThreadLocal<SampleScratch> scratch = ThreadLocal.withInitial(SampleScratch::new);
+
+    private final Parallel.RangeBody forwardSamples = this::forwardSamples;
+    private final Parallel.RangeBody backwardChunk = this::backwardChunk;
+    // the arrays of the running call, read by the loop bodies
+    private float[] input;
+    private float[] output;
+    private float[] outputGradient;
+    private float[] inputGradient;
+
+    /** One thread's per-sample buffers, allocated on the thread's first sample. */
+    private final class SampleScratch {
+        final float[] transposedOutput = new float[patchCount * filters];
+        final float[] transposedGradient = new float[patchCount * filters];
+        final float[] patchGradient = new float[patchCount * patchSize];
+        float[][] patchRows;
+    }
 
     ConvOp(int[] inputShape, int[] outputShape, int kernel, int stride, int padding, Parameter weight, Parameter bias) {
         super(inputShape[0] * inputShape[1] * inputShape[2], outputShape[0] * outputShape[1] * outputShape[2]);
@@ -39,6 +62,7 @@ final class ConvOp extends Op {
         this.bias = bias;
         this.patchCount = outHeight * outWidth;
         this.patchSize = channels * kernel * kernel;
+        this.weightTransposed = new float[patchSize * filters];
     }
 
     @Override
@@ -46,36 +70,31 @@ final class ConvOp extends Op {
         if (patches.length < batch * patchCount * patchSize) {
             patches = new float[batch * patchCount * patchSize];
         }
-        float[] weightTransposed = new float[patchSize * filters];
         Gemm.transpose(weight.value, 0, filters, patchSize, weightTransposed, 0);
-        float[][] weightRows = Gemm.rows(weightTransposed, 0, patchSize, filters);
+        weightRows = Gemm.rows(weightRows, weightTransposed, 0, patchSize, filters);
+        this.input = input;
+        this.output = output;
+        parallel.forChunks(batch, 1, forwardSamples);
+        this.input = null;
+        this.output = null;
+    }
+
+    private void forwardSamples(int from, int to) {
+        float[] transposedOutput = scratch.get().transposedOutput;
         float[] b = bias.value;
-        float[] allPatches = patches;
-        parallel.forChunks(batch, 1, (from, to) -> {
-            float[] transposedOutput = new float[patchCount * filters];
-            for (int sample = from; sample < to; sample++) {
-                int patchOffset = sample * patchCount * patchSize;
-                im2col(input, sample * inputSize, allPatches, patchOffset);
-                Gemm.multiplyRows(
-                        allPatches,
-                        patchOffset,
-                        weightRows,
-                        transposedOutput,
-                        0,
-                        0,
-                        patchCount,
-                        patchSize,
-                        filters,
-                        false);
-                int outputOffset = sample * outputSize;
-                for (int f = 0; f < filters; f++) {
-                    float biasValue = b[f];
-                    for (int p = 0; p < patchCount; p++) {
-                        output[outputOffset + f * patchCount + p] = transposedOutput[p * filters + f] + biasValue;
-                    }
+        for (int sample = from; sample < to; sample++) {
+            int patchOffset = sample * patchCount * patchSize;
+            im2col(input, sample * inputSize, patches, patchOffset);
+            Gemm.multiplyRows(
+                    patches, patchOffset, weightRows, transposedOutput, 0, 0, patchCount, patchSize, filters, false);
+            int outputOffset = sample * outputSize;
+            for (int f = 0; f < filters; f++) {
+                float biasValue = b[f];
+                for (int p = 0; p < patchCount; p++) {
+                    output[outputOffset + f * patchCount + p] = transposedOutput[p * filters + f] + biasValue;
                 }
             }
-        });
+        }
     }
 
     @Override
@@ -87,48 +106,68 @@ final class ConvOp extends Op {
             int batch,
             Parallel parallel) {
         int chunks = (batch + SAMPLE_CHUNK - 1) / SAMPLE_CHUNK;
-        float[][] partialWeights = new float[chunks][filters * patchSize];
-        float[][] partialBiases = new float[chunks][filters];
-        float[][] w = Gemm.rows(weight.value, 0, filters, patchSize);
-        float[] allPatches = patches;
-        parallel.forChunks(batch, SAMPLE_CHUNK, (from, to) -> {
-            int chunk = from / SAMPLE_CHUNK;
-            float[] transposedGradient = inputGradient == null ? null : new float[patchCount * filters];
-            float[] patchGradient = inputGradient == null ? null : new float[patchCount * patchSize];
-            for (int sample = from; sample < to; sample++) {
-                int gradientOffset = sample * outputSize;
-                int patchOffset = sample * patchCount * patchSize;
-                Gemm.multiplyRows(
-                        outputGradient,
-                        gradientOffset,
-                        Gemm.rows(allPatches, patchOffset, patchCount, patchSize),
-                        partialWeights[chunk],
-                        0,
-                        0,
-                        filters,
-                        patchCount,
-                        patchSize,
-                        true);
-                for (int f = 0; f < filters; f++) {
-                    float sum = 0;
-                    for (int p = 0; p < patchCount; p++) {
-                        sum += outputGradient[gradientOffset + f * patchCount + p];
-                    }
-                    partialBiases[chunk][f] += sum;
-                }
-                if (inputGradient != null) {
-                    Gemm.transpose(outputGradient, gradientOffset, filters, patchCount, transposedGradient, 0);
-                    Gemm.multiplyRows(
-                            transposedGradient, 0, w, patchGradient, 0, 0, patchCount, filters, patchSize, false);
-                    col2im(patchGradient, inputGradient, sample * inputSize);
-                }
-            }
-        });
+        if (partialWeights.length < chunks) {
+            partialWeights = new float[chunks][filters * patchSize];
+            partialBiases = new float[chunks][filters];
+        }
+        filterRows = Gemm.rows(filterRows, weight.value, 0, filters, patchSize);
+        this.outputGradient = outputGradient;
+        this.inputGradient = inputGradient;
+        parallel.forChunks(batch, SAMPLE_CHUNK, backwardChunk);
+        this.outputGradient = null;
+        this.inputGradient = null;
         java.util.Arrays.fill(weight.gradient, 0f);
         java.util.Arrays.fill(bias.gradient, 0f);
         for (int chunk = 0; chunk < chunks; chunk++) {
             Gemm.axpy(1f, partialWeights[chunk], 0, weight.gradient, 0, weight.gradient.length);
             Gemm.axpy(1f, partialBiases[chunk], 0, bias.gradient, 0, filters);
+        }
+    }
+
+    private void backwardChunk(int from, int to) {
+        int chunk = from / SAMPLE_CHUNK;
+        float[] chunkWeights = partialWeights[chunk];
+        float[] chunkBiases = partialBiases[chunk];
+        java.util.Arrays.fill(chunkWeights, 0f);
+        java.util.Arrays.fill(chunkBiases, 0f);
+        SampleScratch buffers = scratch.get();
+        for (int sample = from; sample < to; sample++) {
+            int gradientOffset = sample * outputSize;
+            int patchOffset = sample * patchCount * patchSize;
+            buffers.patchRows = Gemm.rows(buffers.patchRows, patches, patchOffset, patchCount, patchSize);
+            Gemm.multiplyRows(
+                    outputGradient,
+                    gradientOffset,
+                    buffers.patchRows,
+                    chunkWeights,
+                    0,
+                    0,
+                    filters,
+                    patchCount,
+                    patchSize,
+                    true);
+            for (int f = 0; f < filters; f++) {
+                float sum = 0;
+                for (int p = 0; p < patchCount; p++) {
+                    sum += outputGradient[gradientOffset + f * patchCount + p];
+                }
+                chunkBiases[f] += sum;
+            }
+            if (inputGradient != null) {
+                Gemm.transpose(outputGradient, gradientOffset, filters, patchCount, buffers.transposedGradient, 0);
+                Gemm.multiplyRows(
+                        buffers.transposedGradient,
+                        0,
+                        filterRows,
+                        buffers.patchGradient,
+                        0,
+                        0,
+                        patchCount,
+                        filters,
+                        patchSize,
+                        false);
+                col2im(buffers.patchGradient, inputGradient, sample * inputSize);
+            }
         }
     }
 

@@ -19,10 +19,16 @@ import java.util.Map;
 final class CpuTrainer extends BaseTrainer {
     private final Parallel parallel;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    /** The parameters in model order, for the loops of a step (a map's iterator is an allocation). */
+    private final Parameter[] parameterList;
     /** One op per layer; null for flatten, whose flat layout is already [C·H·W]. */
     private final List<Op> ops = new ArrayList<>();
 
     private final boolean[] needsInputGradient;
+    /** Activations of each layer's output (index i + 1 for op i), grown with the batch, reused by every step. */
+    private final float[][] activations;
+    /** The gradient flowing into each layer's input (index i for op i) and into the logits (last index). */
+    private final float[][] gradients;
 
     CpuTrainer(Backend backend, ModelSpec model, TrainerOptions options, int threads) {
         super(backend, model, options);
@@ -36,7 +42,10 @@ final class CpuTrainer extends BaseTrainer {
             ops.add(model.layers().get(i).accept(new OpBuilder(inputShape, shapes.get(i))));
             inputShape = shapes.get(i);
         }
+        this.parameterList = parameters.values().toArray(new Parameter[0]);
         this.parallel = new Parallel(threads);
+        this.activations = new float[ops.size() + 1][];
+        this.gradients = new float[ops.size() + 1][];
     }
 
     /** Builds the op of one layer. */
@@ -156,7 +165,7 @@ final class CpuTrainer extends BaseTrainer {
         float[][] activations = activations(batch);
         int classes = model().classCount();
         float[] logits = activations[activations.length - 1];
-        float[] gradient = new float[logits.length];
+        float[] gradient = buffer(gradients, ops.size(), size * classes);
         double lossSum = 0;
         float scale = 1f / size;
         for (int row = 0; row < size; row++) {
@@ -168,7 +177,11 @@ final class CpuTrainer extends BaseTrainer {
             if (op == null) {
                 continue;
             }
-            float[] inputGradient = needsInputGradient[i] ? new float[size * op.inputSize] : null;
+            float[] inputGradient = null;
+            if (needsInputGradient[i]) {
+                inputGradient = buffer(gradients, i, size * op.inputSize);
+                Arrays.fill(inputGradient, 0, size * op.inputSize, 0f);
+            }
             op.backward(activations[i], activations[i + 1], gradient, inputGradient, size, parallel);
             gradient = inputGradient;
             if (gradient == null) {
@@ -178,7 +191,7 @@ final class CpuTrainer extends BaseTrainer {
         double mu = penaltyWeight();
         if (mu > 0) {
             float penalty = (float) mu;
-            for (Parameter parameter : parameters.values()) {
+            for (Parameter parameter : parameterList) {
                 float[] target = parameter.target;
                 if (target != null) {
                     float[] g = parameter.gradient;
@@ -201,25 +214,44 @@ final class CpuTrainer extends BaseTrainer {
 
     @Override
     protected void applyUpdate(double learningRate) {
-        for (Parameter parameter : parameters.values()) {
+        for (Parameter parameter : parameterList) {
             options().update(parameter.value, parameter.gradient, parameter.velocity, (float) learningRate);
         }
     }
 
+    /** Runs the ops forward into the kept activation buffers; returns them, [0] being the batch's inputs. */
     private float[][] activations(Batch batch) {
         int size = batch.size();
-        float[][] activations = new float[ops.size() + 1][];
         activations[0] = batch.inputs();
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
             if (op == null) {
                 activations[i + 1] = activations[i];
             } else {
-                activations[i + 1] = new float[size * op.outputSize];
+                activations[i + 1] = buffer(activations, i + 1, size * op.outputSize);
                 op.forward(activations[i], activations[i + 1], size, parallel);
             }
         }
         return activations;
+    }
+
+    /**
+     * Returns {@code buffers[index]} when it holds at least {@code length} values, else a new array
+     * stored there: buffers only grow, so a smaller last batch of an epoch reuses them. Ops index
+     * only the first {@code length} values.
+     */
+    private static float[] buffer(float[][] buffers, int index, int length) {
+        float[] current = buffers[index];
+        if (current == null || current.length < length) {
+            current = new float[length];
+            buffers[index] = current;
+        }
+        return current;
+    }
+
+    /** Returns the ids of the threads besides the caller's that compute this trainer's steps. */
+    long[] workerThreadIds() {
+        return parallel.workerIds();
     }
 
     @Override

@@ -1,11 +1,29 @@
 package io.github.lc4j.backend.cpu;
 
-/** y = x·W + b with W of shape [inputs, outputs]. */
+/**
+ * y = x·W + b with W of shape [inputs, outputs]. Buffers are kept across calls and grow with the
+ * batch; the loop bodies are built once and read the call's arrays from fields, so a step
+ * allocates nothing.
+ */
 final class DenseOp extends Op {
     private static final int ROW_CHUNK = 16;
 
     private final Parameter weight;
     private final Parameter bias;
+    private final Parallel.RangeBody forwardRows = this::forwardRows;
+    private final Parallel.RangeBody weightGradientRows = this::weightGradientRows;
+    private final Parallel.RangeBody inputGradientRows = this::inputGradientRows;
+    private float[][] weightRows;
+    private float[][] transposedWeightRows;
+    private float[] weightTransposed;
+    private float[] inputTransposed = new float[0];
+    private float[][] gradientRows;
+    // the arrays of the running call, read by the loop bodies
+    private float[] input;
+    private float[] output;
+    private float[] outputGradient;
+    private float[] inputGradient;
+    private int batch;
 
     DenseOp(int inputs, int outputs, Parameter weight, Parameter bias) {
         super(inputs, outputs);
@@ -15,14 +33,18 @@ final class DenseOp extends Op {
 
     @Override
     void forward(float[] input, float[] output, int batch, Parallel parallel) {
-        float[][] w = Gemm.rows(weight.value, 0, inputSize, outputSize);
-        float[] b = bias.value;
-        parallel.forChunks(batch, ROW_CHUNK, (from, to) -> {
-            Gemm.multiplyRows(input, 0, w, output, 0, from, to, inputSize, outputSize, false);
-            for (int row = from; row < to; row++) {
-                Gemm.axpy(1f, b, 0, output, row * outputSize, outputSize);
-            }
-        });
+        weightRows = Gemm.rows(weightRows, weight.value, 0, inputSize, outputSize);
+        this.input = input;
+        this.output = output;
+        parallel.forChunks(batch, ROW_CHUNK, forwardRows);
+        release();
+    }
+
+    private void forwardRows(int from, int to) {
+        Gemm.multiplyRows(input, 0, weightRows, output, 0, from, to, inputSize, outputSize, false);
+        for (int row = from; row < to; row++) {
+            Gemm.axpy(1f, bias.value, 0, output, row * outputSize, outputSize);
+        }
     }
 
     @Override
@@ -33,38 +55,45 @@ final class DenseOp extends Op {
             float[] inputGradient,
             int batch,
             Parallel parallel) {
-        float[] inputTransposed = new float[inputSize * batch];
+        if (inputTransposed.length < inputSize * batch) {
+            inputTransposed = new float[inputSize * batch];
+        }
         Gemm.transpose(input, 0, batch, inputSize, inputTransposed, 0);
-        float[] weightGradient = weight.gradient;
-        float[][] gradientRows = Gemm.rows(outputGradient, 0, batch, outputSize);
-        parallel.forChunks(
-                inputSize,
-                ROW_CHUNK,
-                (from, to) -> Gemm.multiplyRows(
-                        inputTransposed, 0, gradientRows, weightGradient, 0, from, to, batch, outputSize, false));
+        gradientRows = Gemm.rows(gradientRows, outputGradient, 0, batch, outputSize);
+        this.batch = batch;
+        this.outputGradient = outputGradient;
+        this.inputGradient = inputGradient;
+        parallel.forChunks(inputSize, ROW_CHUNK, weightGradientRows);
         float[] biasGradient = bias.gradient;
         java.util.Arrays.fill(biasGradient, 0f);
         for (int row = 0; row < batch; row++) {
             Gemm.axpy(1f, outputGradient, row * outputSize, biasGradient, 0, outputSize);
         }
         if (inputGradient != null) {
-            float[] weightTransposed = new float[outputSize * inputSize];
+            if (weightTransposed == null) {
+                weightTransposed = new float[outputSize * inputSize];
+            }
             Gemm.transpose(weight.value, 0, inputSize, outputSize, weightTransposed, 0);
-            float[][] transposedRows = Gemm.rows(weightTransposed, 0, outputSize, inputSize);
-            parallel.forChunks(
-                    batch,
-                    ROW_CHUNK,
-                    (from, to) -> Gemm.multiplyRows(
-                            outputGradient,
-                            0,
-                            transposedRows,
-                            inputGradient,
-                            0,
-                            from,
-                            to,
-                            outputSize,
-                            inputSize,
-                            false));
+            transposedWeightRows = Gemm.rows(transposedWeightRows, weightTransposed, 0, outputSize, inputSize);
+            parallel.forChunks(batch, ROW_CHUNK, inputGradientRows);
         }
+        release();
+    }
+
+    private void weightGradientRows(int from, int to) {
+        Gemm.multiplyRows(inputTransposed, 0, gradientRows, weight.gradient, 0, from, to, batch, outputSize, false);
+    }
+
+    private void inputGradientRows(int from, int to) {
+        Gemm.multiplyRows(
+                outputGradient, 0, transposedWeightRows, inputGradient, 0, from, to, outputSize, inputSize, false);
+    }
+
+    /** Drops the references to the caller's arrays. */
+    private void release() {
+        input = null;
+        output = null;
+        outputGradient = null;
+        inputGradient = null;
     }
 }

@@ -11,9 +11,20 @@ package io.github.lc4j.backend.cpu;
 final class Gemm {
     private Gemm() {}
 
-    /** The rows of the [rows, width] matrix at {@code offset} in {@code matrix}, each its own array. */
-    static float[][] rows(float[] matrix, int offset, int rows, int width) {
-        float[][] result = new float[rows][width];
+    /** Per-thread sums of four rows of C, grown to the widest product a thread has computed. */
+    private static final ThreadLocal<float[][]> SUMS = ThreadLocal.withInitial(() -> new float[4][0]);
+
+    /**
+     * Copies the [rows, width] matrix at {@code offset} in {@code matrix} into one array per row,
+     * reusing {@code target} when it has at least {@code rows} rows of at least {@code width}
+     * values; returns the arrays used (rows past {@code rows} and values past {@code width} are
+     * left as they were).
+     */
+    static float[][] rows(float[][] target, float[] matrix, int offset, int rows, int width) {
+        float[][] result = target;
+        if (result == null || result.length < rows || (rows > 0 && result[0].length < width)) {
+            result = new float[rows][width];
+        }
         for (int row = 0; row < rows; row++) {
             System.arraycopy(matrix, offset + row * width, result[row], 0, width);
         }
@@ -36,10 +47,16 @@ final class Gemm {
             int depth,
             int width,
             boolean accumulate) {
-        float[] sum0 = new float[width];
-        float[] sum1 = new float[width];
-        float[] sum2 = new float[width];
-        float[] sum3 = new float[width];
+        float[][] sums = SUMS.get();
+        if (sums[0].length < width) {
+            for (int r = 0; r < 4; r++) {
+                sums[r] = new float[width];
+            }
+        }
+        float[] sum0 = sums[0];
+        float[] sum1 = sums[1];
+        float[] sum2 = sums[2];
+        float[] sum3 = sums[3];
         int i = rowFrom;
         // four rows of C at a time, two rows of B per pass: each sum is loaded and stored once per
         // two products (the store port is what bounds this loop), and each row of B, once loaded,

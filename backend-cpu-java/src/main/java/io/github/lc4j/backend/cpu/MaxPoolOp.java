@@ -10,6 +10,13 @@ final class MaxPoolOp extends Op {
     private final int size;
     private final int stride;
     private int[] winners = new int[0];
+    private final Parallel.RangeBody forwardSamples = this::forwardSamples;
+    private final Parallel.RangeBody backwardSamples = this::backwardSamples;
+    // the arrays of the running call, read by the loop bodies
+    private float[] input;
+    private float[] output;
+    private float[] outputGradient;
+    private float[] inputGradient;
 
     MaxPoolOp(int[] inputShape, int[] outputShape, int size, int stride) {
         super(inputShape[0] * inputShape[1] * inputShape[2], outputShape[0] * outputShape[1] * outputShape[2]);
@@ -27,30 +34,36 @@ final class MaxPoolOp extends Op {
         if (winners.length < batch * outputSize) {
             winners = new int[batch * outputSize];
         }
+        this.input = input;
+        this.output = output;
+        parallel.forChunks(batch, 4, forwardSamples);
+        this.input = null;
+        this.output = null;
+    }
+
+    private void forwardSamples(int from, int to) {
         int[] winner = winners;
-        parallel.forChunks(batch, 4, (from, to) -> {
-            for (int sample = from; sample < to; sample++) {
-                int out = sample * outputSize;
-                for (int c = 0; c < channels; c++) {
-                    int channelOffset = sample * inputSize + c * height * width;
-                    for (int oy = 0; oy < outHeight; oy++) {
-                        for (int ox = 0; ox < outWidth; ox++) {
-                            int best = channelOffset + oy * stride * width + ox * stride;
-                            for (int ky = 0; ky < size; ky++) {
-                                for (int kx = 0; kx < size; kx++) {
-                                    int index = channelOffset + (oy * stride + ky) * width + ox * stride + kx;
-                                    if (input[index] > input[best]) {
-                                        best = index;
-                                    }
+        for (int sample = from; sample < to; sample++) {
+            int out = sample * outputSize;
+            for (int c = 0; c < channels; c++) {
+                int channelOffset = sample * inputSize + c * height * width;
+                for (int oy = 0; oy < outHeight; oy++) {
+                    for (int ox = 0; ox < outWidth; ox++) {
+                        int best = channelOffset + oy * stride * width + ox * stride;
+                        for (int ky = 0; ky < size; ky++) {
+                            for (int kx = 0; kx < size; kx++) {
+                                int index = channelOffset + (oy * stride + ky) * width + ox * stride + kx;
+                                if (input[index] > input[best]) {
+                                    best = index;
                                 }
                             }
-                            output[out] = input[best];
-                            winner[out++] = best;
                         }
+                        output[out] = input[best];
+                        winner[out++] = best;
                     }
                 }
             }
-        });
+        }
     }
 
     @Override
@@ -64,11 +77,17 @@ final class MaxPoolOp extends Op {
         if (inputGradient == null) {
             return;
         }
+        this.outputGradient = outputGradient;
+        this.inputGradient = inputGradient;
+        parallel.forChunks(batch, 4, backwardSamples);
+        this.outputGradient = null;
+        this.inputGradient = null;
+    }
+
+    private void backwardSamples(int from, int to) {
         int[] winner = winners;
-        parallel.forChunks(batch, 4, (from, to) -> {
-            for (int index = from * outputSize; index < to * outputSize; index++) {
-                inputGradient[winner[index]] += outputGradient[index];
-            }
-        });
+        for (int index = from * outputSize; index < to * outputSize; index++) {
+            inputGradient[winner[index]] += outputGradient[index];
+        }
     }
 }

@@ -3,7 +3,10 @@ package io.github.lc4j.api.support;
 import io.github.lc4j.api.InvalidInputException;
 import java.util.Arrays;
 
-/** Argument checks whose failures carry the bad value. */
+/**
+ * Argument checks whose failures carry the bad value. The single-value checks build their message
+ * only on failure (no varargs array, no boxing): they run on every training step.
+ */
 public final class Checks {
     private Checks() {}
 
@@ -16,19 +19,25 @@ public final class Checks {
 
     /** Returns {@code value} if it is finite and strictly positive, else throws naming {@code what}. */
     public static double checkPositive(double value, String what) {
-        checkArgument(Double.isFinite(value) && value > 0, "%s must be a finite number > 0, got %s", what, value);
+        if (!(Double.isFinite(value) && value > 0)) {
+            throw new IllegalArgumentException(what + " must be a finite number > 0, got " + value);
+        }
         return value;
     }
 
     /** Returns {@code value} if it is finite and not negative, else throws naming {@code what}. */
     public static double checkNonNegative(double value, String what) {
-        checkArgument(Double.isFinite(value) && value >= 0, "%s must be a finite number >= 0, got %s", what, value);
+        if (!(Double.isFinite(value) && value >= 0)) {
+            throw new IllegalArgumentException(what + " must be a finite number >= 0, got " + value);
+        }
         return value;
     }
 
     /** Returns {@code value} if it is at least {@code min}, else throws naming {@code what}. */
     public static int checkAtLeast(int value, int min, String what) {
-        checkArgument(value >= min, "%s must be >= %d, got %d", what, min, value);
+        if (value < min) {
+            throw new IllegalArgumentException(what + " must be >= " + min + ", got " + value);
+        }
         return value;
     }
 
@@ -46,10 +55,14 @@ public final class Checks {
     public static int elementCount(int[] shape) {
         long count = 1;
         for (int dimension : shape) {
-            checkArgument(dimension > 0, "shape dimensions must be > 0, got %s", Arrays.toString(shape));
+            if (dimension <= 0) {
+                throw new IllegalArgumentException("shape dimensions must be > 0, got " + Arrays.toString(shape));
+            }
             count *= dimension;
         }
-        checkArgument(count <= Integer.MAX_VALUE, "shape %s has more than 2^31-1 elements", Arrays.toString(shape));
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^31-1 elements");
+        }
         return (int) count;
     }
 }
