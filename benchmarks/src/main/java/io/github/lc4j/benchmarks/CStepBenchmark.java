@@ -26,7 +26,7 @@ import smile.clustering.KMeans;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.CStepBenchmark \
- *     [--sizes 100000,1000000,10000000] [--peer-limit 1000000] [--repeats 3] [--output docs/cstep-benchmark.md]
+ *     [--sizes 100000,1000000,10000000] [--peer-limit 1000000] [--repeats 3] [--output FILE.md]
  * </pre>
  */
 public final class CStepBenchmark {
@@ -54,6 +54,16 @@ public final class CStepBenchmark {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
+        String table = header() + table(sizes, peerLimit, repeats);
+        System.out.print(table);
+        if (output != null) {
+            byte[] bytes = table.getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(output, out -> out.write(bytes));
+        }
+    }
+
+    /** Measures every solver at every size and returns the table with its notes (no heading). */
+    static String table(int[] sizes, int peerLimit, int repeats) {
         List<Row> rows = new ArrayList<>();
         for (int n : sizes) {
             float[] x = weights(n, n);
@@ -134,12 +144,7 @@ public final class CStepBenchmark {
                         smile.millis / lloydCold.millis));
             }
         }
-        String table = render(rows, sizes, peerLimit, repeats);
-        System.out.print(table);
-        if (output != null) {
-            byte[] bytes = table.getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(output, out -> out.write(bytes));
-        }
+        return render(rows, sizes, peerLimit, repeats);
     }
 
     private record Timed<T>(double millis, T value) {}
@@ -224,12 +229,17 @@ public final class CStepBenchmark {
         return value == null ? "" : String.format(Locale.ROOT, "%.1f×", value);
     }
 
-    private static String render(List<Row> rows, int[] sizes, int peerLimit, int repeats) {
+    private static String header() {
         StringBuilder text = new StringBuilder();
         text.append("# C-step benchmark: lc4j against Commons Math and Smile\n\n");
         text.append("Regenerate with:\n\n```bash\nmvn -B -q -DskipTests package\n"
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.CStepBenchmark"
-                + " --output docs/cstep-benchmark.md\n```\n\n");
+                + " --output FILE.md\n```\n\n(docs/PERFORMANCE.md holds this table with the rest.)\n\n");
+        return text.toString();
+    }
+
+    private static String render(List<Row> rows, int[] sizes, int peerLimit, int repeats) {
+        StringBuilder text = new StringBuilder();
         text.append(String.format(
                 Locale.ROOT,
                 "Machine: %d processors, %s %s, Java %s (%s), max heap %d MiB."

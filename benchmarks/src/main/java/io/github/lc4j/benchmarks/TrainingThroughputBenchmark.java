@@ -1,5 +1,6 @@
 package io.github.lc4j.benchmarks;
 
+import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
@@ -33,11 +34,18 @@ import java.util.Map;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark \
- *     [--threads 2] [--output docs/training-benchmark.md]
+ *     [--threads 2] [--output FILE.md]
  * </pre>
  */
 public final class TrainingThroughputBenchmark {
-    private record Row(String model, int batch, String trainer, double stepsPerSecond, String peer, Double ratio) {}
+    private record Row(
+            String model,
+            int batch,
+            String trainer,
+            double stepsPerSecond,
+            double[] rounds,
+            String peer,
+            Double ratio) {}
 
     private TrainingThroughputBenchmark() {}
 
@@ -56,18 +64,32 @@ public final class TrainingThroughputBenchmark {
         }
         if (single != null) {
             String[] parts = single.split("/");
-            System.out.println("steps/s=" + measureOne(parts[0], parts[1], threads));
+            int batch = parts.length > 2 ? Integer.parseInt(parts[2]) : defaultBatch(parts[0]);
+            System.out.println("steps/s=" + measureOne(parts[0], parts[1], threads, batch));
             return;
         }
-        List<Row> rows = new ArrayList<>();
-        rows.addAll(measure("lenet300", 256, threads));
-        rows.addAll(measure("lenet5", 128, threads));
-        String table = render(rows, threads);
+        String table = "# Training throughput: lc4j backends against DL4J and plain TensorFlow Java\n\n"
+                + "Regenerate with:\n\n```bash\nmvn -B -q -DskipTests package\n"
+                + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark"
+                + " --output FILE.md\n```\n\n(docs/PERFORMANCE.md holds this table with the rest.)\n\n"
+                + table(threads);
         System.out.print(table);
         if (output != null) {
             byte[] bytes = table.getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(output, out -> out.write(bytes));
         }
+    }
+
+    /** Measures both nets and returns the table with its notes (no heading). */
+    static String table(int threads) {
+        List<Row> rows = new ArrayList<>();
+        rows.addAll(measure("lenet300", 256, threads));
+        rows.addAll(measure("lenet5", 128, threads));
+        return render(rows, threads);
+    }
+
+    static int defaultBatch(String model) {
+        return model.startsWith("lenet300") ? 256 : 128;
     }
 
     static final List<String> TRAINERS =
@@ -85,7 +107,7 @@ public final class TrainingThroughputBenchmark {
         TRAINERS.forEach(trainer -> rates.put(trainer, new double[ROUNDS]));
         for (int round = 0; round < ROUNDS; round++) {
             for (String trainer : TRAINERS) {
-                rates.get(trainer)[round] = forkedOnce(model, trainer, threads);
+                rates.get(trainer)[round] = forkedOnce(model, trainer, threads, batchSize);
             }
         }
         Map<String, Double> median = new LinkedHashMap<>();
@@ -93,6 +115,7 @@ public final class TrainingThroughputBenchmark {
             java.util.Arrays.sort(values);
             median.put(trainer, values[ROUNDS / 2]);
         });
+        double cpuJava = median.get("cpu-java");
         double nd4j = median.get("nd4j");
         double dl4jBoth = median.get("dl4j");
         double dl4jBlas1 = median.get("dl4j-blas1");
@@ -101,8 +124,22 @@ public final class TrainingThroughputBenchmark {
         double tensorflow = median.get("tensorflow");
         double plainTensorFlow = median.get("plain-tensorflow");
         return List.of(
-                new Row(model, batchSize, "lc4j cpu-java, LC penalty on", median.get("cpu-java"), "", null),
-                new Row(model, batchSize, "lc4j nd4j, LC penalty on", nd4j, "the fastest DL4J", nd4j / dl4j),
+                new Row(
+                        model,
+                        batchSize,
+                        "lc4j cpu-java, LC penalty on",
+                        cpuJava,
+                        rates.get("cpu-java"),
+                        "plain TensorFlow loop",
+                        cpuJava / plainTensorFlow),
+                new Row(
+                        model,
+                        batchSize,
+                        "lc4j nd4j, LC penalty on",
+                        nd4j,
+                        rates.get("nd4j"),
+                        "the fastest DL4J",
+                        nd4j / dl4j),
                 new Row(
                         model,
                         batchSize,
@@ -112,6 +149,7 @@ public final class TrainingThroughputBenchmark {
                                 threads,
                                 threads),
                         dl4jBoth,
+                        rates.get("dl4j"),
                         "",
                         null),
                 new Row(
@@ -122,6 +160,7 @@ public final class TrainingThroughputBenchmark {
                                 "DL4J MultiLayerNetwork.fit (peer), L2 1e-4;" + " libnd4j %d, OpenBLAS 1 thread",
                                 threads),
                         dl4jBlas1,
+                        rates.get("dl4j-blas1"),
                         "",
                         null),
                 new Row(
@@ -133,6 +172,7 @@ public final class TrainingThroughputBenchmark {
                                         + " libnd4j 1, OpenBLAS %d threads (lc4j nd4j's default)",
                                 threads),
                         dl4jOp1,
+                        rates.get("dl4j-op1"),
                         "",
                         null),
                 new Row(
@@ -140,19 +180,28 @@ public final class TrainingThroughputBenchmark {
                         batchSize,
                         "lc4j tensorflow, LC penalty on",
                         tensorflow,
+                        rates.get("tensorflow"),
                         "plain TensorFlow loop",
                         tensorflow / plainTensorFlow),
-                new Row(model, batchSize, "plain TensorFlow Java loop (peer), no penalty", plainTensorFlow, "", null));
+                new Row(
+                        model,
+                        batchSize,
+                        "plain TensorFlow Java loop (peer), no penalty",
+                        plainTensorFlow,
+                        rates.get("plain-tensorflow"),
+                        "",
+                        null));
     }
 
-    private static double forkedOnce(String model, String trainer, int threads) {
+    /** Steps per second of one trainer in a fresh JVM. */
+    static double forkedOnce(String model, String trainer, int threads, int batch) {
         List<String> command = List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
                 TrainingThroughputBenchmark.class.getName(),
                 "--single",
-                model + "/" + trainer,
+                model + "/" + trainer + "/" + batch,
                 "--threads",
                 Integer.toString(threads));
         try {
@@ -176,10 +225,29 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    static double measureOne(String modelName, String trainer, int threads) {
-        ModelSpec model = ModelZoo.byName(modelName);
-        boolean small = modelName.startsWith("lenet300");
-        int batchSize = small ? 256 : 128;
+    /**
+     * A zoo model by name, or LeNet300 with another first-layer width: {@code lenet300-w1200} is
+     * 784-1200-100-10 with tanh.
+     */
+    static ModelSpec model(String name) {
+        if (name.startsWith("lenet300-w")) {
+            int width = Integer.parseInt(name.substring("lenet300-w".length()));
+            return ModelSpec.of(
+                    name,
+                    new int[] {1, 28, 28},
+                    List.of(
+                            Layer.flatten(),
+                            Layer.dense("fc1", width),
+                            Layer.tanh(),
+                            Layer.dense("fc2", 100),
+                            Layer.tanh(),
+                            Layer.dense("fc3", 10)));
+        }
+        return ModelZoo.byName(name);
+    }
+
+    static double measureOne(String modelName, String trainer, int threads, int batchSize) {
+        ModelSpec model = model(modelName);
         Dataset data = DataSets.embeddedFashionMnist().train();
         List<Batch> batches = new ArrayList<>();
         for (int from = 0; from + batchSize <= data.size() && batches.size() < 16; from += batchSize) {
@@ -216,10 +284,6 @@ public final class TrainingThroughputBenchmark {
 
     private static String render(List<Row> rows, int threads) {
         StringBuilder text = new StringBuilder();
-        text.append("# Training throughput: lc4j backends against DL4J and plain TensorFlow Java\n\n");
-        text.append("Regenerate with:\n\n```bash\nmvn -B -q -DskipTests package\n"
-                + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark"
-                + " --output docs/training-benchmark.md\n```\n\n");
         text.append(String.format(
                 Locale.ROOT,
                 "Machine: %d processors, %s %s, Java %s; %d threads for every"
@@ -233,17 +297,24 @@ public final class TrainingThroughputBenchmark {
                 StepTimer.WARMUP_STEPS,
                 StepTimer.WARMUP_SECONDS,
                 StepTimer.MINIMUM_SECONDS));
-        text.append("| model | batch | trainer | steps/s | ratio to its peer |\n|---|---:|---|---:|---:|\n");
+        text.append("| model | batch | trainer | steps/s | rounds (min–max) | ratio to its peer |\n"
+                + "|---|---:|---|---:|---:|---:|\n");
         for (Row row : rows) {
+            double[] sorted = row.rounds.clone();
+            java.util.Arrays.sort(sorted);
             text.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %s | %.1f | %s |%n",
+                    "| %s | %d | %s | %.1f | %.1f–%.1f | %s |%n",
                     row.model,
                     row.batch,
                     row.trainer,
                     row.stepsPerSecond,
+                    sorted[0],
+                    sorted[sorted.length - 1],
                     row.ratio == null ? "" : String.format(Locale.ROOT, "%.2f× %s", row.ratio, row.peer)));
         }
+        text.append("\nA ratio is steps per second over its peer's: for cpu-java against the plain TensorFlow loop,"
+                + " its inverse is how many times TensorFlow's step time a cpu-java step takes.\n");
         return text.toString();
     }
 }

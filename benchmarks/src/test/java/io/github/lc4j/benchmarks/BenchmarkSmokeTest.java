@@ -3,9 +3,14 @@ package io.github.lc4j.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lc4j.experiments.LinePlot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The benchmarks in smoke mode (a couple of steps, tiny vectors): every trainer and peer of the
@@ -26,10 +31,31 @@ class BenchmarkSmokeTest {
     void everyTrainerOfTheThroughputTableSteps() {
         for (String model : new String[] {"lenet300", "lenet5"}) {
             for (String trainer : TrainingThroughputBenchmark.TRAINERS) {
-                double rate = TrainingThroughputBenchmark.measureOne(model, trainer, 2);
+                double rate = TrainingThroughputBenchmark.measureOne(
+                        model, trainer, 2, TrainingThroughputBenchmark.defaultBatch(model));
                 assertTrue(rate > 0 && Double.isFinite(rate), model + " on " + trainer + ": " + rate + " steps/s");
             }
         }
+    }
+
+    @Test
+    void thePerformancePagesScalingPointsAndLcRunRun(@TempDir Path directory) throws Exception {
+        for (String backend : PerformanceReport.BACKENDS) {
+            double rate = TrainingThroughputBenchmark.measureOne("lenet300-w1200", backend, 2, 32);
+            assertTrue(rate > 0 && Double.isFinite(rate), "784-1200-100-10 on " + backend + ": " + rate + " steps/s");
+        }
+        double seconds = PerformanceReport.demoSeconds("cpu-java");
+        assertTrue(seconds > 0, "demo took " + seconds + " s");
+        String file = LinePlot.write(
+                directory,
+                "plot.png",
+                "a plot",
+                "x",
+                "y",
+                Map.of("line", new double[][] {{32, 64, 128}, {3, 2, 1}}),
+                true);
+        byte[] png = Files.readAllBytes(directory.resolve("plots").resolve(file));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG");
     }
 
     @Test

@@ -139,7 +139,7 @@ final class Plots {
         return save(output, chart, title, model.name() + "-histogram-" + cell.method() + ".png");
     }
 
-    private static XYChart chart(String title, String x, String y) {
+    static XYChart chart(String title, String x, String y) {
         XYChart chart = new XYChartBuilder()
                 .width(900)
                 .height(520)
@@ -154,7 +154,7 @@ final class Plots {
         return chart;
     }
 
-    private static Written save(Path output, XYChart chart, String title, String file) {
+    static Written save(Path output, XYChart chart, String title, String file) {
         try {
             byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
             AtomicFiles.write(output.resolve("plots").resolve(file), out -> out.write(png));

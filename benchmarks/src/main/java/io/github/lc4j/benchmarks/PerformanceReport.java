@@ -1,0 +1,243 @@
+package io.github.lc4j.benchmarks;
+
+import io.github.lc4j.cli.Lc4jCommand;
+import io.github.lc4j.core.io.AtomicFiles;
+import io.github.lc4j.experiments.LinePlot;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The performance page, {@code docs/PERFORMANCE.md} with its plots: training steps per second per
+ * backend against its peers, the wall time of a whole LC run per backend, how a step's cost grows
+ * with the batch and with the first layer's width, and the C step's solvers.
+ *
+ * <pre>
+ * mvn -B -q -DskipTests package
+ * java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.PerformanceReport --output docs/PERFORMANCE.md
+ * </pre>
+ *
+ * Every training measurement runs in a fresh JVM. With {@code -Dlc4j.benchmark.smoke=true} every
+ * timing is a two-step smoke run and the page says so: what the build runs to keep it working.
+ */
+public final class PerformanceReport {
+    static final List<String> BACKENDS = List.of("cpu-java", "nd4j", "tensorflow");
+    static final int[] BATCHES = {32, 64, 128, 256, 512, 1024};
+    static final int[] WIDTHS = {300, 1200, 4800};
+    private static final int THREADS = 2;
+
+    private PerformanceReport() {}
+
+    /** Writes the page; {@code --lc-run BACKEND} (internal) times one demo run in this JVM. */
+    public static void main(String[] args) {
+        Path output = Path.of("docs/PERFORMANCE.md");
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--output" -> output = Path.of(args[i + 1]);
+                case "--lc-run" -> {
+                    System.out.println("seconds=" + demoSeconds(args[i + 1]));
+                    return;
+                }
+                default ->
+                    throw new IllegalArgumentException("unknown argument " + args[i] + "; expected --output FILE.md");
+            }
+        }
+        write(output);
+    }
+
+    static void write(Path output) {
+        Path directory = output.toAbsolutePath().getParent();
+        Path plots = directory.resolve("performance");
+        StringBuilder page = new StringBuilder();
+        page.append("# Performance\n\n");
+        page.append("Regenerate this page and its plots (about 40 minutes; nothing else should run on the machine):\n\n"
+                + "```bash\nmvn -B -q -DskipTests package\n"
+                + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.PerformanceReport"
+                + " --output docs/PERFORMANCE.md\n```\n\n");
+        if (StepTimer.smoke()) {
+            page.append("**Smoke run: two steps per measurement, not a measurement.**\n\n");
+        }
+        page.append(machine()).append('\n');
+
+        page.append("## Training steps per second\n\n");
+        page.append(TrainingThroughputBenchmark.table(THREADS)).append('\n');
+
+        page.append("## A whole LC run\n\n");
+        page.append("`lc4j demo --backend B`: LeNet300 trained 15 epochs on the embedded sample, then DC and LC at"
+                + " K = 2 (20 μ values, 3 epochs each), each backend in a fresh JVM, wall time of the command"
+                + " without the JVM's start.\n\n| backend | seconds |\n|---|---:|\n");
+        for (String backend : BACKENDS) {
+            page.append(String.format(Locale.ROOT, "| %s | %.1f |%n", backend, forkedDemoSeconds(backend)));
+        }
+        page.append('\n');
+
+        page.append("## How a step's cost grows\n\n");
+        page.append("Steps per second of each backend (LC penalty on, SGD with Nesterov momentum), one fresh JVM"
+                + " per point, one round. Against the batch size (LeNet300, 784-300-100-10):\n\n");
+        Map<String, double[][]> byBatch = new LinkedHashMap<>();
+        page.append(scalingTable("batch", BATCHES, byBatch, value -> "lenet300", value -> value));
+        page.append("\n![steps per second against batch size](performance/plots/")
+                .append(LinePlot.write(
+                        plots,
+                        "steps-per-second-by-batch.png",
+                        "LeNet300: samples per second against batch size",
+                        "batch size",
+                        "samples per second",
+                        samplesPerSecond(byBatch),
+                        true))
+                .append(")\n\n");
+        page.append("Against the first layer's width (784-W-100-10, batch 256):\n\n");
+        Map<String, double[][]> byWidth = new LinkedHashMap<>();
+        page.append(scalingTable("width W", WIDTHS, byWidth, value -> "lenet300-w" + value, value -> 256));
+        page.append("\n![steps per second against width](performance/plots/")
+                .append(LinePlot.write(
+                        plots,
+                        "steps-per-second-by-width.png",
+                        "784-W-100-10, batch 256: steps per second against W",
+                        "first-layer width W",
+                        "steps per second",
+                        byWidth,
+                        true))
+                .append(")\n\n");
+
+        page.append("## The C step\n\n");
+        page.append(CStepBenchmark.table(new int[] {100_000, 1_000_000, 10_000_000}, 1_000_000, 3));
+        String text = page.toString();
+        System.out.print(text);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(output, out -> out.write(bytes));
+    }
+
+    private interface IntToString {
+        String apply(int value);
+    }
+
+    private interface IntToInt {
+        int apply(int value);
+    }
+
+    /** Measures every backend at every value, fills {@code series} with {values, steps/s} and returns the table. */
+    private static String scalingTable(
+            String column, int[] values, Map<String, double[][]> series, IntToString model, IntToInt batch) {
+        StringBuilder table = new StringBuilder("| " + column + " |");
+        BACKENDS.forEach(backend -> table.append(' ').append(backend).append(" |"));
+        table.append("\n|---:|").append("---:|".repeat(BACKENDS.size())).append('\n');
+        for (String backend : BACKENDS) {
+            double[][] points = new double[2][values.length];
+            for (int i = 0; i < values.length; i++) {
+                points[0][i] = values[i];
+                points[1][i] = TrainingThroughputBenchmark.forkedOnce(
+                        model.apply(values[i]), backend, THREADS, batch.apply(values[i]));
+            }
+            series.put(backend, points);
+        }
+        for (int i = 0; i < values.length; i++) {
+            table.append("| ").append(values[i]).append(" |");
+            for (String backend : BACKENDS) {
+                table.append(String.format(Locale.ROOT, " %.1f |", series.get(backend)[1][i]));
+            }
+            table.append('\n');
+        }
+        return table.toString();
+    }
+
+    private static Map<String, double[][]> samplesPerSecond(Map<String, double[][]> stepsPerSecond) {
+        Map<String, double[][]> samples = new LinkedHashMap<>();
+        stepsPerSecond.forEach((backend, points) -> {
+            double[] rate = new double[points[0].length];
+            for (int i = 0; i < rate.length; i++) {
+                rate[i] = points[0][i] * points[1][i];
+            }
+            samples.put(backend, new double[][] {points[0], rate});
+        });
+        return samples;
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(line -> line.startsWith("model name"))
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                    .findFirst()
+                    .orElse(cpu);
+        } catch (IOException | UncheckedIOException e) {
+            // not Linux: the processor count and the JVM still describe the machine
+        }
+        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize()
+                >> 30;
+        return String.format(
+                Locale.ROOT,
+                "Machine: %s, %d processors, %d GiB; %s %s; Java %s (%s); every measured JVM started as `java -cp"
+                        + " benchmarks.jar` with no other flag (no `--add-modules jdk.incubator.vector`); %d threads for"
+                        + " every trainer.%n",
+                cpu,
+                Runtime.getRuntime().availableProcessors(),
+                memory,
+                System.getProperty("os.name"),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                System.getProperty("java.vm.name"),
+                THREADS);
+    }
+
+    private static double forkedDemoSeconds(String backend) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path")));
+        if (StepTimer.smoke()) {
+            command.add("-D" + StepTimer.SMOKE + "=true");
+        }
+        command.addAll(List.of(PerformanceReport.class.getName(), "--lc-run", backend));
+        try {
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
+            String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException("lc4j demo --backend " + backend + " failed:\n" + printed);
+            }
+            for (String line : printed.split("\n")) {
+                if (line.startsWith("seconds=")) {
+                    return Double.parseDouble(
+                            line.substring("seconds=".length()).trim());
+                }
+            }
+            throw new IllegalStateException("lc4j demo --backend " + backend + " printed no time:\n" + printed);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs {@code lc4j demo} on {@code backend} (a smoke run: one reference epoch, two μ values of one epoch). */
+    static double demoSeconds(String backend) {
+        List<String> args =
+                new ArrayList<>(List.of("demo", "--backend", backend, "--threads", String.valueOf(THREADS)));
+        if (StepTimer.smoke()) {
+            args.addAll(List.of("--reference-epochs", "1", "--mu-steps", "2", "--epochs-per-step", "1"));
+        }
+        StringWriter printed = new StringWriter();
+        long start = System.nanoTime();
+        int exit = Lc4jCommand.execute(args.toArray(String[]::new), new PrintWriter(printed), new PrintWriter(printed));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (exit != 0) {
+            throw new IllegalStateException(
+                    "lc4j " + String.join(" ", args) + " exited with " + exit + ":\n" + printed);
+        }
+        return seconds;
+    }
+}
