@@ -7,11 +7,6 @@ final class ActivationOp extends Op {
     private final boolean tanh;
     private final Parallel.RangeBody forwardRange = this::forwardRange;
     private final Parallel.RangeBody backwardRange = this::backwardRange;
-    // the arrays of the running call, read by the loop bodies
-    private float[] input;
-    private float[] output;
-    private float[] outputGradient;
-    private float[] inputGradient;
 
     ActivationOp(int size, boolean tanh) {
         super(size, size);
@@ -20,10 +15,9 @@ final class ActivationOp extends Op {
 
     @Override
     void forward(float[] input, float[] output, int batch, Parallel parallel) {
-        this.input = input;
-        this.output = output;
+        bind(input, output);
         parallel.forChunks(batch * inputSize, CHUNK, forwardRange);
-        release();
+        unbind();
     }
 
     private void forwardRange(int from, int to) {
@@ -49,12 +43,9 @@ final class ActivationOp extends Op {
         if (inputGradient == null) {
             return;
         }
-        this.input = input;
-        this.output = output;
-        this.outputGradient = outputGradient;
-        this.inputGradient = inputGradient;
+        bind(input, output, outputGradient, inputGradient);
         parallel.forChunks(batch * inputSize, CHUNK, backwardRange);
-        release();
+        unbind();
     }
 
     private void backwardRange(int from, int to) {
@@ -68,12 +59,5 @@ final class ActivationOp extends Op {
                 inputGradient[i] = input[i] > 0f ? outputGradient[i] : 0f;
             }
         }
-    }
-
-    private void release() {
-        input = null;
-        output = null;
-        outputGradient = null;
-        inputGradient = null;
     }
 }

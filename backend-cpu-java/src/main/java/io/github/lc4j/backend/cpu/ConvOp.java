@@ -2,9 +2,11 @@ package io.github.lc4j.backend.cpu;
 
 /**
  * 2-D cross-correlation by im2col: each sample's input becomes a patch matrix P of shape
- * [outH·outW, C·K·K] (column order matches the weight layout [F, C, K, K]); the output is
- * (P·Wᵀ)ᵀ + b. Weight gradients are summed per fixed chunk of samples and the chunks are added
- * in order, so the result does not depend on the thread count.
+ * [outH·outW, C·K·K] (column order matches the weight layout [F, C, K, K]). The forward pass
+ * computes W·Pᵀ + b straight into the [F, outH·outW] output, its rows as wide as the output
+ * image, where the vector loop pays; backward builds P again from the input instead of keeping
+ * every sample's patches. Weight gradients are summed per fixed chunk of samples and the chunks
+ * are added in order, so the result does not depend on the thread count.
  */
 final class ConvOp extends Op {
     private static final int SAMPLE_CHUNK = 8;
@@ -22,9 +24,6 @@ final class ConvOp extends Op {
     private final int outWidth;
     private final int patchCount;
     private final int patchSize;
-    private float[] patches = new float[0];
-    private final float[] weightTransposed;
-    private float[][] weightRows;
     private float[][] filterRows;
     private float[][] partialWeights = new float[0][];
     private float[][] partialBiases = new float[0][];
@@ -33,18 +32,16 @@ final class ConvOp extends Op {
 
     private final Parallel.RangeBody forwardSamples = this::forwardSamples;
     private final Parallel.RangeBody backwardChunk = this::backwardChunk;
-    // the arrays of the running call, read by the loop bodies
-    private float[] input;
-    private float[] output;
-    private float[] outputGradient;
-    private float[] inputGradient;
 
     /** One thread's per-sample buffers, allocated on the thread's first sample. */
     private final class SampleScratch {
-        final float[] transposedOutput = new float[patchCount * filters];
+        /** Pᵀ: one row per weight position, one column per output pixel. */
+        final float[][] patchColumns = new float[patchSize][patchCount];
+        /** P: one row per output pixel. */
+        final float[][] patchRows = new float[patchCount][patchSize];
+
         final float[] transposedGradient = new float[patchCount * filters];
         final float[] patchGradient = new float[patchCount * patchSize];
-        float[][] patchRows;
     }
 
     ConvOp(int[] inputShape, int[] outputShape, int kernel, int stride, int padding, Parameter weight, Parameter bias) {
@@ -62,36 +59,27 @@ final class ConvOp extends Op {
         this.bias = bias;
         this.patchCount = outHeight * outWidth;
         this.patchSize = channels * kernel * kernel;
-        this.weightTransposed = new float[patchSize * filters];
     }
 
     @Override
     void forward(float[] input, float[] output, int batch, Parallel parallel) {
-        if (patches.length < batch * patchCount * patchSize) {
-            patches = new float[batch * patchCount * patchSize];
-        }
-        Gemm.transpose(weight.value, 0, filters, patchSize, weightTransposed, 0);
-        weightRows = Gemm.rows(weightRows, weightTransposed, 0, patchSize, filters);
-        this.input = input;
-        this.output = output;
+        bind(input, output);
         parallel.forChunks(batch, 1, forwardSamples);
-        this.input = null;
-        this.output = null;
+        unbind();
     }
 
     private void forwardSamples(int from, int to) {
-        float[] transposedOutput = scratch.get().transposedOutput;
+        float[][] columns = scratch.get().patchColumns;
         float[] b = bias.value;
         for (int sample = from; sample < to; sample++) {
-            int patchOffset = sample * patchCount * patchSize;
-            im2col(input, sample * inputSize, patches, patchOffset);
-            Gemm.multiplyRows(
-                    patches, patchOffset, weightRows, transposedOutput, 0, 0, patchCount, patchSize, filters, false);
+            im2col(input, sample * inputSize, null, columns);
             int outputOffset = sample * outputSize;
+            Gemm.multiplyRows(weight.value, 0, columns, output, outputOffset, 0, filters, patchSize, patchCount, false);
             for (int f = 0; f < filters; f++) {
                 float biasValue = b[f];
+                int row = outputOffset + f * patchCount;
                 for (int p = 0; p < patchCount; p++) {
-                    output[outputOffset + f * patchCount + p] = transposedOutput[p * filters + f] + biasValue;
+                    output[row + p] += biasValue;
                 }
             }
         }
@@ -111,11 +99,9 @@ final class ConvOp extends Op {
             partialBiases = new float[chunks][filters];
         }
         filterRows = Gemm.rows(filterRows, weight.value, 0, filters, patchSize);
-        this.outputGradient = outputGradient;
-        this.inputGradient = inputGradient;
+        bind(input, output, outputGradient, inputGradient);
         parallel.forChunks(batch, SAMPLE_CHUNK, backwardChunk);
-        this.outputGradient = null;
-        this.inputGradient = null;
+        unbind();
         java.util.Arrays.fill(weight.gradient, 0f);
         java.util.Arrays.fill(bias.gradient, 0f);
         for (int chunk = 0; chunk < chunks; chunk++) {
@@ -133,8 +119,7 @@ final class ConvOp extends Op {
         SampleScratch buffers = scratch.get();
         for (int sample = from; sample < to; sample++) {
             int gradientOffset = sample * outputSize;
-            int patchOffset = sample * patchCount * patchSize;
-            buffers.patchRows = Gemm.rows(buffers.patchRows, patches, patchOffset, patchCount, patchSize);
+            im2col(input, sample * inputSize, buffers.patchRows, null);
             Gemm.multiplyRows(
                     outputGradient,
                     gradientOffset,
@@ -171,22 +156,35 @@ final class ConvOp extends Op {
         }
     }
 
-    private void im2col(float[] input, int inputOffset, float[] target, int targetOffset) {
-        int index = targetOffset;
+    /**
+     * Writes sample's patches into {@code rows} (P, [outH·outW][C·K·K]) or {@code columns} (Pᵀ),
+     * whichever is given; positions in the padding are 0.
+     */
+    private void im2col(float[] input, int inputOffset, float[][] rows, float[][] columns) {
+        int patch = 0;
         for (int oy = 0; oy < outHeight; oy++) {
             for (int ox = 0; ox < outWidth; ox++) {
+                float[] row = rows == null ? null : rows[patch];
+                int position = 0;
                 for (int c = 0; c < channels; c++) {
                     int channelOffset = inputOffset + c * height * width;
                     for (int ky = 0; ky < kernel; ky++) {
                         int y = oy * stride + ky - padding;
                         for (int kx = 0; kx < kernel; kx++) {
                             int x = ox * stride + kx - padding;
-                            target[index++] = y >= 0 && y < height && x >= 0 && x < width
+                            float value = y >= 0 && y < height && x >= 0 && x < width
                                     ? input[channelOffset + y * width + x]
                                     : 0f;
+                            if (row != null) {
+                                row[position] = value;
+                            } else {
+                                columns[position][patch] = value;
+                            }
+                            position++;
                         }
                     }
                 }
+                patch++;
             }
         }
     }

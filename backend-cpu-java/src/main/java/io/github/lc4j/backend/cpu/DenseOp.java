@@ -18,11 +18,6 @@ final class DenseOp extends Op {
     private float[] weightTransposed;
     private float[] inputTransposed = new float[0];
     private float[][] gradientRows;
-    // the arrays of the running call, read by the loop bodies
-    private float[] input;
-    private float[] output;
-    private float[] outputGradient;
-    private float[] inputGradient;
     private int batch;
 
     DenseOp(int inputs, int outputs, Parameter weight, Parameter bias) {
@@ -34,10 +29,9 @@ final class DenseOp extends Op {
     @Override
     void forward(float[] input, float[] output, int batch, Parallel parallel) {
         weightRows = Gemm.rows(weightRows, weight.value, 0, inputSize, outputSize);
-        this.input = input;
-        this.output = output;
+        bind(input, output);
         parallel.forChunks(batch, ROW_CHUNK, forwardRows);
-        release();
+        unbind();
     }
 
     private void forwardRows(int from, int to) {
@@ -61,8 +55,7 @@ final class DenseOp extends Op {
         Gemm.transpose(input, 0, batch, inputSize, inputTransposed, 0);
         gradientRows = Gemm.rows(gradientRows, outputGradient, 0, batch, outputSize);
         this.batch = batch;
-        this.outputGradient = outputGradient;
-        this.inputGradient = inputGradient;
+        bind(input, output, outputGradient, inputGradient);
         parallel.forChunks(inputSize, ROW_CHUNK, weightGradientRows);
         float[] biasGradient = bias.gradient;
         java.util.Arrays.fill(biasGradient, 0f);
@@ -77,7 +70,7 @@ final class DenseOp extends Op {
             transposedWeightRows = Gemm.rows(transposedWeightRows, weightTransposed, 0, outputSize, inputSize);
             parallel.forChunks(batch, ROW_CHUNK, inputGradientRows);
         }
-        release();
+        unbind();
     }
 
     private void weightGradientRows(int from, int to) {
@@ -87,13 +80,5 @@ final class DenseOp extends Op {
     private void inputGradientRows(int from, int to) {
         Gemm.multiplyRows(
                 outputGradient, 0, transposedWeightRows, inputGradient, 0, from, to, outputSize, inputSize, false);
-    }
-
-    /** Drops the references to the caller's arrays. */
-    private void release() {
-        input = null;
-        output = null;
-        outputGradient = null;
-        inputGradient = null;
     }
 }

@@ -12,11 +12,6 @@ final class MaxPoolOp extends Op {
     private int[] winners = new int[0];
     private final Parallel.RangeBody forwardSamples = this::forwardSamples;
     private final Parallel.RangeBody backwardSamples = this::backwardSamples;
-    // the arrays of the running call, read by the loop bodies
-    private float[] input;
-    private float[] output;
-    private float[] outputGradient;
-    private float[] inputGradient;
 
     MaxPoolOp(int[] inputShape, int[] outputShape, int size, int stride) {
         super(inputShape[0] * inputShape[1] * inputShape[2], outputShape[0] * outputShape[1] * outputShape[2]);
@@ -34,11 +29,9 @@ final class MaxPoolOp extends Op {
         if (winners.length < batch * outputSize) {
             winners = new int[batch * outputSize];
         }
-        this.input = input;
-        this.output = output;
+        bind(input, output);
         parallel.forChunks(batch, 4, forwardSamples);
-        this.input = null;
-        this.output = null;
+        unbind();
     }
 
     private void forwardSamples(int from, int to) {
@@ -77,11 +70,9 @@ final class MaxPoolOp extends Op {
         if (inputGradient == null) {
             return;
         }
-        this.outputGradient = outputGradient;
-        this.inputGradient = inputGradient;
+        bind(input, output, outputGradient, inputGradient);
         parallel.forChunks(batch, 4, backwardSamples);
-        this.outputGradient = null;
-        this.inputGradient = null;
+        unbind();
     }
 
     private void backwardSamples(int from, int to) {

@@ -8,10 +8,34 @@ package io.github.lc4j.backend.cpu;
 abstract class Op {
     final int inputSize;
     final int outputSize;
+    // the arrays of the running call: a subclass's loop bodies are built once and read them here,
+    // so that handing a loop to the thread pool allocates nothing
+    float[] input;
+    float[] output;
+    float[] outputGradient;
+    float[] inputGradient;
 
     Op(int inputSize, int outputSize) {
         this.inputSize = inputSize;
         this.outputSize = outputSize;
+    }
+
+    /** Makes a forward call's arrays visible to the loop bodies. */
+    final void bind(float[] input, float[] output) {
+        bind(input, output, null, null);
+    }
+
+    /** Makes a backward call's arrays visible to the loop bodies. */
+    final void bind(float[] input, float[] output, float[] outputGradient, float[] inputGradient) {
+        this.input = input;
+        this.output = output;
+        this.outputGradient = outputGradient;
+        this.inputGradient = inputGradient;
+    }
+
+    /** Drops the references to the caller's arrays once a call is done. */
+    final void unbind() {
+        bind(null, null, null, null);
     }
 
     abstract void forward(float[] input, float[] output, int batch, Parallel parallel);

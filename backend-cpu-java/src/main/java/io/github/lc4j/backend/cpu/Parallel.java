@@ -22,8 +22,8 @@ final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** How long an idle worker spins before it parks. */
-    private static final long SPIN_NANOS = 200_000;
+    /** How long an idle worker, or a caller waiting for the workers, spins before it parks. */
+    private static final long SPIN_NANOS = 50_000;
 
     private final Thread[] workers;
     private final AtomicInteger nextChunk = new AtomicInteger();
@@ -37,6 +37,8 @@ final class Parallel implements AutoCloseable {
 
     private volatile Throwable failure;
     private volatile boolean closed;
+    /** The thread waiting in the running call, unparked by the last worker to finish. */
+    private volatile Thread caller;
 
     Parallel(int threads) {
         workers = new Thread[Math.max(0, threads - 1)];
@@ -64,14 +66,22 @@ final class Parallel implements AutoCloseable {
         failure = null;
         nextChunk.set(0);
         arrived.set(0);
+        caller = Thread.currentThread();
         generation++; // publishes the fields above to the workers
         for (Thread worker : workers) {
             LockSupport.unpark(worker);
         }
         runChunks(body, size, chunk, chunks);
+        long waitingSince = System.nanoTime();
         while (arrived.get() < workers.length) {
-            Thread.onSpinWait();
+            // spinning answers fastest on idle cores; parking keeps a busy machine's cores for the workers
+            if (System.nanoTime() - waitingSince < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
+            }
         }
+        caller = null;
         this.body = null;
         Throwable thrown = failure;
         if (thrown instanceof RuntimeException runtime) {
@@ -112,7 +122,10 @@ final class Parallel implements AutoCloseable {
             }
             seen = current;
             runChunks(body, size, chunk, chunks);
-            arrived.incrementAndGet();
+            Thread waiting = caller;
+            if (arrived.incrementAndGet() == workers.length && waiting != null) {
+                LockSupport.unpark(waiting);
+            }
             idleSince = System.nanoTime();
         }
     }
