@@ -92,8 +92,15 @@ public final class TrainingThroughputBenchmark {
         return model.startsWith("lenet300") ? 256 : 128;
     }
 
-    static final List<String> TRAINERS =
-            List.of("cpu-java", "nd4j", "dl4j", "dl4j-blas1", "dl4j-op1", "tensorflow", "plain-tensorflow");
+    static final List<String> TRAINERS = List.of(
+            "cpu-java",
+            "cpu-java-no-penalty",
+            "nd4j",
+            "dl4j",
+            "dl4j-blas1",
+            "dl4j-op1",
+            "tensorflow",
+            "plain-tensorflow");
     private static final int ROUNDS = 3;
 
     /**
@@ -116,6 +123,7 @@ public final class TrainingThroughputBenchmark {
             median.put(trainer, values[ROUNDS / 2]);
         });
         double cpuJava = median.get("cpu-java");
+        double cpuJavaPlain = median.get("cpu-java-no-penalty");
         double nd4j = median.get("nd4j");
         double dl4jBoth = median.get("dl4j");
         double dl4jBlas1 = median.get("dl4j-blas1");
@@ -132,6 +140,14 @@ public final class TrainingThroughputBenchmark {
                         rates.get("cpu-java"),
                         "plain TensorFlow loop",
                         cpuJava / plainTensorFlow),
+                new Row(
+                        model,
+                        batchSize,
+                        "lc4j cpu-java, no penalty",
+                        cpuJavaPlain,
+                        rates.get("cpu-java-no-penalty"),
+                        "= step time with the penalty / without",
+                        cpuJavaPlain / cpuJava),
                 new Row(
                         model,
                         batchSize,
@@ -258,15 +274,17 @@ public final class TrainingThroughputBenchmark {
             case "dl4j-blas1" -> Dl4jPeer.stepsPerSecond(model, batches, threads, 1);
             case "dl4j-op1" -> Dl4jPeer.stepsPerSecond(model, batches, 1, threads);
             case "plain-tensorflow" -> TensorFlowPeer.stepsPerSecond(model, batches, threads);
-            case "cpu-java" -> lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads);
-            case "nd4j" -> lc4jStepsPerSecond(new Nd4jBackendProvider(), model, batches, threads);
-            case "tensorflow" -> lc4jStepsPerSecond(new TensorFlowBackendProvider(), model, batches, threads);
+            case "cpu-java" -> lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads, true);
+            case "cpu-java-no-penalty" ->
+                lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads, false);
+            case "nd4j" -> lc4jStepsPerSecond(new Nd4jBackendProvider(), model, batches, threads, true);
+            case "tensorflow" -> lc4jStepsPerSecond(new TensorFlowBackendProvider(), model, batches, threads, true);
             default -> throw new IllegalArgumentException("unknown trainer " + trainer);
         };
     }
 
     private static double lc4jStepsPerSecond(
-            BackendProvider provider, ModelSpec model, List<Batch> batches, int threads) {
+            BackendProvider provider, ModelSpec model, List<Batch> batches, int threads, boolean penalty) {
         Weights initial = WeightInitializer.initialize(model, 1);
         Backend backend = provider.create(BackendConfig.withThreads(threads));
         Map<String, float[]> targets = new LinkedHashMap<>();
@@ -277,7 +295,9 @@ public final class TrainingThroughputBenchmark {
         }
         try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true))) {
             trainer.load(initial);
-            trainer.setPenalty(targets, 1e-4);
+            if (penalty) {
+                trainer.setPenalty(targets, 1e-4);
+            }
             return StepTimer.stepsPerSecond(i -> trainer.step(batches.get(i % batches.size()), 0.01));
         }
     }

@@ -11,6 +11,7 @@ final class DenseOp extends Op {
     private final Parameter weight;
     private final Parameter bias;
     private final Parallel.RangeBody forwardRows = this::forwardRows;
+    private final Parallel.RangeBody transposeInput = this::transposeInput;
     private final Parallel.RangeBody weightGradientRows = this::weightGradientRows;
     private final Parallel.RangeBody inputGradientRows = this::inputGradientRows;
     private float[][] weightRows;
@@ -52,10 +53,10 @@ final class DenseOp extends Op {
         if (inputTransposed.length < inputSize * batch) {
             inputTransposed = new float[inputSize * batch];
         }
-        Gemm.transpose(input, 0, batch, inputSize, inputTransposed, 0);
         gradientRows = Gemm.rows(gradientRows, outputGradient, 0, batch, outputSize);
         this.batch = batch;
         bind(input, output, outputGradient, inputGradient);
+        parallel.forChunks(inputSize, ROW_CHUNK * 4, transposeInput);
         parallel.forChunks(inputSize, ROW_CHUNK, weightGradientRows);
         float[] biasGradient = bias.gradient;
         java.util.Arrays.fill(biasGradient, 0f);
@@ -71,6 +72,10 @@ final class DenseOp extends Op {
             parallel.forChunks(batch, ROW_CHUNK, inputGradientRows);
         }
         unbind();
+    }
+
+    private void transposeInput(int from, int to) {
+        Gemm.transposeColumns(input, batch, inputSize, inputTransposed, from, to);
     }
 
     private void weightGradientRows(int from, int to) {

@@ -168,6 +168,19 @@ final class Gemm {
         }
     }
 
+    /**
+     * Writes rows [from, to) of the transpose of the [rows, columns] matrix {@code source}, that is
+     * its columns [from, to), into {@code target}; disjoint ranges can run on different threads.
+     */
+    static void transposeColumns(float[] source, int rows, int columns, float[] target, int from, int to) {
+        for (int j = from; j < to; j++) {
+            int targetRow = j * rows;
+            for (int i = 0; i < rows; i++) {
+                target[targetRow + i] = source[i * columns + j];
+            }
+        }
+    }
+
     /** Writes the transpose of the [rows, columns] matrix {@code source} into {@code target}. */
     static void transpose(float[] source, int sourceOffset, int rows, int columns, float[] target, int targetOffset) {
         for (int i = 0; i < rows; i++) {
