@@ -245,12 +245,13 @@ final class ResultsReport {
     static String describe(GridSpec.Schedule s) {
         return String.format(
                 Locale.ROOT,
-                "μ_k = %s·%s^k for k < %d, %d epochs per iteration, SGD learning rate %s·%s^k, batch %d,"
+                "μ_k = %s·%s^k for k < %d, %d %s per iteration, SGD learning rate %s·%s^k, batch %d,"
                         + " Nesterov momentum %s",
                 s.mu0(),
                 s.muFactor(),
                 s.muSteps(),
                 s.epochsPerStep(),
+                s.epochsPerStep() == 1 ? "epoch" : "epochs",
                 s.lr(),
                 s.lrDecay(),
                 s.batch(),
