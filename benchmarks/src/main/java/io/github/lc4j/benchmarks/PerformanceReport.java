@@ -86,7 +86,7 @@ public final class PerformanceReport {
                 + " per point, one round. Against the batch size (LeNet300, 784-300-100-10):\n\n");
         Map<String, double[][]> byBatch = new LinkedHashMap<>();
         page.append(scalingTable("batch", BATCHES, byBatch, value -> "lenet300", value -> value));
-        page.append("\n![steps per second against batch size](performance/plots/")
+        page.append("\n![samples per second against batch size](performance/plots/")
                 .append(LinePlot.write(
                         plots,
                         "steps-per-second-by-batch.png",
