@@ -53,8 +53,15 @@ final class Gemm {
         // B in panels of DEPTH_PANEL rows: a panel stays in cache while every block of four rows of C
         // takes its products (5-6x faster once B outgrows the cache, as a 784x1200 layer's does);
         // each element still adds its products in p order, stopping in C between panels
+        float[][] sums = SUMS.get();
+        if (sums[0].length < width) {
+            for (int r = 0; r < 4; r++) {
+                sums[r] = new float[width];
+            }
+        }
         for (int pFrom = 0; pFrom < depth; pFrom += DEPTH_PANEL) {
             multiplyPanel(
+                    sums,
                     a,
                     aOffset,
                     b,
@@ -70,8 +77,9 @@ final class Gemm {
         }
     }
 
-    /** As {@link #multiplyRows}, with only the products of B's rows [pFrom, pTo). */
+    /** As {@link #multiplyRows}, with only the products of B's rows [pFrom, pTo), summed in {@code sums}. */
     private static void multiplyPanel(
+            float[][] sums,
             float[] a,
             int aOffset,
             float[][] b,
@@ -84,12 +92,6 @@ final class Gemm {
             boolean accumulate,
             int pFrom,
             int pTo) {
-        float[][] sums = SUMS.get();
-        if (sums[0].length < width) {
-            for (int r = 0; r < 4; r++) {
-                sums[r] = new float[width];
-            }
-        }
         float[] sum0 = sums[0];
         float[] sum1 = sums[1];
         float[] sum2 = sums[2];
