@@ -36,6 +36,9 @@ public final class CompressionRequest {
     private final ModelSpec model;
     private final Weights reference;
     private final TrainTestSplit data;
+    private final TrainingSet training;
+    private final Dataset test;
+    private final String dataDescription;
     private final LcOptions options;
     private final LcListener listener;
     private final Path checkpointFolder;
@@ -46,6 +49,9 @@ public final class CompressionRequest {
         this.model = builder.model;
         this.reference = builder.reference;
         this.data = builder.data;
+        this.training = builder.training;
+        this.test = builder.test;
+        this.dataDescription = builder.dataDescription;
         this.listener = builder.listener;
         this.checkpointFolder = builder.checkpointFolder;
         this.checkpointInterval = builder.checkpointInterval;
@@ -79,9 +85,27 @@ public final class CompressionRequest {
         return reference;
     }
 
-    /** Returns the training and test data. */
-    public TrainTestSplit data() {
-        return data;
+    /**
+     * Returns the training and test data when both are in this JVM, as {@link Builder#data(TrainTestSplit)}
+     * set them; empty for a training set held elsewhere.
+     */
+    public Optional<TrainTestSplit> data() {
+        return Optional.ofNullable(data);
+    }
+
+    /** Returns where the L steps train: the training set of {@link #data}, or one held elsewhere. */
+    public TrainingSet training() {
+        return training;
+    }
+
+    /** Returns the test set every iteration is evaluated on. */
+    public Dataset test() {
+        return test;
+    }
+
+    /** Returns where the data came from, for reports and checkpoints. */
+    public String dataDescription() {
+        return dataDescription;
     }
 
     /** Returns the LC settings: tasks, μ schedule, optimizer, method and seed. */
@@ -114,6 +138,9 @@ public final class CompressionRequest {
         private ModelSpec model;
         private Weights reference;
         private TrainTestSplit data;
+        private TrainingSet training;
+        private Dataset test;
+        private String dataDescription;
         /** What to compress, once the model is known: set by codebook(…), its variants or tasks(…). */
         private Function<ModelSpec, List<CompressionTask>> tasks;
 
@@ -141,9 +168,24 @@ public final class CompressionRequest {
             return this;
         }
 
-        /** Sets the training and test data (required). */
+        /** Sets the training and test data, both in this JVM (this or the other form is required). */
         public Builder data(TrainTestSplit data) {
             this.data = requireNonNull(data, "data is null");
+            this.training = TrainingSet.of(data.train());
+            this.test = data.test();
+            this.dataDescription = data.description();
+            return this;
+        }
+
+        /**
+         * Sets a training set that may be held elsewhere (a cluster's, from {@code lc-spark}) and the
+         * test set, evaluated here; {@code description} says where they came from.
+         */
+        public Builder data(TrainingSet training, Dataset test, String description) {
+            this.training = requireNonNull(training, "training is null");
+            this.test = requireNonNull(test, "test is null");
+            this.dataDescription = requireNonNull(description, "description is null");
+            this.data = null;
             return this;
         }
 
@@ -269,10 +311,10 @@ public final class CompressionRequest {
          * @throws IllegalStateException naming what is missing
          */
         public CompressionRequest build() {
-            if (model == null || reference == null || data == null) {
+            if (model == null || reference == null || training == null) {
                 throw new IllegalStateException("a compression request needs model(…), reference(…) and data(…);"
                         + " missing: " + (model == null ? "model " : "") + (reference == null ? "reference " : "")
-                        + (data == null ? "data" : ""));
+                        + (training == null ? "data" : ""));
             }
             if (tasks == null) {
                 throw new IllegalStateException("a compression request needs codebook(…), sharedCodebook(…),"

@@ -10,6 +10,13 @@ import java.util.function.ToDoubleFunction;
 final class Epochs {
     private Epochs() {}
 
+    /** Takes the steps of minibatches {@code firstBatch}, … of one epoch: at least one, at most {@code maxBatches}. */
+    @FunctionalInterface
+    interface Round {
+        /** Returns the loss of each minibatch done, in order. */
+        double[] run(int firstBatch, int maxBatches);
+    }
+
     /**
      * Runs {@code step} on every minibatch of {@code order}, stopping with a
      * {@link java.util.concurrent.CancellationException} when {@code stopRequested} turns true and
@@ -24,29 +31,44 @@ final class Epochs {
             BooleanSupplier stopRequested,
             ToDoubleFunction<Batch> step,
             ProgressMeter meter) {
-        run(minibatches, order, 0, phase, learningRate, stopRequested, step, meter, done -> {});
+        run(
+                order.size(),
+                0,
+                phase,
+                learningRate,
+                stopRequested,
+                (batch, maxBatches) -> new double[] {step.applyAsDouble(minibatches.batch(order, batch))},
+                meter,
+                done -> {});
     }
 
     /**
-     * Runs the minibatches of {@code order} from {@code firstBatch} on as the shorter form does,
-     * telling {@code afterBatch} how many batches of {@code order} are done after each one.
+     * Runs rounds over minibatches {@code firstBatch} … {@code batches − 1} of an epoch as the shorter
+     * form does, telling {@code afterBatch} how many minibatches are done after each one.
      */
     static void run(
-            Minibatches minibatches,
-            List<int[]> order,
+            int batches,
             int firstBatch,
             String phase,
             double learningRate,
             BooleanSupplier stopRequested,
-            ToDoubleFunction<Batch> step,
+            Round round,
             ProgressMeter meter,
             IntConsumer afterBatch) {
-        for (int b = firstBatch; b < order.size(); b++) {
+        int b = firstBatch;
+        while (b < batches) {
             RunChecks.checkNotStopped(stopRequested, phase);
-            double loss = step.applyAsDouble(minibatches.batch(order, b));
-            RunChecks.checkFiniteLoss(loss, phase, learningRate);
-            meter.add(loss);
-            afterBatch.accept(b + 1);
+            double[] losses = round.run(b, batches - b);
+            if (losses.length == 0 || losses.length > batches - b) {
+                throw new IllegalStateException(
+                        "a round asked for at most " + (batches - b) + " minibatches did " + losses.length);
+            }
+            for (double loss : losses) {
+                RunChecks.checkFiniteLoss(loss, phase, learningRate);
+                meter.add(loss);
+                b++;
+                afterBatch.accept(b);
+            }
         }
     }
 }

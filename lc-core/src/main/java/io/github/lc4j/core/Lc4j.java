@@ -138,7 +138,9 @@ public final class Lc4j {
                 backend,
                 request.model(),
                 request.reference(),
-                request.data(),
+                request.training(),
+                request.test(),
+                request.dataDescription(),
                 request.options(),
                 request.listener(),
                 stopRequested,
@@ -179,6 +181,11 @@ public final class Lc4j {
             evaluator.load(weights);
             return DatasetEvaluation.of(evaluator, dataset);
         }
+    }
+
+    /** Returns loss and errors of {@code weights} on every sample of {@code training}, wherever it is held. */
+    public Evaluation evaluate(ModelSpec model, Weights weights, TrainingSet training) {
+        return training.evaluate(backend, model, weights);
     }
 
     // ------------------------------------------------------------------------------- files

@@ -14,11 +14,8 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.QuantizedGroup;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.spi.Evaluator;
-import io.github.lc4j.api.spi.Trainer;
-import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
@@ -33,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.function.ToDoubleFunction;
 
 /**
  * The LC algorithm (Carreira-Perpiñán &amp; Idelbayev 2017) for quantization:
@@ -108,13 +104,42 @@ final class LcAlgorithm {
             LcListener listener,
             BooleanSupplier stopRequested,
             Checkpointing checkpointing) {
+        return run(
+                backend,
+                model,
+                reference,
+                TrainingSet.of(data.train()),
+                data.test(),
+                data.description(),
+                options,
+                listener,
+                stopRequested,
+                checkpointing);
+    }
+
+    /**
+     * Runs LC as the other forms do, its L steps on {@code training}'s learners (which may train
+     * elsewhere), its C steps, multipliers, evaluation on {@code test} and checkpoints here.
+     */
+    LcResult run(
+            Backend backend,
+            ModelSpec model,
+            Weights reference,
+            TrainingSet training,
+            Dataset test,
+            String description,
+            LcOptions options,
+            LcListener listener,
+            BooleanSupplier stopRequested,
+            Checkpointing checkpointing) {
         requireNonNull(backend, "backend is null");
         requireNonNull(listener, "listener is null");
         CompressionTask.checkAgainst(model, options.tasks());
-        RunChecks.checkDataFits(model, data);
+        RunChecks.checkDataFits(model, training, test);
         Weights.of(model, reference.toMap());
-        Map<String, Object> settings =
-                checkpointing == null ? null : settings(backend, model, reference, data, options);
+        Map<String, Object> settings = checkpointing == null
+                ? null
+                : settings(backend, model, reference, training, test, description, options);
         CheckpointStore store = checkpointing == null ? null : new CheckpointStore(checkpointing.folder());
         Checkpoint resumed = null;
         if (checkpointing != null && checkpointing.resume()) {
@@ -130,9 +155,9 @@ final class LcAlgorithm {
                     + describe(loaded.checkpoint().position()));
             resumed = loaded.checkpoint();
         }
-        try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(options.optimizer()));
+        try (Learner learner = training.learner(backend, model, options.optimizer(), options.seed());
                 Evaluator evaluator = backend.newEvaluator(model)) {
-            Run run = new Run(backend, model, data, options, listener, trainer, evaluator, stopRequested);
+            Run run = new Run(backend, model, test, options, listener, learner, evaluator, stopRequested);
             if (store != null) {
                 run.checkpointTo(store, checkpointing.interval(), settings);
             }
@@ -153,7 +178,13 @@ final class LcAlgorithm {
      * The thread count is left out: it may change rounding only.
      */
     private static Map<String, Object> settings(
-            Backend backend, ModelSpec model, Weights reference, TrainTestSplit data, LcOptions options) {
+            Backend backend,
+            ModelSpec model,
+            Weights reference,
+            TrainingSet training,
+            Dataset test,
+            String description,
+            LcOptions options) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", model.name());
         settings.put(
@@ -172,10 +203,7 @@ final class LcAlgorithm {
         settings.put("optimizer", options.optimizer().toString());
         settings.put("seed", options.seed());
         settings.put("evaluateTrainingSet", options.evaluateTrainingSet());
-        settings.put(
-                "data",
-                data.description() + " (" + data.train().size() + " training, "
-                        + data.test().size() + " test samples)");
+        settings.put("data", description + " (" + training.size() + " training, " + test.size() + " test samples)");
         settings.put("backend", backend.name());
         settings.put("referenceSha256", fingerprint(model, reference));
         return settings;
@@ -204,6 +232,12 @@ final class LcAlgorithm {
                 : "the end of iteration " + position.iteration();
     }
 
+    /** Takes the steps of a round from minibatch {@code batch} of epoch {@code epoch} on (at most {@code maxBatches}). */
+    @FunctionalInterface
+    private interface Steps {
+        double[] run(long epoch, int batch, int maxBatches);
+    }
+
     /** What one iteration did besides its C step's state: its μ, learning rate, L-step loss and times. */
     private record Step(
             int iteration, double mu, double learningRate, double lStepLoss, long lStepMillis, long cStepMillis) {}
@@ -211,15 +245,15 @@ final class LcAlgorithm {
     /** One LC run: the groups' state, the minibatch order and the history so far. */
     private final class Run {
         private final ModelSpec model;
-        private final TrainTestSplit data;
+        private final Dataset test;
         private final LcOptions options;
         private final LcListener listener;
-        private final Trainer trainer;
+        private final Learner learner;
         private final Evaluator evaluator;
         private final CStepKernels kernels;
         private final List<GroupState> groups = new ArrayList<>();
         private final List<IterationRecord> history = new ArrayList<>();
-        private final Minibatches minibatches;
+        private final int batchesPerEpoch;
         private final int iterations;
         private final BooleanSupplier stopRequested;
         private CheckpointStore store;
@@ -234,18 +268,18 @@ final class LcAlgorithm {
         Run(
                 Backend backend,
                 ModelSpec model,
-                TrainTestSplit data,
+                Dataset test,
                 LcOptions options,
                 LcListener listener,
-                Trainer trainer,
+                Learner learner,
                 Evaluator evaluator,
                 BooleanSupplier stopRequested) {
             this.stopRequested = stopRequested;
             this.model = model;
-            this.data = data;
+            this.test = test;
             this.options = options;
             this.listener = listener;
-            this.trainer = trainer;
+            this.learner = learner;
             this.evaluator = evaluator;
             this.kernels = SmallVectorKernels.around(backend.cStepKernels());
             for (int t = 0; t < options.tasks().size(); t++) {
@@ -253,7 +287,7 @@ final class LcAlgorithm {
                 long seed = options.seed() + TASK_SEED_STRIDE * t;
                 groups.add(new GroupState(task, model, solverFactory.solverFor(task.codebook(), seed, kernels)));
             }
-            this.minibatches = new Minibatches(data.train(), options.optimizer().batchSize(), options.seed());
+            this.batchesPerEpoch = learner.batchesPerEpoch();
             this.iterations = options.method() == CompressionMethod.DIRECT_COMPRESSION
                     ? 0
                     : options.muSchedule().iterations();
@@ -266,7 +300,7 @@ final class LcAlgorithm {
         }
 
         LcResult from(Weights reference) {
-            trainer.load(reference);
+            learner.load(reference);
             long start = System.nanoTime();
             groups.forEach(group -> group.quantize(reference));
             report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), reference);
@@ -288,17 +322,17 @@ final class LcAlgorithm {
                         + iterations + " iterations and " + groups.size() + " groups");
             }
             if (position.training()) {
-                long batches = (long) options.optimizer().epochs(position.iteration()) * minibatches.batchesPerEpoch();
+                long batches = (long) options.optimizer().epochs(position.iteration()) * batchesPerEpoch;
                 if (position.epoch() > options.optimizer().epochs(position.iteration())
-                        || position.batch() > minibatches.batchesPerEpoch()
+                        || position.batch() > batchesPerEpoch
                         || position.done() > batches) {
                     throw new InvalidInputException(source + " stopped at " + position
                             + ", outside this run's schedule of " + batches + " minibatches");
                 }
                 pending = position;
             }
-            trainer.restore(Weights.of(model, checkpoint.weights()), checkpoint.momentum());
-            Weights current = trainer.snapshot();
+            learner.restore(Weights.of(model, checkpoint.weights()), checkpoint.momentum());
+            Weights current = learner.snapshot();
             for (int g = 0; g < groups.size(); g++) {
                 groups.get(g).restore(checkpoint.groups().get(g), current);
             }
@@ -332,7 +366,7 @@ final class LcAlgorithm {
                 List<Checkpoint.Group> states =
                         groups.stream().map(GroupState::checkpoint).toList();
                 store.write(new Checkpoint(
-                        settings, position, trainer.snapshot().toMap(), trainer.momentum(), states, history));
+                        settings, position, learner.snapshot().toMap(), learner.momentum(), states, history));
             } finally {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
@@ -347,17 +381,17 @@ final class LcAlgorithm {
             for (int k = first; k < iterations; k++) {
                 double mu = options.muSchedule().mu(k);
                 double learningRate = options.optimizer().learningRate(k);
-                trainer.setPenalty(penaltyTargets(mu), mu);
+                learner.setPenalty(penaltyTargets(mu), mu);
                 long start = System.nanoTime();
                 double lStepLoss = lStep(k, mu, learningRate);
                 long lStepMillis = millisSince(start);
-                weights = trainer.snapshot();
+                weights = learner.snapshot();
                 start = System.nanoTime();
                 cStep(weights, mu);
                 report(new Step(k + 1, mu, learningRate, lStepLoss, lStepMillis, millisSince(start)), weights);
                 checkpoint(Checkpoint.Position.boundary(k + 1));
             }
-            trainer.clearPenalty();
+            learner.clearPenalty();
             return weights;
         }
 
@@ -371,16 +405,16 @@ final class LcAlgorithm {
                 double learningRate = options.optimizer().learningRate(k);
                 if (pending == null) {
                     // a run resumed inside this training phase has its trainer state from the checkpoint
-                    trainer.load(quantizedWeights(weights));
+                    learner.load(quantizedWeights(weights));
                 }
                 long start = System.nanoTime();
                 double loss = trainEpochs(
                         k,
                         "iDC training " + (k + 1) + "/" + iterations,
                         learningRate,
-                        batch -> trainer.step(batch, learningRate));
+                        (epoch, batch, maxBatches) -> learner.steps(epoch, batch, maxBatches, learningRate));
                 long trainingMillis = millisSince(start);
-                weights = trainer.snapshot();
+                weights = learner.snapshot();
                 start = System.nanoTime();
                 quantize(weights);
                 report(new Step(k + 1, 0, learningRate, loss, trainingMillis, millisSince(start)), weights);
@@ -395,19 +429,21 @@ final class LcAlgorithm {
          */
         private Weights straightThrough(int first) {
             // the float weights after the latest step, which that step's C step already read
-            Weights[] latest = {trainer.snapshot()};
+            Weights[] latest = {learner.snapshot()};
             for (int k = first; k < iterations; k++) {
                 double learningRate = options.optimizer().learningRate(k);
                 long[] cStepNanos = {0};
                 long start = System.nanoTime();
-                double loss = trainEpochs(k, "STE epochs " + (k + 1) + "/" + iterations, learningRate, batch -> {
-                    double stepLoss = trainer.straightThroughStep(batch, quantizedParameters(), learningRate);
-                    long cStart = System.nanoTime();
-                    latest[0] = trainer.snapshot();
-                    quantize(latest[0]);
-                    cStepNanos[0] += System.nanoTime() - cStart;
-                    return stepLoss;
-                });
+                double loss = trainEpochs(
+                        k, "STE epochs " + (k + 1) + "/" + iterations, learningRate, (epoch, batch, maxBatches) -> {
+                            double stepLoss =
+                                    learner.straightThroughStep(epoch, batch, quantizedParameters(), learningRate);
+                            long cStart = System.nanoTime();
+                            latest[0] = learner.snapshot();
+                            quantize(latest[0]);
+                            cStepNanos[0] += System.nanoTime() - cStart;
+                            return new double[] {stepLoss};
+                        });
                 long cStepMillis = cStepNanos[0] / 1_000_000;
                 long trainingMillis = millisSince(start) - cStepMillis;
                 report(new Step(k + 1, 0, learningRate, loss, trainingMillis, cStepMillis), latest[0]);
@@ -441,7 +477,7 @@ final class LcAlgorithm {
                     k,
                     "L step " + (k + 1) + "/" + iterations + " (μ=" + mu + ")",
                     learningRate,
-                    batch -> trainer.step(batch, learningRate));
+                    (epoch, batch, maxBatches) -> learner.steps(epoch, batch, maxBatches, learningRate));
         }
 
         /**
@@ -449,9 +485,9 @@ final class LcAlgorithm {
          * run stopped), writing a checkpoint whenever the interval has passed and when a stop is
          * requested; returns the mean loss.
          */
-        private double trainEpochs(int k, String phase, double learningRate, ToDoubleFunction<Batch> step) {
+        private double trainEpochs(int k, String phase, double learningRate, Steps step) {
             int epochs = options.optimizer().epochs(k);
-            ProgressMeter meter = new ProgressMeter(listener, phase, (long) epochs * minibatches.batchesPerEpoch());
+            ProgressMeter meter = new ProgressMeter(listener, phase, (long) epochs * batchesPerEpoch);
             int firstEpoch = 0;
             int firstBatch = 0;
             if (pending != null) {
@@ -474,14 +510,14 @@ final class LcAlgorithm {
                     }
                     return true;
                 };
+                long epochIndex = firstEpochIndex + epoch;
                 Epochs.run(
-                        minibatches,
-                        minibatches.epochIndices(firstEpochIndex + epoch),
+                        batchesPerEpoch,
                         firstBatch,
                         phase,
                         learningRate,
                         stopWithCheckpoint,
-                        step,
+                        (batch, maxBatches) -> step.run(epochIndex, batch, maxBatches),
                         meter,
                         done -> {
                             batchesDoneInEpoch = done;
@@ -497,7 +533,7 @@ final class LcAlgorithm {
 
         /** The position after {@code done} minibatches of epoch {@code epoch} of iteration k. */
         private Checkpoint.Position trainingPosition(int k, int epoch, int done, ProgressMeter meter) {
-            boolean epochFinished = done == minibatches.batchesPerEpoch();
+            boolean epochFinished = done == batchesPerEpoch;
             return new Checkpoint.Position(
                     true,
                     k,
@@ -525,10 +561,11 @@ final class LcAlgorithm {
         private void report(Step step, Weights weights) {
             RunChecks.checkNotStopped(stopRequested, "the evaluation of iteration " + step.iteration());
             long start = System.nanoTime();
-            evaluator.load(quantizedWeights(weights));
+            Weights quantized = quantizedWeights(weights);
+            evaluator.load(quantized);
             Evaluation train =
-                    options.evaluateTrainingSet() ? DatasetEvaluation.of(evaluator, data.train()) : Evaluation.empty();
-            Evaluation test = DatasetEvaluation.of(evaluator, data.test());
+                    options.evaluateTrainingSet() ? learner.evaluate(quantized, evaluator) : Evaluation.empty();
+            Evaluation testEvaluation = DatasetEvaluation.of(evaluator, test);
             long evaluationMillis = millisSince(start);
             double violation = 0;
             double multipliers = 0;
@@ -546,7 +583,7 @@ final class LcAlgorithm {
                     Math.sqrt(violation),
                     Math.sqrt(multipliers),
                     train,
-                    test,
+                    testEvaluation,
                     codebooks,
                     step.lStepMillis(),
                     step.cStepMillis(),

@@ -13,24 +13,39 @@ import java.util.List;
  */
 public final class Minibatches {
     private final Dataset dataset;
+    private final int size;
     private final int batchSize;
     private final long seed;
 
     /** Creates batches of {@code batchSize} samples of {@code dataset}, shuffled with {@code seed}. */
     public Minibatches(Dataset dataset, int batchSize, long seed) {
+        this(dataset, dataset.size(), batchSize, seed);
+    }
+
+    /**
+     * Creates the order of batches of {@code batchSize} among {@code size} samples held elsewhere
+     * (the partitions of a cluster), shuffled with {@code seed} as for a data set of that size;
+     * {@link #batch} is then unavailable.
+     */
+    public Minibatches(int size, int batchSize, long seed) {
+        this(null, checkAtLeast(size, 1, "training set size"), batchSize, seed);
+    }
+
+    private Minibatches(Dataset dataset, int size, int batchSize, long seed) {
         this.dataset = dataset;
+        this.size = size;
         this.batchSize = checkAtLeast(batchSize, 1, "batch size");
         this.seed = seed;
     }
 
     /** Returns the number of batches per epoch. */
     public int batchesPerEpoch() {
-        return (dataset.size() + batchSize - 1) / batchSize;
+        return (size + batchSize - 1) / batchSize;
     }
 
     /** Returns the sample indices of each batch of epoch {@code epoch}. */
     public List<int[]> epochIndices(long epoch) {
-        int[] order = DataSets.permutation(dataset.size(), seed * 0x9E3779B97F4A7C15L + epoch);
+        int[] order = DataSets.permutation(size, seed * 0x9E3779B97F4A7C15L + epoch);
         List<int[]> batches = new ArrayList<>();
         for (int from = 0; from < order.length; from += batchSize) {
             batches.add(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
@@ -40,6 +55,9 @@ public final class Minibatches {
 
     /** Returns batch {@code index} of epoch {@code epoch}. */
     public Batch batch(List<int[]> epochIndices, int index) {
+        if (dataset == null) {
+            throw new IllegalStateException("these minibatches index samples held elsewhere; gather them there");
+        }
         return dataset.batch(epochIndices.get(index));
     }
 }

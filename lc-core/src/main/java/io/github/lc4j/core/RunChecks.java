@@ -17,11 +17,17 @@ final class RunChecks {
      * @throws InvalidInputException naming the mismatch
      */
     static void checkDataFits(ModelSpec model, TrainTestSplit data) {
-        if (data.train().sampleSize() != model.inputSize()) {
-            throw new InvalidInputException("data samples have " + data.train().sampleSize() + " values but model "
-                    + model.name() + " expects " + model.inputSize());
+        checkDataFits(model, TrainingSet.of(data.train()), data.test());
+    }
+
+    /** Checks that {@code training} and {@code test} fit {@code model}, as the other form does. */
+    static void checkDataFits(ModelSpec model, TrainingSet training, Dataset test) {
+        if (training.sampleSize() != model.inputSize() || test.sampleSize() != model.inputSize()) {
+            throw new InvalidInputException("data samples have " + training.sampleSize() + " (training) and "
+                    + test.sampleSize() + " (test) values but model " + model.name() + " expects "
+                    + model.inputSize());
         }
-        int classes = Math.max(data.train().classCount(), data.test().classCount());
+        int classes = Math.max(training.classCount(), test.classCount());
         if (classes > model.classCount()) {
             throw new InvalidInputException("data has labels up to " + (classes - 1) + " but model " + model.name()
                     + " has only " + model.classCount() + " outputs");

@@ -1,0 +1,43 @@
+package io.github.lc4j.core;
+
+import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
+
+/**
+ * The training samples of an L step and the place its minibatch steps run: this JVM's backend for a
+ * {@link Dataset} in memory ({@link #of}), or a cluster holding the samples in partitions (the
+ * {@code lc-spark} module). The LC loop only sees {@link Learner}s; the C step, the multipliers,
+ * test evaluation and checkpoints stay with the caller.
+ */
+public interface TrainingSet {
+
+    /** Returns a name for reports and checkpoints. */
+    String name();
+
+    /** Returns the number of training samples. */
+    int size();
+
+    /** Returns the number of input values per sample. */
+    int sampleSize();
+
+    /** Returns 1 + the largest label. */
+    int classCount();
+
+    /**
+     * Returns a learner that trains {@code model} on these samples with {@code optimizer}'s update
+     * rule and batch size, visiting the samples in the order {@link Minibatches} gives for
+     * {@code seed}; weights not yet loaded.
+     */
+    Learner learner(Backend backend, ModelSpec model, OptimizerSpec optimizer, long seed);
+
+    /** Returns loss and errors of {@code weights} on every training sample. */
+    Evaluation evaluate(Backend backend, ModelSpec model, Weights weights);
+
+    /** Returns the training set of the samples of {@code dataset}, trained on by one local trainer. */
+    static TrainingSet of(Dataset dataset) {
+        return new LocalTrainingSet(dataset);
+    }
+}
