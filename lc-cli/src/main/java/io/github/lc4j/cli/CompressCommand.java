@@ -132,6 +132,9 @@ final class CompressCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Where the L steps train; null: in this JVM. */
+    TrainingLocation location;
+
     @Override
     public Integer call() {
         Outputs.checkWritable(output, "--output");
@@ -151,6 +154,9 @@ final class CompressCommand implements Callable<Integer> {
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));
+        if (location != null) {
+            job.trainOn(location.load(common.data, common.seed));
+        }
         Path folder = checkpointFolder();
         if (folder == null) {
             LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);

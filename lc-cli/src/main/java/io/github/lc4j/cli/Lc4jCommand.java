@@ -48,7 +48,20 @@ public final class Lc4jCommand implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(args, out, err, null);
+    }
+
+    /**
+     * Runs the command line as the shorter form does, with {@code compress} training where
+     * {@code location} says (null: in this JVM) and taking its options.
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, TrainingLocation location) {
         CommandLine commandLine = new CommandLine(new Lc4jCommand());
+        if (location != null) {
+            CommandLine compress = commandLine.getSubcommands().get("compress");
+            compress.addMixin("trainingLocation", location.options());
+            ((CompressCommand) compress.getCommand()).location = location;
+        }
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((exception, arguments) -> {

@@ -13,6 +13,7 @@ import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.TrainingSet;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,7 @@ final class LcJob {
     }
 
     private WeightsWriter writer = Lc4j::writeWeights;
+    private TrainingLocation.Data elsewhere;
     private Path checkpointFolder;
     private Duration checkpointInterval;
     private boolean resume;
@@ -51,6 +53,11 @@ final class LcJob {
     /** Makes the run write its output with {@code writer} instead of as {@code .npz}. */
     void writer(WeightsWriter writer) {
         this.writer = writer;
+    }
+
+    /** Makes the run train on {@code data}'s training set, held elsewhere, instead of loading {@code --data} here. */
+    void trainOn(TrainingLocation.Data data) {
+        this.elsewhere = data;
     }
 
     /** Makes the run write checkpoints to {@code folder} and, if {@code resume}, continue from them. */
@@ -85,7 +92,12 @@ final class LcJob {
      */
     Outcome run(
             ModelSpec model, Weights reference, LcOptions options, Double referenceSeconds, Path output, Path report) {
-        return run(common.lc4j(), common.loadData(), model, reference, options, referenceSeconds, output, report);
+        TrainingLocation.Data data = elsewhere;
+        if (data == null) {
+            TrainTestSplit local = common.loadData();
+            data = new TrainingLocation.Data(TrainingSet.of(local.train()), local.test(), local.description());
+        }
+        return run(common.lc4j(), data, model, reference, options, referenceSeconds, output, report);
     }
 
     Outcome run(
@@ -97,8 +109,28 @@ final class LcJob {
             Double referenceSeconds,
             Path output,
             Path report) {
+        return run(
+                lc4j,
+                new TrainingLocation.Data(TrainingSet.of(data.train()), data.test(), data.description()),
+                model,
+                reference,
+                options,
+                referenceSeconds,
+                output,
+                report);
+    }
+
+    private Outcome run(
+            Lc4j lc4j,
+            TrainingLocation.Data data,
+            ModelSpec model,
+            Weights reference,
+            LcOptions options,
+            Double referenceSeconds,
+            Path output,
+            Path report) {
         String backend = lc4j.backendName();
-        Evaluation referenceTrain = lc4j.evaluate(model, reference, data.train());
+        Evaluation referenceTrain = lc4j.evaluate(model, reference, data.training());
         Evaluation referenceTest = lc4j.evaluate(model, reference, data.test());
         Codebook codebook = options.tasks().get(0).codebook();
         err.printf(
@@ -117,7 +149,7 @@ final class LcJob {
         CompressionRequest.Builder request = CompressionRequest.builder()
                 .model(model)
                 .reference(reference)
-                .data(data)
+                .data(data.training(), data.test(), data.description())
                 .options(options)
                 .listener(new ConsoleProgress(err, System.console() != null));
         if (checkpointFolder != null) {

@@ -203,6 +203,27 @@ public abstract class BackendConformanceSuite {
         checkGradients(convModel());
     }
 
+    @Test
+    void lossAndGradientsAgreeWithEvaluateAndGradients() {
+        ModelSpec model = denseModel();
+        Weights weights = randomWeights(model, 21);
+        Batch batch = randomBatch(model, 6, 22);
+        try (Trainer trainer = trainer(model, 0.9, false)) {
+            trainer.load(weights);
+            trainer.setPenalty(randomTargets(model, 23), 0.2);
+            io.github.lc4j.api.spi.LossAndGradients both = trainer.lossAndGradients(batch);
+            assertEquals(trainer.evaluate(batch).meanLoss(), both.loss(), 1e-6, "loss of lossAndGradients");
+            Map<String, float[]> gradients = trainer.gradients(batch);
+            assertEquals(gradients.keySet(), both.gradients().keySet(), "parameters of lossAndGradients");
+            gradients.forEach((name, expected) -> assertArrayEquals(
+                    expected, both.gradients().get(name), 1e-6f, "gradient of " + name + " from lossAndGradients"));
+            assertArrayEquals(
+                    weights.get(model.parameters().get(0).name()),
+                    trainer.snapshot().get(model.parameters().get(0).name()),
+                    "lossAndGradients changed the weights");
+        }
+    }
+
     /** Directional finite differences of loss + penalty, one random direction per parameter. */
     private void checkGradients(ModelSpec model) {
         Weights weights = randomWeights(model, 11);

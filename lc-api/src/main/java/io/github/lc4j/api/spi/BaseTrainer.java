@@ -118,6 +118,14 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
         return readGradients();
     }
 
+    @Override
+    public final LossAndGradients lossAndGradients(Batch batch) {
+        checkReady();
+        batch.checkFits(model());
+        double loss = computeGradients(batch);
+        return new LossAndGradients(loss, readGradients());
+    }
+
     /** Returns the momentum and Nesterov setting this trainer updates with. */
     protected final TrainerOptions options() {
         return options;

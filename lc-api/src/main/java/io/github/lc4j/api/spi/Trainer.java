@@ -73,4 +73,13 @@ public interface Trainer extends Evaluator {
      * {@code batch}, without changing anything.
      */
     Map<String, float[]> gradients(Batch batch);
+
+    /**
+     * Returns the batch's mean cross-entropy and the gradient of the objective at the current
+     * weights, changing nothing: what a data-parallel learner sums across machines. The default
+     * makes two passes; {@link BaseTrainer} makes one.
+     */
+    default LossAndGradients lossAndGradients(Batch batch) {
+        return new LossAndGradients(evaluate(batch).meanLoss(), gradients(batch));
+    }
 }

@@ -1,0 +1,54 @@
+package io.github.lc4j.spark;
+
+import io.github.lc4j.api.spi.Batch;
+import java.io.Serializable;
+
+/** One partition's training samples: {@code labels.length} consecutive samples from global index {@code first}. */
+final class Shard implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final int partition;
+    final int first;
+    final int sampleSize;
+    final float[] inputs;
+    final int[] labels;
+
+    Shard(int partition, int first, int sampleSize, float[] inputs, int[] labels) {
+        this.partition = partition;
+        this.first = first;
+        this.sampleSize = sampleSize;
+        this.inputs = inputs;
+        this.labels = labels;
+    }
+
+    int size() {
+        return labels.length;
+    }
+
+    /**
+     * Returns the samples of {@code indices} (global, a minibatch) that this shard holds, in the
+     * minibatch's order, or null when it holds none.
+     */
+    Batch slice(int[] indices) {
+        int count = 0;
+        for (int index : indices) {
+            if (index >= first && index < first + labels.length) {
+                count++;
+            }
+        }
+        if (count == 0) {
+            return null;
+        }
+        float[] sliceInputs = new float[count * sampleSize];
+        int[] sliceLabels = new int[count];
+        int row = 0;
+        for (int index : indices) {
+            int local = index - first;
+            if (local >= 0 && local < labels.length) {
+                System.arraycopy(inputs, local * sampleSize, sliceInputs, row * sampleSize, sampleSize);
+                sliceLabels[row++] = labels[local];
+            }
+        }
+        return new Batch(sliceInputs, sliceLabels);
+    }
+}
