@@ -57,7 +57,7 @@ final class Executors {
             trainer.clearPenalty();
             return trainer.lossAndGradients(slice);
         });
-        sums.addScaled(inModelOrder(job.model(), result.gradients()), slice.size());
+        sums.set(inModelOrder(job.model(), result.gradients()), slice.size());
         sums.lossSums[0] = result.loss() * slice.size();
         sums.counts[0] = slice.size();
         return sums;
@@ -89,7 +89,7 @@ final class Executors {
                 float[][] momentum = inModelOrder(model, trainer.momentum());
                 float[][] both = Arrays.copyOf(weights, weights.length + momentum.length);
                 System.arraycopy(momentum, 0, both, weights.length, momentum.length);
-                sums.addScaled(both, seen);
+                sums.set(both, seen);
             }
             return null;
         });

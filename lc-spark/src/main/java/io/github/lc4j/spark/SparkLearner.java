@@ -148,7 +148,8 @@ final class SparkLearner implements Learner {
         } finally {
             shared.destroy();
         }
-        set.traffic().add((long) set.partitions() * bytes(point), (long) set.partitions() * sums.payloadBytes());
+        set.traffic()
+                .add((long) set.partitions() * bytes(point), (long) set.partitions() * sums.partitionPayloadBytes());
         float penalty = (float) mu;
         for (int p = 0; p < parameters.size(); p++) {
             String name = parameters.get(p).name();
@@ -182,7 +183,7 @@ final class SparkLearner implements Learner {
         set.traffic()
                 .add(
                         (long) set.partitions() * (bytes(weights) + bytes(velocity) + bytes(targets)),
-                        (long) set.partitions() * sums.payloadBytes());
+                        (long) set.partitions() * sums.partitionPayloadBytes());
         for (int p = 0; p < parameters.size(); p++) {
             String name = parameters.get(p).name();
             weights.put(name, sums.mean(p));

@@ -5,69 +5,87 @@ import java.io.Serializable;
 /**
  * What executors send back in one round, summed across partitions by {@code treeAggregate}: per
  * parameter, sample-weighted sums (gradients in sync mode; weights and momentum when averaging),
- * and per minibatch the loss sum and sample count. Sums are in double, so that a weight n times a
- * float value is exact and one partition's contribution divides back to the same float.
+ * and per minibatch the loss sum and sample count. A partition sends its float arrays and their
+ * weight (half the bytes of doubles); merging two turns them into double sums, in which a float
+ * times its sample count is exact, so one partition's contribution divides back to the same float.
  */
 final class Sums implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Per parameter (model order, then momentum after weights when averaging); null until a partition adds. */
-    double[][] values;
+    /** One partition's arrays (model order, then momentum after weights when averaging), before any merge. */
+    private float[][] single;
+    /** The sample-weighted sums once two partitions merged. */
+    private double[][] sums;
 
-    double[] lossSums;
-    long[] counts;
-    /** Samples behind {@link #values}. */
-    long samples;
+    final double[] lossSums;
+    final long[] counts;
+    /** Samples behind the arrays. */
+    private long samples;
 
     Sums(int minibatches) {
         lossSums = new double[minibatches];
         counts = new long[minibatches];
     }
 
-    /** Adds {@code weight · arrays[p]} to {@link #values}. */
-    void addScaled(float[][] arrays, long weight) {
-        if (values == null) {
-            values = new double[arrays.length][];
-            for (int p = 0; p < arrays.length; p++) {
-                values[p] = new double[arrays[p].length];
-            }
-        }
-        for (int p = 0; p < arrays.length; p++) {
-            double[] sum = values[p];
-            float[] array = arrays[p];
-            for (int i = 0; i < array.length; i++) {
-                sum[i] += weight * (double) array[i];
-            }
-        }
-        samples += weight;
+    /** Sets this partition's arrays, standing for {@code weight} samples. */
+    void set(float[][] arrays, long weight) {
+        single = arrays;
+        samples = weight;
     }
 
     /** Adds {@code other} into this and returns this. */
     Sums merge(Sums other) {
-        if (other.values != null) {
-            if (values == null) {
-                values = other.values;
+        if (other.samples > 0) {
+            if (samples == 0) {
+                single = other.single;
+                sums = other.sums;
             } else {
-                for (int p = 0; p < values.length; p++) {
-                    double[] sum = values[p];
-                    double[] add = other.values[p];
-                    for (int i = 0; i < sum.length; i++) {
-                        sum[i] += add[i];
-                    }
-                }
+                toSums();
+                other.addTo(sums);
             }
+            samples += other.samples;
         }
         for (int b = 0; b < lossSums.length; b++) {
             lossSums[b] += other.lossSums[b];
             counts[b] += other.counts[b];
         }
-        samples += other.samples;
         return this;
     }
 
-    /** Returns {@code values[p] / samples} as floats. */
+    private void toSums() {
+        if (sums == null) {
+            sums = new double[single.length][];
+            for (int p = 0; p < single.length; p++) {
+                sums[p] = new double[single[p].length];
+            }
+            addTo(sums);
+            single = null;
+        }
+    }
+
+    private void addTo(double[][] target) {
+        for (int p = 0; p < target.length; p++) {
+            double[] sum = target[p];
+            if (single != null) {
+                float[] values = single[p];
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += samples * (double) values[i];
+                }
+            } else {
+                double[] values = sums[p];
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += values[i];
+                }
+            }
+        }
+    }
+
+    /** Returns the sample-weighted mean of array {@code p}. */
     float[] mean(int p) {
-        double[] sum = values[p];
+        if (single != null) {
+            return single[p].clone();
+        }
+        double[] sum = sums[p];
         float[] mean = new float[sum.length];
         for (int i = 0; i < sum.length; i++) {
             mean[i] = (float) (sum[i] / samples);
@@ -75,12 +93,16 @@ final class Sums implements Serializable {
         return mean;
     }
 
-    /** Returns the bytes a partition's result carries: its sums and counters. */
-    long payloadBytes() {
+    /** Returns the bytes one partition's result carries: its float arrays and counters. */
+    long partitionPayloadBytes() {
         long bytes = 16L * lossSums.length + 8;
-        if (values != null) {
-            for (double[] value : values) {
-                bytes += 8L * value.length;
+        if (single != null) {
+            for (float[] values : single) {
+                bytes += 4L * values.length;
+            }
+        } else if (sums != null) {
+            for (double[] values : sums) {
+                bytes += 4L * values.length;
             }
         }
         return bytes;

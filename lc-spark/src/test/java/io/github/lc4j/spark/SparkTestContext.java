@@ -19,8 +19,15 @@ final class SparkTestContext {
                     .set("spark.driver.bindAddress", "127.0.0.1");
             context = new JavaSparkContext(conf);
             context.setLogLevel("ERROR");
-            Runtime.getRuntime().addShutdownHook(new Thread(context::stop));
         }
         return context;
+    }
+
+    /** Stops the shared context (a JVM holds one at a time), for a test that starts its own; get() starts a new one. */
+    static synchronized void stop() {
+        if (context != null) {
+            context.stop();
+            context = null;
+        }
     }
 }

@@ -1,0 +1,185 @@
+package io.github.lc4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.LcResult;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.CompressionRequest;
+import io.github.lc4j.core.DataSets;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.TrainingRequest;
+import io.github.lc4j.core.io.NpyArray;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole LC runs with the L step on two Spark partitions, against the same run on one machine. */
+class SparkLcTest {
+    private static final ModelSpec MODEL = ModelZoo.lenet300Tanh();
+    private static final OptimizerSpec SGD = OptimizerSpec.builder()
+            .optLearningRate(0.05)
+            .optLearningRateDecay(0.98)
+            .optMomentum(0.9)
+            .optNesterov(false)
+            .optBatchSize(128)
+            .optEpochsPerStep(1)
+            .build();
+    private static final MuSchedule SCHEDULE = MuSchedule.exponential(5e-3, 1.6, 8);
+    private static final MuSchedule SHORT = MuSchedule.exponential(5e-3, 1.6, 2);
+    /** Counts the executor tasks that failed on purpose. */
+    static final AtomicInteger INJECTED = new AtomicInteger();
+
+    private static Lc4j lc4j;
+    private static TrainTestSplit data;
+    private static Weights reference;
+    private static LcResult singleMachine;
+
+    @BeforeAll
+    static void trainReferenceAndRunLcOnOneMachine() {
+        lc4j = Lc4j.builder().backend("cpu-java").threads(1).build();
+        data = DataSets.embeddedFashionMnist();
+        reference = lc4j.train(TrainingRequest.builder()
+                .model(MODEL)
+                .data(data)
+                .optimizer(OptimizerSpec.builder()
+                        .optLearningRate(0.1)
+                        .optBatchSize(128)
+                        .build())
+                .epochs(8)
+                .seed(1)
+                .build());
+        singleMachine = lc4j.compress(request().data(data).build());
+    }
+
+    private static CompressionRequest.Builder request() {
+        return CompressionRequest.builder()
+                .model(MODEL)
+                .reference(reference)
+                .codebook(Codebook.adaptive(2))
+                .schedule(SCHEDULE)
+                .optimizer(SGD)
+                .evaluateTrainingSet(false)
+                .seed(1);
+    }
+
+    private static LcResult onSpark(SparkOptions options) {
+        return onSpark(options, SCHEDULE);
+    }
+
+    private static LcResult onSpark(SparkOptions options, MuSchedule schedule) {
+        try (SparkLc.Data spark = SparkLc.data(SparkTestContext.get(), "embedded", options)) {
+            return lc4j.compress(request()
+                    .schedule(schedule)
+                    .data(spark.training(), spark.test(), spark.description())
+                    .build());
+        }
+    }
+
+    @Test
+    void synchronousModeOnTwoPartitionsReachesTheSingleMachineError() {
+        assertWithinHalfAPoint(onSpark(SparkOptions.synchronous().withPartitions(2)), "sync");
+    }
+
+    @Test
+    void averagingModeOnTwoPartitionsReachesTheSingleMachineError() {
+        assertWithinHalfAPoint(onSpark(SparkOptions.averaging(2).withPartitions(2)), "average, k = 2");
+    }
+
+    @Test
+    void aTaskThatFailsOnceIsRetriedAndTheRunIsUnchanged() {
+        SparkOptions options = SparkOptions.synchronous().withPartitions(2);
+        LcResult undisturbed = onSpark(options, SHORT);
+        INJECTED.set(0);
+        LcResult disturbed = onSpark(
+                options.withTaskHook(context -> {
+                    // the 101st task of partition 1, on its first attempt only: Spark runs it again
+                    if (context.partitionId() == 1 && context.attemptNumber() == 0 && SparkLcTest.count() == 100) {
+                        INJECTED.incrementAndGet();
+                        throw new IllegalStateException("injected failure of task " + context.taskAttemptId());
+                    }
+                }),
+                SHORT);
+        assertEquals(1, INJECTED.get(), "exactly one task failed");
+        for (String name : undisturbed.quantized().toMap().keySet()) {
+            assertArrayEquals(
+                    undisturbed.quantized().get(name), disturbed.quantized().get(name), name + " after a retried task");
+        }
+        assertEquals(undisturbed.last().test(), disturbed.last().test());
+    }
+
+    private static final AtomicInteger HOOK_CALLS = new AtomicInteger();
+
+    /** Returns how many first attempts of partition 1's tasks ran before this one. */
+    static int count() {
+        return HOOK_CALLS.getAndIncrement();
+    }
+
+    @Test
+    void tooManyPartitionsIsOneClearError() {
+        InvalidInputException error = assertThrows(
+                InvalidInputException.class,
+                () -> SparkLc.data(
+                        SparkTestContext.get(),
+                        "embedded",
+                        SparkOptions.synchronous().withPartitions(8001)));
+        assertTrue(error.getMessage().contains("use at most 8000 partitions"), error.getMessage());
+    }
+
+    @Test
+    void anUnreachablePathIsOneClearError() {
+        InvalidInputException error = assertThrows(
+                InvalidInputException.class,
+                () -> SparkLc.data(SparkTestContext.get(), "/no/such/folder", SparkOptions.synchronous()));
+        assertTrue(error.getMessage().contains("/no/such/folder"), error.getMessage());
+        InvalidInputException uri = assertThrows(
+                InvalidInputException.class,
+                () -> SparkLc.data(SparkTestContext.get(), "file:///no/such/data.npz", SparkOptions.synchronous()));
+        assertTrue(uri.getMessage().contains("/no/such/data.npz"), uri.getMessage());
+    }
+
+    @Test
+    void filesThatDisagreeAreOneClearError(@TempDir Path folder) throws Exception {
+        Path file = folder.resolve("mismatched.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
+            entry(zip, "x_train", NpyArray.ofFloats(new int[] {6, 784}, new float[6 * 784]));
+            entry(zip, "y_train", new NpyArray(new int[] {6}, new double[6], NpyArray.DType.INT64));
+            entry(zip, "x_test", NpyArray.ofFloats(new int[] {2, 100}, new float[200]));
+            entry(zip, "y_test", new NpyArray(new int[] {2}, new double[2], NpyArray.DType.INT64));
+        }
+        InvalidInputException error = assertThrows(
+                InvalidInputException.class,
+                () -> SparkLc.data(SparkTestContext.get(), file.toString(), SparkOptions.synchronous()));
+        assertTrue(
+                error.getMessage().contains("x_train samples have shape [784] but x_test samples [100]"),
+                error.getMessage());
+    }
+
+    private static void entry(ZipOutputStream zip, String name, NpyArray array) throws java.io.IOException {
+        zip.putNextEntry(new ZipEntry(name + ".npy"));
+        array.write(zip);
+        zip.closeEntry();
+    }
+
+    private static void assertWithinHalfAPoint(LcResult spark, String mode) {
+        double expected = 100 * singleMachine.last().test().errorRate();
+        double actual = 100 * spark.last().test().errorRate();
+        System.out.printf("LC K=2 test error: one machine %.2f %%, Spark %s %.2f %%%n", expected, mode, actual);
+        assertEquals(expected, actual, 0.5, "test error (%) of LC with the L step on Spark, " + mode);
+        assertEquals(SCHEDULE.iterations() + 1, spark.history().size(), "one record per iteration and DC");
+    }
+}
