@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.IterationRecord;
+import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
@@ -21,6 +23,7 @@ import io.github.lc4j.core.TrainingRequest;
 import io.github.lc4j.core.io.NpyArray;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -127,6 +130,43 @@ class SparkLcTest {
     /** Returns how many first attempts of partition 1's tasks ran before this one. */
     static int count() {
         return HOOK_CALLS.getAndIncrement();
+    }
+
+    @Test
+    void aRunStoppedAfterItsFirstIterationResumesToTheSameResult(@TempDir Path folder) {
+        SparkOptions options = SparkOptions.averaging(2).withPartitions(2);
+        LcResult uninterrupted = onSpark(options, SHORT);
+        try (SparkLc.Data spark = SparkLc.data(SparkTestContext.get(), "embedded", options)) {
+            CompressionRequest stopped = request()
+                    .schedule(SHORT)
+                    .data(spark.training(), spark.test(), spark.description())
+                    .checkpoints(folder)
+                    .listener(new LcListener() {
+                        @Override
+                        public void onIterationEnd(IterationRecord record, int iterations) {
+                            if (record.iteration() == 1) {
+                                // as Ctrl-C does: the run checkpoints and stops at its next minibatch
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    })
+                    .build();
+            try {
+                assertThrows(CancellationException.class, () -> lc4j.compress(stopped));
+            } finally {
+                Thread.interrupted();
+            }
+            LcResult resumed = lc4j.compress(request()
+                    .schedule(SHORT)
+                    .data(spark.training(), spark.test(), spark.description())
+                    .resumeFrom(folder)
+                    .build());
+            for (String name : uninterrupted.quantized().toMap().keySet()) {
+                assertArrayEquals(
+                        uninterrupted.quantized().get(name), resumed.quantized().get(name), name + " after resuming");
+            }
+            assertEquals(uninterrupted.history().size(), resumed.history().size());
+        }
     }
 
     @Test
