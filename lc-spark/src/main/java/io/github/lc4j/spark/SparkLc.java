@@ -115,16 +115,29 @@ public final class SparkLc {
                 if (LOADED.size() > 2) {
                     LOADED.clear();
                 }
-                return DataSets.resolve(localPath(key));
+                String local = localPath(key);
+                try {
+                    return DataSets.resolve(local);
+                } finally {
+                    if (!local.equals(key)) {
+                        deleteCopy(Path.of(local).getParent());
+                    }
+                }
             });
+        }
+    }
+
+    private static void deleteCopy(Path folder) {
+        try (var files = Files.walk(folder)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temporary copy left behind is harmless
         }
     }
 
     /** A local path for {@code choice}: itself, or a copy of a Hadoop file or folder in a temporary folder. */
     private static String localPath(String choice) {
-        if (choice.startsWith("file:")) {
-            return Path.of(java.net.URI.create(choice)).toString();
-        }
         if (!choice.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*")) {
             return choice;
         }

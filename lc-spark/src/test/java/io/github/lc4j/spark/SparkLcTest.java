@@ -193,6 +193,45 @@ class SparkLcTest {
     }
 
     @Test
+    void aDataFileOnAHadoopFileSystemIsReadByEveryExecutor(@TempDir Path folder) throws Exception {
+        Path file = folder.resolve("small.npz");
+        float[] inputs = new float[30 * 784];
+        double[] labels = new double[30];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 10;
+            inputs[i * 784 + i] = 1;
+        }
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
+            entry(zip, "x_train", NpyArray.ofFloats(new int[] {30, 784}, inputs));
+            entry(zip, "y_train", new NpyArray(new int[] {30}, labels, NpyArray.DType.INT64));
+            entry(zip, "x_test", NpyArray.ofFloats(new int[] {2, 784}, new float[2 * 784]));
+            entry(zip, "y_test", new NpyArray(new int[] {2}, new double[] {3, 4}, NpyArray.DType.INT64));
+        }
+        // a URI with a scheme goes through Hadoop's FileSystem, as hdfs:// and s3a:// do
+        try (SparkLc.Data data = SparkLc.data(
+                SparkTestContext.get(),
+                file.toUri().toString(),
+                SparkOptions.synchronous().withPartitions(3))) {
+            assertEquals(30, data.training().size());
+            assertEquals(3, data.training().partitions());
+            assertEquals(10, data.training().classCount());
+            assertEquals(2, data.test().size());
+            assertEquals(
+                    30,
+                    data.training()
+                            .evaluate(lc4j.backend(), MODEL, Lc4j.readWeights(writeReference(folder), MODEL))
+                            .count(),
+                    "every sample is in one partition");
+        }
+    }
+
+    private static Path writeReference(Path folder) {
+        Path weights = folder.resolve("reference.npz");
+        Lc4j.writeWeights(weights, MODEL, reference);
+        return weights;
+    }
+
+    @Test
     void filesThatDisagreeAreOneClearError(@TempDir Path folder) throws Exception {
         Path file = folder.resolve("mismatched.npz");
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
