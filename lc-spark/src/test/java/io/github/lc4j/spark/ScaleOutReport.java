@@ -68,8 +68,9 @@ final class ScaleOutReport {
 
             Here that is k > %.1f / %.1f ≈ %.0f local steps for two executors: sync mode (k = 1) is slower
             than one machine for a net as small as LeNet300 (its step takes milliseconds, a round tens of
-            them), and averaging overtakes one machine once k passes that value, as the measured rows show
-            against the peer's samples per second with one thread. Against one JVM that uses both cores (the
+            them), and averaging needs k near that value just to match one machine with one thread (read the
+            k = 16 rows against the peer's samples per second; the rounds' spread is wide on a two-core
+            machine that also runs the driver). Against one JVM that uses both cores (the
             last peer row) local[2] cannot win on this machine: local mode adds no cores, only the cost of
             rounds. On a cluster the fair peer is one node with the cores of one executor.
 
@@ -133,65 +134,112 @@ final class ScaleOutReport {
                 BATCH,
                 twoThreadMillis,
                 BATCH * 1000 / twoThreadMillis));
-        double[] overhead = new double[3];
-        double[] transportAverage = new double[3];
-        for (int executors = 1; executors <= 2; executors++) {
-            SparkConf conf = new SparkConf()
-                    .setMaster("local[" + executors + "]")
-                    .setAppName("lc4j-scale-out")
-                    .set("spark.ui.enabled", "false")
-                    .set("spark.driver.host", "127.0.0.1")
-                    .set("spark.driver.bindAddress", "127.0.0.1");
-            try (JavaSparkContext spark = new JavaSparkContext(conf)) {
-                spark.setLogLevel("ERROR");
-                long parameters = MODEL.parameterCount();
-                try (SparkLc.Data warm = SparkLc.data(
-                        spark, "embedded", SparkOptions.synchronous().withPartitions(executors))) {
-                    transportMillis(spark, warm.training(), parameters, parameters, smoke ? 2 : 25);
-                    overhead[executors] = transportMillis(spark, warm.training(), 1, 1, smoke ? 2 : 25);
-                    transportAverage[executors] =
-                            transportMillis(spark, warm.training(), 3 * parameters, 2 * parameters, smoke ? 2 : 25);
-                }
-                for (SparkOptions options : modes(executors)) {
-                    try (SparkLc.Data data = SparkLc.data(spark, "embedded", options);
-                            Learner learner = data.training().learner(backend, MODEL, SGD, 1)) {
-                        learner.load(initial);
-                        int k = options.localSteps();
-                        boolean averaging = options.mode() == SparkMode.AVERAGING;
-                        // a round without compute: the same broadcast and results, no training
-                        double transport = transportMillis(
-                                spark,
-                                data.training(),
-                                (averaging ? 3 : 1) * parameters,
-                                (averaging ? 2 : 1) * parameters,
-                                smoke ? 2 : 25);
-                        train(learner, 0, Math.min(8, timedBatches), 0);
-                        Traffic traffic = data.training().traffic();
-                        long rounds0 = traffic.rounds();
-                        long broadcast0 = traffic.broadcastBytes();
-                        long aggregated0 = traffic.aggregatedBytes();
-                        long start = System.nanoTime();
-                        train(learner, 1, timedBatches, 0.02);
-                        double seconds = (System.nanoTime() - start) / 1e9;
-                        long rounds = traffic.rounds() - rounds0;
-                        int samples = smoke ? timedBatches * BATCH : train.size();
-                        double epochs = (double) samples / train.size();
-                        points.add(new Point(
-                                executors,
-                                averaging ? "average, k = " + k : "sync",
-                                samples / seconds,
-                                1000 * seconds / rounds,
-                                rounds,
-                                (traffic.broadcastBytes() - broadcast0) / 1e6 / epochs,
-                                (traffic.aggregatedBytes() - aggregated0) / 1e6 / epochs,
-                                transport + (double) samples / rounds / BATCH * stepMillis[executors]));
+        int rounds = smoke ? 1 : 3; // interleaved measurement rounds, not Spark jobs
+        double[][] overheads = new double[3][rounds];
+        double[][] transportAverages = new double[3][rounds];
+        // interleaved rounds: one machine's drift over the run touches every configuration alike
+        for (int round = 0; round < rounds; round++) {
+            for (int executors = 1; executors <= 2; executors++) {
+                SparkConf conf = new SparkConf()
+                        .setMaster("local[" + executors + "]")
+                        .setAppName("lc4j-scale-out")
+                        .set("spark.ui.enabled", "false")
+                        .set("spark.driver.host", "127.0.0.1")
+                        .set("spark.driver.bindAddress", "127.0.0.1");
+                try (JavaSparkContext spark = new JavaSparkContext(conf)) {
+                    spark.setLogLevel("ERROR");
+                    long parameters = MODEL.parameterCount();
+                    try (SparkLc.Data warm = SparkLc.data(
+                            spark, "embedded", SparkOptions.synchronous().withPartitions(executors))) {
+                        transportMillis(spark, warm.training(), parameters, parameters, smoke ? 2 : 25);
+                        overheads[executors][round] = transportMillis(spark, warm.training(), 1, 1, smoke ? 2 : 25);
+                        transportAverages[executors][round] =
+                                transportMillis(spark, warm.training(), 3 * parameters, 2 * parameters, smoke ? 2 : 25);
+                    }
+                    for (SparkOptions options : modes(executors)) {
+                        try (SparkLc.Data data = SparkLc.data(spark, "embedded", options);
+                                Learner learner = data.training().learner(backend, MODEL, SGD, 1)) {
+                            learner.load(initial);
+                            int k = options.localSteps();
+                            boolean averaging = options.mode() == SparkMode.AVERAGING;
+                            // a round without compute: the same broadcast and results, no training
+                            double transport = transportMillis(
+                                    spark,
+                                    data.training(),
+                                    (averaging ? 3 : 1) * parameters,
+                                    (averaging ? 2 : 1) * parameters,
+                                    smoke ? 2 : 25);
+                            train(learner, 0, Math.min(8, timedBatches), 0);
+                            Traffic traffic = data.training().traffic();
+                            long rounds0 = traffic.rounds();
+                            long broadcast0 = traffic.broadcastBytes();
+                            long aggregated0 = traffic.aggregatedBytes();
+                            long start = System.nanoTime();
+                            train(learner, 1, timedBatches, 0.02);
+                            double seconds = (System.nanoTime() - start) / 1e9;
+                            long jobs = traffic.rounds() - rounds0;
+                            int samples = smoke ? timedBatches * BATCH : train.size();
+                            double epochs = (double) samples / train.size();
+                            points.add(new Point(
+                                    executors,
+                                    averaging ? "average, k = " + k : "sync",
+                                    samples / seconds,
+                                    1000 * seconds / jobs,
+                                    jobs,
+                                    (traffic.broadcastBytes() - broadcast0) / 1e6 / epochs,
+                                    (traffic.aggregatedBytes() - aggregated0) / 1e6 / epochs,
+                                    transport + (double) samples / jobs / BATCH * stepMillis[executors]));
+                        }
                     }
                 }
             }
         }
-        String page = page(points, local, smoke, overhead, transportAverage, stepMillis);
+        double[] overhead = {0, median(overheads[1]), median(overheads[2])};
+        double[] transportAverage = {0, median(transportAverages[1]), median(transportAverages[2])};
+        String page = page(summarized(points), local, smoke, overhead, transportAverage, stepMillis, rounds);
         AtomicFiles.write(output, out -> out.write(page.getBytes(StandardCharsets.UTF_8)));
         return page;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** One row of the table: the rounds of one configuration. */
+    private record Row(Point median, double slowest, double fastest) {}
+
+    private static List<Row> summarized(List<Point> points) {
+        java.util.Map<String, List<Point>> byConfiguration = new java.util.LinkedHashMap<>();
+        for (Point point : points) {
+            byConfiguration
+                    .computeIfAbsent(point.executors() + "/" + point.mode(), key -> new ArrayList<>())
+                    .add(point);
+        }
+        List<Row> rows = new ArrayList<>();
+        byConfiguration.values().forEach(measured -> {
+            List<Point> sorted = new ArrayList<>(measured);
+            sorted.sort(java.util.Comparator.comparingDouble(Point::samplesPerSecond));
+            Point middle = sorted.get(sorted.size() / 2);
+            double[] predicted =
+                    measured.stream().mapToDouble(Point::predictedRoundMillis).toArray();
+            double[] roundTimes =
+                    measured.stream().mapToDouble(Point::roundMillis).toArray();
+            rows.add(new Row(
+                    new Point(
+                            middle.executors(),
+                            middle.mode(),
+                            middle.samplesPerSecond(),
+                            median(roundTimes),
+                            middle.rounds(),
+                            middle.broadcastMegabytes(),
+                            middle.aggregatedMegabytes(),
+                            median(predicted)),
+                    sorted.get(0).samplesPerSecond(),
+                    sorted.get(sorted.size() - 1).samplesPerSecond()));
+        });
+        return rows;
     }
 
     private static List<SparkOptions> modes(int executors) {
@@ -246,25 +294,27 @@ final class ScaleOutReport {
     }
 
     private static String page(
-            List<Point> points,
+            List<Row> rows,
             List<String> local,
             boolean smoke,
             double[] overhead,
             double[] transportAverage,
-            double[] stepMillis) {
+            double[] stepMillis,
+            int rounds) {
         StringBuilder page = new StringBuilder();
         page.append("# Scale-out: the L step on Apache Spark\n\n");
-        page.append("Regenerate the measured part (about two minutes; nothing else should run on the machine):\n\n");
-        page.append("```bash\nmvn -B -q install -DskipTests -pl lc-spark -am\n");
         page.append(
-                "mvn -B -q test -pl lc-spark -Dtest=ScaleOutReportTest -Dlc4j.scaleOut.output=$PWD/docs/SCALE-OUT.md\n```\n\n");
+                "Regenerate the measured part (about three minutes with the build; nothing else should run on the machine):\n\n");
+        page.append("```bash\nmvn -B -q test -pl lc-spark -am -Dtest=ScaleOutReportTest"
+                + " -Dsurefire.failIfNoSpecifiedTests=false -Dlc4j.scaleOut.output=$PWD/docs/SCALE-OUT.md\n```\n\n");
         Runtime runtime = Runtime.getRuntime();
         page.append(String.format(
                 Locale.ROOT,
                 "Machine: %d processors, %s %s, Java %s; Spark %s in local mode (local[1] and local[2], one JVM), executors"
                         + " on cpu-java with 1 thread per task; LeNet300 (%,d weights), embedded Fashion-MNIST (8,000"
-                        + " training samples), minibatch %d, SGD with momentum 0.9; one epoch timed after a warm-up of 8"
-                        + " minibatches.%s\n\n",
+                        + " training samples), minibatch %d, SGD with momentum 0.9; per configuration one epoch timed after a"
+                        + " warm-up of 8 minibatches, in %d interleaved rounds (median shown; the model's parts are"
+                        + " medians too).%s\n\n",
                 runtime.availableProcessors(),
                 System.getProperty("os.name"),
                 System.getProperty("os.arch"),
@@ -272,21 +322,25 @@ final class ScaleOutReport {
                 org.apache.spark.package$.MODULE$.SPARK_VERSION(),
                 MODEL.parameterCount(),
                 BATCH,
+                rounds,
                 smoke ? " **Smoke run: four minibatches only; not a measurement.**" : ""));
         page.append("JVM: ")
                 .append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()))
                 .append("\n\n");
         page.append("## Measured\n\n");
-        page.append("| executors | mode | samples/s | ms per round | rounds per epoch | MB broadcast per epoch |"
-                + " MB aggregated per epoch | model's ms per round |\n");
-        page.append("|---:|---|---:|---:|---:|---:|---:|---:|\n");
-        for (Point point : points) {
+        page.append("| executors | mode | samples/s | min–max | ms per round | rounds per epoch |"
+                + " MB broadcast per epoch | MB aggregated per epoch | model's ms per round |\n");
+        page.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Row row : rows) {
+            Point point = row.median();
             page.append(String.format(
                     Locale.ROOT,
-                    "| %d | %s | %,.0f | %.1f | %d | %.1f | %.1f | %.1f |\n",
+                    "| %d | %s | %,.0f | %,.0f–%,.0f | %.1f | %d | %.1f | %.1f | %.1f |\n",
                     point.executors(),
                     point.mode(),
                     point.samplesPerSecond(),
+                    row.slowest(),
+                    row.fastest(),
                     point.roundMillis(),
                     point.rounds(),
                     point.broadcastMegabytes(),
