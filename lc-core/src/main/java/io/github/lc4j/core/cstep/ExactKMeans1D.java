@@ -84,7 +84,12 @@ final class ExactKMeans1D {
         for (int j = 0; j < n; j++) {
             columns[j] = j;
         }
-        for (int k = 1; k < size; k++) {
+        int[] borders = new int[size + 1];
+        borders[size] = n;
+        if (size == 1) {
+            return borders;
+        }
+        for (int k = 1; k < size - 1; k++) {
             choice = new int[n + 1];
             // clusters 0..k cover [0, i) with i >= k + 1; cluster k starts at j in [k, i - 1]
             fillLayer(columns, k + 1, n, k, n - 1);
@@ -93,10 +98,19 @@ final class ExactKMeans1D {
             previous = current;
             current = swap;
         }
-        int[] borders = new int[size + 1];
-        borders[size] = n;
-        int end = n;
-        for (int k = size - 1; k >= 1; k--) {
+        // of the last layer only row n, the whole vector, is needed: one scan instead of a layer
+        int last = size - 1;
+        double best = Double.POSITIVE_INFINITY;
+        int end = last;
+        for (int j = last; j < n; j++) {
+            double candidate = value(n, j);
+            if (candidate < best) {
+                best = candidate;
+                end = j;
+            }
+        }
+        borders[last] = end;
+        for (int k = last - 1; k >= 1; k--) {
             end = choices[k][end];
             borders[k] = end;
         }
