@@ -37,19 +37,27 @@ public record TrainerOptions(double momentum, boolean nesterov) {
      * v ← m·v + g, then w ← w − lr·(g + m·v) (Nesterov) or w ← w − lr·v.
      */
     public void update(float[] weights, float[] gradient, float[] velocity, float learningRate) {
+        update(weights, gradient, velocity, learningRate, 0, weights.length);
+    }
+
+    /**
+     * Applies {@link #update(float[], float[], float[], float)} to the elements [from, to) only, so
+     * that a backend can split a parameter over threads: every element's update is independent.
+     */
+    public void update(float[] weights, float[] gradient, float[] velocity, float learningRate, int from, int to) {
         float m = (float) momentum;
         if (m == 0f) {
-            for (int j = 0; j < weights.length; j++) {
+            for (int j = from; j < to; j++) {
                 weights[j] -= learningRate * gradient[j];
             }
         } else if (nesterov) {
-            for (int j = 0; j < weights.length; j++) {
+            for (int j = from; j < to; j++) {
                 float v = m * velocity[j] + gradient[j];
                 velocity[j] = v;
                 weights[j] -= learningRate * (gradient[j] + m * v);
             }
         } else {
-            for (int j = 0; j < weights.length; j++) {
+            for (int j = from; j < to; j++) {
                 float v = m * velocity[j] + gradient[j];
                 velocity[j] = v;
                 weights[j] -= learningRate * v;
