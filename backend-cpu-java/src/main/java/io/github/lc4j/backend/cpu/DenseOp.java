@@ -6,7 +6,11 @@ package io.github.lc4j.backend.cpu;
  * allocates nothing.
  */
 final class DenseOp extends Op {
-    private static final int ROW_CHUNK = 16;
+    private static final int TRANSPOSE_CHUNK = 64;
+    /** The most rows of C per task: each task streams all of B once, so fewer, larger tasks read B less. */
+    private static final int MOST_ROWS_PER_TASK = 64;
+    /** The fewest rows of C per task, a multiple of the GEMM's four-row block. */
+    private static final int FEWEST_ROWS_PER_TASK = 16;
 
     private final Parameter weight;
     private final Parameter bias;
@@ -31,7 +35,7 @@ final class DenseOp extends Op {
     void forward(float[] input, float[] output, int batch, Parallel parallel) {
         weightRows = Gemm.rows(weightRows, weight.value, 0, inputSize, outputSize);
         bind(input, output);
-        parallel.forChunks(batch, ROW_CHUNK, forwardRows);
+        parallel.forChunks(batch, rowsPerTask(batch), forwardRows);
         unbind();
     }
 
@@ -56,8 +60,8 @@ final class DenseOp extends Op {
         gradientRows = Gemm.rows(gradientRows, outputGradient, 0, batch, outputSize);
         this.batch = batch;
         bind(input, output, outputGradient, inputGradient);
-        parallel.forChunks(inputSize, ROW_CHUNK * 4, transposeInput);
-        parallel.forChunks(inputSize, ROW_CHUNK, weightGradientRows);
+        parallel.forChunks(inputSize, TRANSPOSE_CHUNK, transposeInput);
+        parallel.forChunks(inputSize, rowsPerTask(inputSize), weightGradientRows);
         float[] biasGradient = bias.gradient;
         java.util.Arrays.fill(biasGradient, 0f);
         for (int row = 0; row < batch; row++) {
@@ -69,9 +73,18 @@ final class DenseOp extends Op {
             }
             Gemm.transpose(weight.value, 0, inputSize, outputSize, weightTransposed, 0);
             transposedWeightRows = Gemm.rows(transposedWeightRows, weightTransposed, 0, outputSize, inputSize);
-            parallel.forChunks(batch, ROW_CHUNK, inputGradientRows);
+            parallel.forChunks(batch, rowsPerTask(batch), inputGradientRows);
         }
         unbind();
+    }
+
+    /**
+     * Rows of C per task for a product of {@code rows} rows: a quarter of them (at least four tasks
+     * for the threads to share), a multiple of four, between the fewest and the most. The four-row
+     * blocks start at the same rows whatever the split, so the numbers do not depend on it.
+     */
+    static int rowsPerTask(int rows) {
+        return Math.max(FEWEST_ROWS_PER_TASK, Math.min(MOST_ROWS_PER_TASK, (rows / 4) & ~3));
     }
 
     private void transposeInput(int from, int to) {

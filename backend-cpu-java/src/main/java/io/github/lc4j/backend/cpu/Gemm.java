@@ -13,6 +13,12 @@ final class Gemm {
 
     /** Rows of B per panel; neutral while B fits the cache, and what keeps it there once it does not. */
     private static final int DEPTH_PANEL = 128;
+    /**
+     * The most columns of B and C taken at a time: a panel of DEPTH_PANEL × 1,280 floats (640 KB)
+     * stays in cache, as a whole 1,200-wide panel does but a 4,800-wide one did not. Wider products
+     * are cut into equal blocks (4,800 into four of 1,200).
+     */
+    private static final int COLUMN_BLOCK = 1280;
 
     /** Per-thread sums of four rows of C, grown to the widest product a thread has computed. */
     private static final ThreadLocal<float[][]> SUMS = ThreadLocal.withInitial(() -> new float[4][0]);
@@ -59,25 +65,35 @@ final class Gemm {
                 sums[r] = new float[width];
             }
         }
-        for (int pFrom = 0; pFrom < depth; pFrom += DEPTH_PANEL) {
-            multiplyPanel(
-                    sums,
-                    a,
-                    aOffset,
-                    b,
-                    c,
-                    cOffset,
-                    rowFrom,
-                    rowTo,
-                    depth,
-                    width,
-                    accumulate || pFrom > 0,
-                    pFrom,
-                    Math.min(depth, pFrom + DEPTH_PANEL));
+        int blocks = (width + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        int blockWidth = ((width + blocks - 1) / blocks + 15) & ~15;
+        for (int jFrom = 0; jFrom < width; jFrom += blockWidth) {
+            int jTo = Math.min(width, jFrom + blockWidth);
+            for (int pFrom = 0; pFrom < depth; pFrom += DEPTH_PANEL) {
+                multiplyPanel(
+                        sums,
+                        a,
+                        aOffset,
+                        b,
+                        c,
+                        cOffset,
+                        rowFrom,
+                        rowTo,
+                        depth,
+                        width,
+                        accumulate || pFrom > 0,
+                        pFrom,
+                        Math.min(depth, pFrom + DEPTH_PANEL),
+                        jFrom,
+                        jTo);
+            }
         }
     }
 
-    /** As {@link #multiplyRows}, with only the products of B's rows [pFrom, pTo), summed in {@code sums}. */
+    /**
+     * As {@link #multiplyRows} for the columns [jFrom, jTo) of C, with only the products of B's rows
+     * [pFrom, pTo), summed in {@code sums}.
+     */
     private static void multiplyPanel(
             float[][] sums,
             float[] a,
@@ -91,7 +107,9 @@ final class Gemm {
             int width,
             boolean accumulate,
             int pFrom,
-            int pTo) {
+            int pTo,
+            int jFrom,
+            int jTo) {
         float[] sum0 = sums[0];
         float[] sum1 = sums[1];
         float[] sum2 = sums[2];
@@ -106,10 +124,10 @@ final class Gemm {
             int a1 = a0 + depth;
             int a2 = a1 + depth;
             int a3 = a2 + depth;
-            start(c, cOffset + i * width, sum0, width, accumulate);
-            start(c, cOffset + (i + 1) * width, sum1, width, accumulate);
-            start(c, cOffset + (i + 2) * width, sum2, width, accumulate);
-            start(c, cOffset + (i + 3) * width, sum3, width, accumulate);
+            start(c, cOffset + i * width, sum0, jFrom, jTo, accumulate);
+            start(c, cOffset + (i + 1) * width, sum1, jFrom, jTo, accumulate);
+            start(c, cOffset + (i + 2) * width, sum2, jFrom, jTo, accumulate);
+            start(c, cOffset + (i + 3) * width, sum3, jFrom, jTo, accumulate);
             int p = pFrom;
             for (; p + 2 <= pTo; p += 2) {
                 float x00 = a[a0 + p];
@@ -124,7 +142,7 @@ final class Gemm {
                 float[] row1 = b[p + 1];
                 if (x00 != 0f && x01 != 0f && x10 != 0f && x11 != 0f && x20 != 0f && x21 != 0f && x30 != 0f
                         && x31 != 0f) {
-                    for (int j = 0; j < width; j++) {
+                    for (int j = jFrom; j < jTo; j++) {
                         float v0 = row0[j];
                         float v1 = row1[j];
                         sum0[j] = sum0[j] + x00 * v0 + x01 * v1;
@@ -133,25 +151,25 @@ final class Gemm {
                         sum3[j] = sum3[j] + x30 * v0 + x31 * v1;
                     }
                 } else {
-                    accumulateRowOfB(x00, x10, x20, x30, row0, sum0, sum1, sum2, sum3, width);
-                    accumulateRowOfB(x01, x11, x21, x31, row1, sum0, sum1, sum2, sum3, width);
+                    accumulateRowOfB(x00, x10, x20, x30, row0, sum0, sum1, sum2, sum3, jFrom, jTo);
+                    accumulateRowOfB(x01, x11, x21, x31, row1, sum0, sum1, sum2, sum3, jFrom, jTo);
                 }
             }
             if (p < pTo) {
-                accumulateRowOfB(a[a0 + p], a[a1 + p], a[a2 + p], a[a3 + p], b[p], sum0, sum1, sum2, sum3, width);
+                accumulateRowOfB(a[a0 + p], a[a1 + p], a[a2 + p], a[a3 + p], b[p], sum0, sum1, sum2, sum3, jFrom, jTo);
             }
-            System.arraycopy(sum0, 0, c, cOffset + i * width, width);
-            System.arraycopy(sum1, 0, c, cOffset + (i + 1) * width, width);
-            System.arraycopy(sum2, 0, c, cOffset + (i + 2) * width, width);
-            System.arraycopy(sum3, 0, c, cOffset + (i + 3) * width, width);
+            System.arraycopy(sum0, jFrom, c, cOffset + i * width + jFrom, jTo - jFrom);
+            System.arraycopy(sum1, jFrom, c, cOffset + (i + 1) * width + jFrom, jTo - jFrom);
+            System.arraycopy(sum2, jFrom, c, cOffset + (i + 2) * width + jFrom, jTo - jFrom);
+            System.arraycopy(sum3, jFrom, c, cOffset + (i + 3) * width + jFrom, jTo - jFrom);
         }
         for (; i < rowTo; i++) {
             int aRow = aOffset + i * depth;
-            start(c, cOffset + i * width, sum0, width, accumulate);
+            start(c, cOffset + i * width, sum0, jFrom, jTo, accumulate);
             for (int p = pFrom; p < pTo; p++) {
-                addScaled(a[aRow + p], b[p], sum0, width);
+                addScaled(a[aRow + p], b[p], sum0, jFrom, jTo);
             }
-            System.arraycopy(sum0, 0, c, cOffset + i * width, width);
+            System.arraycopy(sum0, jFrom, c, cOffset + i * width + jFrom, jTo - jFrom);
         }
     }
 
@@ -166,9 +184,10 @@ final class Gemm {
             float[] sum1,
             float[] sum2,
             float[] sum3,
-            int width) {
+            int jFrom,
+            int jTo) {
         if (s0 != 0f && s1 != 0f && s2 != 0f && s3 != 0f) {
-            for (int j = 0; j < width; j++) {
+            for (int j = jFrom; j < jTo; j++) {
                 float value = row[j];
                 sum0[j] += s0 * value;
                 sum1[j] += s1 * value;
@@ -176,25 +195,27 @@ final class Gemm {
                 sum3[j] += s3 * value;
             }
         } else {
-            addScaled(s0, row, sum0, width);
-            addScaled(s1, row, sum1, width);
-            addScaled(s2, row, sum2, width);
-            addScaled(s3, row, sum3, width);
+            addScaled(s0, row, sum0, jFrom, jTo);
+            addScaled(s1, row, sum1, jFrom, jTo);
+            addScaled(s2, row, sum2, jFrom, jTo);
+            addScaled(s3, row, sum3, jFrom, jTo);
         }
     }
 
-    private static void start(float[] c, int cRow, float[] sum, int width, boolean accumulate) {
+    /** Loads columns [jFrom, jTo) of C's row at {@code cRow} into {@code sum}, or zeros them. */
+    private static void start(float[] c, int cRow, float[] sum, int jFrom, int jTo, boolean accumulate) {
         if (accumulate) {
-            System.arraycopy(c, cRow, sum, 0, width);
+            System.arraycopy(c, cRow + jFrom, sum, jFrom, jTo - jFrom);
         } else {
-            java.util.Arrays.fill(sum, 0f);
+            // only the block: the per-thread sums are as wide as the widest product so far
+            java.util.Arrays.fill(sum, jFrom, jTo, 0f);
         }
     }
 
     /** sum[j] += scalar · row[j], nothing for a zero scalar. */
-    private static void addScaled(float scalar, float[] row, float[] sum, int width) {
+    private static void addScaled(float scalar, float[] row, float[] sum, int jFrom, int jTo) {
         if (scalar != 0f) {
-            for (int j = 0; j < width; j++) {
+            for (int j = jFrom; j < jTo; j++) {
                 sum[j] += scalar * row[j];
             }
         }
