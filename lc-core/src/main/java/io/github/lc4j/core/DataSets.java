@@ -1,6 +1,7 @@
 package io.github.lc4j.core;
 
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.support.Checks;
 import io.github.lc4j.core.io.NpyArray;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -82,13 +83,42 @@ public final class DataSets {
      * @throws InvalidInputException naming the file and the missing, mis-shaped or mistyped array
      */
     public static TrainTestSplit fromNpz(Path file) {
+        Map<String, NpyArray> arrays = readNpzArrays(file, NPZ_ARRAYS);
+        Dataset train = npzSplit(file, "train", arrays.get("x_train"), arrays.get("y_train"));
+        Dataset test = npzSplit(file, "test", arrays.get("x_test"), arrays.get("y_test"));
+        if (!Arrays.equals(train.sampleShape(), test.sampleShape())) {
+            throw new InvalidInputException("data file " + file + ": x_train samples have shape "
+                    + Arrays.toString(train.sampleShape()) + " but x_test samples "
+                    + Arrays.toString(test.sampleShape()));
+        }
+        return new TrainTestSplit(
+                train, test, file.getFileName() + " (" + train.size() + " train / " + test.size() + " test)");
+    }
+
+    /**
+     * Reads one split of a data {@code .npz}: {@code x_<split>} and {@code y_<split>} as {@link #fromNpz}
+     * checks them, the other arrays ignored; for data kept in several files, e.g. one per partition
+     * of a cluster.
+     *
+     * @param split {@code train} or {@code test}
+     * @throws InvalidInputException naming the file and the missing, mis-shaped or mistyped array
+     */
+    public static Dataset npzSplit(Path file, String split) {
+        Checks.checkArgument(
+                split.equals("train") || split.equals("test"), "split must be train or test, got %s", split);
+        Map<String, NpyArray> arrays = readNpzArrays(file, List.of("x_" + split, "y_" + split));
+        return npzSplit(file, split, arrays.get("x_" + split), arrays.get("y_" + split));
+    }
+
+    /** Reads the arrays {@code wanted} of {@code file}, all of them or an error naming the missing ones. */
+    private static Map<String, NpyArray> readNpzArrays(Path file, List<String> wanted) {
         Map<String, NpyArray> arrays = new HashMap<>();
         try (InputStream stream = new BufferedInputStream(Files.newInputStream(file));
                 ZipInputStream zip = new ZipInputStream(stream)) {
             ZipEntry entry;
             while ((entry = zip.getNextEntry()) != null) {
                 String name = entry.getName().replaceFirst("\\.npy$", "");
-                if (NPZ_ARRAYS.contains(name)) {
+                if (wanted.contains(name)) {
                     arrays.put(name, NpyArray.read(zip, file + "!" + entry.getName()));
                 }
             }
@@ -100,20 +130,12 @@ public final class DataSets {
             throw new InvalidInputException("cannot read data file " + file + ": " + e, e);
         }
         List<String> missing =
-                NPZ_ARRAYS.stream().filter(name -> !arrays.containsKey(name)).toList();
+                wanted.stream().filter(name -> !arrays.containsKey(name)).toList();
         if (!missing.isEmpty()) {
-            throw new InvalidInputException("data file " + file + " lacks " + missing + "; it needs " + NPZ_ARRAYS
-                    + " (np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...))");
+            throw new InvalidInputException("data file " + file + " lacks " + missing + "; it needs " + wanted
+                    + " (np.savez(path, " + String.join("=..., ", wanted) + "=...))");
         }
-        Dataset train = npzSplit(file, "train", arrays.get("x_train"), arrays.get("y_train"));
-        Dataset test = npzSplit(file, "test", arrays.get("x_test"), arrays.get("y_test"));
-        if (!Arrays.equals(train.sampleShape(), test.sampleShape())) {
-            throw new InvalidInputException("data file " + file + ": x_train samples have shape "
-                    + Arrays.toString(train.sampleShape()) + " but x_test samples "
-                    + Arrays.toString(test.sampleShape()));
-        }
-        return new TrainTestSplit(
-                train, test, file.getFileName() + " (" + train.size() + " train / " + test.size() + " test)");
+        return arrays;
     }
 
     private static Dataset npzSplit(Path file, String split, NpyArray x, NpyArray y) {

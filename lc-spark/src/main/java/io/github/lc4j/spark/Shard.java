@@ -21,6 +21,11 @@ final class Shard implements Serializable {
         this.labels = labels;
     }
 
+    /** Returns this shard's samples as starting at global index {@code start} (the arrays are shared). */
+    Shard at(int start) {
+        return new Shard(partition, start, sampleSize, inputs, labels);
+    }
+
     int size() {
         return labels.length;
     }

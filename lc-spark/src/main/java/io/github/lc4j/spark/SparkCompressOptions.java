@@ -26,7 +26,8 @@ final class SparkCompressOptions {
             names = "--partitions",
             defaultValue = "0",
             paramLabel = "N",
-            description = "Partitions of the training set (0: Spark's default parallelism). Default: ${DEFAULT-VALUE}.")
+            description = "Partitions of the training set (0: Spark's default parallelism; for a sharded --data folder,"
+                    + " test.npz plus train-*.npz, one per file). Default: ${DEFAULT-VALUE}.")
     int partitions;
 
     @Option(

@@ -54,7 +54,9 @@ public final class SparkLc {
      * Loads the data {@code choice} names, as {@code --data} does ({@code embedded}, a folder of idx
      * files, a data {@code .npz}), from a local path every node can read or from any Hadoop file
      * system ({@code hdfs://…}, {@code s3a://…}): every executor reads it and keeps its partition's
-     * contiguous range of training samples.
+     * contiguous range of training samples. A sharded folder, {@code test.npz} ({@code x_test},
+     * {@code y_test}) and {@code train-*.npz} files ({@code x_train}, {@code y_train}), gives one
+     * partition per training file, read only by its executor; the driver reads only the test file.
      *
      * @throws InvalidInputException naming the path and the fix when it cannot be read, its files
      *                               disagree, or a partition would hold no sample
@@ -63,6 +65,10 @@ public final class SparkLc {
         requireNonNull(spark, "spark is null");
         requireNonNull(choice, "choice is null");
         requireNonNull(options, "options is null");
+        List<String> files = shardFiles(choice);
+        if (files != null) {
+            return sharded(spark, choice, files, options);
+        }
         TrainTestSplit split = read(choice);
         Dataset train = split.train();
         int partitions = options.partitions() == 0 ? spark.defaultParallelism() : options.partitions();
@@ -90,6 +96,154 @@ public final class SparkLc {
                 spark, shards, train.name(), train.size(), train.sampleSize(), train.classCount(), options);
         return new Data(
                 training, split.test(), split.description() + ", training set in " + partitions + " Spark partitions");
+    }
+
+    /** The name of a sharded folder's test file; its training files are {@code train-*.npz}. */
+    static final String SHARDED_TEST_FILE = "test.npz";
+
+    /**
+     * The training files of {@code choice} when it is a sharded folder ({@code test.npz} plus
+     * {@code train-*.npz}), sorted by name; else null.
+     */
+    private static List<String> shardFiles(String choice) {
+        if (choice.equals("embedded")
+                || choice.equals("auto")
+                || choice.toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        boolean hasTest = false;
+        try {
+            if (hasScheme(choice)) {
+                org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(choice);
+                FileSystem files = folder.getFileSystem(new Configuration());
+                if (!files.exists(folder) || !files.getFileStatus(folder).isDirectory()) {
+                    return null;
+                }
+                for (org.apache.hadoop.fs.FileStatus status : files.listStatus(folder)) {
+                    String name = status.getPath().getName();
+                    hasTest |= name.equals(SHARDED_TEST_FILE);
+                    if (name.startsWith("train-") && name.endsWith(".npz")) {
+                        names.add(status.getPath().toString());
+                    }
+                }
+            } else {
+                Path folder = Path.of(choice);
+                if (!Files.isDirectory(folder)) {
+                    return null;
+                }
+                hasTest = Files.isRegularFile(folder.resolve(SHARDED_TEST_FILE));
+                try (var listing = Files.list(folder)) {
+                    listing.map(Path::getFileName)
+                            .map(Path::toString)
+                            .filter(name -> name.startsWith("train-") && name.endsWith(".npz"))
+                            .forEach(name -> names.add(folder.resolve(name).toString()));
+                }
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot list data folder " + choice + ": " + e.getMessage(), e);
+        }
+        if (!hasTest) {
+            return null;
+        }
+        if (names.isEmpty()) {
+            throw new InvalidInputException("data folder " + choice + " has " + SHARDED_TEST_FILE + " but no"
+                    + " train-*.npz file; a sharded folder holds one train-*.npz (x_train, y_train) per partition");
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** One partition per training file, read by the executors; the driver reads only the test file. */
+    private static Data sharded(JavaSparkContext spark, String choice, List<String> files, SparkOptions options) {
+        if (options.partitions() != 0 && options.partitions() != files.size()) {
+            throw new InvalidInputException("data folder " + choice + " holds " + files.size() + " training files,"
+                    + " one partition each; leave --partitions out or set it to " + files.size() + ", not "
+                    + options.partitions());
+        }
+        String separator = choice.endsWith("/") ? "" : "/";
+        Dataset test = readSplit(choice + separator + SHARDED_TEST_FILE, "test");
+        int[] shape = test.sampleShape();
+        List<Integer> indices = new ArrayList<>();
+        for (int p = 0; p < files.size(); p++) {
+            indices.add(p);
+        }
+        JavaRDD<Shard> loaded = spark.parallelize(indices, files.size())
+                .map(p -> {
+                    Dataset part = readSplit(files.get(p), "train");
+                    if (!java.util.Arrays.equals(part.sampleShape(), shape)) {
+                        throw new InvalidInputException("data file " + files.get(p) + ": x_train samples have shape "
+                                + java.util.Arrays.toString(part.sampleShape()) + " but " + SHARDED_TEST_FILE
+                                + "'s x_test samples " + java.util.Arrays.toString(shape));
+                    }
+                    io.github.lc4j.api.spi.Batch samples = part.range(0, part.size());
+                    return new Shard(p, 0, part.sampleSize(), samples.inputs(), samples.labels());
+                })
+                .persist(StorageLevel.MEMORY_ONLY());
+        try {
+            List<int[]> counts = SparkErrors.rethrown(() -> loaded.map(
+                            shard -> new int[] {shard.partition, shard.size(), max(shard.labels)})
+                    .collect());
+            int[] starts = new int[files.size()];
+            int classes = 0;
+            long total = 0;
+            for (int[] count : counts) {
+                starts[count[0]] = count[1];
+                classes = Math.max(classes, count[2] + 1);
+            }
+            for (int p = 0; p < starts.length; p++) {
+                int size = starts[p];
+                starts[p] = (int) total;
+                total += size;
+            }
+            if (total > Integer.MAX_VALUE) {
+                throw new InvalidInputException("data folder " + choice + " holds " + total + " training samples;"
+                        + " lc4j indexes at most " + Integer.MAX_VALUE);
+            }
+            JavaRDD<Shard> shards =
+                    loaded.map(shard -> shard.at(starts[shard.partition])).persist(StorageLevel.MEMORY_ONLY());
+            SparkErrors.rethrown(shards::count);
+            String name = folderName(choice) + "-train";
+            SparkTrainingSet training = new SparkTrainingSet(
+                    spark, shards, name, (int) total, test.sampleSize(), Math.max(classes, 1), options);
+            return new Data(
+                    training,
+                    test,
+                    choice + " (" + total + " train in " + files.size() + " files / " + test.size()
+                            + " test), training set in " + files.size() + " Spark partitions");
+        } finally {
+            loaded.unpersist(false);
+        }
+    }
+
+    private static int max(int[] labels) {
+        int max = -1;
+        for (int label : labels) {
+            max = Math.max(max, label);
+        }
+        return max;
+    }
+
+    private static String folderName(String choice) {
+        String trimmed = choice.replaceAll("/+$", "");
+        return trimmed.substring(trimmed.lastIndexOf('/') + 1);
+    }
+
+    /** Reads one split of a data {@code .npz}, through Hadoop for a URI with a scheme. */
+    private static Dataset readSplit(String file, String split) {
+        String local = localPath(file);
+        try {
+            return DataSets.npzSplit(Path.of(local), split);
+        } finally {
+            if (!local.equals(file)) {
+                deleteCopy(Path.of(local).getParent());
+            }
+        }
+    }
+
+    private static boolean hasScheme(String choice) {
+        // hdfs://…, s3a://…, file:///… and Hadoop's own file:/… ; two letters at least, so no drive letter
+        return choice.matches("^[A-Za-z][A-Za-z0-9+.-]+:/.*");
     }
 
     private static Shard shard(String choice, int expectedSize, int[] range) {
@@ -138,7 +292,7 @@ public final class SparkLc {
 
     /** A local path for {@code choice}: itself, or a copy of a Hadoop file or folder in a temporary folder. */
     private static String localPath(String choice) {
-        if (!choice.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+        if (!hasScheme(choice)) {
             return choice;
         }
         org.apache.hadoop.fs.Path source = new org.apache.hadoop.fs.Path(choice);

@@ -84,9 +84,10 @@ final class ScaleOutReport {
             memory needs the cluster whatever the speed.
 
             What this page does not measure: a real multi-machine cluster (this machine has two cores and no
-            network between executors). And a limit of today's loading: every node, the driver included,
-            reads the whole data file once and keeps its range (the driver keeps the test set), so the
-            training set must fit each node's memory while it loads.
+            network between executors). And a limit of loading from one data file: every node, the driver
+            included, reads the whole file once and keeps its range (the driver keeps the test set), so the
+            training set must fit each node's memory while it loads. A sharded folder (`test.npz` and one
+            `train-*.npz` per partition) lifts that: each executor reads only its file.
             """;
 
     private ScaleOutReport() {}

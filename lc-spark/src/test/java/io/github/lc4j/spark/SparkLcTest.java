@@ -23,6 +23,7 @@ import io.github.lc4j.core.TrainingRequest;
 import io.github.lc4j.core.io.NpyArray;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
@@ -223,6 +224,72 @@ class SparkLcTest {
                             .count(),
                     "every sample is in one partition");
         }
+    }
+
+    @Test
+    void aShardedFolderGivesOnePartitionPerFileAndTheSingleMachineSteps(@TempDir Path folder) throws Exception {
+        int[] sizes = {10, 15, 7};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        float[] all = new float[32 * 784];
+        int[] labels = new int[32];
+        int start = 0;
+        for (int f = 0; f < sizes.length; f++) {
+            float[] inputs = new float[sizes[f] * 784];
+            double[] classes = new double[sizes[f]];
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = random.nextInt(10);
+                labels[start + i] = (int) classes[i];
+            }
+            System.arraycopy(inputs, 0, all, start * 784, inputs.length);
+            start += sizes[f];
+            try (ZipOutputStream zip =
+                    new ZipOutputStream(Files.newOutputStream(folder.resolve("train-" + f + ".npz")))) {
+                entry(zip, "x_train", NpyArray.ofFloats(new int[] {sizes[f], 784}, inputs));
+                entry(zip, "y_train", new NpyArray(new int[] {sizes[f]}, classes, NpyArray.DType.INT64));
+            }
+        }
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(folder.resolve("test.npz")))) {
+            entry(zip, "x_test", NpyArray.ofFloats(new int[] {3, 784}, new float[3 * 784]));
+            entry(zip, "y_test", new NpyArray(new int[] {3}, new double[] {1, 2, 3}, NpyArray.DType.INT64));
+        }
+        OptimizerSpec sgd =
+                OptimizerSpec.builder().optBatchSize(8).optMomentum(0.9).build();
+        io.github.lc4j.core.Dataset concatenated = new io.github.lc4j.core.Dataset("all", new int[] {784}, all, labels);
+        for (String choice : List.of(folder.toString(), folder.toUri().toString())) {
+            try (SparkLc.Data data = SparkLc.data(SparkTestContext.get(), choice, SparkOptions.synchronous());
+                    io.github.lc4j.core.Learner spark = data.training().learner(lc4j.backend(), MODEL, sgd, 3);
+                    io.github.lc4j.core.Learner local =
+                            io.github.lc4j.core.TrainingSet.of(concatenated).learner(lc4j.backend(), MODEL, sgd, 3)) {
+                assertEquals(32, data.training().size(), choice);
+                assertEquals(3, data.training().partitions(), "one partition per file of " + choice);
+                assertEquals(3, data.test().size());
+                spark.load(reference);
+                local.load(reference);
+                for (int step = 0; step < 6; step++) {
+                    double expected = local.steps(step / 4, step % 4, 1, 0.01)[0];
+                    assertEquals(
+                            expected, spark.steps(step / 4, step % 4, 1, 0.01)[0], 1e-5 * expected, "step " + step);
+                }
+            }
+        }
+        InvalidInputException partitions = assertThrows(
+                InvalidInputException.class,
+                () -> SparkLc.data(
+                        SparkTestContext.get(),
+                        folder.toString(),
+                        SparkOptions.synchronous().withPartitions(2)));
+        assertTrue(partitions.getMessage().contains("holds 3 training files"), partitions.getMessage());
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(folder.resolve("train-9.npz")))) {
+            entry(zip, "x_train", NpyArray.ofFloats(new int[] {2, 100}, new float[200]));
+            entry(zip, "y_train", new NpyArray(new int[] {2}, new double[2], NpyArray.DType.INT64));
+        }
+        InvalidInputException shapes = assertThrows(
+                InvalidInputException.class,
+                () -> SparkLc.data(SparkTestContext.get(), folder.toString(), SparkOptions.synchronous()));
+        assertTrue(shapes.getMessage().contains("train-9.npz: x_train samples have shape [100]"), shapes.getMessage());
     }
 
     private static Path writeReference(Path folder) {
