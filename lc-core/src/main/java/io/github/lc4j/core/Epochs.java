@@ -44,7 +44,9 @@ final class Epochs {
 
     /**
      * Runs rounds over minibatches {@code firstBatch} … {@code batches − 1} of an epoch as the shorter
-     * form does, telling {@code afterBatch} how many minibatches are done after each one.
+     * form does, telling {@code afterBatch} how many minibatches are done after each round: only
+     * there do a learner's weights belong to a minibatch position (a round of several minibatches
+     * moves them at its end), so only there may a checkpoint be taken.
      */
     static void run(
             int batches,
@@ -67,8 +69,8 @@ final class Epochs {
                 RunChecks.checkFiniteLoss(loss, phase, learningRate);
                 meter.add(loss);
                 b++;
-                afterBatch.accept(b);
             }
+            afterBatch.accept(b);
         }
     }
 }

@@ -205,6 +205,9 @@ final class LcAlgorithm {
         settings.put("evaluateTrainingSet", options.evaluateTrainingSet());
         settings.put("data", description + " (" + training.size() + " training, " + test.size() + " test samples)");
         settings.put("backend", backend.name());
+        if (!training.settings().isEmpty()) {
+            settings.put("training", new LinkedHashMap<>(training.settings()));
+        }
         settings.put("referenceSha256", fingerprint(model, reference));
         return settings;
     }

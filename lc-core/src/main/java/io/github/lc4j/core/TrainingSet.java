@@ -33,6 +33,14 @@ public interface TrainingSet {
      */
     Learner learner(Backend backend, ModelSpec model, OptimizerSpec optimizer, long seed);
 
+    /**
+     * Returns what, besides the data, changes this set's training numbers (for a cluster: how the
+     * L step is spread), for the settings a checkpoint must agree on; empty for a local set.
+     */
+    default java.util.Map<String, Object> settings() {
+        return java.util.Map.of();
+    }
+
     /** Returns loss and errors of {@code weights} on every training sample. */
     Evaluation evaluate(Backend backend, ModelSpec model, Weights weights);
 

@@ -1,18 +1,52 @@
 package io.github.lc4j.spark;
 
 import io.github.lc4j.api.Lc4jException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
-/** Turns a failed Spark job whose cause is an lc4j error back into that error, with its message, on the driver. */
+/**
+ * Runs the driver's Spark jobs: uninterruptibly, so that a stop request (an interrupt, as Ctrl-C
+ * sends) lets the running round finish and reaches the LC loop at the next minibatch, where it
+ * writes its checkpoint; and with a failed job whose cause is an lc4j error turned back into that
+ * error, with its message.
+ */
 final class SparkErrors {
+    private static final ExecutorService JOBS = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "lc4j-spark-job");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private SparkErrors() {}
 
-    /** Runs {@code job}, rethrowing a failure as {@link #unwrapped} says. */
+    /**
+     * Runs {@code job} on a job thread and waits for it, through interrupts, which it passes on
+     * to the caller's thread afterwards; rethrows a failure as {@link #unwrapped} says.
+     */
     static <T> T rethrown(Supplier<T> job) {
+        Future<T> result = JOBS.submit(job::get);
+        boolean interrupted = false;
         try {
-            return job.get();
-        } catch (Exception e) { // Spark throws its checked SparkException undeclared
-            throw unwrapped(e);
+            while (true) {
+                try {
+                    return result.get();
+                } catch (InterruptedException e) {
+                    // a round is pure and short: finish it, the loop stops before the next one
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof Error error) {
+                        throw error;
+                    }
+                    throw unwrapped((Exception) cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
@@ -37,7 +36,11 @@ import org.apache.spark.storage.StorageLevel;
  * The C step, the multipliers, evaluation on the test set and checkpoints run on the driver.
  */
 public final class SparkLc {
-    private static final Map<String, TrainTestSplit> LOADED = new ConcurrentHashMap<>();
+    /**
+     * The split a node read last, while its partitions are built: the tasks of one node share it.
+     * Emptied once the partitions are cached (see {@link #forgetLoaded}).
+     */
+    private static final Map<String, TrainTestSplit> LOADED = new java.util.HashMap<>();
 
     private SparkLc() {}
 
@@ -86,7 +89,20 @@ public final class SparkLc {
         JavaRDD<Shard> shards = spark.parallelize(ranges, partitions)
                 .map(range -> shard(choice, expectedSize, range))
                 .persist(StorageLevel.MEMORY_ONLY());
-        long held = SparkErrors.rethrown(() -> shards.map(Shard::size).reduce(Integer::sum));
+        long held;
+        try {
+            held = SparkErrors.rethrown(() -> shards.map(Shard::size).reduce(Integer::sum));
+            // the executors' copies of the whole set go too, where the partitions were built
+            SparkErrors.rethrown(() -> {
+                shards.foreachPartition(partition -> forgetLoaded());
+                return null;
+            });
+        } catch (RuntimeException e) {
+            shards.unpersist(false);
+            throw e;
+        } finally {
+            forgetLoaded();
+        }
         if (held != train.size()) {
             shards.unpersist(false);
             throw new InvalidInputException("the executors read " + held + " training samples from " + choice
@@ -202,7 +218,12 @@ public final class SparkLc {
             }
             JavaRDD<Shard> shards =
                     loaded.map(shard -> shard.at(starts[shard.partition])).persist(StorageLevel.MEMORY_ONLY());
-            SparkErrors.rethrown(shards::count);
+            try {
+                SparkErrors.rethrown(shards::count);
+            } catch (RuntimeException e) {
+                shards.unpersist(false);
+                throw e;
+            }
             String name = folderName(choice) + "-train";
             SparkTrainingSet training = new SparkTrainingSet(
                     spark, shards, name, (int) total, test.sampleSize(), Math.max(classes, 1), options);
@@ -260,24 +281,29 @@ public final class SparkLc {
 
     /** Reads (once per JVM) the split {@code choice} names, through Hadoop for a URI with a scheme. */
     private static TrainTestSplit read(String choice) {
-        TrainTestSplit cached = LOADED.get(choice);
-        if (cached != null) {
-            return cached;
-        }
         synchronized (LOADED) {
-            return LOADED.computeIfAbsent(choice, key -> {
-                if (LOADED.size() > 2) {
-                    LOADED.clear();
+            TrainTestSplit cached = LOADED.get(choice);
+            if (cached != null) {
+                return cached;
+            }
+            LOADED.clear();
+            String local = localPath(choice);
+            try {
+                TrainTestSplit split = DataSets.resolve(local);
+                LOADED.put(choice, split);
+                return split;
+            } finally {
+                if (!local.equals(choice)) {
+                    deleteCopy(Path.of(local).getParent());
                 }
-                String local = localPath(key);
-                try {
-                    return DataSets.resolve(local);
-                } finally {
-                    if (!local.equals(key)) {
-                        deleteCopy(Path.of(local).getParent());
-                    }
-                }
-            });
+            }
+        }
+    }
+
+    /** Drops the split this JVM read: its partitions are cached, the whole set is no longer needed here. */
+    private static void forgetLoaded() {
+        synchronized (LOADED) {
+            LOADED.clear();
         }
     }
 

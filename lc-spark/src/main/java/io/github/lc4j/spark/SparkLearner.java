@@ -44,7 +44,7 @@ final class SparkLearner implements Learner {
         this.model = model;
         this.parameters = model.parameters();
         this.update = job.update();
-        this.job = spark.broadcast(job);
+        this.job = SparkErrors.rethrown(() -> spark.broadcast(job));
         this.mode = job.options.mode();
         this.localSteps = job.options.localSteps();
         this.batchesPerEpoch = new Minibatches(job.trainingSize, job.batchSize, job.seed).batchesPerEpoch();
@@ -138,16 +138,18 @@ final class SparkLearner implements Learner {
 
     /** Sums the executors' gradients at {@code point}, adds μ(point − t) and updates the weights. */
     private double synchronousStep(long epoch, int batch, Map<String, float[]> point, double learningRate) {
-        Broadcast<Executors.Point> shared = spark.broadcast(new Executors.Point(point, epoch, batch));
-        Sums sums;
-        try {
-            Broadcast<Job> jobs = job;
-            sums = SparkErrors.rethrown(() -> set.shards()
-                    .map(shard -> Executors.gradients(jobs.value(), shared.value(), shard))
-                    .treeAggregate(new Sums(1), Sums::merge, Sums::merge));
-        } finally {
-            shared.destroy();
-        }
+        Broadcast<Job> jobs = job;
+        // the whole round on the job thread: broadcasting and destroying talk to the block manager too
+        Sums sums = SparkErrors.rethrown(() -> {
+            Broadcast<Executors.Point> shared = spark.broadcast(new Executors.Point(point, epoch, batch));
+            try {
+                return set.shards()
+                        .map(shard -> Executors.gradients(jobs.value(), shared.value(), shard))
+                        .treeAggregate(new Sums(1), Sums::merge, Sums::merge);
+            } finally {
+                shared.destroy();
+            }
+        });
         set.traffic()
                 .add((long) set.partitions() * bytes(point), (long) set.partitions() * sums.partitionPayloadBytes());
         float penalty = (float) mu;
@@ -170,16 +172,17 @@ final class SparkLearner implements Learner {
     private double[] averagingRound(long epoch, int firstBatch, int batches, double learningRate) {
         Executors.Round round =
                 new Executors.Round(weights, velocity, targets, mu, epoch, firstBatch, batches, learningRate);
-        Broadcast<Executors.Round> shared = spark.broadcast(round);
-        Sums sums;
-        try {
-            Broadcast<Job> jobs = job;
-            sums = SparkErrors.rethrown(() -> set.shards()
-                    .map(shard -> Executors.average(jobs.value(), shared.value(), shard))
-                    .treeAggregate(new Sums(batches), Sums::merge, Sums::merge));
-        } finally {
-            shared.destroy();
-        }
+        Broadcast<Job> jobs = job;
+        Sums sums = SparkErrors.rethrown(() -> {
+            Broadcast<Executors.Round> shared = spark.broadcast(round);
+            try {
+                return set.shards()
+                        .map(shard -> Executors.average(jobs.value(), shared.value(), shard))
+                        .treeAggregate(new Sums(batches), Sums::merge, Sums::merge);
+            } finally {
+                shared.destroy();
+            }
+        });
         set.traffic()
                 .add(
                         (long) set.partitions() * (bytes(weights) + bytes(velocity) + bytes(targets)),
@@ -203,7 +206,10 @@ final class SparkLearner implements Learner {
 
     @Override
     public void close() {
-        job.destroy();
+        SparkErrors.rethrown(() -> {
+            job.destroy();
+            return null;
+        });
     }
 
     private void checkLoaded() {

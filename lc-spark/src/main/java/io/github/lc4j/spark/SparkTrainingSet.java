@@ -86,6 +86,15 @@ public final class SparkTrainingSet implements TrainingSet, AutoCloseable {
     }
 
     @Override
+    public Map<String, Object> settings() {
+        Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        settings.put("sparkMode", options.mode().key());
+        settings.put("localSteps", options.localSteps());
+        settings.put("executorBackend", options.executorBackend());
+        return settings;
+    }
+
+    @Override
     public Learner learner(Backend backend, ModelSpec model, OptimizerSpec optimizer, long seed) {
         checkFits(model);
         Job job = new Job(UUID.randomUUID().toString(), model, optimizer, seed, size, options);
@@ -101,19 +110,20 @@ public final class SparkTrainingSet implements TrainingSet, AutoCloseable {
     }
 
     Evaluation evaluate(Job job, Map<String, float[]> weights) {
-        Broadcast<Job> jobs = spark.broadcast(job);
-        Broadcast<Map<String, float[]>> point = spark.broadcast(weights);
-        try {
-            double[] totals = SparkErrors.rethrown(
-                    () -> shards.map(shard -> Executors.evaluate(jobs.value(), point.value(), shard))
-                            .treeAggregate(new double[3], SparkTrainingSet::add, SparkTrainingSet::add));
-            traffic.add(partitions * SparkLearner.bytes(weights), 24L * partitions);
-            int count = (int) totals[2];
-            return new Evaluation(count == 0 ? 0 : totals[0] / count, (int) totals[1], count);
-        } finally {
-            point.destroy();
-            jobs.destroy();
-        }
+        double[] totals = SparkErrors.rethrown(() -> {
+            Broadcast<Job> jobs = spark.broadcast(job);
+            Broadcast<Map<String, float[]>> point = spark.broadcast(weights);
+            try {
+                return shards.map(shard -> Executors.evaluate(jobs.value(), point.value(), shard))
+                        .treeAggregate(new double[3], SparkTrainingSet::add, SparkTrainingSet::add);
+            } finally {
+                point.destroy();
+                jobs.destroy();
+            }
+        });
+        traffic.add(partitions * SparkLearner.bytes(weights), 24L * partitions);
+        int count = (int) totals[2];
+        return new Evaluation(count == 0 ? 0 : totals[0] / count, (int) totals[1], count);
     }
 
     private static double[] add(double[] sum, double[] more) {

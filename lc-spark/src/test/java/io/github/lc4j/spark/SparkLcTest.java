@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.InvalidInputException;
-import io.github.lc4j.api.IterationRecord;
-import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
@@ -134,29 +132,31 @@ class SparkLcTest {
     }
 
     @Test
-    void aRunStoppedAfterItsFirstIterationResumesToTheSameResult(@TempDir Path folder) {
+    void aRunStoppedInsideASparkJobResumesToTheSameResult(@TempDir Path folder) {
         SparkOptions options = SparkOptions.averaging(2).withPartitions(2);
         LcResult uninterrupted = onSpark(options, SHORT);
-        try (SparkLc.Data spark = SparkLc.data(SparkTestContext.get(), "embedded", options)) {
+        DRIVER = Thread.currentThread();
+        TASKS.set(0);
+        // as Ctrl-C does, while the driver waits for a round: an executor task interrupts it
+        SparkOptions interrupting = options.withTaskHook(context -> {
+            if (TASKS.incrementAndGet() == 101) {
+                DRIVER.interrupt();
+            }
+        });
+        try (SparkLc.Data spark = SparkLc.data(SparkTestContext.get(), "embedded", interrupting)) {
             CompressionRequest stopped = request()
                     .schedule(SHORT)
                     .data(spark.training(), spark.test(), spark.description())
                     .checkpoints(folder)
-                    .listener(new LcListener() {
-                        @Override
-                        public void onIterationEnd(IterationRecord record, int iterations) {
-                            if (record.iteration() == 1) {
-                                // as Ctrl-C does: the run checkpoints and stops at its next minibatch
-                                Thread.currentThread().interrupt();
-                            }
-                        }
-                    })
+                    // a checkpoint after every round: none may fall inside a round of two minibatches
+                    .checkpointInterval(java.time.Duration.ZERO)
                     .build();
             try {
                 assertThrows(CancellationException.class, () -> lc4j.compress(stopped));
             } finally {
                 Thread.interrupted();
             }
+            assertTrue(TASKS.get() >= 101, "the interrupt came from inside a Spark job");
             LcResult resumed = lc4j.compress(request()
                     .schedule(SHORT)
                     .data(spark.training(), spark.test(), spark.description())
@@ -168,7 +168,27 @@ class SparkLcTest {
             }
             assertEquals(uninterrupted.history().size(), resumed.history().size());
         }
+        InvalidInputException otherMode = assertThrows(
+                InvalidInputException.class,
+                () -> lc4j.compress(request()
+                        .schedule(SHORT)
+                        .data(
+                                SparkLc.data(
+                                                SparkTestContext.get(),
+                                                "embedded",
+                                                SparkOptions.synchronous().withPartitions(2))
+                                        .training(),
+                                data.test(),
+                                "embedded")
+                        .resumeFrom(folder)
+                        .build()));
+        assertTrue(otherMode.getMessage().contains("sparkMode"), otherMode.getMessage());
     }
+
+    /** The test's thread, which a task hook interrupts. */
+    static volatile Thread DRIVER;
+
+    static final AtomicInteger TASKS = new AtomicInteger();
 
     @Test
     void tooManyPartitionsIsOneClearError() {
