@@ -127,7 +127,8 @@ public final class OptimizerSpec {
         /** Sets the momentum coefficient in [0, 1). */
         public Builder optMomentum(double value) {
             checkNonNegative(value, "momentum");
-            checkArgument(value < 1, "momentum must be < 1, got %s", value);
+            // trainers update in float: a value within 2^-25 of 1 would become 1, a velocity that never decays
+            checkArgument(value < 1 && (float) value < 1f, "momentum must be < 1 in float precision, got %s", value);
             this.momentum = value;
             return this;
         }
