@@ -1,20 +1,14 @@
 package io.github.lc4j.benchmarks;
 
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
-import io.github.lc4j.core.DataSets;
-import io.github.lc4j.core.Dataset;
 import io.github.lc4j.core.WeightInitializer;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -57,23 +51,12 @@ public class PenaltyCostJmh {
     public void setUp() {
         String[] parts = net.split(":");
         ModelSpec model = TrainingThroughputBenchmark.model(parts[0]);
-        int batchSize = Integer.parseInt(parts[1]);
-        Dataset data = DataSets.embeddedFashionMnist().train();
-        batches = new ArrayList<>();
-        for (int from = 0; from + batchSize <= data.size() && batches.size() < 16; from += batchSize) {
-            batches.add(data.range(from, from + batchSize));
-        }
+        batches = TrainingThroughputBenchmark.batches(Integer.parseInt(parts[1]));
         Backend backend = new CpuJavaBackendProvider().create(BackendConfig.withThreads(2));
         trainer = backend.newTrainer(model, new TrainerOptions(0.9, true));
         trainer.load(WeightInitializer.initialize(model, 1));
         if (penalty.equals("on")) {
-            Map<String, float[]> targets = new LinkedHashMap<>();
-            for (ParameterSpec parameter : model.parameters()) {
-                if (parameter.role() == ParameterSpec.Role.WEIGHT) {
-                    targets.put(parameter.name(), new float[parameter.size()]);
-                }
-            }
-            trainer.setPenalty(targets, 1e-4);
+            trainer.setPenalty(TrainingThroughputBenchmark.zeroTargets(model), 1e-4);
         }
     }
 

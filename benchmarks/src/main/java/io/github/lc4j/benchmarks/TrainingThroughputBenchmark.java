@@ -262,13 +262,30 @@ public final class TrainingThroughputBenchmark {
         return ModelZoo.byName(name);
     }
 
-    static double measureOne(String modelName, String trainer, int threads, int batchSize) {
-        ModelSpec model = model(modelName);
+    /** The first 16 full batches of {@code batchSize} embedded training samples, which every timed loop cycles through. */
+    static List<Batch> batches(int batchSize) {
         Dataset data = DataSets.embeddedFashionMnist().train();
         List<Batch> batches = new ArrayList<>();
         for (int from = 0; from + batchSize <= data.size() && batches.size() < 16; from += batchSize) {
             batches.add(data.range(from, from + batchSize));
         }
+        return batches;
+    }
+
+    /** Penalty targets of zero for every weight matrix: the penalty's cost, whatever its pull. */
+    static Map<String, float[]> zeroTargets(ModelSpec model) {
+        Map<String, float[]> targets = new LinkedHashMap<>();
+        for (ParameterSpec parameter : model.parameters()) {
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                targets.put(parameter.name(), new float[parameter.size()]);
+            }
+        }
+        return targets;
+    }
+
+    static double measureOne(String modelName, String trainer, int threads, int batchSize) {
+        ModelSpec model = model(modelName);
+        List<Batch> batches = batches(batchSize);
         return switch (trainer) {
             case "dl4j" -> Dl4jPeer.stepsPerSecond(model, batches, threads, threads);
             case "dl4j-blas1" -> Dl4jPeer.stepsPerSecond(model, batches, threads, 1);
@@ -287,12 +304,7 @@ public final class TrainingThroughputBenchmark {
             BackendProvider provider, ModelSpec model, List<Batch> batches, int threads, boolean penalty) {
         Weights initial = WeightInitializer.initialize(model, 1);
         Backend backend = provider.create(BackendConfig.withThreads(threads));
-        Map<String, float[]> targets = new LinkedHashMap<>();
-        for (ParameterSpec parameter : model.parameters()) {
-            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
-                targets.put(parameter.name(), new float[parameter.size()]);
-            }
-        }
+        Map<String, float[]> targets = zeroTargets(model);
         try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true))) {
             trainer.load(initial);
             if (penalty) {

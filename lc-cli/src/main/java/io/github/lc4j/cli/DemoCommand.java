@@ -91,7 +91,8 @@ final class DemoCommand implements Callable<Integer> {
                 new SgdOptions(0.05, 0.98, 128),
                 common.seed);
         LcJob job = new LcJob(common, spec.commandLine().getOut(), err, RunConfig.resolved(spec));
-        LcJob.Outcome outcome = job.run(lc4j, data, model, reference, options, referenceSeconds, output, report);
+        LcJob.Outcome outcome = job.run(
+                lc4j, TrainingLocation.Data.local(data), model, reference, options, referenceSeconds, output, report);
         var out = spec.commandLine().getOut();
         out.printf(
                 "%nLeNet300 on %s, every layer quantized to K=%d (%d bit/weight), backend %s, %d threads%n",

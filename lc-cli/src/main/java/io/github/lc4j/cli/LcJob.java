@@ -12,8 +12,6 @@ import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.TrainTestSplit;
-import io.github.lc4j.core.TrainingSet;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,35 +90,11 @@ final class LcJob {
      */
     Outcome run(
             ModelSpec model, Weights reference, LcOptions options, Double referenceSeconds, Path output, Path report) {
-        TrainingLocation.Data data = elsewhere;
-        if (data == null) {
-            TrainTestSplit local = common.loadData();
-            data = new TrainingLocation.Data(TrainingSet.of(local.train()), local.test(), local.description());
-        }
+        TrainingLocation.Data data = elsewhere != null ? elsewhere : TrainingLocation.Data.local(common.loadData());
         return run(common.lc4j(), data, model, reference, options, referenceSeconds, output, report);
     }
 
     Outcome run(
-            Lc4j lc4j,
-            TrainTestSplit data,
-            ModelSpec model,
-            Weights reference,
-            LcOptions options,
-            Double referenceSeconds,
-            Path output,
-            Path report) {
-        return run(
-                lc4j,
-                new TrainingLocation.Data(TrainingSet.of(data.train()), data.test(), data.description()),
-                model,
-                reference,
-                options,
-                referenceSeconds,
-                output,
-                report);
-    }
-
-    private Outcome run(
             Lc4j lc4j,
             TrainingLocation.Data data,
             ModelSpec model,

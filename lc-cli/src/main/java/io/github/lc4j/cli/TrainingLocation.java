@@ -23,5 +23,10 @@ public interface TrainingLocation {
     Data load(String data, long seed);
 
     /** A training set held elsewhere, the local test set and where both came from. */
-    record Data(TrainingSet training, Dataset test, String description) {}
+    record Data(TrainingSet training, Dataset test, String description) {
+        /** Returns {@code split} held in this JVM. */
+        public static Data local(io.github.lc4j.core.TrainTestSplit split) {
+            return new Data(TrainingSet.of(split.train()), split.test(), split.description());
+        }
+    }
 }

@@ -89,9 +89,9 @@ public final class SparkLc {
         JavaRDD<Shard> shards = spark.parallelize(ranges, partitions)
                 .map(range -> shard(choice, expectedSize, range))
                 .persist(StorageLevel.MEMORY_ONLY());
-        long held;
         try {
-            held = SparkErrors.rethrown(() -> shards.map(Shard::size).reduce(Integer::sum));
+            // every shard checks its executor read as many samples as the driver, so the ranges cover the set
+            SparkErrors.rethrown(shards::count);
             // the executors' copies of the whole set go too, where the partitions were built
             SparkErrors.rethrown(() -> {
                 shards.foreachPartition(partition -> forgetLoaded());
@@ -102,11 +102,6 @@ public final class SparkLc {
             throw e;
         } finally {
             forgetLoaded();
-        }
-        if (held != train.size()) {
-            shards.unpersist(false);
-            throw new InvalidInputException("the executors read " + held + " training samples from " + choice
-                    + " but the driver " + train.size() + ": every node must see the same data");
         }
         SparkTrainingSet training = new SparkTrainingSet(
                 spark, shards, train.name(), train.size(), train.sampleSize(), train.classCount(), options);
@@ -192,8 +187,7 @@ public final class SparkLc {
                                 + java.util.Arrays.toString(part.sampleShape()) + " but " + SHARDED_TEST_FILE
                                 + "'s x_test samples " + java.util.Arrays.toString(shape));
                     }
-                    io.github.lc4j.api.spi.Batch samples = part.range(0, part.size());
-                    return new Shard(p, 0, part.sampleSize(), samples.inputs(), samples.labels());
+                    return Shard.of(p, part, 0, part.size());
                 })
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
@@ -252,9 +246,14 @@ public final class SparkLc {
 
     /** Reads one split of a data {@code .npz}, through Hadoop for a URI with a scheme. */
     private static Dataset readSplit(String file, String split) {
+        return withLocalCopy(file, local -> DataSets.npzSplit(Path.of(local), split));
+    }
+
+    /** Applies {@code reader} to a local path of {@code file}: itself, or a Hadoop copy removed afterwards. */
+    private static <T> T withLocalCopy(String file, java.util.function.Function<String, T> reader) {
         String local = localPath(file);
         try {
-            return DataSets.npzSplit(Path.of(local), split);
+            return reader.apply(local);
         } finally {
             if (!local.equals(file)) {
                 deleteCopy(Path.of(local).getParent());
@@ -273,10 +272,7 @@ public final class SparkLc {
             throw new InvalidInputException("an executor read " + train.size() + " training samples from " + choice
                     + " but the driver " + expectedSize + ": every node must see the same data");
         }
-        int from = range[1];
-        int to = range[2];
-        io.github.lc4j.api.spi.Batch samples = train.range(from, to);
-        return new Shard(range[0], from, train.sampleSize(), samples.inputs(), samples.labels());
+        return Shard.of(range[0], train, range[1], range[2]);
     }
 
     /** Reads (once per JVM) the split {@code choice} names, through Hadoop for a URI with a scheme. */
@@ -287,16 +283,9 @@ public final class SparkLc {
                 return cached;
             }
             LOADED.clear();
-            String local = localPath(choice);
-            try {
-                TrainTestSplit split = DataSets.resolve(local);
-                LOADED.put(choice, split);
-                return split;
-            } finally {
-                if (!local.equals(choice)) {
-                    deleteCopy(Path.of(local).getParent());
-                }
-            }
+            TrainTestSplit split = withLocalCopy(choice, DataSets::resolve);
+            LOADED.put(choice, split);
+            return split;
         }
     }
 

@@ -100,15 +100,7 @@ final class ExactKMeans1D {
         }
         // of the last layer only row n, the whole vector, is needed: one scan instead of a layer
         int last = size - 1;
-        double best = Double.POSITIVE_INFINITY;
-        int end = last;
-        for (int j = last; j < n; j++) {
-            double candidate = value(n, j);
-            if (candidate < best) {
-                best = candidate;
-                end = j;
-            }
-        }
+        int end = scanRow(n, last, n - 1);
         borders[last] = end;
         for (int k = last - 1; k >= 1; k--) {
             end = choices[k][end];
@@ -136,21 +128,29 @@ final class ExactKMeans1D {
             return;
         }
         int middle = (rowFrom + rowTo) >>> 1;
-        int best = columnFrom;
+        int split = scanRow(middle, columnFrom, Math.min(columnTo, middle - 1));
+        choice[middle] = split;
+        ForkJoinTask.invokeAll(
+                ForkJoinTask.adapt(() -> fillRows(columns, rowFrom, middle - 1, columnFrom, split, splits - 1)),
+                ForkJoinTask.adapt(() -> fillRows(columns, middle + 1, rowTo, split, columnTo, splits - 1)));
+    }
+
+    /**
+     * Returns the leftmost minimum of row {@code row} over columns [from, to] by one scan (from when
+     * the range is empty), its value going to current[row].
+     */
+    private int scanRow(int row, int from, int to) {
+        int best = from;
         double bestValue = Double.POSITIVE_INFINITY;
-        for (int j = columnFrom; j <= Math.min(columnTo, middle - 1); j++) {
-            double candidate = value(middle, j);
+        for (int j = from; j <= to; j++) {
+            double candidate = value(row, j);
             if (candidate < bestValue) {
                 bestValue = candidate;
                 best = j;
             }
         }
-        current[middle] = bestValue;
-        choice[middle] = best;
-        int split = best;
-        ForkJoinTask.invokeAll(
-                ForkJoinTask.adapt(() -> fillRows(columns, rowFrom, middle - 1, columnFrom, split, splits - 1)),
-                ForkJoinTask.adapt(() -> fillRows(columns, middle + 1, rowTo, split, columnTo, splits - 1)));
+        current[row] = bestValue;
+        return best;
     }
 
     /**
