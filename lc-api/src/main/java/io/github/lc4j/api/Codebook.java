@@ -67,8 +67,9 @@ public sealed interface Codebook {
     /**
      * K learned values. {@code method} chooses the k-means solver: {@code EXACT} is the globally
      * optimal 1-D dynamic program, {@code LLOYD} is k-means++ seeding (or the previous codebook)
-     * followed by Lloyd iterations, {@code AUTO} takes the exact solver for a cold start where it is
-     * fast enough and Lloyd for warm restarts inside LC.
+     * followed by Lloyd iterations, {@code AUTO} takes the exact optimum at every C step and falls
+     * back to Lloyd only where that would be slow (a very long vector whose optimal distortion is not
+     * convex in K).
      */
     record Adaptive(int size, Method method) implements Codebook {
         @Override
@@ -78,7 +79,7 @@ public sealed interface Codebook {
 
         /** How the K values are found. */
         public enum Method {
-            /** Exact for cold starts that fit the time budget, warm-started Lloyd otherwise. */
+            /** Exact at every C step; warm-started Lloyd only where the exact solver would be slow. */
             AUTO,
             /** Always the globally optimal dynamic program. */
             EXACT,

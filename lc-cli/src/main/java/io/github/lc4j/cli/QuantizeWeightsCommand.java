@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
                     + " i.e. direct compression. Writes the quantized array in the input's dtype and shape.",
             "",
             "Codebook SPEC: " + CodebookSpecs.GRAMMAR,
-            "  adaptive:K[:exact|lloyd]  K learned values (exact 1-D k-means by default for a cold start)",
+            "  adaptive:K[:exact|lloyd]  K learned values (exact 1-D k-means by default)",
             "  binary, ternary           {-1,+1}, {-1,0,+1}",
             "  scaled-binary/-ternary    {-a,+a}, {-a,0,+a} with the optimal a",
             "  pow2:C, scaled-pow2:C     {0, ±1, ±2^-1, …, ±2^-C}, optionally times the optimal a",

@@ -10,8 +10,8 @@ import java.util.List;
  * Parses the codebook grammar shared by the command line and configuration files:
  * <pre>
  *   adaptive            K learned values, K given separately (--k)
- *   adaptive:K          K learned values (exact for a cold start where fast enough, else Lloyd)
- *   adaptive:K:exact    K learned values, always the exact dynamic program
+ *   adaptive:K          K learned values (the exact optimum; Lloyd only where that would be slow)
+ *   adaptive:K:exact    K learned values, always the exact optimum
  *   adaptive:K:lloyd    K learned values, always k-means++/previous codebook then Lloyd
  *   binary | ternary    {-1,+1} | {-1,0,+1}
  *   scaled-binary       {-a,+a}

@@ -12,10 +12,34 @@ import java.util.concurrent.ForkJoinTask;
  * above and below it search disjoint column ranges), which leaves every result unchanged. Optimal
  * clusters in 1-D are contiguous in sorted order, so this is the exact optimum over all
  * assignments.
+ *
+ * <p>Long vectors first try the Lagrangian relaxation ({@link PenalizedSegmentation}): one
+ * row-minimum per value instead of K, and its optimum is provably an optimal K-clustering whenever
+ * it has K clusters. The multiplier λ is searched on an evenly spaced sample of the sorted values
+ * (each cluster-count step costs about λ there, scaled by the spacing), then on the whole vector,
+ * each miss refining λ from the exact distortions at the cluster counts seen so far. Where no λ
+ * gives K clusters (the optimal distortion is not convex in K there) the K layers above decide.
  */
 final class ExactKMeans1D {
     /** Layers with at least this many rows are split over the cores. */
     private static final int PARALLEL_MINIMUM = 1 << 16;
+
+    /** Shorter vectors go straight to the K layers, which cost them little. */
+    private static final int RELAXATION_MINIMUM = 1 << 12;
+
+    /** λ is first searched on a sample of about this many values. */
+    private static final int SAMPLE = 1 << 15;
+
+    /** Relaxations solved on the sample; each costs about a thirtieth of one on a million values. */
+    private static final int SAMPLE_SOLVES = 40;
+
+    /**
+     * Relaxations solved on the whole vector before the K layers take over, per cluster: a solve
+     * costs about one layer, so a failed search adds at most half the layers' time.
+     */
+    private static final double FULL_SOLVES_PER_CLUSTER = 0.5;
+
+    private final float[] sorted;
 
     private final double[] prefix;
     private final double[] prefixSquares;
@@ -28,6 +52,7 @@ final class ExactKMeans1D {
     private int[] choice;
 
     private ExactKMeans1D(float[] sorted, int parallelMinimum) {
+        this.sorted = sorted;
         int n = sorted.length;
         double mean = 0;
         for (float value : sorted) {
@@ -59,7 +84,121 @@ final class ExactKMeans1D {
 
     /** As {@link #borders(float[], int)}, splitting layers of at least {@code parallelMinimum} rows. */
     static int[] borders(float[] sorted, int size, int parallelMinimum) {
+        ExactKMeans1D solver = new ExactKMeans1D(sorted, parallelMinimum);
+        // two clusters cost the K layers one scan
+        if (size >= 3 && sorted.length >= RELAXATION_MINIMUM) {
+            int[] relaxed = solver.relaxed(size);
+            if (relaxed != null) {
+                return relaxed;
+            }
+        }
+        return solver.solve(size);
+    }
+
+    /** The borders by the K-layer program alone. */
+    static int[] layeredBorders(float[] sorted, int size, int parallelMinimum) {
         return new ExactKMeans1D(sorted, parallelMinimum).solve(size);
+    }
+
+    /** The borders by the Lagrangian relaxation, or null where its search found no λ with K clusters. */
+    static int[] relaxedBorders(float[] sorted, int size) {
+        return new ExactKMeans1D(sorted, PARALLEL_MINIMUM).relaxed(size);
+    }
+
+    private int[] relaxed(int size) {
+        int n = sorted.length;
+        double total = prefixSquares[n] - prefix[n] * prefix[n] / n;
+        // distortion ≈ C / K², as for uniform values, until solves measure it
+        double lambda = multiplier(total, 1, size);
+        if (n >= 4 * SAMPLE) {
+            int spacing = n / SAMPLE;
+            float[] sample = new float[n / spacing];
+            for (int t = 0; t < sample.length; t++) {
+                sample[t] = sorted[t * spacing + spacing / 2];
+            }
+            Relaxation found =
+                    new ExactKMeans1D(sample, Integer.MAX_VALUE).search(size, lambda / spacing, SAMPLE_SOLVES);
+            if (found != null) {
+                lambda = found.lambda * spacing;
+            }
+        }
+        Relaxation found = search(size, lambda, Math.max(4, (int) (FULL_SOLVES_PER_CLUSTER * size)));
+        return found == null ? null : found.borders;
+    }
+
+    private record Relaxation(double lambda, int[] borders) {}
+
+    /** Searches λ from {@code lambda} for at most {@code solves} relaxations; null if none had K clusters. */
+    private Relaxation search(int size, double lambda, int solves) {
+        int n = sorted.length;
+        PenalizedSegmentation relaxation = new PenalizedSegmentation(prefix, prefixSquares, reciprocal, parallel);
+        // a normal solve costs about 2 n log₂ n candidates; far more means blocks of a few rows
+        long budget = 8L * n * (32 - Integer.numberOfLeadingZeros(n));
+        double low = 0; // more than K clusters here
+        double high = Double.POSITIVE_INFINITY; // fewer than K clusters here
+        int lowCount = 0;
+        int highCount = 0;
+        double lowDistortion = 0;
+        double highDistortion = 0;
+        int sameSide = 0;
+        boolean lastTooMany = false;
+        for (int solve = 0; solve < solves; solve++) {
+            int clusters = relaxation.solve(lambda, budget);
+            if (clusters < 0) {
+                return null;
+            }
+            if (clusters == size) {
+                return new Relaxation(lambda, relaxation.borders(size));
+            }
+            double distortion = relaxation.distortion(clusters);
+            boolean tooMany = clusters > size;
+            sameSide = solve > 0 && tooMany == lastTooMany ? sameSide + 1 : 1;
+            lastTooMany = tooMany;
+            if (tooMany) {
+                low = lambda;
+                lowCount = clusters;
+                lowDistortion = distortion;
+            } else {
+                high = lambda;
+                highCount = clusters;
+                highDistortion = distortion;
+            }
+            double next;
+            if (lowCount > 0 && highCount > 0) {
+                if (high - low <= 1e-12 * high) {
+                    return null; // no λ gives K clusters: the distortion is not convex in K here
+                }
+                // fit distortion = A + C / count² through the exact optima on either side of K
+                double scale = (highDistortion - lowDistortion)
+                        / (1.0 / ((double) highCount * highCount) - 1.0 / ((double) lowCount * lowCount));
+                next = multiplier(scale, 1, size);
+                if (sameSide > 2 || !(next > low && next < high)) {
+                    // the fit keeps missing on one side (heavy tails): bisect, geometrically across decades
+                    next = high > 4 * low ? Math.sqrt(low * high) : (low + high) / 2;
+                }
+            } else {
+                next = multiplier(distortion, clusters, size);
+                // a guess that does not move towards K is nudged; repeated misses on one side double the step
+                next = tooMany ? Math.max(next, lambda * 1.01) : Math.min(next, lambda / 1.01);
+                if (sameSide > 2) {
+                    next = lambda + (next - lambda) * Math.pow(2, sameSide - 2);
+                }
+                if (!(next > 0)) {
+                    next = lambda / 4;
+                }
+            }
+            lambda = next;
+        }
+        return null;
+    }
+
+    /**
+     * The λ midway between the costs of the K-th and (K+1)-th cluster when the optimal distortion
+     * with c clusters is {@code distortion}·{@code count}²/c².
+     */
+    private static double multiplier(double distortion, int count, int size) {
+        double scale = distortion * count * (double) count;
+        return scale * (1 / ((size - 0.5) * (size - 0.5)) - 1 / ((size + 0.5) * (size + 0.5)));
     }
 
     /** M(row, column) of the current layer: D_{k−1}(column) + SSE(column, row), +∞ when column ≥ row. */

@@ -11,16 +11,21 @@ import java.util.SplittableRandom;
  * 1-D k-means for adaptive and partially fixed codebooks. Three solvers share the sorted values
  * and their prefix sums:
  * <ul>
- *   <li>exact: the globally optimal dynamic program of {@link ExactKMeans1D} (adaptive only);</li>
+ *   <li>exact: the globally optimal solver of {@link ExactKMeans1D} (adaptive only), at every C
+ *       step under {@code EXACT} and {@code AUTO};</li>
  *   <li>Lloyd warm-started from the previous codebook; cluster borders are the midpoints between
  *       consecutive centroids, so each iteration costs O(K log n); it never increases the
  *       distortion;</li>
- *   <li>k-means++ seeding followed by Lloyd, for cold starts too large for the exact solver.</li>
+ *   <li>k-means++ seeding followed by Lloyd, for a cold start under {@code LLOYD}, or under
+ *       {@code AUTO} where the exact solver would be slow (see {@link #EXACT_BUDGET}).</li>
  * </ul>
  * Pinned centroids (partially fixed codebooks) never move.
  */
 final class KMeansSolver implements CStepSolver {
-    /** Cold starts with n·K up to this use the exact solver under {@code AUTO} (about 1 s on 2 cores). */
+    /**
+     * Under {@code AUTO}, the K-layer program backs the relaxation up only where n·K is at most this
+     * (about 1 s on 2 cores); beyond it a missed relaxation falls back to Lloyd.
+     */
     static final long EXACT_BUDGET = 32_000_000L;
 
     private static final int MAX_ITERATIONS = 10_000;
@@ -57,11 +62,14 @@ final class KMeansSolver implements CStepSolver {
         checkArgument(x.length > 0, "cannot quantize an empty vector");
         SortedValues data = new SortedValues(x);
         int size = learnedCount + pinned.length;
-        boolean warm = previous != null && previous.values().length == size;
-        boolean exact = method == Codebook.Adaptive.Method.EXACT
-                || (method == Codebook.Adaptive.Method.AUTO && !warm && (long) x.length * size <= EXACT_BUDGET);
-        if (exact) {
-            return Codebooks.finish(x, Codebooks.toDistinctFloats(exactCentroids(data, size)), Double.NaN, kernels);
+        if (method != Codebook.Adaptive.Method.LLOYD) {
+            // AUTO bounds the time: the K layers only where n·K fits EXACT_BUDGET, else Lloyd where the relaxation
+            // misses
+            boolean layers = method == Codebook.Adaptive.Method.EXACT || (long) x.length * size <= EXACT_BUDGET;
+            double[] optimal = exactCentroids(data, size, layers);
+            if (optimal != null) {
+                return Codebooks.finish(x, Codebooks.toDistinctFloats(optimal), Double.NaN, kernels);
+            }
         }
         double[] centroids;
         boolean[] fixed;
@@ -83,8 +91,11 @@ final class KMeansSolver implements CStepSolver {
         return Codebooks.finish(x, Codebooks.toDistinctFloats(centroids), Double.NaN, kernels);
     }
 
-    /** Returns the globally optimal centroids; with too few distinct values, extras sit above the largest. */
-    static double[] exactCentroids(SortedValues data, int size) {
+    /**
+     * Returns the globally optimal centroids, with too few distinct values the extras above the
+     * largest; null when the Lagrangian relaxation found no multiplier and {@code layers} is false.
+     */
+    static double[] exactCentroids(SortedValues data, int size, boolean layers) {
         float[] sorted = data.sorted;
         int distinct = data.distinctCount();
         double[] centroids = new double[size];
@@ -101,7 +112,10 @@ final class KMeansSolver implements CStepSolver {
             }
             return centroids;
         }
-        int[] borders = ExactKMeans1D.borders(sorted, size);
+        int[] borders = layers ? ExactKMeans1D.borders(sorted, size) : ExactKMeans1D.relaxedBorders(sorted, size);
+        if (borders == null) {
+            return null;
+        }
         for (int c = 0; c < size; c++) {
             centroids[c] = data.sum(borders[c], borders[c + 1]) / (borders[c + 1] - borders[c]);
         }

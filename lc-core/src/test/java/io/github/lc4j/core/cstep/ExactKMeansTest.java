@@ -183,11 +183,17 @@ class ExactKMeansTest {
      */
     private static double divideAndConquerDistortion(float[] sorted, int k) {
         int n = sorted.length;
+        double mean = 0;
+        for (float value : sorted) {
+            mean += value;
+        }
+        mean /= n;
         double[] prefix = new double[n + 1];
         double[] squares = new double[n + 1];
         for (int i = 0; i < n; i++) {
-            prefix[i + 1] = prefix[i] + sorted[i];
-            squares[i + 1] = squares[i] + (double) sorted[i] * sorted[i];
+            double centred = sorted[i] - mean; // S2 − S1²/m loses digits on values far from 0
+            prefix[i + 1] = prefix[i] + centred;
+            squares[i + 1] = squares[i] + centred * centred;
         }
         double[] previous = new double[n + 1];
         for (int i = 1; i <= n; i++) {
@@ -262,6 +268,57 @@ class ExactKMeansTest {
         }
     }
 
+    @RepeatedTest(6)
+    void relaxationIsOptimalOnLongVectors(RepetitionInfo repetition) {
+        int shape = repetition.getCurrentRepetition() % 3;
+        SplittableRandom random = new SplittableRandom(900 + repetition.getCurrentRepetition());
+        float[] x = new float[5_000 + random.nextInt(40_000)];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = switch (shape) {
+                // a trained layer: a narrow bulk, heavy tails and repeated values
+                case 0 ->
+                    random.nextInt(20) == 0
+                            ? (float) (random.nextGaussian() * 0.5)
+                            : (float) Math.round(random.nextGaussian() * 0.05 * 4096) / 4096;
+                case 1 -> (float) random.nextDouble();
+                default -> (float) (Math.log(random.nextDouble()) * (random.nextBoolean() ? 0.1 : -0.1));
+            };
+        }
+        float[] sorted = FloatRadixSort.sortedCopy(x);
+        for (int k : new int[] {3, 5, 16, 33, 64}) {
+            int[] borders = ExactKMeans1D.relaxedBorders(sorted, k);
+            String context = "shape " + shape + " K=" + k + " n=" + x.length;
+            // these shapes have a distortion strictly convex in K, so a multiplier must be found
+            assertTrue(borders != null, "no λ found: " + context);
+            assertEquals(k + 1, borders.length, context);
+            assertEquals(0, borders[0], context);
+            assertEquals(sorted.length, borders[k], context);
+            for (int c = 0; c < k; c++) {
+                assertTrue(borders[c] < borders[c + 1], "empty cluster " + c + ": " + context);
+            }
+            double expected = divideAndConquerDistortion(sorted, k);
+            assertEquals(expected, distortionOfBorders(sorted, borders), 1e-9 * expected, context);
+        }
+    }
+
+    @Test
+    void theLayersDecideWhereNoMultiplierGivesK() {
+        SplittableRandom random = new SplittableRandom(11);
+        float[] x = new float[50_000];
+        for (int i = 0; i < x.length; i++) {
+            // five equal tight groups: each extra cluster halves one group, every step costs the same
+            x[i] = (float) (random.nextInt(5) * 10 + random.nextGaussian() * 0.01);
+        }
+        float[] sorted = FloatRadixSort.sortedCopy(x);
+        int k = 8;
+        assertEquals(null, ExactKMeans1D.relaxedBorders(sorted, k), "the relaxation was expected to miss K=8 here");
+        int[] layered = ExactKMeans1D.layeredBorders(sorted, k, Integer.MAX_VALUE);
+        assertTrue(Arrays.equals(layered, ExactKMeans1D.borders(sorted, k)), Arrays.toString(layered));
+        // the spread is 10⁷ times the distortion here, so the prefix-sum oracle only agrees to 10⁻⁷
+        double expected = divideAndConquerDistortion(sorted, k);
+        assertEquals(expected, distortionOfBorders(sorted, layered), 1e-7 * expected);
+    }
+
     @Test
     void splittingLayersOverCoresChangesNoBorder() {
         SplittableRandom random = new SplittableRandom(9);
@@ -271,9 +328,9 @@ class ExactKMeansTest {
         }
         float[] sorted = FloatRadixSort.sortedCopy(x);
         for (int k : new int[] {2, 16}) {
-            int[] sequential = ExactKMeans1D.borders(sorted, k, Integer.MAX_VALUE);
+            int[] sequential = ExactKMeans1D.layeredBorders(sorted, k, Integer.MAX_VALUE);
             // split every layer at its middle row, each half on the pool
-            int[] split = ExactKMeans1D.borders(sorted, k, 1_000);
+            int[] split = ExactKMeans1D.layeredBorders(sorted, k, 1_000);
             assertTrue(
                     Arrays.equals(sequential, split),
                     "K=" + k + ": " + Arrays.toString(sequential) + " vs " + Arrays.toString(split));
