@@ -85,7 +85,8 @@ public final class CStepBenchmark {
                     null));
             Timed<CStepSolution> lloyd = time(
                     repeats,
-                    () -> CStepSolvers.forCodebook(Codebook.adaptive(K), 1, CStepKernels.DEFAULT)
+                    () -> CStepSolvers.forCodebook(
+                                    Codebook.adaptive(K, Codebook.Adaptive.Method.LLOYD), 1, CStepKernels.DEFAULT)
                             .solve(moved, exact));
             rows.add(new Row(
                     n,

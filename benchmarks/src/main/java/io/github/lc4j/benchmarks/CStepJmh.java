@@ -43,7 +43,8 @@ public class CStepJmh {
     public void setUp() {
         x = CStepBenchmark.weights(n, n);
         if (solver.startsWith("warm-lloyd")) {
-            cStepSolver = CStepSolvers.forCodebook(Codebook.adaptive(16), 1, CStepKernels.DEFAULT);
+            cStepSolver = CStepSolvers.forCodebook(
+                    Codebook.adaptive(16, Codebook.Adaptive.Method.LLOYD), 1, CStepKernels.DEFAULT);
             previous = CStepSolvers.forCodebook(
                             Codebook.adaptive(16, Codebook.Adaptive.Method.EXACT), 1, CStepKernels.DEFAULT)
                     .solve(x, null);

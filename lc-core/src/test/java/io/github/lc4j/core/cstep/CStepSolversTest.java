@@ -102,8 +102,27 @@ class CStepSolversTest {
     }
 
     @Test
+    void autoTakesTheOptimumAtEveryCStep() {
+        float[] x = gaussian(50_000, 21);
+        CStepSolver auto = CStepSolvers.forCodebook(Codebook.adaptive(16), 1, KERNELS);
+        CStepSolver exact = CStepSolvers.forCodebook(Codebook.adaptive(16, Codebook.Adaptive.Method.EXACT), 1, KERNELS);
+        CStepSolver lloyd = CStepSolvers.forCodebook(Codebook.adaptive(16, Codebook.Adaptive.Method.LLOYD), 1, KERNELS);
+        // a poor previous codebook: warm Lloyd stays near it, the optimum does not depend on it
+        CStepSolution poor = lloyd.solve(gaussian(50_000, 22), null);
+        float[] moved = x.clone();
+        for (int i = 0; i < moved.length; i++) {
+            moved[i] = moved[i] > 1 ? moved[i] * 3 : moved[i];
+        }
+        CStepSolution optimum = exact.solve(moved, null);
+        assertEquals(optimum.distortion(), auto.solve(moved, poor).distortion(), 1e-12 * optimum.distortion());
+        assertTrue(
+                lloyd.solve(moved, poor).distortion() > optimum.distortion() * (1 + 1e-6),
+                "Lloyd found the optimum too");
+    }
+
+    @Test
     void warmStartedLloydNeverIncreasesTheDistortion() {
-        CStepSolver solver = CStepSolvers.forCodebook(Codebook.adaptive(4), 1, KERNELS);
+        CStepSolver solver = CStepSolvers.forCodebook(Codebook.adaptive(4, Codebook.Adaptive.Method.LLOYD), 1, KERNELS);
         float[] x = gaussian(4000, 11);
         CStepSolution previous = solver.solve(x, null);
         SplittableRandom random = new SplittableRandom(12);
