@@ -30,6 +30,12 @@ final class TensorFlowPeer {
     private TensorFlowPeer() {}
 
     static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads) {
+        return withLoop(model, batches, threads, loop -> StepTimer.stepsPerSecond(loop::step));
+    }
+
+    /** Builds the graph and session, hands {@code use} a step over {@code batches} in turn, and closes both. */
+    static <T> T withLoop(
+            ModelSpec model, List<Batch> batches, int threads, java.util.function.Function<PairedSteps.Loop, T> use) {
         Weights initial = WeightInitializer.initialize(model, 1);
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
@@ -126,8 +132,7 @@ final class TensorFlowPeer {
                 Session.Runner init = session.runner();
                 initializers.forEach(init::addTarget);
                 init.run().close();
-                return StepTimer.stepsPerSecond(
-                        i -> step(session, x, y, loss, updates, batches.get(i % batches.size())));
+                return use.apply(i -> step(session, x, y, loss, updates, batches.get(i % batches.size())));
             }
         }
     }

@@ -3,7 +3,6 @@ package io.github.lc4j.benchmarks;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
-import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProvider;
@@ -54,13 +53,22 @@ public final class TrainingThroughputBenchmark {
         int threads = 2;
         Path output = null;
         String single = null;
+        String paired = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--output" -> output = Path.of(args[i + 1]);
                 case "--single" -> single = args[i + 1];
+                case "--paired" -> paired = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
+        }
+        if (paired != null) {
+            String[] parts = paired.split("/");
+            System.out.println("ratios="
+                    + pairedOnce(parts[0], parts[1], threads, Integer.parseInt(parts[2]))
+                            .encode());
+            return;
         }
         if (single != null) {
             String[] parts = single.split("/");
@@ -85,7 +93,42 @@ public final class TrainingThroughputBenchmark {
         List<Row> rows = new ArrayList<>();
         rows.addAll(measure("lenet300", 256, threads));
         rows.addAll(measure("lenet5", 128, threads));
-        return render(rows, threads);
+        return render(rows, threads) + pairedTable(threads);
+    }
+
+    /** The {@link #PAIRED} comparisons for both nets, as step-time ratios. */
+    static String pairedTable(int threads) {
+        StringBuilder text = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%nThe same ratios measured paired: both loops in one fresh JVM, alternated in blocks of %.0f s"
+                        + " (the order flipping every pair) for %d pairs after a warm-up, the ratio taken per"
+                        + " pair, so that a slow spell of the machine falls on both sides of a pair. Shown as step"
+                        + " time over the other loop's step time:%n%n"
+                        + "| model | batch | step time of | over | median | quartiles | min–max |%n"
+                        + "|---|---:|---|---|---:|---:|---:|%n",
+                PairedSteps.BLOCK_SECONDS,
+                PairedSteps.PAIRS));
+        for (String model : new String[] {"lenet300", "lenet5"}) {
+            int batch = defaultBatch(model);
+            for (String comparison : PAIRED) {
+                PairedSteps.Result result = forkedPaired(model, comparison, threads, batch);
+                boolean peer = comparison.endsWith("plain-tensorflow");
+                // rates over rates inverted: a step-time ratio, so the quantiles swap ends
+                text.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %d | %s | %s | %.2f× | %.2f–%.2f× | %.2f–%.2f× |%n",
+                        model,
+                        batch,
+                        "lc4j cpu-java, LC penalty on",
+                        peer ? "plain TensorFlow loop" : "lc4j cpu-java, no penalty",
+                        1 / result.median(),
+                        1 / result.quantile(0.75),
+                        1 / result.quantile(0.25),
+                        1 / result.quantile(1),
+                        1 / result.quantile(0)));
+            }
+        }
+        return text.toString();
     }
 
     static int defaultBatch(String model) {
@@ -211,28 +254,33 @@ public final class TrainingThroughputBenchmark {
 
     /** Steps per second of one trainer in a fresh JVM. */
     static double forkedOnce(String model, String trainer, int threads, int batch) {
-        List<String> command = List.of(
+        String output = fork(List.of("--single", model + "/" + trainer + "/" + batch), threads);
+        for (String line : output.split("\n")) {
+            if (line.startsWith("steps/s=")) {
+                return Double.parseDouble(line.substring("steps/s=".length()));
+            }
+        }
+        throw new IllegalStateException(model + "/" + trainer + " printed no rate:\n" + output);
+    }
+
+    /** Runs this class's main with {@code arguments} in a fresh JVM and returns what it printed. */
+    private static String fork(List<String> arguments, int threads) {
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-D" + StepTimer.SMOKE + "=" + StepTimer.smoke(),
                 "-cp",
                 System.getProperty("java.class.path"),
-                TrainingThroughputBenchmark.class.getName(),
-                "--single",
-                model + "/" + trainer + "/" + batch,
-                "--threads",
-                Integer.toString(threads));
+                TrainingThroughputBenchmark.class.getName()));
+        command.addAll(arguments);
+        command.addAll(List.of("--threads", Integer.toString(threads)));
         try {
             Process process =
                     new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (process.waitFor() != 0) {
-                throw new IllegalStateException(model + "/" + trainer + " failed:\n" + output);
+                throw new IllegalStateException(String.join(" ", arguments) + " failed:\n" + output);
             }
-            for (String line : output.split("\n")) {
-                if (line.startsWith("steps/s=")) {
-                    return Double.parseDouble(line.substring("steps/s=".length()));
-                }
-            }
-            throw new IllegalStateException(model + "/" + trainer + " printed no rate:\n" + output);
+            return output;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -302,16 +350,74 @@ public final class TrainingThroughputBenchmark {
 
     private static double lc4jStepsPerSecond(
             BackendProvider provider, ModelSpec model, List<Batch> batches, int threads, boolean penalty) {
-        Weights initial = WeightInitializer.initialize(model, 1);
-        Backend backend = provider.create(BackendConfig.withThreads(threads));
-        Map<String, float[]> targets = zeroTargets(model);
-        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true))) {
-            trainer.load(initial);
+        return withTrainer(provider, model, threads, trainer -> {
             if (penalty) {
-                trainer.setPenalty(targets, 1e-4);
+                trainer.setPenalty(zeroTargets(model), PENALTY);
             }
-            return StepTimer.stepsPerSecond(i -> trainer.step(batches.get(i % batches.size()), 0.01));
+            return StepTimer.stepsPerSecond(i -> trainer.step(batches.get(i % batches.size()), RATE));
+        });
+    }
+
+    private static final double PENALTY = 1e-4;
+    private static final double RATE = 0.01;
+
+    private static <T> T withTrainer(
+            BackendProvider provider, ModelSpec model, int threads, java.util.function.Function<Trainer, T> use) {
+        Backend backend = provider.create(BackendConfig.withThreads(threads));
+        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true))) {
+            trainer.load(WeightInitializer.initialize(model, 1));
+            return use.apply(trainer);
         }
+    }
+
+    /** The comparisons {@link PairedSteps} makes, each in one fresh JVM. */
+    static final List<String> PAIRED = List.of("cpu-java-vs-plain-tensorflow", "cpu-java-penalty-on-vs-off");
+
+    static PairedSteps.Result pairedOnce(String modelName, String comparison, int threads, int batchSize) {
+        ModelSpec model = model(modelName);
+        List<Batch> batches = batches(batchSize);
+        Map<String, float[]> targets = zeroTargets(model);
+        return withTrainer(new CpuJavaBackendProvider(), model, threads, trainer -> {
+            PairedSteps.Loop penalized = new PairedSteps.Loop() {
+                @Override
+                public void begin() {
+                    trainer.setPenalty(targets, PENALTY);
+                }
+
+                @Override
+                public void step(int index) {
+                    trainer.step(batches.get(index % batches.size()), RATE);
+                }
+            };
+            return switch (comparison) {
+                case "cpu-java-vs-plain-tensorflow" ->
+                    TensorFlowPeer.withLoop(model, batches, threads, peer -> PairedSteps.compare(penalized, peer));
+                case "cpu-java-penalty-on-vs-off" ->
+                    PairedSteps.compare(penalized, new PairedSteps.Loop() {
+                        @Override
+                        public void begin() {
+                            trainer.setPenalty(Map.of(), 0);
+                        }
+
+                        @Override
+                        public void step(int index) {
+                            trainer.step(batches.get(index % batches.size()), RATE);
+                        }
+                    });
+                default -> throw new IllegalArgumentException("unknown comparison " + comparison);
+            };
+        });
+    }
+
+    /** {@link #pairedOnce} in a fresh JVM. */
+    static PairedSteps.Result forkedPaired(String model, String comparison, int threads, int batch) {
+        String output = fork(List.of("--paired", model + "/" + comparison + "/" + batch), threads);
+        for (String line : output.split("\n")) {
+            if (line.startsWith("ratios=")) {
+                return PairedSteps.Result.decode(line.substring("ratios=".length()));
+            }
+        }
+        throw new IllegalStateException(model + "/" + comparison + " printed no ratios:\n" + output);
     }
 
     private static String render(List<Row> rows, int threads) {

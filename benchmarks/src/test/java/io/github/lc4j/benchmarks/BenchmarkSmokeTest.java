@@ -1,6 +1,7 @@
 package io.github.lc4j.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.experiments.LinePlot;
@@ -35,6 +36,19 @@ class BenchmarkSmokeTest {
                         model, trainer, 2, TrainingThroughputBenchmark.defaultBatch(model));
                 assertTrue(rate > 0 && Double.isFinite(rate), model + " on " + trainer + ": " + rate + " steps/s");
             }
+        }
+    }
+
+    @Test
+    void everyPairedComparisonAlternatesBothLoops() {
+        for (String comparison : TrainingThroughputBenchmark.PAIRED) {
+            PairedSteps.Result result = TrainingThroughputBenchmark.pairedOnce("lenet300", comparison, 2, 32);
+            assertEquals(2, result.ratios().length, comparison);
+            for (double ratio : result.ratios()) {
+                assertTrue(ratio > 0 && Double.isFinite(ratio), comparison + ": " + ratio);
+            }
+            assertEquals(
+                    result.median(), PairedSteps.Result.decode(result.encode()).median(), 1e-6, comparison);
         }
     }
 

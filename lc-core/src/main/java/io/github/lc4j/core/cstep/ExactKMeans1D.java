@@ -18,7 +18,8 @@ import java.util.concurrent.ForkJoinTask;
  * it has K clusters. The multiplier λ is searched on an evenly spaced sample of the sorted values
  * (each cluster-count step costs about λ there, scaled by the spacing), then on the whole vector,
  * each miss refining λ from the exact distortions at the cluster counts seen so far. Where no λ
- * gives K clusters (the optimal distortion is not convex in K there) the K layers above decide.
+ * gives K clusters (K on a straight stretch of the optimal distortion, which is convex in K) or
+ * the search runs out of solves, the K layers above decide.
  */
 final class ExactKMeans1D {
     /** Layers with at least this many rows are split over the cores. */
@@ -79,16 +80,19 @@ final class ExactKMeans1D {
      * {@code borders[size]} = n. Requires 1 &lt;= size &lt;= number of distinct values.
      */
     static int[] borders(float[] sorted, int size) {
-        return borders(sorted, size, PARALLEL_MINIMUM);
+        return optimalBorders(sorted, size, true);
     }
 
-    /** As {@link #borders(float[], int)}, splitting layers of at least {@code parallelMinimum} rows. */
-    static int[] borders(float[] sorted, int size, int parallelMinimum) {
-        ExactKMeans1D solver = new ExactKMeans1D(sorted, parallelMinimum);
-        // two clusters cost the K layers one scan
+    /**
+     * As {@link #borders(float[], int)}; where the relaxation finds no λ, the K layers decide if
+     * {@code layers}, else the result is null. The relaxation is tried from {@link
+     * #RELAXATION_MINIMUM} values and 3 clusters: below, the layers cost little (two clusters one scan).
+     */
+    static int[] optimalBorders(float[] sorted, int size, boolean layers) {
+        ExactKMeans1D solver = new ExactKMeans1D(sorted, PARALLEL_MINIMUM);
         if (size >= 3 && sorted.length >= RELAXATION_MINIMUM) {
             int[] relaxed = solver.relaxed(size);
-            if (relaxed != null) {
+            if (relaxed != null || !layers) {
                 return relaxed;
             }
         }
@@ -128,63 +132,81 @@ final class ExactKMeans1D {
 
     private record Relaxation(double lambda, int[] borders) {}
 
-    /** Searches λ from {@code lambda} for at most {@code solves} relaxations; null if none had K clusters. */
+    /**
+     * Searches λ from {@code lambda} for at most {@code solves} relaxations; null if none had K
+     * clusters. Once counts on both sides of K are known, the first step is a fit and the next are
+     * chord steps: at λ = the slope between the two optima, (D_high − D_low)/(low count − high
+     * count), the two tie, so the solve returns a count strictly between them exactly when one lies
+     * below the chord. If it returns neither K nor such a count, K is not a vertex of the convex hull
+     * of the optimal distortions and no λ gives K clusters.
+     */
     private Relaxation search(int size, double lambda, int solves) {
         int n = sorted.length;
         PenalizedSegmentation relaxation = new PenalizedSegmentation(prefix, prefixSquares, reciprocal, parallel);
-        // a normal solve costs about 2 n log₂ n candidates; far more means blocks of a few rows
+        // a normal solve costs about 2 n log₂(n/K) candidates; far more means blocks of a few rows
         long budget = 8L * n * (32 - Integer.numberOfLeadingZeros(n));
         double low = 0; // more than K clusters here
         double high = Double.POSITIVE_INFINITY; // fewer than K clusters here
-        int lowCount = 0;
+        int lowCount = 0; // 0 while unknown
         int highCount = 0;
         double lowDistortion = 0;
         double highDistortion = 0;
         int sameSide = 0;
         boolean lastTooMany = false;
+        boolean fitted = false;
+        boolean chord = false;
         for (int solve = 0; solve < solves; solve++) {
             int clusters = relaxation.solve(lambda, budget);
-            if (clusters < 0) {
-                return null;
-            }
             if (clusters == size) {
                 return new Relaxation(lambda, relaxation.borders(size));
             }
-            double distortion = relaxation.distortion(clusters);
-            boolean tooMany = clusters > size;
+            if (chord && (clusters >= lowCount || clusters <= highCount)) {
+                return null;
+            }
+            // over budget: blocks of a few rows, so clusters far shorter than K would give
+            boolean tooMany = clusters < 0 || clusters > size;
             sameSide = solve > 0 && tooMany == lastTooMany ? sameSide + 1 : 1;
             lastTooMany = tooMany;
             if (tooMany) {
                 low = lambda;
-                lowCount = clusters;
-                lowDistortion = distortion;
+                if (clusters > 0) {
+                    lowCount = clusters;
+                    lowDistortion = relaxation.distortion(clusters);
+                }
             } else {
                 high = lambda;
                 highCount = clusters;
-                highDistortion = distortion;
+                highDistortion = relaxation.distortion(clusters);
             }
             double next;
+            chord = false;
             if (lowCount > 0 && highCount > 0) {
-                if (high - low <= 1e-12 * high) {
-                    return null; // no λ gives K clusters: the distortion is not convex in K here
+                if (!fitted) {
+                    // fit distortion = A + C / count² through the exact optima on either side of K
+                    double scale = (highDistortion - lowDistortion)
+                            / (1.0 / ((double) highCount * highCount) - 1.0 / ((double) lowCount * lowCount));
+                    next = multiplier(scale, 1, size);
+                    fitted = true;
+                } else {
+                    next = Double.NaN;
                 }
-                // fit distortion = A + C / count² through the exact optima on either side of K
-                double scale = (highDistortion - lowDistortion)
-                        / (1.0 / ((double) highCount * highCount) - 1.0 / ((double) lowCount * lowCount));
-                next = multiplier(scale, 1, size);
-                if (sameSide > 2 || !(next > low && next < high)) {
-                    // the fit keeps missing on one side (heavy tails): bisect, geometrically across decades
-                    next = high > 4 * low ? Math.sqrt(low * high) : (low + high) / 2;
+                if (!(next > low && next < high)) {
+                    next = (highDistortion - lowDistortion) / (lowCount - highCount);
+                    chord = true;
                 }
+            } else if (high != Double.POSITIVE_INFINITY && clusters < 0) {
+                next = Math.sqrt(low * high);
+            } else if (clusters < 0) {
+                next = 4 * lambda;
             } else {
-                next = multiplier(distortion, clusters, size);
+                next = multiplier(relaxation.distortion(clusters), clusters, size);
                 // a guess that does not move towards K is nudged; repeated misses on one side double the step
                 next = tooMany ? Math.max(next, lambda * 1.01) : Math.min(next, lambda / 1.01);
                 if (sameSide > 2) {
                     next = lambda + (next - lambda) * Math.pow(2, sameSide - 2);
                 }
-                if (!(next > 0)) {
-                    next = lambda / 4;
+                if (!(next > low && next < high)) {
+                    next = high == Double.POSITIVE_INFINITY ? 4 * low : low == 0 ? high / 4 : Math.sqrt(low * high);
                 }
             }
             lambda = next;

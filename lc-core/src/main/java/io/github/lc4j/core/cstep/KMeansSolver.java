@@ -112,7 +112,7 @@ final class KMeansSolver implements CStepSolver {
             }
             return centroids;
         }
-        int[] borders = layers ? ExactKMeans1D.borders(sorted, size) : ExactKMeans1D.relaxedBorders(sorted, size);
+        int[] borders = ExactKMeans1D.optimalBorders(sorted, size, layers);
         if (borders == null) {
             return null;
         }

@@ -302,21 +302,43 @@ class ExactKMeansTest {
     }
 
     @Test
-    void theLayersDecideWhereNoMultiplierGivesK() {
-        SplittableRandom random = new SplittableRandom(11);
-        float[] x = new float[50_000];
+    void longVectorsSearchTheMultiplierOnASampleFirst() {
+        SplittableRandom random = new SplittableRandom(31);
+        // from 131,072 values on, λ is first searched on a sample of about 32,768
+        float[] x = new float[140_000];
         for (int i = 0; i < x.length; i++) {
-            // five equal tight groups: each extra cluster halves one group, every step costs the same
-            x[i] = (float) (random.nextInt(5) * 10 + random.nextGaussian() * 0.01);
+            x[i] = (float) (random.nextGaussian() * (random.nextInt(10) == 0 ? 0.15 : 0.04));
         }
         float[] sorted = FloatRadixSort.sortedCopy(x);
-        int k = 8;
-        assertEquals(null, ExactKMeans1D.relaxedBorders(sorted, k), "the relaxation was expected to miss K=8 here");
-        int[] layered = ExactKMeans1D.layeredBorders(sorted, k, Integer.MAX_VALUE);
-        assertTrue(Arrays.equals(layered, ExactKMeans1D.borders(sorted, k)), Arrays.toString(layered));
-        // the spread is 10⁷ times the distortion here, so the prefix-sum oracle only agrees to 10⁻⁷
-        double expected = divideAndConquerDistortion(sorted, k);
-        assertEquals(expected, distortionOfBorders(sorted, layered), 1e-7 * expected);
+        for (int k : new int[] {4, 16}) {
+            int[] borders = ExactKMeans1D.relaxedBorders(sorted, k);
+            assertTrue(borders != null, "no λ found for K=" + k);
+            double expected = distortionOfBorders(sorted, ExactKMeans1D.layeredBorders(sorted, k, Integer.MAX_VALUE));
+            assertEquals(expected, distortionOfBorders(sorted, borders), 1e-9 * expected, "K=" + k);
+        }
+    }
+
+    @Test
+    void theLayersDecideWhereNoMultiplierGivesK() {
+        // four groups of 1,024 zeros and 1,024 ones, 10 apart: from 4 to 8 clusters each extra one
+        // splits a group and saves exactly 512 (dyadic values, so exactly in floating point too),
+        // the optimal distortion is straight there and no λ singles out 5, 6 or 7 clusters
+        float[] x = new float[8 * 1024];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 10 * (i / 2048) + (i % 2);
+        }
+        float[] sorted = FloatRadixSort.sortedCopy(x);
+        for (int k : new int[] {5, 6, 7}) {
+            assertEquals(null, ExactKMeans1D.relaxedBorders(sorted, k), "the relaxation was expected to miss K=" + k);
+            assertEquals(null, ExactKMeans1D.optimalBorders(sorted, k, false), "without the layers there is no answer");
+            int[] layered = ExactKMeans1D.layeredBorders(sorted, k, Integer.MAX_VALUE);
+            assertTrue(Arrays.equals(layered, ExactKMeans1D.borders(sorted, k)), Arrays.toString(layered));
+            assertEquals(512.0 * (8 - k), distortionOfBorders(sorted, layered), 0, "K=" + k);
+        }
+        assertTrue(ExactKMeans1D.relaxedBorders(sorted, 8) != null, "8 clusters are a vertex: every value its own");
+        // AUTO beyond EXACT_BUDGET asks without the layers and then runs Lloyd
+        assertEquals(null, KMeansSolver.exactCentroids(new SortedValues(x), 6, false));
+        assertEquals(6, KMeansSolver.exactCentroids(new SortedValues(x), 6, true).length);
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.github.lc4j.core.cstep;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
 
 /** The blocked relaxation solver against the quadratic recurrence it shortcuts. */
 class PenalizedSegmentationTest {
@@ -51,6 +53,74 @@ class PenalizedSegmentationTest {
                 }
                 assertEquals(relaxation.distortion(clusters), distortion, 1e-9 * Math.max(1, expected));
             }
+        }
+    }
+
+    @Test
+    void longBlocksSplitOverCoresGiveTheSameOptimum() {
+        SplittableRandom random = new SplittableRandom(41);
+        float[] x = new float[100_000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextGaussian() * (i % 9 == 0 ? 2 : 1));
+        }
+        float[] sorted = FloatRadixSort.sortedCopy(x);
+        Prefix prefix = new Prefix(sorted);
+        // about three clusters: blocks of some 30,000 rows, beyond the two-core threshold
+        double lambda = prefix.total() * 0.08;
+        PenalizedSegmentation sequential = prefix.relaxation(false);
+        PenalizedSegmentation parallel = prefix.relaxation(true);
+        int clusters = sequential.solve(lambda, Long.MAX_VALUE);
+        assertEquals(clusters, parallel.solve(lambda, Long.MAX_VALUE));
+        assertTrue(clusters >= 3, clusters + " clusters");
+        assertArrayEquals(sequential.borders(clusters), parallel.borders(clusters));
+        // a relaxation optimum with c clusters is an optimal c-clustering
+        int[] layered = ExactKMeans1D.layeredBorders(sorted, clusters, Integer.MAX_VALUE);
+        double expected = prefix.distortion(layered);
+        assertEquals(expected, parallel.distortion(clusters), 1e-9 * expected);
+        assertEquals(expected, prefix.distortion(parallel.borders(clusters)), 1e-9 * expected);
+    }
+
+    @Test
+    void aSolvePastItsBudgetStops() {
+        SplittableRandom random = new SplittableRandom(43);
+        float[] x = new float[20_000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        Prefix prefix = new Prefix(FloatRadixSort.sortedCopy(x));
+        PenalizedSegmentation relaxation = prefix.relaxation(false);
+        // a tiny λ gives clusters of a few values: blocks of 256 rows over long column spans
+        assertEquals(-1, relaxation.solve(prefix.total() * 1e-9, 1_000_000));
+        assertTrue(relaxation.solve(prefix.total() * 1e-9, Long.MAX_VALUE) > 1_000);
+    }
+
+    /** Prefix sums of sorted values, as the solver takes them. */
+    private record Prefix(double[] sums, double[] squares, double[] reciprocal) {
+        Prefix(float[] sorted) {
+            this(new double[sorted.length + 1], new double[sorted.length + 1], new double[sorted.length + 1]);
+            for (int i = 0; i < sorted.length; i++) {
+                sums[i + 1] = sums[i] + sorted[i];
+                squares[i + 1] = squares[i] + (double) sorted[i] * sorted[i];
+                reciprocal[i + 1] = 1.0 / (i + 1);
+            }
+        }
+
+        PenalizedSegmentation relaxation(boolean parallel) {
+            return new PenalizedSegmentation(sums, squares, reciprocal, parallel);
+        }
+
+        double total() {
+            int n = sums.length - 1;
+            return squares[n] - sums[n] * sums[n] / n;
+        }
+
+        double distortion(int[] borders) {
+            double total = 0;
+            for (int c = 0; c + 1 < borders.length; c++) {
+                double sum = sums[borders[c + 1]] - sums[borders[c]];
+                total += squares[borders[c + 1]] - squares[borders[c]] - sum * sum / (borders[c + 1] - borders[c]);
+            }
+            return total;
         }
     }
 
