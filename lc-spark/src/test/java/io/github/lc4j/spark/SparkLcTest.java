@@ -94,12 +94,14 @@ class SparkLcTest {
 
     @Test
     void synchronousModeOnTwoPartitionsReachesTheSingleMachineError() {
-        assertWithinHalfAPoint(onSpark(SparkOptions.synchronous().withPartitions(2)), "sync");
+        // the same minibatch gradients summed in another order
+        assertWithinPoints(onSpark(SparkOptions.synchronous().withPartitions(2)), "sync", 0.5);
     }
 
     @Test
     void averagingModeOnTwoPartitionsReachesTheSingleMachineError() {
-        assertWithinHalfAPoint(onSpark(SparkOptions.averaging(2).withPartitions(2)), "average, k = 2");
+        // another optimiser (local SGD): runs with other seeds and rates ended 0.15 to 0.75 points apart
+        assertWithinPoints(onSpark(SparkOptions.averaging(2).withPartitions(2)), "average, k = 2", 1.0);
     }
 
     @Test
@@ -341,11 +343,11 @@ class SparkLcTest {
         zip.closeEntry();
     }
 
-    private static void assertWithinHalfAPoint(LcResult spark, String mode) {
+    private static void assertWithinPoints(LcResult spark, String mode, double points) {
         double expected = 100 * singleMachine.last().test().errorRate();
         double actual = 100 * spark.last().test().errorRate();
         System.out.printf("LC K=2 test error: one machine %.2f %%, Spark %s %.2f %%%n", expected, mode, actual);
-        assertEquals(expected, actual, 0.5, "test error (%) of LC with the L step on Spark, " + mode);
+        assertEquals(expected, actual, points, "test error (%) of LC with the L step on Spark, " + mode);
         assertEquals(SCHEDULE.iterations() + 1, spark.history().size(), "one record per iteration and DC");
     }
 }
