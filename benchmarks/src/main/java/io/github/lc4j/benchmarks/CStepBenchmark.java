@@ -27,7 +27,11 @@ import smile.clustering.KMeans;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.CStepBenchmark \
  *     [--sizes 100000,1000000,10000000] [--peer-limit 1000000] [--repeats 3] [--output FILE.md]
+ * java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.CStepBenchmark --shapes 1000000 [--repeats 5]
  * </pre>
+ *
+ * The second form times the exact solver on other shapes of values (uniform, Gaussian, Laplace,
+ * Cauchy) beside the trained-layer shape of the table.
  */
 public final class CStepBenchmark {
     private static final int K = 16;
@@ -42,6 +46,7 @@ public final class CStepBenchmark {
         int peerLimit = 1_000_000;
         int repeats = 3;
         Path output = null;
+        int shapes = 0;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--sizes" ->
@@ -51,8 +56,13 @@ public final class CStepBenchmark {
                 case "--peer-limit" -> peerLimit = Integer.parseInt(args[i + 1]);
                 case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
                 case "--output" -> output = Path.of(args[i + 1]);
+                case "--shapes" -> shapes = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
+        }
+        if (shapes > 0) {
+            System.out.print(shapesTable(shapes, repeats));
+            return;
         }
         String table = header() + table(sizes, peerLimit, repeats);
         System.out.print(table);
@@ -161,6 +171,53 @@ public final class CStepBenchmark {
         }
         Arrays.sort(millis);
         return new Timed<>(millis[repeats / 2], value);
+    }
+
+    /** The exact solver (K = 16) on n values of each shape: median time and distortion against k-means++ and Lloyd's. */
+    static String shapesTable(int n, int repeats) {
+        StringBuilder table = new StringBuilder(String.format(
+                Locale.ROOT,
+                "Exact 1-D k-means, K = %d, n = %,d, median of %d runs after one warm-up:%n%n"
+                        + "| values | exact (ms) | distortion | k-means++ + Lloyd distortion |%n|---|---:|---:|---:|%n",
+                K,
+                n,
+                repeats));
+        for (String shape : new String[] {"trained layer", "uniform", "Gaussian", "Laplace", "Cauchy"}) {
+            float[] x = shape.equals("trained layer") ? weights(n, n) : shaped(shape, n, n);
+            Timed<CStepSolution> exact = time(
+                    repeats,
+                    () -> CStepSolvers.forCodebook(
+                                    Codebook.adaptive(K, Codebook.Adaptive.Method.EXACT), 1, CStepKernels.DEFAULT)
+                            .solve(x, null));
+            CStepSolution lloyd = CStepSolvers.forCodebook(
+                            Codebook.adaptive(K, Codebook.Adaptive.Method.LLOYD), 1, CStepKernels.DEFAULT)
+                    .solve(x, null);
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f | %.6g | %.6g |%n",
+                    shape,
+                    exact.millis,
+                    exact.value.distortion(),
+                    lloyd.distortion()));
+        }
+        return table.toString();
+    }
+
+    private static float[] shaped(String shape, int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u = random.nextDouble();
+            x[i] = (float)
+                    switch (shape) {
+                        case "uniform" -> u;
+                        case "Gaussian" -> random.nextGaussian();
+                        case "Laplace" -> Math.log(1 - u) * (random.nextBoolean() ? 1 : -1);
+                        case "Cauchy" -> Math.tan(Math.PI * (u - 0.5));
+                        default -> throw new IllegalArgumentException("unknown shape " + shape);
+                    };
+        }
+        return x;
     }
 
     /** Weights shaped like a trained layer's: a narrow Gaussian core with heavier tails. */

@@ -56,24 +56,25 @@ final class PairedSteps {
 
     /** Warms both loops as {@link StepTimer} does, then times {@link #PAIRS} pairs of blocks. */
     static Result compare(Loop first, Loop second) {
-        boolean smoke = StepTimer.smoke();
         int[] next = {0, 0};
         for (int round = 0; round < 2; round++) {
             // two alternations, so that each loop's code is compiled after the other's has run
-            next[0] += warm(first, next[0], smoke);
-            next[1] += warm(second, next[1], smoke);
+            first.begin();
+            next[0] += StepTimer.warmUp(first::step, next[0], StepTimer.WARMUP_SECONDS / 2);
+            second.begin();
+            next[1] += StepTimer.warmUp(second::step, next[1], StepTimer.WARMUP_SECONDS / 2);
         }
-        int pairs = smoke ? 2 : PAIRS;
+        int pairs = StepTimer.smoke() ? 2 : PAIRS;
         double[] ratios = new double[pairs];
         for (int pair = 0; pair < pairs; pair++) {
             double firstRate;
             double secondRate;
             if (pair % 2 == 0) {
-                firstRate = block(first, next, 0, smoke);
-                secondRate = block(second, next, 1, smoke);
+                firstRate = block(first, next, 0);
+                secondRate = block(second, next, 1);
             } else {
-                secondRate = block(second, next, 1, smoke);
-                firstRate = block(first, next, 0, smoke);
+                secondRate = block(second, next, 1);
+                firstRate = block(first, next, 0);
             }
             ratios[pair] = firstRate / secondRate;
         }
@@ -81,27 +82,18 @@ final class PairedSteps {
         return new Result(ratios);
     }
 
-    private static int warm(Loop loop, int from, boolean smoke) {
+    private static double block(Loop loop, int[] next, int which) {
         loop.begin();
-        int steps = 0;
-        long start = System.nanoTime();
-        while (steps < (smoke ? 2 : StepTimer.WARMUP_STEPS)
-                || (!smoke && System.nanoTime() - start < StepTimer.WARMUP_SECONDS / 2 * 1e9)) {
-            loop.step(from + steps++);
-        }
-        return steps;
-    }
-
-    private static double block(Loop loop, int[] next, int which, boolean smoke) {
-        loop.begin();
-        long start = System.nanoTime();
-        int steps = 0;
-        long elapsed;
-        do {
-            loop.step(next[which]++);
-            steps++;
-            elapsed = System.nanoTime() - start;
-        } while (steps < (smoke ? 2 : MINIMUM_BLOCK_STEPS) || (!smoke && elapsed < BLOCK_SECONDS * 1e9));
-        return steps / (elapsed / 1e9);
+        int[] steps = {0};
+        double rate = StepTimer.timedRate(
+                index -> {
+                    loop.step(index);
+                    steps[0]++;
+                },
+                next[which],
+                MINIMUM_BLOCK_STEPS,
+                BLOCK_SECONDS);
+        next[which] += steps[0];
+        return rate;
     }
 }

@@ -1,13 +1,9 @@
 package io.github.lc4j.benchmarks;
 
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.spi.Backend;
-import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
-import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
-import io.github.lc4j.core.WeightInitializer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,11 +48,9 @@ public class PenaltyCostJmh {
         String[] parts = net.split(":");
         ModelSpec model = TrainingThroughputBenchmark.model(parts[0]);
         batches = TrainingThroughputBenchmark.batches(Integer.parseInt(parts[1]));
-        Backend backend = new CpuJavaBackendProvider().create(BackendConfig.withThreads(2));
-        trainer = backend.newTrainer(model, new TrainerOptions(0.9, true));
-        trainer.load(WeightInitializer.initialize(model, 1));
+        trainer = TrainingThroughputBenchmark.openTrainer(new CpuJavaBackendProvider(), model, 2);
         if (penalty.equals("on")) {
-            trainer.setPenalty(TrainingThroughputBenchmark.zeroTargets(model), 1e-4);
+            trainer.setPenalty(TrainingThroughputBenchmark.zeroTargets(model), TrainingThroughputBenchmark.PENALTY);
         }
     }
 
@@ -64,7 +58,7 @@ public class PenaltyCostJmh {
     public double step() {
         Batch batch = batches.get(next);
         next = (next + 1) % batches.size();
-        return trainer.step(batch, 0.01);
+        return trainer.step(batch, TrainingThroughputBenchmark.RATE);
     }
 
     @TearDown(Level.Trial)

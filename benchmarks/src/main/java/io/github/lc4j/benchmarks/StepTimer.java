@@ -29,24 +29,38 @@ final class StepTimer {
 
     /** Steps per second of {@code step}, which is called with the step's index. */
     static double stepsPerSecond(IntConsumer step) {
+        int warmup = warmUp(step, 0, WARMUP_SECONDS);
+        return timedRate(step, warmup, MINIMUM_STEPS, MINIMUM_SECONDS);
+    }
+
+    /**
+     * Takes steps from index {@code first} until at least {@link #WARMUP_STEPS} steps and
+     * {@code seconds} have passed (two steps in smoke mode); returns how many it took.
+     */
+    static int warmUp(IntConsumer step, int first, double seconds) {
         boolean smoke = smoke();
-        int warmupSteps = smoke ? 2 : WARMUP_STEPS;
-        double warmupSeconds = smoke ? 0 : WARMUP_SECONDS;
-        int minimumSteps = smoke ? 2 : MINIMUM_STEPS;
-        double minimumSeconds = smoke ? 0 : MINIMUM_SECONDS;
-        int warmup = 0;
-        long warmupStart = System.nanoTime();
-        while (warmup < warmupSteps || System.nanoTime() - warmupStart < warmupSeconds * 1e9) {
-            step.accept(warmup++);
+        int steps = 0;
+        long start = System.nanoTime();
+        while (steps < (smoke ? 2 : WARMUP_STEPS) || (!smoke && System.nanoTime() - start < seconds * 1e9)) {
+            step.accept(first + steps++);
         }
+        return steps;
+    }
+
+    /**
+     * Steps per second of steps from index {@code first} on, taken until at least
+     * {@code minimumSteps} and {@code seconds} have passed (two steps in smoke mode).
+     */
+    static double timedRate(IntConsumer step, int first, int minimumSteps, double seconds) {
+        boolean smoke = smoke();
         long start = System.nanoTime();
         int steps = 0;
         long elapsed;
         do {
-            step.accept(warmup + steps);
+            step.accept(first + steps);
             steps++;
             elapsed = System.nanoTime() - start;
-        } while (steps < minimumSteps || elapsed < minimumSeconds * 1e9);
+        } while (steps < (smoke ? 2 : minimumSteps) || (!smoke && elapsed < seconds * 1e9));
         return steps / (elapsed / 1e9);
     }
 }

@@ -255,12 +255,17 @@ public final class TrainingThroughputBenchmark {
     /** Steps per second of one trainer in a fresh JVM. */
     static double forkedOnce(String model, String trainer, int threads, int batch) {
         String output = fork(List.of("--single", model + "/" + trainer + "/" + batch), threads);
+        return Double.parseDouble(printed(output, "steps/s=", model + "/" + trainer));
+    }
+
+    /** What a forked run printed after {@code key} on its line. */
+    private static String printed(String output, String key, String run) {
         for (String line : output.split("\n")) {
-            if (line.startsWith("steps/s=")) {
-                return Double.parseDouble(line.substring("steps/s=".length()));
+            if (line.startsWith(key)) {
+                return line.substring(key.length());
             }
         }
-        throw new IllegalStateException(model + "/" + trainer + " printed no rate:\n" + output);
+        throw new IllegalStateException(run + " printed no " + key + ":\n" + output);
     }
 
     /** Runs this class's main with {@code arguments} in a fresh JVM and returns what it printed. */
@@ -358,14 +363,22 @@ public final class TrainingThroughputBenchmark {
         });
     }
 
-    private static final double PENALTY = 1e-4;
-    private static final double RATE = 0.01;
+    /** The μ and learning rate of every timed lc4j step (zero targets: the penalty costs the same whatever its pull). */
+    static final double PENALTY = 1e-4;
+
+    static final double RATE = 0.01;
+
+    /** A trainer with SGD, Nesterov momentum 0.9, loaded with the seed-1 initial weights; the caller closes it. */
+    static Trainer openTrainer(BackendProvider provider, ModelSpec model, int threads) {
+        Backend backend = provider.create(BackendConfig.withThreads(threads));
+        Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true));
+        trainer.load(WeightInitializer.initialize(model, 1));
+        return trainer;
+    }
 
     private static <T> T withTrainer(
             BackendProvider provider, ModelSpec model, int threads, java.util.function.Function<Trainer, T> use) {
-        Backend backend = provider.create(BackendConfig.withThreads(threads));
-        try (Trainer trainer = backend.newTrainer(model, new TrainerOptions(0.9, true))) {
-            trainer.load(WeightInitializer.initialize(model, 1));
+        try (Trainer trainer = openTrainer(provider, model, threads)) {
             return use.apply(trainer);
         }
     }
@@ -378,46 +391,37 @@ public final class TrainingThroughputBenchmark {
         List<Batch> batches = batches(batchSize);
         Map<String, float[]> targets = zeroTargets(model);
         return withTrainer(new CpuJavaBackendProvider(), model, threads, trainer -> {
-            PairedSteps.Loop penalized = new PairedSteps.Loop() {
-                @Override
-                public void begin() {
-                    trainer.setPenalty(targets, PENALTY);
-                }
-
-                @Override
-                public void step(int index) {
-                    trainer.step(batches.get(index % batches.size()), RATE);
-                }
-            };
+            PairedSteps.Loop penalized = trainerLoop(trainer, batches, targets, PENALTY);
             return switch (comparison) {
                 case "cpu-java-vs-plain-tensorflow" ->
                     TensorFlowPeer.withLoop(model, batches, threads, peer -> PairedSteps.compare(penalized, peer));
                 case "cpu-java-penalty-on-vs-off" ->
-                    PairedSteps.compare(penalized, new PairedSteps.Loop() {
-                        @Override
-                        public void begin() {
-                            trainer.setPenalty(Map.of(), 0);
-                        }
-
-                        @Override
-                        public void step(int index) {
-                            trainer.step(batches.get(index % batches.size()), RATE);
-                        }
-                    });
+                    PairedSteps.compare(penalized, trainerLoop(trainer, batches, Map.of(), 0));
                 default -> throw new IllegalArgumentException("unknown comparison " + comparison);
             };
         });
     }
 
+    /** Steps of {@code trainer} over {@code batches}, each block starting with the penalty (targets, μ). */
+    private static PairedSteps.Loop trainerLoop(
+            Trainer trainer, List<Batch> batches, Map<String, float[]> targets, double mu) {
+        return new PairedSteps.Loop() {
+            @Override
+            public void begin() {
+                trainer.setPenalty(targets, mu);
+            }
+
+            @Override
+            public void step(int index) {
+                trainer.step(batches.get(index % batches.size()), RATE);
+            }
+        };
+    }
+
     /** {@link #pairedOnce} in a fresh JVM. */
     static PairedSteps.Result forkedPaired(String model, String comparison, int threads, int batch) {
         String output = fork(List.of("--paired", model + "/" + comparison + "/" + batch), threads);
-        for (String line : output.split("\n")) {
-            if (line.startsWith("ratios=")) {
-                return PairedSteps.Result.decode(line.substring("ratios=".length()));
-            }
-        }
-        throw new IllegalStateException(model + "/" + comparison + " printed no ratios:\n" + output);
+        return PairedSteps.Result.decode(printed(output, "ratios=", model + "/" + comparison));
     }
 
     private static String render(List<Row> rows, int threads) {

@@ -75,5 +75,7 @@ class BenchmarkSmokeTest {
     @Test
     void theCStepTableRunsOnSmallVectors() {
         assertDoesNotThrow(() -> CStepBenchmark.main(new String[] {"--sizes", "3000", "--repeats", "1"}));
+        String shapes = CStepBenchmark.shapesTable(5_000, 1);
+        assertTrue(shapes.contains("| Cauchy |"), shapes);
     }
 }

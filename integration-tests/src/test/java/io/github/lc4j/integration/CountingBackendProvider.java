@@ -10,6 +10,7 @@ import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.spi.Capability;
 import io.github.lc4j.api.spi.Evaluator;
+import io.github.lc4j.api.spi.LossAndGradients;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
@@ -155,6 +156,11 @@ public final class CountingBackendProvider implements BackendProvider {
         @Override
         public Map<String, float[]> gradients(Batch batch) {
             return trainer.gradients(batch);
+        }
+
+        @Override
+        public LossAndGradients lossAndGradients(Batch batch) {
+            return trainer.lossAndGradients(batch);
         }
 
         @Override

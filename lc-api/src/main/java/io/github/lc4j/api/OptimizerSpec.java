@@ -128,7 +128,7 @@ public final class OptimizerSpec {
         public Builder optMomentum(double value) {
             checkNonNegative(value, "momentum");
             // trainers update in float: a value within 2^-25 of 1 would become 1, a velocity that never decays
-            checkArgument(value < 1 && (float) value < 1f, "momentum must be < 1 in float precision, got %s", value);
+            checkArgument((float) value < 1f, "momentum must be < 1 in float precision, got %s", value);
             this.momentum = value;
             return this;
         }

@@ -155,7 +155,7 @@ final class CompressCommand implements Callable<Integer> {
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));
         if (location != null) {
-            job.trainOn(location.load(common.data, common.seed));
+            job.trainOn(location.load(common.data));
         }
         Path folder = checkpointFolder();
         if (folder == null) {

@@ -18,9 +18,8 @@ public interface TrainingLocation {
      * the test set, evaluated in this JVM.
      *
      * @param data the value of {@code --data}
-     * @param seed the value of {@code --seed}
      */
-    Data load(String data, long seed);
+    Data load(String data);
 
     /** A training set held elsewhere, the local test set and where both came from. */
     record Data(TrainingSet training, Dataset test, String description) {

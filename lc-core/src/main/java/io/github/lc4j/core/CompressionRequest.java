@@ -35,7 +35,6 @@ public final class CompressionRequest {
 
     private final ModelSpec model;
     private final Weights reference;
-    private final TrainTestSplit data;
     private final TrainingSet training;
     private final Dataset test;
     private final String dataDescription;
@@ -48,7 +47,6 @@ public final class CompressionRequest {
     private CompressionRequest(Builder builder) {
         this.model = builder.model;
         this.reference = builder.reference;
-        this.data = builder.data;
         this.training = builder.training;
         this.test = builder.test;
         this.dataDescription = builder.dataDescription;
@@ -85,15 +83,7 @@ public final class CompressionRequest {
         return reference;
     }
 
-    /**
-     * Returns the training and test data when both are in this JVM, as {@link Builder#data(TrainTestSplit)}
-     * set them; empty for a training set held elsewhere.
-     */
-    public Optional<TrainTestSplit> data() {
-        return Optional.ofNullable(data);
-    }
-
-    /** Returns where the L steps train: the training set of {@link #data}, or one held elsewhere. */
+    /** Returns where the L steps train: the training set of {@link Builder#data(TrainTestSplit)}, or one held elsewhere. */
     public TrainingSet training() {
         return training;
     }
@@ -137,7 +127,6 @@ public final class CompressionRequest {
     public static final class Builder {
         private ModelSpec model;
         private Weights reference;
-        private TrainTestSplit data;
         private TrainingSet training;
         private Dataset test;
         private String dataDescription;
@@ -170,7 +159,7 @@ public final class CompressionRequest {
 
         /** Sets the training and test data, both in this JVM (this or the other form is required). */
         public Builder data(TrainTestSplit data) {
-            this.data = requireNonNull(data, "data is null");
+            requireNonNull(data, "data is null");
             this.training = TrainingSet.of(data.train());
             this.test = data.test();
             this.dataDescription = data.description();
@@ -185,7 +174,6 @@ public final class CompressionRequest {
             this.training = requireNonNull(training, "training is null");
             this.test = requireNonNull(test, "test is null");
             this.dataDescription = requireNonNull(description, "description is null");
-            this.data = null;
             return this;
         }
 

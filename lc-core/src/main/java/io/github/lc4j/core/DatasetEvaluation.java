@@ -1,6 +1,9 @@
 package io.github.lc4j.core;
 
 import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Evaluator;
 
 /** Evaluates an evaluator's current weights on a whole data set, in chunks. */
@@ -8,6 +11,14 @@ final class DatasetEvaluation {
     private static final int CHUNK = 1000;
 
     private DatasetEvaluation() {}
+
+    /** Loads {@code weights} into a fresh evaluator of {@code backend} and evaluates every sample of {@code dataset}. */
+    static Evaluation of(Backend backend, ModelSpec model, Weights weights, Dataset dataset) {
+        try (Evaluator evaluator = backend.newEvaluator(model)) {
+            evaluator.load(weights);
+            return of(evaluator, dataset);
+        }
+    }
 
     /** Returns loss and errors of {@code evaluator}'s weights on every sample of {@code dataset}. */
     static Evaluation of(Evaluator evaluator, Dataset dataset) {

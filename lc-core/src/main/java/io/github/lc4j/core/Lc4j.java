@@ -17,7 +17,6 @@ import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProvider;
-import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.support.Checks;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.io.AtomicFiles;
@@ -177,10 +176,7 @@ public final class Lc4j {
 
     /** Returns loss and errors of {@code weights} on every sample of {@code dataset}. */
     public Evaluation evaluate(ModelSpec model, Weights weights, Dataset dataset) {
-        try (Evaluator evaluator = backend.newEvaluator(model)) {
-            evaluator.load(weights);
-            return DatasetEvaluation.of(evaluator, dataset);
-        }
+        return DatasetEvaluation.of(backend, model, weights, dataset);
     }
 
     /** Returns loss and errors of {@code weights} on every sample of {@code training}, wherever it is held. */

@@ -50,10 +50,7 @@ final class LocalTrainingSet implements TrainingSet {
 
     @Override
     public Evaluation evaluate(Backend backend, ModelSpec model, Weights weights) {
-        try (Evaluator evaluator = backend.newEvaluator(model)) {
-            evaluator.load(weights);
-            return DatasetEvaluation.of(evaluator, dataset);
-        }
+        return DatasetEvaluation.of(backend, model, weights, dataset);
     }
 
     /** One trainer stepping through the seeded minibatches, one per call. */

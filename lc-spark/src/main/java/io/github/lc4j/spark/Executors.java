@@ -141,9 +141,7 @@ final class Executors {
     }
 
     private static <T> T withTrainer(Job job, Function<Trainer, T> work) {
-        String key = job.backend + "/" + job.threads + "/" + job.modelName + Arrays.toString(job.inputShape)
-                + job.layers.stream().map(Arrays::toString).toList() + "/" + job.momentum + "/" + job.nesterov;
-        Queue<Trainer> pool = TRAINERS.computeIfAbsent(key, ignored -> new ConcurrentLinkedQueue<>());
+        Queue<Trainer> pool = TRAINERS.computeIfAbsent(job.trainerKey, ignored -> new ConcurrentLinkedQueue<>());
         Trainer trainer = pool.poll();
         if (trainer == null) {
             trainer = backend(job).newTrainer(job.model(), job.update());

@@ -6,6 +6,7 @@ import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.spi.TrainerOptions;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,7 +17,6 @@ import java.util.List;
 final class Job implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    final String runId;
     final String modelName;
     final int[] inputShape;
     final List<Object[]> layers;
@@ -28,10 +28,12 @@ final class Job implements Serializable {
     final long seed;
     final int trainingSize;
     final SparkOptions options;
+    /** What an executor's pooled trainer must agree on: backend, threads, model and update rule. */
+    final String trainerKey;
+
     private transient ModelSpec model;
 
-    Job(String runId, ModelSpec model, OptimizerSpec optimizer, long seed, int trainingSize, SparkOptions options) {
-        this.runId = runId;
+    Job(ModelSpec model, OptimizerSpec optimizer, long seed, int trainingSize, SparkOptions options) {
         this.modelName = model.name();
         this.inputShape = model.inputShape();
         this.layers = new ArrayList<>();
@@ -47,6 +49,8 @@ final class Job implements Serializable {
         this.trainingSize = trainingSize;
         this.options = options;
         this.model = model;
+        this.trainerKey = backend + "/" + threads + "/" + modelName + Arrays.toString(inputShape)
+                + layers.stream().map(Arrays::toString).toList() + "/" + momentum + "/" + nesterov;
     }
 
     /** Returns the model, rebuilt once per JVM from its plain description. */

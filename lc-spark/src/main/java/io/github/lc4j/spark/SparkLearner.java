@@ -57,7 +57,7 @@ final class SparkLearner implements Learner {
 
     @Override
     public void load(Weights loaded) {
-        weights = copies(Weights.of(model, loaded.toMap()).toMap());
+        weights = Weights.of(model, loaded.toMap()).toMap(); // checked against the model, and a copy
         velocity = new LinkedHashMap<>();
         parameters.forEach(parameter -> velocity.put(parameter.name(), new float[parameter.size()]));
     }

@@ -47,7 +47,7 @@ public final class SparkMain {
         }
 
         @Override
-        public Data load(String choice, long seed) {
+        public Data load(String choice) {
             SparkOptions parsed = options.toOptions();
             SparkConf conf = new SparkConf().setAppName("lc4j compress");
             if (options.master != null) {

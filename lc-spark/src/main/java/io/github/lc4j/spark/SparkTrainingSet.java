@@ -11,7 +11,6 @@ import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.core.Learner;
 import io.github.lc4j.core.TrainingSet;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -97,15 +96,14 @@ public final class SparkTrainingSet implements TrainingSet, AutoCloseable {
     @Override
     public Learner learner(Backend backend, ModelSpec model, OptimizerSpec optimizer, long seed) {
         checkFits(model);
-        Job job = new Job(UUID.randomUUID().toString(), model, optimizer, seed, size, options);
+        Job job = new Job(model, optimizer, seed, size, options);
         return new SparkLearner(this, model, job);
     }
 
     @Override
     public Evaluation evaluate(Backend backend, ModelSpec model, Weights weights) {
         checkFits(model);
-        Job job = new Job(
-                UUID.randomUUID().toString(), model, OptimizerSpec.builder().build(), 0, size, options);
+        Job job = new Job(model, OptimizerSpec.builder().build(), 0, size, options);
         return evaluate(job, weights.toMap());
     }
 

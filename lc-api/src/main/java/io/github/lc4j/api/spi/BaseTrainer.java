@@ -112,10 +112,7 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
 
     @Override
     public final Map<String, float[]> gradients(Batch batch) {
-        checkReady();
-        batch.checkFits(model());
-        computeGradients(batch);
-        return readGradients();
+        return lossAndGradients(batch).gradients();
     }
 
     @Override

@@ -15,7 +15,7 @@ public record TrainerOptions(double momentum, boolean nesterov) {
     /** Checks the fields. */
     public TrainerOptions {
         checkArgument(
-                Double.isFinite(momentum) && momentum >= 0 && momentum < 1 && (float) momentum < 1f,
+                Double.isFinite(momentum) && momentum >= 0 && (float) momentum < 1f,
                 "momentum must be in [0, 1) in float precision, got %s",
                 momentum);
         checkArgument(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0");

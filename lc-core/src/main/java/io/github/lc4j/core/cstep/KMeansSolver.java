@@ -63,8 +63,7 @@ final class KMeansSolver implements CStepSolver {
         SortedValues data = new SortedValues(x);
         int size = learnedCount + pinned.length;
         if (method != Codebook.Adaptive.Method.LLOYD) {
-            // AUTO bounds the time: the K layers only where n·K fits EXACT_BUDGET, else Lloyd where the relaxation
-            // misses
+            // AUTO bounds the time: where the relaxation misses, the K layers up to EXACT_BUDGET, Lloyd beyond
             boolean layers = method == Codebook.Adaptive.Method.EXACT || (long) x.length * size <= EXACT_BUDGET;
             double[] optimal = exactCentroids(data, size, layers);
             if (optimal != null) {

@@ -35,7 +35,6 @@ final class PenalizedSegmentation {
     private final int[] lastStart;
 
     private double lambda;
-    private long evaluations;
 
     PenalizedSegmentation(double[] prefix, double[] prefixSquares, double[] reciprocal, boolean parallel) {
         this.prefix = prefix;
@@ -53,7 +52,7 @@ final class PenalizedSegmentation {
      */
     int solve(double lambda, long evaluationBudget) {
         this.lambda = lambda;
-        evaluations = 0;
+        long evaluations = 0;
         int blockStart = 1;
         int firstColumn = 0;
         while (blockStart <= n) {
