@@ -4,8 +4,10 @@ import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One layer of a feed-forward net. Layers with parameters carry a name, which prefixes their
- * parameter names ({@code name + ".weight"}, {@code name + ".bias"}).
+ * One layer of a chain: the shorthand {@link ModelSpec#of} expands into graph {@link Node}s, one
+ * per layer. Layers with parameters carry a name, which becomes their node's name and prefixes
+ * their parameter names ({@code name + ".weight"}, {@code name + ".bias"}); the others are named
+ * by kind and position ({@code relu1}).
  *
  * <p>Layouts, shared by every backend: activations are batch-major, images are {@code [C, H, W]}
  * per sample; a dense weight is {@code [inputs, outputs]} (y = x·W + b); a convolution weight is
@@ -19,6 +21,25 @@ public sealed interface Layer {
      * one of them until it is handled, never silently treated as another.
      */
     <R> R accept(Visitor<R> visitor);
+
+    /** Returns the graph op this layer expands to. */
+    Op toOp();
+
+    /** Returns the kind of layer, the prefix of the node name of an unnamed layer. */
+    default String kind() {
+        return getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Returns the name a dense or convolution layer carries; empty for the others. */
+    static java.util.Optional<String> named(Layer layer) {
+        if (layer instanceof Dense dense) {
+            return java.util.Optional.of(dense.name());
+        }
+        if (layer instanceof Conv2d conv) {
+            return java.util.Optional.of(conv.name());
+        }
+        return java.util.Optional.empty();
+    }
 
     /**
      * One method per layer type.
@@ -58,6 +79,11 @@ public sealed interface Layer {
         public <R> R accept(Visitor<R> visitor) {
             return visitor.dense(this);
         }
+
+        @Override
+        public Op toOp() {
+            return new Op.Dense(units, true);
+        }
     }
 
     /** 2-D convolution (cross-correlation) with square kernels, zero padding and a bias per filter. */
@@ -76,10 +102,20 @@ public sealed interface Layer {
         public <R> R accept(Visitor<R> visitor) {
             return visitor.conv2d(this);
         }
+
+        @Override
+        public Op toOp() {
+            return new Op.Conv2d(filters, Window.square(kernelSize, stride, padding), 1, true);
+        }
     }
 
     /** Max pooling over square windows, no padding. */
     record MaxPool2d(int size, int stride) implements Layer {
+        @Override
+        public String kind() {
+            return "maxpool";
+        }
+
         /** Checks the window. */
         public MaxPool2d {
             checkArgument(size > 0, "max-pool size must be > 0, got %d", size);
@@ -90,6 +126,11 @@ public sealed interface Layer {
         public <R> R accept(Visitor<R> visitor) {
             return visitor.maxPool2d(this);
         }
+
+        @Override
+        public Op toOp() {
+            return new Op.MaxPool(Window.square(size, stride, 0));
+        }
     }
 
     /** Rectified linear unit, element-wise. */
@@ -97,6 +138,11 @@ public sealed interface Layer {
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.relu(this);
+        }
+
+        @Override
+        public Op toOp() {
+            return new Op.Relu();
         }
     }
 
@@ -106,6 +152,11 @@ public sealed interface Layer {
         public <R> R accept(Visitor<R> visitor) {
             return visitor.tanh(this);
         }
+
+        @Override
+        public Op toOp() {
+            return new Op.Tanh();
+        }
     }
 
     /** Flattens {@code [C, H, W]} to a vector of {@code C·H·W} in that order. */
@@ -113,6 +164,11 @@ public sealed interface Layer {
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.flatten(this);
+        }
+
+        @Override
+        public Op toOp() {
+            return new Op.Flatten();
         }
     }
 

@@ -6,21 +6,62 @@ import io.github.lc4j.api.support.Checks;
 import java.util.Arrays;
 
 /**
- * A named trainable parameter of a model: its layer, its role and its shape.
+ * A named parameter of a model: the node that owns it, its role and its shape. Running statistics
+ * are parameters too (they travel with the weights) but are not trained.
  *
- * @param name  unique name, {@code layer + ".weight"} or {@code layer + ".bias"}
- * @param layer the name of the layer that owns it
- * @param role  weight (a candidate for quantization) or bias
+ * @param name  unique name, {@link #nameOf nameOf(layer, role)}
+ * @param layer the name of the node that owns it
+ * @param role  what the parameter is for
  * @param shape dimensions (copied; see {@link Layer} for the layouts)
  */
 public record ParameterSpec(String name, String layer, Role role, int[] shape) {
 
     /** What a parameter is for. */
     public enum Role {
-        /** Multiplicative weights: what LC quantizes. */
-        WEIGHT,
+        /** Multiplicative weights of a dense or convolution node: what LC quantizes by default. */
+        WEIGHT("weight", true),
         /** Additive biases: kept in float by default. */
-        BIAS
+        BIAS("bias", true),
+        /** A batch normalization's per-channel scale (γ). */
+        SCALE("scale", true),
+        /** A batch normalization's per-channel shift (β). */
+        SHIFT("shift", true),
+        /** A batch normalization's running mean: model state, not trained. */
+        RUNNING_MEAN("running_mean", false),
+        /** A batch normalization's running variance: model state, not trained. */
+        RUNNING_VARIANCE("running_var", false);
+
+        private final String suffix;
+        private final boolean trainable;
+
+        Role(String suffix, boolean trainable) {
+            this.suffix = suffix;
+            this.trainable = trainable;
+        }
+
+        /** Returns the suffix of parameter names with this role, e.g. {@code weight}. */
+        public String suffix() {
+            return suffix;
+        }
+
+        /** Whether SGD updates parameters with this role (running statistics are not). */
+        public boolean trainable() {
+            return trainable;
+        }
+    }
+
+    /**
+     * Returns the name of {@code node}'s parameter with {@code role}: {@code node + "." + suffix},
+     * e.g. {@code fc1.weight}, {@code bn1.running_mean}. Every module names parameters through
+     * this method.
+     */
+    public static String nameOf(String node, Role role) {
+        return node + "." + role.suffix();
+    }
+
+    /** Whether SGD updates this parameter (its role is trainable). */
+    public boolean trainable() {
+        return role.trainable();
     }
 
     /** Checks and copies the shape. */

@@ -57,7 +57,7 @@ class ValueTypesTest {
                 IllegalArgumentException.class,
                 () -> ModelSpec.of("bad", new int[] {2, 7, 7}, List.of(Layer.dense("d", 4))));
         assertTrue(
-                error.getMessage().contains("layer 0") && error.getMessage().contains("add a flatten layer"),
+                error.getMessage().contains("layer 0") && error.getMessage().contains("add a flatten"),
                 error.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
@@ -154,6 +154,6 @@ class ValueTypesTest {
                 new int[] {6, 13, 13}, ModelSpec.outputShape(Layer.conv2d("c", 6, 5, 2, 1), new int[] {1, 28, 28}));
         IllegalArgumentException error = assertThrows(
                 IllegalArgumentException.class, () -> ModelSpec.outputShape(Layer.dense("fc", 3), new int[] {2, 4, 4}));
-        assertTrue(error.getMessage().contains("add a flatten layer"), error.getMessage());
+        assertTrue(error.getMessage().contains("add a flatten"), error.getMessage());
     }
 }

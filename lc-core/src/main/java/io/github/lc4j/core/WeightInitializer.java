@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 
 /**
  * Seeded initial weights, created in core so every backend starts from identical values:
- * Glorot-uniform weights U(−b, b), b = √(6 / (fan_in + fan_out)), and zero biases. Each
+ * Glorot-uniform weights U(−b, b), b = √(6 / (fan_in + fan_out)), zero biases, and batch
+ * normalization as PyTorch starts it (scale 1, shift 0, running mean 0, running variance 1). Each
  * parameter draws from its own stream (seed and name), so adding a layer does not change the
  * others.
  */
@@ -39,6 +40,9 @@ public final class WeightInitializer {
                 for (int i = 0; i < array.length; i++) {
                     array[i] = (float) ((2 * random.nextDouble() - 1) * bound);
                 }
+            } else if (parameter.role() == ParameterSpec.Role.SCALE
+                    || parameter.role() == ParameterSpec.Role.RUNNING_VARIANCE) {
+                java.util.Arrays.fill(array, 1f);
             }
             values.put(parameter.name(), array);
         }

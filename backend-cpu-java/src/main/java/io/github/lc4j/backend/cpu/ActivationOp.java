@@ -1,16 +1,40 @@
 package io.github.lc4j.backend.cpu;
 
-/** Element-wise ReLU or tanh; backward uses the stored output. */
+/** An element-wise activation; backward reads the stored input or output. */
 final class ActivationOp extends Op {
     private static final int CHUNK = 8192;
 
-    private final boolean tanh;
+    /** The element-wise functions. */
+    enum Function {
+        RELU,
+        TANH,
+        SIGMOID,
+        CLIP,
+        HARD_SWISH
+    }
+
+    private final Function function;
+    /** The bounds of {@link Function#CLIP}. */
+    private final float min;
+
+    private final float max;
     private final Parallel.RangeBody forwardRange = this::forwardRange;
     private final Parallel.RangeBody backwardRange = this::backwardRange;
 
-    ActivationOp(int size, boolean tanh) {
+    ActivationOp(int size, Function function) {
+        this(size, function, 0f, 0f);
+    }
+
+    /** A clip to [min, max]. */
+    ActivationOp(int size, float min, float max) {
+        this(size, Function.CLIP, min, max);
+    }
+
+    private ActivationOp(int size, Function function, float min, float max) {
         super(size, size);
-        this.tanh = tanh;
+        this.function = function;
+        this.min = min;
+        this.max = max;
     }
 
     @Override
@@ -21,13 +45,32 @@ final class ActivationOp extends Op {
     }
 
     private void forwardRange(int from, int to) {
-        if (tanh) {
-            for (int i = from; i < to; i++) {
-                output[i] = tanh(input[i]);
+        switch (function) {
+            case TANH -> {
+                for (int i = from; i < to; i++) {
+                    output[i] = tanh(input[i]);
+                }
             }
-        } else {
-            for (int i = from; i < to; i++) {
-                output[i] = Math.max(0f, input[i]);
+            case RELU -> {
+                for (int i = from; i < to; i++) {
+                    output[i] = Math.max(0f, input[i]);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = from; i < to; i++) {
+                    output[i] = (float) (1 / (1 + Math.exp(-(double) input[i])));
+                }
+            }
+            case CLIP -> {
+                for (int i = from; i < to; i++) {
+                    output[i] = Math.min(max, Math.max(min, input[i]));
+                }
+            }
+            case HARD_SWISH -> {
+                for (int i = from; i < to; i++) {
+                    float x = input[i];
+                    output[i] = x * Math.min(6f, Math.max(0f, x + 3f)) / 6f;
+                }
             }
         }
     }
@@ -75,14 +118,36 @@ final class ActivationOp extends Op {
     }
 
     private void backwardRange(int from, int to) {
-        if (tanh) {
-            for (int i = from; i < to; i++) {
-                float y = output[i];
-                inputGradient[i] = outputGradient[i] * (1f - y * y);
+        switch (function) {
+            case TANH -> {
+                for (int i = from; i < to; i++) {
+                    float y = output[i];
+                    inputGradient[i] = outputGradient[i] * (1f - y * y);
+                }
             }
-        } else {
-            for (int i = from; i < to; i++) {
-                inputGradient[i] = input[i] > 0f ? outputGradient[i] : 0f;
+            case RELU -> {
+                for (int i = from; i < to; i++) {
+                    inputGradient[i] = input[i] > 0f ? outputGradient[i] : 0f;
+                }
+            }
+            case SIGMOID -> {
+                for (int i = from; i < to; i++) {
+                    float y = output[i];
+                    inputGradient[i] = outputGradient[i] * y * (1f - y);
+                }
+            }
+            case CLIP -> {
+                for (int i = from; i < to; i++) {
+                    float x = input[i];
+                    inputGradient[i] = x > min && x < max ? outputGradient[i] : 0f;
+                }
+            }
+            case HARD_SWISH -> {
+                for (int i = from; i < to; i++) {
+                    float x = input[i];
+                    float slope = x <= -3f ? 0f : x >= 3f ? 1f : (2f * x + 3f) / 6f;
+                    inputGradient[i] = outputGradient[i] * slope;
+                }
             }
         }
     }

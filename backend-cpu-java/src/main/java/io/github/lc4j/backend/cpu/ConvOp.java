@@ -1,8 +1,11 @@
 package io.github.lc4j.backend.cpu;
 
+import io.github.lc4j.api.Window;
+
 /**
- * 2-D cross-correlation by im2col: each sample's input becomes a patch matrix P of shape
- * [outH·outW, C·K·K] (column order matches the weight layout [F, C, K, K]). The forward pass
+ * 2-D cross-correlation by im2col, group by group: each sample's input channels of one group
+ * become a patch matrix P of shape [outH·outW, Cg·Kh·Kw] (column order matches the weight layout
+ * [F, Cg, Kh, Kw], Cg = C / groups), and the group's Fg = F / groups filters multiply it. The forward pass
  * computes W·Pᵀ + b straight into the [F, outH·outW] output, its rows as wide as the output
  * image, where the vector loop pays; backward builds P again from the input instead of keeping
  * every sample's patches. Weight gradients are summed per fixed chunk of samples and the chunks
@@ -17,14 +20,19 @@ final class ConvOp extends Op {
     private final int height;
     private final int width;
     private final int filters;
-    private final int kernel;
-    private final int stride;
-    private final int padding;
+    private final Window window;
+    private final int groups;
+    /** Input channels and filters of one group. */
+    private final int groupChannels;
+
+    private final int groupFilters;
     private final int outHeight;
     private final int outWidth;
     private final int patchCount;
     private final int patchSize;
-    private float[][] filterRows;
+    /** Each group's filters as rows, for the input gradient. */
+    private final float[][][] filterRows;
+
     private float[][] partialWeights = new float[0][];
     private float[][] partialBiases = new float[0][];
     /** Each thread's buffers for one sample at a time. */
@@ -40,11 +48,11 @@ final class ConvOp extends Op {
         /** P: one row per output pixel. */
         final float[][] patchRows = new float[patchCount][patchSize];
 
-        final float[] transposedGradient = new float[patchCount * filters];
+        final float[] transposedGradient = new float[patchCount * groupFilters];
         final float[] patchGradient = new float[patchCount * patchSize];
     }
 
-    ConvOp(int[] inputShape, int[] outputShape, int kernel, int stride, int padding, Parameter weight, Parameter bias) {
+    ConvOp(int[] inputShape, int[] outputShape, Window window, int groups, Parameter weight, Parameter bias) {
         super(inputShape[0] * inputShape[1] * inputShape[2], outputShape[0] * outputShape[1] * outputShape[2]);
         this.channels = inputShape[0];
         this.height = inputShape[1];
@@ -52,13 +60,15 @@ final class ConvOp extends Op {
         this.filters = outputShape[0];
         this.outHeight = outputShape[1];
         this.outWidth = outputShape[2];
-        this.kernel = kernel;
-        this.stride = stride;
-        this.padding = padding;
+        this.window = window;
+        this.groups = groups;
+        this.groupChannels = channels / groups;
+        this.groupFilters = filters / groups;
         this.weight = weight;
         this.bias = bias;
         this.patchCount = outHeight * outWidth;
-        this.patchSize = channels * kernel * kernel;
+        this.patchSize = groupChannels * window.kernelHeight() * window.kernelWidth();
+        this.filterRows = new float[groups][][];
     }
 
     @Override
@@ -70,11 +80,26 @@ final class ConvOp extends Op {
 
     private void forwardSamples(int from, int to) {
         float[][] columns = scratch.get().patchColumns;
-        float[] b = bias.value;
+        float[] b = bias == null ? null : bias.value;
         for (int sample = from; sample < to; sample++) {
-            im2col(input, sample * inputSize, null, columns);
             int outputOffset = sample * outputSize;
-            Gemm.multiplyRows(weight.value, 0, columns, output, outputOffset, 0, filters, patchSize, patchCount, false);
+            for (int group = 0; group < groups; group++) {
+                im2col(input, sample * inputSize, group, null, columns);
+                Gemm.multiplyRows(
+                        weight.value,
+                        group * groupFilters * patchSize,
+                        columns,
+                        output,
+                        outputOffset + group * groupFilters * patchCount,
+                        0,
+                        groupFilters,
+                        patchSize,
+                        patchCount,
+                        false);
+            }
+            if (b == null) {
+                continue;
+            }
             for (int f = 0; f < filters; f++) {
                 float biasValue = b[f];
                 int row = outputOffset + f * patchCount;
@@ -98,15 +123,22 @@ final class ConvOp extends Op {
             partialWeights = new float[chunks][filters * patchSize];
             partialBiases = new float[chunks][filters];
         }
-        filterRows = Gemm.rows(filterRows, weight.value, 0, filters, patchSize);
+        for (int group = 0; group < groups; group++) {
+            filterRows[group] = Gemm.rows(
+                    filterRows[group], weight.value, group * groupFilters * patchSize, groupFilters, patchSize);
+        }
         bind(input, output, outputGradient, inputGradient);
         parallel.forChunks(batch, SAMPLE_CHUNK, backwardChunk);
         unbind();
         java.util.Arrays.fill(weight.gradient, 0f);
-        java.util.Arrays.fill(bias.gradient, 0f);
+        if (bias != null) {
+            java.util.Arrays.fill(bias.gradient, 0f);
+        }
         for (int chunk = 0; chunk < chunks; chunk++) {
             Gemm.axpy(1f, partialWeights[chunk], 0, weight.gradient, 0, weight.gradient.length);
-            Gemm.axpy(1f, partialBiases[chunk], 0, bias.gradient, 0, filters);
+            if (bias != null) {
+                Gemm.axpy(1f, partialBiases[chunk], 0, bias.gradient, 0, filters);
+            }
         }
     }
 
@@ -119,18 +151,37 @@ final class ConvOp extends Op {
         SampleScratch buffers = scratch.get();
         for (int sample = from; sample < to; sample++) {
             int gradientOffset = sample * outputSize;
-            im2col(input, sample * inputSize, buffers.patchRows, null);
-            Gemm.multiplyRows(
-                    outputGradient,
-                    gradientOffset,
-                    buffers.patchRows,
-                    chunkWeights,
-                    0,
-                    0,
-                    filters,
-                    patchCount,
-                    patchSize,
-                    true);
+            for (int group = 0; group < groups; group++) {
+                int groupGradient = gradientOffset + group * groupFilters * patchCount;
+                im2col(input, sample * inputSize, group, buffers.patchRows, null);
+                Gemm.multiplyRows(
+                        outputGradient,
+                        groupGradient,
+                        buffers.patchRows,
+                        chunkWeights,
+                        group * groupFilters * patchSize,
+                        0,
+                        groupFilters,
+                        patchCount,
+                        patchSize,
+                        true);
+                if (inputGradient != null) {
+                    Gemm.transpose(
+                            outputGradient, groupGradient, groupFilters, patchCount, buffers.transposedGradient, 0);
+                    Gemm.multiplyRows(
+                            buffers.transposedGradient,
+                            0,
+                            filterRows[group],
+                            buffers.patchGradient,
+                            0,
+                            0,
+                            patchCount,
+                            groupFilters,
+                            patchSize,
+                            false);
+                    col2im(buffers.patchGradient, inputGradient, sample * inputSize, group);
+                }
+            }
             for (int f = 0; f < filters; f++) {
                 float sum = 0;
                 for (int p = 0; p < patchCount; p++) {
@@ -138,40 +189,27 @@ final class ConvOp extends Op {
                 }
                 chunkBiases[f] += sum;
             }
-            if (inputGradient != null) {
-                Gemm.transpose(outputGradient, gradientOffset, filters, patchCount, buffers.transposedGradient, 0);
-                Gemm.multiplyRows(
-                        buffers.transposedGradient,
-                        0,
-                        filterRows,
-                        buffers.patchGradient,
-                        0,
-                        0,
-                        patchCount,
-                        filters,
-                        patchSize,
-                        false);
-                col2im(buffers.patchGradient, inputGradient, sample * inputSize);
-            }
         }
     }
 
     /**
-     * Writes sample's patches into {@code rows} (P, [outH·outW][C·K·K]) or {@code columns} (Pᵀ),
-     * whichever is given; positions in the padding are 0.
+     * Writes the patches of one group of a sample's channels into {@code rows} (P,
+     * [outH·outW][Cg·Kh·Kw]) or {@code columns} (Pᵀ), whichever is given; padding reads as 0.
      */
-    private void im2col(float[] input, int inputOffset, float[][] rows, float[][] columns) {
+    private void im2col(float[] input, int inputOffset, int group, float[][] rows, float[][] columns) {
+        int kernelHeight = window.kernelHeight();
+        int kernelWidth = window.kernelWidth();
         int patch = 0;
         for (int oy = 0; oy < outHeight; oy++) {
             for (int ox = 0; ox < outWidth; ox++) {
                 float[] row = rows == null ? null : rows[patch];
                 int position = 0;
-                for (int c = 0; c < channels; c++) {
+                for (int c = group * groupChannels; c < (group + 1) * groupChannels; c++) {
                     int channelOffset = inputOffset + c * height * width;
-                    for (int ky = 0; ky < kernel; ky++) {
-                        int y = oy * stride + ky - padding;
-                        for (int kx = 0; kx < kernel; kx++) {
-                            int x = ox * stride + kx - padding;
+                    for (int ky = 0; ky < kernelHeight; ky++) {
+                        int y = oy * window.strideHeight() + ky * window.dilationHeight() - window.padTop();
+                        for (int kx = 0; kx < kernelWidth; kx++) {
+                            int x = ox * window.strideWidth() + kx * window.dilationWidth() - window.padLeft();
                             float value = y >= 0 && y < height && x >= 0 && x < width
                                     ? input[channelOffset + y * width + x]
                                     : 0f;
@@ -189,16 +227,18 @@ final class ConvOp extends Op {
         }
     }
 
-    private void col2im(float[] patchGradient, float[] inputGradient, int inputOffset) {
+    private void col2im(float[] patchGradient, float[] inputGradient, int inputOffset, int group) {
+        int kernelHeight = window.kernelHeight();
+        int kernelWidth = window.kernelWidth();
         int index = 0;
         for (int oy = 0; oy < outHeight; oy++) {
             for (int ox = 0; ox < outWidth; ox++) {
-                for (int c = 0; c < channels; c++) {
+                for (int c = group * groupChannels; c < (group + 1) * groupChannels; c++) {
                     int channelOffset = inputOffset + c * height * width;
-                    for (int ky = 0; ky < kernel; ky++) {
-                        int y = oy * stride + ky - padding;
-                        for (int kx = 0; kx < kernel; kx++) {
-                            int x = ox * stride + kx - padding;
+                    for (int ky = 0; ky < kernelHeight; ky++) {
+                        int y = oy * window.strideHeight() + ky * window.dilationHeight() - window.padTop();
+                        for (int kx = 0; kx < kernelWidth; kx++) {
+                            int x = ox * window.strideWidth() + kx * window.dilationWidth() - window.padLeft();
                             if (y >= 0 && y < height && x >= 0 && x < width) {
                                 inputGradient[channelOffset + y * width + x] += patchGradient[index];
                             }

@@ -9,7 +9,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The pure-Java backend: every layer in plain Java loops that C2 vectorises, multi-threaded over
+ * The pure-Java backend: every op in plain Java loops that C2 vectorises, multi-threaded over
  * fixed chunks so that results do not depend on the thread count. Always available.
  */
 public final class CpuJavaBackend implements Backend {
@@ -31,7 +31,15 @@ public final class CpuJavaBackend implements Backend {
     @Override
     public Set<Capability> capabilities() {
         return EnumSet.of(
-                Capability.CONV2D, Capability.MAX_POOL, Capability.DETERMINISTIC, Capability.THREAD_COUNT_INDEPENDENT);
+                Capability.CONV2D,
+                Capability.GROUPED_CONV2D,
+                Capability.MAX_POOL,
+                Capability.AVERAGE_POOL,
+                Capability.BATCH_NORM,
+                Capability.BRANCHES,
+                Capability.GATE_ACTIVATIONS,
+                Capability.DETERMINISTIC,
+                Capability.THREAD_COUNT_INDEPENDENT);
     }
 
     @Override

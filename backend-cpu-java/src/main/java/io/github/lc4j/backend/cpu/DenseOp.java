@@ -1,7 +1,7 @@
 package io.github.lc4j.backend.cpu;
 
 /**
- * y = x·W + b with W of shape [inputs, outputs]. Buffers are kept across calls and grow with the
+ * y = x·W (+ b) with W of shape [inputs, outputs]; the bias is null when the node has none. Buffers are kept across calls and grow with the
  * batch; the loop bodies are built once and read the call's arrays from fields, so a step
  * allocates nothing.
  */
@@ -41,6 +41,9 @@ final class DenseOp extends Op {
 
     private void forwardRows(int from, int to) {
         Gemm.multiplyRows(input, 0, weightRows, output, 0, from, to, inputSize, outputSize, false);
+        if (bias == null) {
+            return;
+        }
         for (int row = from; row < to; row++) {
             Gemm.axpy(1f, bias.value, 0, output, row * outputSize, outputSize);
         }
@@ -62,10 +65,12 @@ final class DenseOp extends Op {
         bind(input, output, outputGradient, inputGradient);
         parallel.forChunks(inputSize, TRANSPOSE_CHUNK, transposeInput);
         parallel.forChunks(inputSize, rowsPerTask(inputSize), weightGradientRows);
-        float[] biasGradient = bias.gradient;
-        java.util.Arrays.fill(biasGradient, 0f);
-        for (int row = 0; row < batch; row++) {
-            Gemm.axpy(1f, outputGradient, row * outputSize, biasGradient, 0, outputSize);
+        if (bias != null) {
+            float[] biasGradient = bias.gradient;
+            java.util.Arrays.fill(biasGradient, 0f);
+            for (int row = 0; row < batch; row++) {
+                Gemm.axpy(1f, outputGradient, row * outputSize, biasGradient, 0, outputSize);
+            }
         }
         if (inputGradient != null) {
             if (weightTransposed == null) {

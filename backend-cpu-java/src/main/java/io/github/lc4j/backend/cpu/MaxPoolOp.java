@@ -1,27 +1,30 @@
 package io.github.lc4j.backend.cpu;
 
-/** Max pooling; remembers each output's winning input (first maximum in scan order) for backward. */
+import io.github.lc4j.api.Window;
+
+/**
+ * Max pooling over a window that may be padded: padded positions never win. Remembers each
+ * output's winning input (the first maximum in scan order) for backward.
+ */
 final class MaxPoolOp extends Op {
     private final int channels;
     private final int height;
     private final int width;
     private final int outHeight;
     private final int outWidth;
-    private final int size;
-    private final int stride;
+    private final Window window;
     private int[] winners = new int[0];
     private final Parallel.RangeBody forwardSamples = this::forwardSamples;
     private final Parallel.RangeBody backwardSamples = this::backwardSamples;
 
-    MaxPoolOp(int[] inputShape, int[] outputShape, int size, int stride) {
+    MaxPoolOp(int[] inputShape, int[] outputShape, Window window) {
         super(inputShape[0] * inputShape[1] * inputShape[2], outputShape[0] * outputShape[1] * outputShape[2]);
         this.channels = inputShape[0];
         this.height = inputShape[1];
         this.width = inputShape[2];
         this.outHeight = outputShape[1];
         this.outWidth = outputShape[2];
-        this.size = size;
-        this.stride = stride;
+        this.window = window;
     }
 
     @Override
@@ -42,10 +45,16 @@ final class MaxPoolOp extends Op {
                 int channelOffset = sample * inputSize + c * height * width;
                 for (int oy = 0; oy < outHeight; oy++) {
                     for (int ox = 0; ox < outWidth; ox++) {
-                        int best = channelOffset + oy * stride * width + ox * stride;
-                        for (int ky = 0; ky < size; ky++) {
-                            for (int kx = 0; kx < size; kx++) {
-                                int index = channelOffset + (oy * stride + ky) * width + ox * stride + kx;
+                        int y0 = oy * window.strideHeight() - window.padTop();
+                        int x0 = ox * window.strideWidth() - window.padLeft();
+                        int yFrom = Math.max(0, y0);
+                        int yTo = Math.min(height, y0 + window.kernelHeight());
+                        int xFrom = Math.max(0, x0);
+                        int xTo = Math.min(width, x0 + window.kernelWidth());
+                        int best = channelOffset + yFrom * width + xFrom;
+                        for (int y = yFrom; y < yTo; y++) {
+                            for (int x = xFrom; x < xTo; x++) {
+                                int index = channelOffset + y * width + x;
                                 if (input[index] > input[best]) {
                                     best = index;
                                 }

@@ -1,11 +1,11 @@
 package io.github.lc4j.backend.cpu;
 
 /**
- * One layer's forward and backward pass over a batch of flat per-sample activations. Backward
- * overwrites the layer's parameter gradients; {@code inputGradient} is null when nothing below
- * needs it, and otherwise arrives zero-filled.
+ * A one-input node's forward and backward pass over a batch of flat per-sample activations, the
+ * same in both modes. Backward overwrites the node's parameter gradients; {@code inputGradient} is
+ * null when nothing below needs it, and otherwise arrives zero-filled.
  */
-abstract class Op {
+abstract class Op implements Kernel {
     final int inputSize;
     final int outputSize;
     // the arrays of the running call: a subclass's loop bodies are built once and read them here,
@@ -36,6 +36,22 @@ abstract class Op {
     /** Drops the references to the caller's arrays once a call is done. */
     final void unbind() {
         bind(null, null, null, null);
+    }
+
+    @Override
+    public final void forward(float[][] inputs, float[] output, int batch, boolean training, Parallel parallel) {
+        forward(inputs[0], output, batch, parallel);
+    }
+
+    @Override
+    public final void backward(
+            float[][] inputs,
+            float[] output,
+            float[] outputGradient,
+            float[][] inputGradients,
+            int batch,
+            Parallel parallel) {
+        backward(inputs[0], output, outputGradient, inputGradients[0], batch, parallel);
     }
 
     abstract void forward(float[] input, float[] output, int batch, Parallel parallel);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.lc4j.api.Codebook;
@@ -123,40 +122,15 @@ public abstract class BackendConformanceSuite {
     }
 
     private static Batch randomBatch(ModelSpec model, int size, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] inputs = new float[size * model.inputSize()];
-        int[] labels = new int[size];
-        for (int i = 0; i < inputs.length; i++) {
-            inputs[i] = (float) random.nextGaussian();
-        }
-        for (int i = 0; i < size; i++) {
-            labels[i] = random.nextInt(model.classCount());
-        }
-        return new Batch(inputs, labels);
+        return TckFixtures.randomBatch(model, size, seed);
     }
 
     private static Weights randomWeights(ModelSpec model, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        Map<String, float[]> values = new LinkedHashMap<>();
-        for (ParameterSpec parameter : model.parameters()) {
-            float[] array = new float[parameter.size()];
-            for (int i = 0; i < array.length; i++) {
-                array[i] = (float) (random.nextGaussian() * 0.5);
-            }
-            values.put(parameter.name(), array);
-        }
-        return Weights.of(model, values);
+        return TckFixtures.randomWeights(model, seed);
     }
 
     private static Map<String, float[]> randomTargets(ModelSpec model, long seed) {
-        Map<String, float[]> targets = new LinkedHashMap<>();
-        Weights random = randomWeights(model, seed);
-        for (ParameterSpec parameter : model.parameters()) {
-            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
-                targets.put(parameter.name(), random.get(parameter.name()));
-            }
-        }
-        return targets;
+        return TckFixtures.randomTargets(model, seed);
     }
 
     private Trainer trainer(ModelSpec model, double momentum, boolean nesterov) {
@@ -226,68 +200,9 @@ public abstract class BackendConformanceSuite {
 
     /** Directional finite differences of loss + penalty, one random direction per parameter. */
     private void checkGradients(ModelSpec model) {
-        Weights weights = randomWeights(model, 11);
-        Batch batch = randomBatch(model, 5, 12);
-        Map<String, float[]> targets = randomTargets(model, 13);
-        double mu = 0.3;
         try (Trainer trainer = trainer(model, 0, false)) {
-            trainer.load(weights);
-            trainer.setPenalty(targets, mu);
-            Map<String, float[]> gradients = trainer.gradients(batch);
-            SplittableRandom random = new SplittableRandom(14);
-            double epsilon = 1e-3;
-            for (ParameterSpec parameter : model.parameters()) {
-                float[] value = weights.get(parameter.name());
-                float[] direction = new float[value.length];
-                double norm = 0;
-                for (int i = 0; i < direction.length; i++) {
-                    direction[i] = (float) random.nextGaussian();
-                    norm += direction[i] * (double) direction[i];
-                }
-                double analytic = 0;
-                float[] gradient = gradients.get(parameter.name());
-                assertNotNull(gradient, "no gradient for " + parameter.name());
-                assertEquals(value.length, gradient.length, "gradient size of " + parameter.name());
-                for (int i = 0; i < direction.length; i++) {
-                    direction[i] /= (float) Math.sqrt(norm);
-                    analytic += gradient[i] * (double) direction[i];
-                }
-                double plus = objective(trainer, weights, parameter.name(), direction, epsilon, batch, targets, mu);
-                double minus = objective(trainer, weights, parameter.name(), direction, -epsilon, batch, targets, mu);
-                double numeric = (plus - minus) / (2 * epsilon);
-                double tolerance = 1e-3 + 2e-2 * Math.abs(numeric);
-                if (Math.abs(numeric - analytic) > tolerance) {
-                    fail(model.name() + " gradient of " + parameter.name() + " along a random direction: analytic "
-                            + analytic + ", finite differences " + numeric);
-                }
-            }
+            TckFixtures.checkGradients(trainer, model, randomWeights(model, 11), randomBatch(model, 5, 12));
         }
-    }
-
-    private static double objective(
-            Trainer trainer,
-            Weights weights,
-            String name,
-            float[] direction,
-            double epsilon,
-            Batch batch,
-            Map<String, float[]> targets,
-            double mu) {
-        float[] moved = weights.get(name);
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] += (float) (epsilon * direction[i]);
-        }
-        Weights perturbed = weights.with(Map.of(name, moved));
-        trainer.load(perturbed);
-        double penalty = 0;
-        for (Map.Entry<String, float[]> target : targets.entrySet()) {
-            float[] w = perturbed.get(target.getKey());
-            for (int i = 0; i < w.length; i++) {
-                double difference = w[i] - (double) target.getValue()[i];
-                penalty += difference * difference;
-            }
-        }
-        return trainer.evaluate(batch).meanLoss() + mu / 2 * penalty;
     }
 
     // ------------------------------------------------------------------------------- training
@@ -574,74 +489,6 @@ public abstract class BackendConformanceSuite {
     }
 
     // ---------------------------------------------------------------------------- capabilities
-
-    /**
-     * A model that holds one layer of each permitted {@link Layer} type; a layer type added to the
-     * API without a sample here fails this suite on every backend until it is added.
-     */
-    private static ModelSpec sampleModelWith(Class<?> layerType) {
-        String name = "tck-" + layerType.getSimpleName();
-        int[] image = {2, 4, 4};
-        int[] vector = {6};
-        Layer last = Layer.dense("last", 2);
-        if (layerType == Layer.Dense.class) {
-            return ModelSpec.of(name, vector, List.of(Layer.dense("first", 5), Layer.dense("sample", 4), last));
-        } else if (layerType == Layer.Conv2d.class) {
-            return ModelSpec.of(name, image, List.of(Layer.conv2d("sample", 2, 3, 1, 1), Layer.flatten(), last));
-        } else if (layerType == Layer.MaxPool2d.class) {
-            return ModelSpec.of(name, image, List.of(Layer.maxPool(2, 2), Layer.flatten(), last));
-        } else if (layerType == Layer.Relu.class) {
-            return ModelSpec.of(name, vector, List.of(Layer.dense("first", 5), Layer.relu(), last));
-        } else if (layerType == Layer.Tanh.class) {
-            return ModelSpec.of(name, vector, List.of(Layer.dense("first", 5), Layer.tanh(), last));
-        } else if (layerType == Layer.Flatten.class) {
-            return ModelSpec.of(name, image, List.of(Layer.flatten(), last));
-        }
-        throw new AssertionError("the conformance suite has no sample model for layer type " + layerType.getName()
-                + "; add one to BackendConformanceSuite.sampleModelWith");
-    }
-
-    @Test
-    void everyLayerTypeIsTrainedOrRejectedByName() {
-        for (Class<?> layerType : Layer.class.getPermittedSubclasses()) {
-            ModelSpec model = sampleModelWith(layerType);
-            if (supports(model)) {
-                try (Trainer trainer = trainer(model, 0, false)) {
-                    trainer.load(randomWeights(model, 71));
-                    assertTrue(Double.isFinite(trainer.step(randomBatch(model, 3, 72), 0.1)), layerType.getName());
-                }
-            } else {
-                checkRejected(model, layerType);
-            }
-        }
-    }
-
-    @Test
-    void aLayerOutsideTheDeclaredCapabilitiesIsRejectedNamingLayerAndBackend() {
-        List<Class<?>> unsupported = new java.util.ArrayList<>();
-        for (Class<?> layerType : Layer.class.getPermittedSubclasses()) {
-            if (!supports(sampleModelWith(layerType))) {
-                unsupported.add(layerType);
-            }
-        }
-        assumeTrue(!unsupported.isEmpty(), () -> "backend " + backend.name() + " supports every layer type");
-        unsupported.forEach(layerType -> checkRejected(sampleModelWith(layerType), layerType));
-    }
-
-    private void checkRejected(ModelSpec model, Class<?> layerType) {
-        UnsupportedOperationException error = assertThrows(
-                UnsupportedOperationException.class,
-                () -> trainer(model, 0, false).close(),
-                "a model with " + layerType.getSimpleName() + " must be refused at newTrainer");
-        assertTrue(
-                error.getMessage().contains(backend.name())
-                        && error.getMessage().contains(layerType.getSimpleName()),
-                "the refusal must name the layer and the backend: " + error.getMessage());
-        assertThrows(
-                UnsupportedOperationException.class,
-                () -> backend.newEvaluator(model).close(),
-                "a model with " + layerType.getSimpleName() + " must be refused at newEvaluator");
-    }
 
     // -------------------------------------------------------------------------------- evaluator
 

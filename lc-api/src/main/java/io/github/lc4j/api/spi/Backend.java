@@ -1,6 +1,5 @@
 package io.github.lc4j.api.spi;
 
-import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import java.util.Optional;
 import java.util.Set;
@@ -43,16 +42,16 @@ public interface Backend {
     }
 
     /**
-     * Throws {@link UnsupportedOperationException} naming the first layer of {@code model} that
-     * needs a capability this backend does not declare, and the backend.
+     * Throws {@link UnsupportedOperationException} naming the first node of {@code model} that
+     * needs a capability this backend does not declare, its op, and the backend.
      */
     default void checkSupports(ModelSpec model) {
-        for (Layer layer : model.layers()) {
-            Optional<Capability> needed = Capability.neededBy(layer);
+        for (ModelSpec.Step step : model.steps()) {
+            Optional<Capability> needed = Capability.neededBy(step);
             if (needed.isPresent() && !capabilities().contains(needed.get())) {
-                throw new UnsupportedOperationException("backend " + name() + " does not support layer " + layer
-                        + " of model " + model.name() + " (it needs capability " + needed.get()
-                        + "); choose a backend that declares it (see 'lc4j backends')");
+                throw new UnsupportedOperationException("backend " + name() + " does not support node "
+                        + step.name() + " (" + step.op() + ") of model " + model.name() + ": it needs capability "
+                        + needed.get() + "; choose a backend that declares it (see 'lc4j backends')");
             }
         }
     }

@@ -21,9 +21,9 @@ public abstract class BaseEvaluator implements Evaluator {
     private boolean closed;
 
     /**
-     * Checks that {@code backend} supports every layer of {@code model}.
+     * Checks that {@code backend} supports every node of {@code model}.
      *
-     * @throws UnsupportedOperationException naming the first unsupported layer and the backend
+     * @throws UnsupportedOperationException naming the first unsupported node and the backend
      */
     protected BaseEvaluator(Backend backend, ModelSpec model) {
         requireNonNull(backend, "backend is null");
@@ -111,7 +111,8 @@ public abstract class BaseEvaluator implements Evaluator {
     protected abstract void writeParameters(Weights weights);
 
     /**
-     * Runs {@code batch} (checked against the model) forward at the current weights.
+     * Runs {@code batch} (checked against the model) forward at the current weights in inference
+     * mode: batch normalization reads its running statistics and changes nothing.
      *
      * @param predictions receives, per sample, the arg-max of the class scores (ties to the lowest index)
      * @return the mean softmax cross-entropy of the batch

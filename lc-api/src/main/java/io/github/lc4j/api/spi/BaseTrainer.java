@@ -17,6 +17,13 @@ import java.util.Map;
  * update rule of {@link TrainerOptions}), and the straight-through step built from the same
  * primitives.
  *
+ * <p>Modes: {@link #step}, {@link #straightThroughStep} and {@link #lossAndGradients} run the
+ * net in training mode (batch normalization on the batch's statistics, moving its running
+ * statistics toward them); {@link #evaluate} runs it in inference mode (the running statistics,
+ * nothing changes). Running statistics are parameters that get no gradient, no momentum and no
+ * penalty: every map of momentum, gradients and penalty targets holds the trainable parameters
+ * only ({@link ModelSpec#trainableParameters()}); weights hold every parameter.
+ *
  * <p>A backend supplies primitives: write and read parameters, reset the momentum, store penalty
  * targets, compute the gradients of a batch, apply the update to the last gradients. It may
  * override {@link #fusedStep} when it can compute and apply in one pass; the conformance suite
@@ -27,9 +34,9 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
     private double mu;
 
     /**
-     * Checks that {@code backend} supports every layer of {@code model}.
+     * Checks that {@code backend} supports every node of {@code model}.
      *
-     * @throws UnsupportedOperationException naming the first unsupported layer and the backend
+     * @throws UnsupportedOperationException naming the first unsupported node and the backend
      */
     protected BaseTrainer(Backend backend, ModelSpec model, TrainerOptions options) {
         super(backend, model);
@@ -59,7 +66,7 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
         requireNonNull(momentum, "momentum is null");
         Map<String, float[]> copies = new LinkedHashMap<>();
         momentum.forEach((name, values) -> copies.put(name, checkedCopy("momentum", name, values)));
-        for (ParameterSpec parameter : model().parameters()) {
+        for (ParameterSpec parameter : model().trainableParameters()) {
             if (!copies.containsKey(parameter.name())) {
                 throw new InvalidInputException("momentum lacks parameter " + parameter.name() + " of model "
                         + model().name() + "; it holds " + copies.keySet());
@@ -97,14 +104,18 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
         Map<String, float[]> floats = readParameters();
         Map<String, float[]> evaluationPoint = new LinkedHashMap<>(floats);
         quantized.forEach((name, values) -> evaluationPoint.put(name, checkedCopy("quantized weights", name, values)));
-        Weights restore = Weights.of(model(), floats);
         writeParameters(Weights.of(model(), evaluationPoint));
         double loss;
         try {
             loss = computeGradients(batch);
         } finally {
-            // the float weights come back even when the backend fails at the quantized point
-            writeParameters(restore);
+            // the float weights come back even when the backend fails at the quantized point; the
+            // running statistics keep what this training-mode pass made of them
+            Map<String, float[]> restore = readParameters();
+            for (ParameterSpec parameter : model().trainableParameters()) {
+                restore.put(parameter.name(), floats.get(parameter.name()));
+            }
+            writeParameters(Weights.of(model(), restore));
         }
         applyUpdate(learningRate);
         return loss;
