@@ -14,7 +14,7 @@ import java.util.List;
  * @param op     what the node computes
  * @param inputs the tensors it reads, in the op's order
  */
-public record Node(String name, Op op, List<String> inputs) {
+public record Node(String name, Op op, List<String> inputs) implements java.io.Serializable {
     /** Checks and copies the inputs. */
     public Node {
         requireNonNull(name, "name is null");

@@ -15,8 +15,10 @@ import java.util.List;
  * <p>Shapes are per sample: {@code [features]} or {@code [C, H, W]}. Layouts, shared by every
  * backend: activations are batch-major; a dense weight is {@code [inputs, outputs]} (y = x·W + b); a
  * convolution weight is {@code [filters, channels / groups, kernelHeight, kernelWidth]}.
+ *
+ * <p>Ops, nodes and windows are serializable, so that a distributed run can ship a graph as it is.
  */
-public sealed interface Op {
+public sealed interface Op extends java.io.Serializable {
 
     /** Returns what {@code visitor} returns for this op. */
     <R> R accept(Visitor<R> visitor);
@@ -42,7 +44,7 @@ public sealed interface Op {
     int VARIADIC = -1;
 
     /** A parameter an op declares: its role and shape. The node's name makes it unique. */
-    record Declared(ParameterSpec.Role role, int[] shape) {
+    record Declared(ParameterSpec.Role role, int[] shape) implements java.io.Serializable {
         /** Copies the shape. */
         public Declared {
             requireNonNull(role, "role is null");

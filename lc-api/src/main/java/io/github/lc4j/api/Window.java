@@ -28,7 +28,8 @@ public record Window(
         int padBottom,
         int padRight,
         int dilationHeight,
-        int dilationWidth) {
+        int dilationWidth)
+        implements java.io.Serializable {
 
     /** Checks that every size is positive and every padding non-negative. */
     public Window {

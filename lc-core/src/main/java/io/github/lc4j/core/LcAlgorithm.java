@@ -242,6 +242,12 @@ final class LcAlgorithm {
     }
 
     /** What one iteration did besides its C step's state: its μ, learning rate, L-step loss and times. */
+    /** Minibatches whose training-mode passes re-estimate batch normalization's statistics for Δ(Θ). */
+    static final int STATISTICS_BATCHES = 32;
+
+    /** The epoch index of those minibatches: one no training phase reaches. */
+    private static final long STATISTICS_EPOCH = Long.MAX_VALUE / 2;
+
     private record Step(
             int iteration, double mu, double learningRate, double lStepLoss, long lStepMillis, long cStepMillis) {}
 
@@ -267,6 +273,12 @@ final class LcAlgorithm {
         private Checkpoint.Position pending;
         /** Minibatches done in the current epoch of the running training phase. */
         private int batchesDoneInEpoch;
+        /** Whether the model has batch normalization, whose statistics must fit Δ(Θ). */
+        private final boolean hasRunningStatistics;
+        /** The last Δ(Θ) whose running statistics were re-estimated, and the result. */
+        private Weights lastQuantized;
+
+        private Weights lastFitted;
 
         Run(
                 Backend backend,
@@ -291,6 +303,7 @@ final class LcAlgorithm {
                 groups.add(new GroupState(task, model, solverFactory.solverFor(task.codebook(), seed, kernels)));
             }
             this.batchesPerEpoch = learner.batchesPerEpoch();
+            this.hasRunningStatistics = model.parameters().stream().anyMatch(parameter -> !parameter.trainable());
             this.iterations = options.method() == CompressionMethod.DIRECT_COMPRESSION
                     ? 0
                     : options.muSchedule().iterations();
@@ -595,8 +608,43 @@ final class LcAlgorithm {
             listener.onIterationEnd(record, iterations);
         }
 
+        /**
+         * Returns Δ(Θ) with the uncompressed parameters of {@code weights} and, in a model with
+         * batch normalization, running statistics re-estimated for Δ(Θ) (see
+         * {@link #fitRunningStatistics}).
+         */
         private Weights quantizedWeights(Weights weights) {
-            return weights.with(quantizedParameters());
+            Weights quantized = weights.with(quantizedParameters());
+            if (!hasRunningStatistics) {
+                return quantized;
+            }
+            if (!quantized.equals(lastQuantized)) {
+                lastQuantized = quantized;
+                lastFitted = fitRunningStatistics(quantized);
+            }
+            return lastFitted;
+        }
+
+        /**
+         * The running statistics of the L step track the float weights w, not Δ(Θ): far from
+         * convergence (and always for DC) they do not fit the quantized net. So before Δ(Θ) is
+         * evaluated, reported or returned, its statistics are re-estimated: training-mode passes
+         * over {@value #STATISTICS_BATCHES} fixed minibatches at learning rate 0 (the weights stay
+         * Δ(Θ), only the running averages move), then the learner gets back its weights and
+         * momentum. The minibatches come from an epoch index no training phase uses, so a resumed
+         * run re-estimates the same statistics.
+         */
+        private Weights fitRunningStatistics(Weights quantized) {
+            Weights saved = learner.snapshot();
+            Map<String, float[]> momentum = learner.momentum();
+            learner.load(quantized);
+            int batches = Math.min(STATISTICS_BATCHES, batchesPerEpoch);
+            for (int done = 0; done < batches; ) {
+                done += learner.steps(STATISTICS_EPOCH, done, batches - done, 0).length;
+            }
+            Weights fitted = learner.snapshot();
+            learner.restore(saved, momentum);
+            return fitted;
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.core.zoo.ModelZoo;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -52,13 +52,26 @@ final class Executors {
         if (slice == null) {
             return sums;
         }
-        LossAndGradients result = withTrainer(job, trainer -> {
-            trainer.load(Weights.of(job.model(), point.weights()));
+        ModelSpec model = job.model();
+        double[] loss = new double[1];
+        float[][] arrays = withTrainer(job, trainer -> {
+            trainer.load(Weights.of(model, point.weights()));
             trainer.clearPenalty();
-            return trainer.lossAndGradients(slice);
+            LossAndGradients result = trainer.lossAndGradients(slice);
+            loss[0] = result.loss();
+            float[][] gradients = inOrder(model.trainableParameters(), result.gradients());
+            List<ParameterSpec> statistics = runningStatistics(model);
+            if (statistics.isEmpty()) {
+                return gradients;
+            }
+            // the statistics this slice's training-mode pass moved, for the driver's sample-weighted mean
+            float[][] moved = inOrder(statistics, trainer.snapshot().toMap());
+            float[][] both = Arrays.copyOf(gradients, gradients.length + moved.length);
+            System.arraycopy(moved, 0, both, gradients.length, moved.length);
+            return both;
         });
-        sums.set(inModelOrder(job.model(), result.gradients()), slice.size());
-        sums.lossSums[0] = result.loss() * slice.size();
+        sums.set(arrays, slice.size());
+        sums.lossSums[0] = loss[0] * slice.size();
         sums.counts[0] = slice.size();
         return sums;
     }
@@ -85,8 +98,9 @@ final class Executors {
                 }
             }
             if (seen > 0) {
-                float[][] weights = inModelOrder(model, trainer.snapshot().toMap());
-                float[][] momentum = inModelOrder(model, trainer.momentum());
+                float[][] weights =
+                        inOrder(model.parameters(), trainer.snapshot().toMap());
+                float[][] momentum = inOrder(model.trainableParameters(), trainer.momentum());
                 float[][] both = Arrays.copyOf(weights, weights.length + momentum.length);
                 System.arraycopy(momentum, 0, both, weights.length, momentum.length);
                 sums.set(both, seen);
@@ -117,13 +131,20 @@ final class Executors {
         });
     }
 
-    static float[][] inModelOrder(ModelSpec model, Map<String, float[]> byName) {
-        List<ParameterSpec> parameters = model.parameters();
+    /** The arrays of {@code parameters}, in that order. */
+    static float[][] inOrder(List<ParameterSpec> parameters, Map<String, float[]> byName) {
         float[][] arrays = new float[parameters.size()][];
         for (int p = 0; p < arrays.length; p++) {
             arrays[p] = byName.get(parameters.get(p).name());
         }
         return arrays;
+    }
+
+    /** The parameters that are state, not trained: batch normalization's running statistics. */
+    static List<ParameterSpec> runningStatistics(ModelSpec model) {
+        return model.parameters().stream()
+                .filter(parameter -> !parameter.trainable())
+                .toList();
     }
 
     /** The global sample indices of minibatch {@code batch} of epoch {@code epoch}, as {@link Minibatches} orders them. */

@@ -27,7 +27,11 @@ final class SparkLearner implements Learner {
     private final SparkTrainingSet set;
     private final JavaSparkContext spark;
     private final ModelSpec model;
+    /** Every parameter; the trained ones (gradients, momentum); the running statistics (state). */
     private final List<ParameterSpec> parameters;
+
+    private final List<ParameterSpec> trainable;
+    private final List<ParameterSpec> statistics;
     private final TrainerOptions update;
     private final Broadcast<Job> job;
     private final SparkMode mode;
@@ -43,6 +47,8 @@ final class SparkLearner implements Learner {
         this.spark = set.spark();
         this.model = model;
         this.parameters = model.parameters();
+        this.trainable = model.trainableParameters();
+        this.statistics = Executors.runningStatistics(model);
         this.update = job.update();
         this.job = SparkErrors.rethrown(() -> spark.broadcast(job));
         this.mode = job.options.mode();
@@ -59,7 +65,7 @@ final class SparkLearner implements Learner {
     public void load(Weights loaded) {
         weights = Weights.of(model, loaded.toMap()).toMap(); // checked against the model, and a copy
         velocity = new LinkedHashMap<>();
-        parameters.forEach(parameter -> velocity.put(parameter.name(), new float[parameter.size()]));
+        trainable.forEach(parameter -> velocity.put(parameter.name(), new float[parameter.size()]));
     }
 
     @Override
@@ -77,7 +83,7 @@ final class SparkLearner implements Learner {
     @Override
     public void restore(Weights restored, Map<String, float[]> momentum) {
         Map<String, float[]> checked = new LinkedHashMap<>();
-        for (ParameterSpec parameter : parameters) {
+        for (ParameterSpec parameter : trainable) {
             float[] values = momentum.get(parameter.name());
             if (values == null || values.length != parameter.size()) {
                 throw new InvalidInputException("momentum for " + parameter.name() + " of model " + model.name()
@@ -153,8 +159,11 @@ final class SparkLearner implements Learner {
         set.traffic()
                 .add((long) set.partitions() * bytes(point), (long) set.partitions() * sums.partitionPayloadBytes());
         float penalty = (float) mu;
-        for (int p = 0; p < parameters.size(); p++) {
-            String name = parameters.get(p).name();
+        for (int s = 0; s < statistics.size(); s++) {
+            weights.put(statistics.get(s).name(), sums.mean(trainable.size() + s));
+        }
+        for (int p = 0; p < trainable.size(); p++) {
+            String name = trainable.get(p).name();
             float[] gradient = sums.mean(p);
             float[] target = targets.get(name);
             if (target != null && mu > 0) {
@@ -188,9 +197,10 @@ final class SparkLearner implements Learner {
                         (long) set.partitions() * (bytes(weights) + bytes(velocity) + bytes(targets)),
                         (long) set.partitions() * sums.partitionPayloadBytes());
         for (int p = 0; p < parameters.size(); p++) {
-            String name = parameters.get(p).name();
-            weights.put(name, sums.mean(p));
-            velocity.put(name, sums.mean(parameters.size() + p));
+            weights.put(parameters.get(p).name(), sums.mean(p));
+        }
+        for (int t = 0; t < trainable.size(); t++) {
+            velocity.put(trainable.get(t).name(), sums.mean(parameters.size() + t));
         }
         double[] losses = new double[batches];
         for (int j = 0; j < batches; j++) {

@@ -6,16 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.Op;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.Window;
 import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.core.DataSets;
+import io.github.lc4j.core.Dataset;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.Learner;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.Minibatches;
 import io.github.lc4j.core.TrainingSet;
 import io.github.lc4j.core.WeightInitializer;
+import io.github.lc4j.core.zoo.ModelZoo;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +106,142 @@ class SparkLearnerTest {
                     () -> spark.straightThroughStep(0, 0, Map.of(), 0.05),
                     "STE needs sync mode");
         }
+    }
+
+    /** A small graph with batch normalization: running statistics travel with the weights. */
+    private static final ModelSpec GRAPH = graphModel();
+
+    private static ModelSpec graphModel() {
+        ModelSpec.Builder builder = ModelSpec.builder("spark-graph", new int[] {1, 28, 28});
+        String conv = builder.add("conv", new Op.Conv2d(4, Window.square(3, 2, 1), 1, false), ModelSpec.INPUT);
+        String normalized = builder.add("bn", Op.BatchNorm.defaults(), conv);
+        String activated = builder.add("relu", new Op.Relu(), normalized);
+        String pooled = builder.add("pool", new Op.GlobalAveragePool(), activated);
+        String flat = builder.add("flat", new Op.Flatten(), pooled);
+        builder.add("fc", new Op.Dense(10, true), flat);
+        return builder.build();
+    }
+
+    /** The samples of minibatch {@code indices} that lie in [from, to), in the minibatch's order; null if none. */
+    private static Batch slice(Dataset train, int[] indices, int from, int to) {
+        int[] inside = java.util.Arrays.stream(indices)
+                .filter(index -> index >= from && index < to)
+                .toArray();
+        return inside.length == 0 ? null : train.batch(inside);
+    }
+
+    @Test
+    void averagingOverThreeUnequalPartitionsIsTheSampleWeightedMeanOfTheirLocalRuns() {
+        int partitions = 3;
+        int localSteps = 3;
+        try (SparkLc.Data data = SparkLc.data(
+                        SparkTestContext.get(),
+                        "embedded",
+                        SparkOptions.averaging(localSteps).withPartitions(partitions));
+                Learner spark = data.training().learner(backend, GRAPH, OPTIMIZER, SEED)) {
+            Dataset train = DataSets.embeddedFashionMnist().train();
+            int size = train.size();
+            assertTrue(size % partitions != 0, "the partitions must differ in size");
+            Weights initial = WeightInitializer.initialize(GRAPH, 6);
+            Map<String, float[]> targets = new LinkedHashMap<>();
+            targets.put("conv.weight", halved(initial).get("conv.weight"));
+            spark.load(initial);
+            spark.setPenalty(targets, 0.2);
+            spark.steps(0, 5, localSteps, 0.05);
+            Map<String, float[]> momentumAfterOne = spark.momentum();
+            Weights weightsAfterOne = spark.snapshot();
+            spark.steps(0, 5 + localSteps, localSteps, 0.05);
+
+            // by hand: each partition's trainer takes its slices of the second round's minibatches
+            // from the first round's averaged weights and momentum, then the sample-weighted mean
+            List<int[]> epoch = new Minibatches(size, OPTIMIZER.batchSize(), SEED).epochIndices(0);
+            Map<String, double[]> weightSums = new LinkedHashMap<>();
+            Map<String, double[]> momentumSums = new LinkedHashMap<>();
+            long seenTotal = 0;
+            for (int p = 0; p < partitions; p++) {
+                int from = (int) ((long) p * size / partitions);
+                int to = (int) ((long) (p + 1) * size / partitions);
+                try (Trainer trainer =
+                        backend.newTrainer(GRAPH, new TrainerOptions(OPTIMIZER.momentum(), OPTIMIZER.nesterov()))) {
+                    trainer.restore(weightsAfterOne, momentumAfterOne);
+                    trainer.setPenalty(targets, 0.2);
+                    long seen = 0;
+                    for (int j = 0; j < localSteps; j++) {
+                        Batch batch = slice(train, epoch.get(5 + localSteps + j), from, to);
+                        if (batch != null) {
+                            trainer.step(batch, 0.05);
+                            seen += batch.size();
+                        }
+                    }
+                    seenTotal += seen;
+                    accumulate(weightSums, trainer.snapshot().toMap(), seen);
+                    accumulate(momentumSums, trainer.momentum(), seen);
+                }
+            }
+            assertEquals(
+                    GRAPH.trainableParameters().size(), spark.momentum().size(), "momentum of trained parameters only");
+            assertMean(weightSums, seenTotal, spark.snapshot().toMap(), "averaged weights and running statistics");
+            assertMean(momentumSums, seenTotal, spark.momentum(), "averaged momentum");
+        }
+    }
+
+    @Test
+    void synchronousStepsOnAGraphCombineTheExecutorsRunningStatistics() {
+        int partitions = 2;
+        try (SparkLc.Data data = SparkLc.data(
+                        SparkTestContext.get(),
+                        "embedded",
+                        SparkOptions.synchronous().withPartitions(partitions));
+                Learner spark = data.training().learner(backend, GRAPH, OPTIMIZER, SEED)) {
+            Dataset train = DataSets.embeddedFashionMnist().train();
+            int size = train.size();
+            Weights initial = WeightInitializer.initialize(GRAPH, 7);
+            spark.load(initial);
+            spark.steps(0, 2, 1, 0.05);
+            int[] indices = new Minibatches(size, OPTIMIZER.batchSize(), SEED)
+                    .epochIndices(0)
+                    .get(2);
+            Map<String, double[]> statistics = new LinkedHashMap<>();
+            long seenTotal = 0;
+            for (int p = 0; p < partitions; p++) {
+                Batch batch = slice(train, indices, p * size / partitions, (p + 1) * size / partitions);
+                try (Trainer trainer = backend.newTrainer(GRAPH, TrainerOptions.plainSgd())) {
+                    trainer.load(initial);
+                    trainer.lossAndGradients(batch);
+                    Map<String, float[]> state = new LinkedHashMap<>();
+                    state.put("bn.running_mean", trainer.snapshot().get("bn.running_mean"));
+                    state.put("bn.running_var", trainer.snapshot().get("bn.running_var"));
+                    accumulate(statistics, state, batch.size());
+                    seenTotal += batch.size();
+                }
+            }
+            Map<String, float[]> after = spark.snapshot().toMap();
+            after.keySet().retainAll(statistics.keySet());
+            assertMean(statistics, seenTotal, after, "running statistics after a synchronous step");
+            assertTrue(
+                    Math.abs(after.get("bn.running_var")[0] - 1f) > 1e-3,
+                    "the step moved the running variance away from its start");
+        }
+    }
+
+    private static void accumulate(Map<String, double[]> sums, Map<String, float[]> values, long weight) {
+        values.forEach((name, array) -> {
+            double[] sum = sums.computeIfAbsent(name, key -> new double[array.length]);
+            for (int i = 0; i < array.length; i++) {
+                sum[i] += weight * (double) array[i];
+            }
+        });
+    }
+
+    private static void assertMean(Map<String, double[]> sums, long total, Map<String, float[]> actual, String what) {
+        assertEquals(sums.keySet(), actual.keySet(), what + ": parameters");
+        sums.forEach((name, sum) -> {
+            float[] other = actual.get(name);
+            for (int i = 0; i < sum.length; i++) {
+                double expected = sum[i] / total;
+                assertEquals(expected, other[i], 1e-6 + 1e-6 * Math.abs(expected), what + ": " + name + "[" + i + "]");
+            }
+        });
     }
 
     private static Map<String, float[]> halved(Weights weights) {

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.ModelZoo;
 import io.github.lc4j.core.WeightInitializer;
+import io.github.lc4j.core.zoo.ModelZoo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
