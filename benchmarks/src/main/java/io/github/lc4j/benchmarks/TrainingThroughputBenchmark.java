@@ -14,7 +14,7 @@ import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
 import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Dataset;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.io.AtomicFiles;
 import java.nio.charset.StandardCharsets;

@@ -10,7 +10,7 @@ import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.core.TrainTestSplit;
 import io.github.lc4j.core.TrainingRequest;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.examples.QuickStart;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.onnx.OnnxExporter;
 import io.github.lc4j.onnx.OnnxImporter;
 import io.github.lc4j.onnx.OnnxModel;

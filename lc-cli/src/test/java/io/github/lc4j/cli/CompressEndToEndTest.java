@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.core.io.WeightsFile;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -32,7 +32,7 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.Dataset;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.core.TrainTestSplit;
 import io.github.lc4j.core.WeightInitializer;
 import java.util.LinkedHashMap;

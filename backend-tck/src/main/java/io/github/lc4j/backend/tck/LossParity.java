@@ -9,7 +9,7 @@ import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Minibatches;
-import io.github.lc4j.core.ModelZoo;
+import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.core.WeightInitializer;
 import java.util.LinkedHashMap;
 import java.util.List;
