@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.io.WeightsFile;
+import io.github.lc4j.core.zoo.ModelZoo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
