@@ -36,8 +36,10 @@ final class CompressCommand implements Callable<Integer> {
             names = "--model",
             defaultValue = "lenet300",
             paramLabel = "NAME|FILE.onnx",
-            description = "Model of the reference: lenet300 (tanh), lenet300-relu, lenet5, or an ONNX classifier"
-                    + " (FILE.onnx, whose weights are the reference; see 'lc4j inspect'). Default: ${DEFAULT-VALUE}.")
+            completionCandidates = ZooModels.class,
+            description = "Model of the reference: a zoo model (${COMPLETION-CANDIDATES}; see 'lc4j models'), or an"
+                    + " ONNX classifier (FILE.onnx, whose weights are the reference; see 'lc4j inspect')."
+                    + " Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(

@@ -28,7 +28,8 @@ final class EvaluateCommand implements Callable<Integer> {
             names = "--model",
             required = true,
             paramLabel = "NAME|FILE.onnx",
-            description = "An ONNX file, or lenet300, lenet300-relu or lenet5 with --weights.")
+            completionCandidates = ZooModels.class,
+            description = "An ONNX file, or a zoo model (${COMPLETION-CANDIDATES}) with --weights.")
     String model;
 
     @Option(

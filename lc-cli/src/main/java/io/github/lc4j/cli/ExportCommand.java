@@ -21,7 +21,8 @@ final class ExportCommand implements Callable<Integer> {
             names = "--model",
             required = true,
             paramLabel = "NAME|FILE.onnx",
-            description = "lenet300, lenet300-relu, lenet5, or the ONNX file the weights belong to.")
+            completionCandidates = ZooModels.class,
+            description = "A zoo model (${COMPLETION-CANDIDATES}), or the ONNX file the weights belong to.")
     String model;
 
     @Option(

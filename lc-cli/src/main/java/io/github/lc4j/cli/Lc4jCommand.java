@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
             EvaluateCommand.class,
             InspectCommand.class,
             BackendsCommand.class,
+            ModelsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Lc4jCommand implements Runnable {

@@ -60,6 +60,9 @@ final class ModelSource {
     /** Checks, before any work, that {@code output} and {@code compact} go together. */
     void checkOutput(Path output, boolean compact) {
         boolean toOnnx = output != null && isOnnx(output.toString());
+        if (toOnnx && onnx == null) {
+            OnnxExporter.checkExportable(model);
+        }
         if (compact && !toOnnx) {
             throw new InvalidInputException("--compact writes an ONNX file; give --output FILE.onnx, got "
                     + (output == null ? "no --output" : "--output " + output));

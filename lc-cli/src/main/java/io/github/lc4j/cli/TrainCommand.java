@@ -26,7 +26,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--model",
             defaultValue = "lenet300",
-            description = "lenet300 (tanh), lenet300-relu or lenet5." + " Default: ${DEFAULT-VALUE}.")
+            completionCandidates = ZooModels.class,
+            description = "A zoo model: ${COMPLETION-CANDIDATES} (see 'lc4j models')." + " Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--epochs", defaultValue = "20", description = "Training epochs. Default: ${DEFAULT-VALUE}.")

@@ -151,11 +151,25 @@ public final class OnnxExporter {
     }
 
     /**
+     * Throws {@link InvalidInputException} when {@code model} is one of lc4j's graph models
+     * (BatchNorm, shortcuts, …), which this exporter cannot write yet: only chains of layers are
+     * written from lc4j's own nets.
+     */
+    public static void checkExportable(ModelSpec model) {
+        if (!model.isChain()) {
+            throw new InvalidInputException("model " + model.name() + " is a graph (nodes with shortcuts or batch"
+                    + " normalization); writing lc4j's graph models to ONNX is not supported yet: write the weights"
+                    + " as .npz instead (--output FILE.npz)");
+        }
+    }
+
+    /**
      * Builds an ONNX model (opset 13) for {@code model}, one of lc4j's own nets: Conv, MaxPool,
      * Relu, Tanh, Flatten and Gemm with transB = 1, as PyTorch writes them; input {@code input}
      * of shape {@code [batch, ...]}, output {@code logits}.
      */
     public static OnnxModel fromModel(ModelSpec model, Weights weights) {
+        checkExportable(model);
         GraphProto.Builder graph = GraphProto.newBuilder().setName(model.name());
         String current = "input";
         graph.addInput(valueInfo(current, model.inputShape()));
