@@ -175,12 +175,12 @@ public abstract class GraphConformanceSuite {
         });
     }
 
-    /** A basic residual block with an identity shortcut and batch normalization. */
+    /** A basic residual block with an identity shortcut, batch normalization and a two-group convolution. */
     static ModelSpec identityShortcut() {
         return chain("tck-identity-shortcut", new int[] {2, 6, 6}, b -> {
             String c1 = b.add("c1", conv(4, 3, 1, 1), ModelSpec.INPUT);
             String r1 = b.add("r1", new Op.Relu(), b.add("bn1", Op.BatchNorm.defaults(), c1));
-            String c2 = b.add("c2", new Op.Conv2d(4, Window.square(3, 1, 1), 1, false), r1);
+            String c2 = b.add("c2", new Op.Conv2d(4, Window.square(3, 1, 1), 2, false), r1);
             String bn2 = b.add("bn2", Op.BatchNorm.defaults(), c2);
             String sum = b.add("sum", new Op.Add(), bn2, r1);
             return b.add("pool", new Op.GlobalAveragePool(), b.add("r2", new Op.Relu(), sum));

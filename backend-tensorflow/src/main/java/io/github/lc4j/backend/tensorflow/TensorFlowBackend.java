@@ -36,7 +36,14 @@ public final class TensorFlowBackend implements Backend {
 
     @Override
     public Set<Capability> capabilities() {
-        EnumSet<Capability> capabilities = EnumSet.of(Capability.CONV2D, Capability.MAX_POOL);
+        EnumSet<Capability> capabilities = EnumSet.of(
+                Capability.CONV2D,
+                Capability.GROUPED_CONV2D,
+                Capability.MAX_POOL,
+                Capability.AVERAGE_POOL,
+                Capability.BATCH_NORM,
+                Capability.BRANCHES,
+                Capability.GATE_ACTIVATIONS);
         if (device.toUpperCase(java.util.Locale.ROOT).contains("GPU")) {
             capabilities.add(Capability.GPU);
         }

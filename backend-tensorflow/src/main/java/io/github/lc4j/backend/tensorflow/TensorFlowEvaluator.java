@@ -9,13 +9,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Inference only: {@link TensorFlowNet}'s forward graph, with no gradient, momentum or penalty ops. */
+/**
+ * Inference only: {@link TensorFlowNet}'s inference-mode forward graph (batch normalization on its
+ * running statistics), with no training pass and no gradient, momentum or penalty ops.
+ */
 final class TensorFlowEvaluator extends BaseEvaluator {
     private final TensorFlowNet net;
 
     TensorFlowEvaluator(Backend backend, ModelSpec model, String device, int threads) {
         super(backend, model);
-        net = new TensorFlowNet(model, device);
+        net = new TensorFlowNet(model, device, false);
         try {
             net.open(threads);
         } catch (RuntimeException e) {

@@ -1,11 +1,9 @@
 package io.github.lc4j.backend.tensorflow;
 
-import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.api.support.Checks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,25 +25,50 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * One model as a TensorFlow graph: the weights as variables, the forward pass, the mean
- * cross-entropy and the predictions, built through {@link Layer.Visitor}. A trainer adds its
- * training ops before {@link #open}; an evaluator opens it as it is. Every tensor is closed.
+ * One model as a TensorFlow graph: every parameter as a variable (running statistics included),
+ * the forward pass built from the model's plan ({@link ForwardPass}), the mean cross-entropy and
+ * the predictions. The inference pass (running statistics) serves {@link #forward}; a trainer's
+ * net also holds a training pass (batch statistics, and the assign ops that move the running
+ * statistics) on the same variables, unless the model has no batch normalization, where both
+ * passes are one. A trainer adds its training ops before {@link #open}; an evaluator opens it as
+ * it is. Every tensor is closed.
  */
 final class TensorFlowNet implements AutoCloseable {
     final Graph graph;
     final Ops tf;
     final Placeholder<TFloat32> inputs;
     final Placeholder<TInt32> labels;
+    /** Every parameter, running statistics included, in model order. */
     final Map<String, ParameterNodes> parameters = new LinkedHashMap<>();
-    final Operand<TFloat32> dataLoss;
+    /** The trained parameters in model order: gradients, momentum and penalty cover these only. */
+    final List<ParameterNodes> trainable;
+    /** The mean cross-entropy of the training-mode pass. */
+    final Operand<TFloat32> trainingLoss;
+    /** The assign ops that move the running statistics: run with every training-mode pass. */
+    final List<Op> statisticUpdates;
+
+    private final Operand<TFloat32> inferenceLoss;
     private final Operand<TInt32> predictions;
     private Session session;
 
-    /** The graph nodes of one parameter's value. */
+    /**
+     * The graph nodes of one parameter's value: the variable (assigned and updated in place), the
+     * read the forward passes use, and the load from a placeholder.
+     */
     record ParameterNodes(
-            String name, long[] shape, Variable<TFloat32> value, Placeholder<TFloat32> valueIn, Op loadValue) {}
+            String name,
+            long[] shape,
+            Variable<TFloat32> value,
+            Operand<TFloat32> read,
+            Placeholder<TFloat32> valueIn,
+            Op loadValue) {}
 
-    TensorFlowNet(ModelSpec model, String device) {
+    /**
+     * Builds the graph.
+     *
+     * @param training whether to build the training-mode pass too (a trainer's net)
+     */
+    TensorFlowNet(ModelSpec model, String device, boolean training) {
         graph = new Graph();
         Ops ops = Ops.create(graph);
         if (!device.isBlank()) {
@@ -60,96 +83,39 @@ final class TensorFlowNet implements AutoCloseable {
         tf = ops;
         inputs = tf.placeholder(TFloat32.class);
         labels = tf.placeholder(TInt32.class);
+        List<ParameterNodes> trained = new ArrayList<>();
         for (ParameterSpec spec : model.parameters()) {
             long[] shape = toLong(spec.shape());
             Variable<TFloat32> value = tf.variable(Shape.of(shape), TFloat32.class);
             Placeholder<TFloat32> valueIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)));
-            parameters.put(
-                    spec.name(), new ParameterNodes(spec.name(), shape, value, valueIn, tf.assign(value, valueIn)));
-        }
-        Operand<TFloat32> activation = inputs;
-        int[] shape = model.inputShape();
-        List<int[]> shapes = model.activationShapes();
-        for (int i = 0; i < model.layers().size(); i++) {
-            activation = model.layers().get(i).accept(new LayerBuilder(activation, shape, shapes.get(i)));
-            shape = shapes.get(i);
-        }
-        Operand<TFloat32> logits = activation;
-        // the dense-label op: TensorFlow's C++ gradient registry has no gradient for the sparse one
-        Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(model.classCount()), tf.constant(1f), tf.constant(0f));
-        dataLoss =
-                tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
-        predictions = tf.math.argMax(logits, tf.constant(1), TInt32.class);
-    }
-
-    /** Builds the graph of one layer on its input. */
-    private final class LayerBuilder implements Layer.Visitor<Operand<TFloat32>> {
-        private final Operand<TFloat32> input;
-        private final int[] inputShape;
-        private final int[] outputShape;
-
-        LayerBuilder(Operand<TFloat32> input, int[] inputShape, int[] outputShape) {
-            this.input = input;
-            this.inputShape = inputShape;
-            this.outputShape = outputShape;
-        }
-
-        @Override
-        public Operand<TFloat32> dense(Layer.Dense dense) {
-            Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] {-1, Checks.elementCount(inputShape)}));
-            return tf.nn.biasAdd(
-                    tf.linalg.matMul(flat, parameters.get(dense.name() + ".weight").value),
-                    parameters.get(dense.name() + ".bias").value);
-        }
-
-        @Override
-        public Operand<TFloat32> conv2d(Layer.Conv2d conv) {
-            long padding = conv.padding();
-            Operand<TFloat32> nhwc = toNhwc(input, inputShape);
-            if (padding > 0) {
-                nhwc = tf.pad(
-                        nhwc,
-                        tf.constant(new long[][] {{0, 0}, {padding, padding}, {padding, padding}, {0, 0}}),
-                        tf.constant(0f));
+            // a plain (not reference) read: some C++ gradient functions cannot take a reference input
+            ParameterNodes nodes = new ParameterNodes(
+                    spec.name(), shape, value, tf.identity(value), valueIn, tf.assign(value, valueIn));
+            parameters.put(spec.name(), nodes);
+            if (spec.trainable()) {
+                trained.add(nodes);
             }
-            Operand<TFloat32> filter = tf.linalg.transpose(
-                    parameters.get(conv.name() + ".weight").value, tf.constant(new int[] {2, 3, 1, 0}));
-            Operand<TFloat32> output = tf.nn.biasAdd(
-                    tf.nn.conv2d(nhwc, filter, List.of(1L, (long) conv.stride(), (long) conv.stride(), 1L), "VALID"),
-                    parameters.get(conv.name() + ".bias").value);
-            return tf.linalg.transpose(output, tf.constant(new int[] {0, 3, 1, 2}));
         }
-
-        @Override
-        public Operand<TFloat32> maxPool2d(Layer.MaxPool2d pool) {
-            Operand<TFloat32> pooled = tf.nn.maxPool(
-                    toNhwc(input, inputShape),
-                    tf.constant(new int[] {1, pool.size(), pool.size(), 1}),
-                    tf.constant(new int[] {1, pool.stride(), pool.stride(), 1}),
-                    "VALID");
-            return tf.linalg.transpose(pooled, tf.constant(new int[] {0, 3, 1, 2}));
-        }
-
-        @Override
-        public Operand<TFloat32> relu(Layer.Relu relu) {
-            return tf.nn.relu(input);
-        }
-
-        @Override
-        public Operand<TFloat32> tanh(Layer.Tanh tanh) {
-            return tf.math.tanh(input);
-        }
-
-        @Override
-        public Operand<TFloat32> flatten(Layer.Flatten flatten) {
-            return tf.reshape(input, tf.constant(new long[] {-1, Checks.elementCount(outputShape)}));
+        trainable = List.copyOf(trained);
+        ForwardPass inference = new ForwardPass(tf, model, inputs, parameters, false);
+        inferenceLoss = meanCrossEntropy(inference.logits(), model.classCount());
+        predictions = tf.math.argMax(inference.logits(), tf.constant(1), TInt32.class);
+        boolean batchNorm =
+                model.steps().stream().anyMatch(step -> step.op() instanceof io.github.lc4j.api.Op.BatchNorm);
+        if (training && batchNorm) {
+            ForwardPass train = new ForwardPass(tf, model, inputs, parameters, true);
+            trainingLoss = meanCrossEntropy(train.logits(), model.classCount());
+            statisticUpdates = List.copyOf(train.statisticUpdates());
+        } else {
+            trainingLoss = inferenceLoss;
+            statisticUpdates = List.of();
         }
     }
 
-    /** lc4j's flat [C, H, W] samples as NHWC, the layout of TensorFlow's CPU convolution and pooling. */
-    private Operand<TFloat32> toNhwc(Operand<TFloat32> input, int[] shape) {
-        Operand<TFloat32> nchw = tf.reshape(input, tf.constant(new long[] {-1, shape[0], shape[1], shape[2]}));
-        return tf.linalg.transpose(nchw, tf.constant(new int[] {0, 2, 3, 1}));
+    private Operand<TFloat32> meanCrossEntropy(Operand<TFloat32> logits, int classes) {
+        // the dense-label op: TensorFlow's C++ gradient registry has no gradient for the sparse one
+        Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
+        return tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
     }
 
     /** Starts the session once the graph is complete. */
@@ -183,32 +149,37 @@ final class TensorFlowNet implements AutoCloseable {
         }
     }
 
-    /** Fetches one operand per parameter, in model order, and returns them as host arrays by parameter name. */
-    Map<String, float[]> fetchPerParameter(List<? extends Operand<TFloat32>> operands) {
+    /**
+     * Fetches {@code operands}, one per parameter of {@code owners} in the same order, and returns
+     * them as host arrays by parameter name.
+     */
+    Map<String, float[]> fetchPerParameter(List<ParameterNodes> owners, List<? extends Operand<TFloat32>> operands) {
         Session.Runner runner = session.runner();
         operands.forEach(runner::fetch);
         Map<String, float[]> values = new LinkedHashMap<>();
         try (Result result = runner.run()) {
             int index = 0;
-            for (ParameterNodes node : parameters.values()) {
+            for (ParameterNodes node : owners) {
                 values.put(node.name, read((TFloat32) result.get(index++), node.shape));
             }
         }
         return values;
     }
 
-    List<Variable<TFloat32>> values() {
-        return parameters.values().stream().map(ParameterNodes::value).toList();
+    /** Returns the current value of every parameter, running statistics included, by name in model order. */
+    Map<String, float[]> readAll() {
+        List<ParameterNodes> all = List.copyOf(parameters.values());
+        return fetchPerParameter(all, all.stream().map(ParameterNodes::value).toList());
     }
 
-    /** Runs {@code batch} forward; fills the predicted classes and returns the mean cross-entropy. */
+    /** Runs {@code batch} forward in inference mode; fills the predicted classes and returns the mean cross-entropy. */
     double forward(Batch batch, int[] predicted) {
         try (TFloat32 x = batchInputs(batch);
                 TInt32 y = batchLabels(batch);
                 Result result = session.runner()
                         .feed(inputs, x)
                         .feed(labels, y)
-                        .fetch(dataLoss)
+                        .fetch(inferenceLoss)
                         .fetch(predictions)
                         .run()) {
             TInt32 classes = (TInt32) result.get(1);

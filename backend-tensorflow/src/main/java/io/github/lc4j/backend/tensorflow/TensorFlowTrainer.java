@@ -23,11 +23,13 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The TensorFlow primitives: on {@link TensorFlowNet}'s forward graph, the gradients
- * ({@code Ops.gradients} of the loss with respect to the weights only, plus the penalty's
- * μ(w − t) in closed form) and TensorFlow's fused momentum update. Momentum, penalty targets, μ
- * and the kept gradients are graph variables; targets and μ are assigned once per
- * {@code setPenalty} and are never differentiated. A step is one session run.
+ * The TensorFlow primitives: on {@link TensorFlowNet}'s training-mode forward graph, the gradients
+ * ({@code Ops.gradients} of the loss with respect to the trainable parameters only, plus the
+ * penalty's μ(w − t) in closed form) and TensorFlow's fused momentum update. Momentum, penalty
+ * targets, μ and the kept gradients are graph variables of the trainable parameters; targets and
+ * μ are assigned once per {@code setPenalty} and are never differentiated. The running statistics
+ * of batch normalization are variables that are loaded and read with the weights, moved by every
+ * training-mode pass and never trained. A step is one session run.
  */
 final class TensorFlowTrainer extends BaseTrainer {
     private final TensorFlowNet net;
@@ -53,7 +55,7 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     TensorFlowTrainer(Backend backend, ModelSpec model, TrainerOptions options, String device, int threads) {
         super(backend, model, options);
-        net = new TensorFlowNet(model, device);
+        net = new TensorFlowNet(model, device, true);
         try {
             buildTrainingOps(options);
             net.open(threads);
@@ -67,10 +69,13 @@ final class TensorFlowTrainer extends BaseTrainer {
     private void buildTrainingOps(TrainerOptions options) {
         Ops tf = net.tf;
         learningRate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-        var gradientOps = tf.gradients(net.dataLoss, net.values());
+        // only the trainable variables: the running statistics get no gradient
+        var gradientOps = tf.gradients(
+                net.trainingLoss,
+                net.trainable.stream().map(TensorFlowNet.ParameterNodes::value).toList());
         List<Operand<TFloat32>> gradients = new ArrayList<>();
         int position = 0;
-        for (TensorFlowNet.ParameterNodes node : net.parameters.values()) {
+        for (TensorFlowNet.ParameterNodes node : net.trainable) {
             Shape shape = Shape.of(node.shape());
             Variable<TFloat32> velocity = tf.variable(shape, TFloat32.class);
             Variable<TFloat32> target = tf.variable(shape, TFloat32.class);
@@ -91,10 +96,13 @@ final class TensorFlowTrainer extends BaseTrainer {
             gradients.add(gradient);
             storeGradients.add(tf.assign(keptGradient, gradient));
         }
-        // variables are read lazily: no update may run before every gradient (hence every read) is done
-        Ops after = tf.withControlDependencies(new ArrayList<>(gradients));
+        // variables are read lazily: no update may run before every gradient (hence every read) is done,
+        // nor before the running statistics have moved
+        List<Op> before = new ArrayList<>(gradients);
+        before.addAll(net.statisticUpdates);
+        Ops after = tf.withControlDependencies(before);
         int index = 0;
-        for (TensorFlowNet.ParameterNodes node : net.parameters.values()) {
+        for (TensorFlowNet.ParameterNodes node : net.trainable) {
             fusedUpdates.add(update(after, node.value(), velocities.get(index), gradients.get(index), options));
             storedUpdates.add(
                     update(tf, node.value(), velocities.get(index), training.get(index).keptGradient, options));
@@ -139,12 +147,12 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     @Override
     protected Map<String, float[]> readParameters() {
-        return net.fetchPerParameter(net.values());
+        return net.readAll();
     }
 
     @Override
     protected Map<String, float[]> readMomentum() {
-        return net.fetchPerParameter(velocities);
+        return net.fetchPerParameter(net.trainable, velocities);
     }
 
     @Override
@@ -153,7 +161,7 @@ final class TensorFlowTrainer extends BaseTrainer {
         try {
             Session.Runner runner = net.session().runner();
             int index = 0;
-            for (TensorFlowNet.ParameterNodes parameter : net.parameters.values()) {
+            for (TensorFlowNet.ParameterNodes parameter : net.trainable) {
                 TFloat32 tensor = TensorFlowNet.floats(parameter.shape(), momentum.get(parameter.name()));
                 tensors.add(tensor);
                 runner.feed(velocityInputs.get(index), tensor).addTarget(loadMomentum.get(index));
@@ -171,7 +179,7 @@ final class TensorFlowTrainer extends BaseTrainer {
         try {
             Session.Runner runner = net.session().runner();
             int index = 0;
-            for (TensorFlowNet.ParameterNodes parameter : net.parameters.values()) {
+            for (TensorFlowNet.ParameterNodes parameter : net.trainable) {
                 TrainingNodes node = training.get(index++);
                 float[] target = targets.get(parameter.name());
                 TFloat32 targetTensor = TensorFlowNet.floats(
@@ -206,6 +214,7 @@ final class TensorFlowTrainer extends BaseTrainer {
     @Override
     protected Map<String, float[]> readGradients() {
         return net.fetchPerParameter(
+                net.trainable,
                 training.stream().map(TrainingNodes::keptGradient).toList());
     }
 
@@ -218,14 +227,18 @@ final class TensorFlowTrainer extends BaseTrainer {
         }
     }
 
-    /** Feeds one batch and whatever {@code feeds} adds, runs {@code targets}, returns the loss. */
+    /**
+     * Feeds one batch and whatever {@code feeds} adds, runs {@code targets} and the moves of the
+     * running statistics (a training-mode pass), returns the training-mode loss.
+     */
     private double run(Batch batch, List<Op> targets, Consumer<Session.Runner> feeds) {
         try (TFloat32 x = TensorFlowNet.batchInputs(batch);
                 TInt32 y = TensorFlowNet.batchLabels(batch)) {
             Session.Runner runner = net.session().runner().feed(net.inputs, x).feed(net.labels, y);
             feeds.accept(runner);
-            runner.fetch(net.dataLoss);
+            runner.fetch(net.trainingLoss);
             targets.forEach(runner::addTarget);
+            net.statisticUpdates.forEach(runner::addTarget);
             try (Result result = runner.run()) {
                 return ((TFloat32) result.get(0)).getFloat();
             }
