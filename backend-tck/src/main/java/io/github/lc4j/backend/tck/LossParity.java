@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs two backends side by side on LeNet300 with the same initial weights, the same seeded
+ * Runs two backends side by side on one model (LeNet300 unless given) with the same initial weights, the same seeded
  * minibatches of the embedded data, Nesterov SGD and the LC penalty on, and measures how far
  * their per-step losses drift apart.
  */
@@ -25,10 +25,18 @@ public final class LossParity {
 
     /** Returns the largest |loss_candidate − loss_reference| / loss_reference over {@code steps} steps. */
     public static double worstRelativeLossDifference(Backend reference, Backend candidate, int steps) {
-        ModelSpec model = ModelZoo.lenet300Tanh();
+        return worstRelativeLossDifference(reference, candidate, ModelZoo.lenet300Tanh(), steps, 256);
+    }
+
+    /**
+     * Returns the largest |loss_candidate − loss_reference| / loss_reference over {@code steps}
+     * steps of {@code model} at minibatches of {@code batchSize}.
+     */
+    public static double worstRelativeLossDifference(
+            Backend reference, Backend candidate, ModelSpec model, int steps, int batchSize) {
         Weights initial = WeightInitializer.initialize(model, 3);
         Minibatches minibatches =
-                new Minibatches(DataSets.embeddedFashionMnist().train(), 256, 3);
+                new Minibatches(DataSets.embeddedFashionMnist().train(), batchSize, 3);
         Map<String, float[]> targets = new LinkedHashMap<>();
         for (ParameterSpec parameter : model.parameters()) {
             if (parameter.role() == ParameterSpec.Role.WEIGHT) {
@@ -52,8 +60,8 @@ public final class LossParity {
             }
         }
         System.out.printf(
-                "%s vs %s, %d LeNet300 steps: worst relative loss difference %.2e%n",
-                candidate.name(), reference.name(), steps, worst);
+                "%s vs %s, %d %s steps: worst relative loss difference %.2e%n",
+                candidate.name(), reference.name(), steps, model.name(), worst);
         return worst;
     }
 }

@@ -9,6 +9,7 @@ import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Op;
 import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Window;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +58,25 @@ class ModelZooTest {
                                         .noneMatch(other -> other.op() instanceof Op.Clip
                                                 && other.inputs().contains(node.name()))),
                 "the bottleneck is linear: no activation after a projection");
+    }
+
+    /** The README's graph example, as it stands there. */
+    @Test
+    void theReadmesGraphExampleBuilds() throws java.io.IOException {
+        ModelSpec.Builder b = ModelSpec.builder("tiny-resnet", new int[] {1, 28, 28});
+        String x = Blocks.convBatchNormRelu(b, "stem", ModelSpec.INPUT, 16, 3, 1);
+        x = Blocks.basicBlock(b, "block1", x, 16, 32, 2); // 3x3 convs, BN, a 1x1 projection shortcut, Add
+        String se = b.add("squeeze", new Op.GlobalAveragePool(), x); // a squeeze-excitation gate by hand
+        se = b.add("gate", new Op.Sigmoid(), b.add("excite", new Op.Conv2d(32, Window.square(1, 1, 0), 1, true), se));
+        x = b.add("scaled", new Op.Mul(), x, se); // [32,14,14] times [32,1,1]
+        ModelSpec model = Blocks.classifierHead(b, x, 10).build(); // global pooling, flatten, dense
+        assertArrayEquals(new int[] {32, 14, 14}, model.tensorShape(model.tensorId("scaled")));
+        assertEquals(10, model.classCount());
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        assertTrue(
+                readme.contains("se = b.add(\"gate\", new Op.Sigmoid(), b.add(\"excite\", new Op.Conv2d(32,"
+                        + " Window.square(1, 1, 0), 1, true), se));"),
+                "README.md's graph example changed: update this test with it");
     }
 
     @Test

@@ -1,0 +1,114 @@
+package io.github.lc4j.integration;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lc4j.api.Codebook;
+import io.github.lc4j.api.CompressionTask;
+import io.github.lc4j.api.LcOptions;
+import io.github.lc4j.api.LcResult;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.api.Weights;
+import io.github.lc4j.backend.tck.LossParity;
+import io.github.lc4j.core.CompressionRequest;
+import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.TrainingRequest;
+import io.github.lc4j.core.zoo.ModelZoo;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The zoo's graph nets (BatchNorm, shortcuts, depthwise convolutions, ReLU6) on the three
+ * backends: the same SGD steps from the same weights, and the same short LC run.
+ */
+class ZooGraphParityIT {
+    /** The largest relative per-step loss difference over the steps below (float32 rounding through BatchNorm). */
+    static final double LOSS_TOLERANCE = 1e-3;
+
+    @BeforeAll
+    static void createBackends() {
+        BackendParityIT.createBackends();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mobilenetv2-small", "resnet20"})
+    void sgdStepsFollowCpuJavaOnEveryBackend(String name) {
+        ModelSpec model = ModelZoo.byName(name);
+        int steps = name.equals("resnet20") ? 20 : 100;
+        BackendParityIT.BACKENDS.forEach((backendName, backend) -> {
+            if (backendName.equals("cpu-java")) {
+                return;
+            }
+            double worst = LossParity.worstRelativeLossDifference(
+                    BackendParityIT.BACKENDS.get("cpu-java"), backend, model, steps, 32);
+            assertTrue(
+                    worst <= LOSS_TOLERANCE,
+                    name + " on " + backendName + ": per-step losses drifted from cpu-java's by " + worst + " over "
+                            + steps + " steps");
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mobilenetv2-small"})
+    void aShortLcRunGivesTheSameQuantizedErrorOnEveryBackend(String name) {
+        ModelSpec model = ModelZoo.byName(name);
+        OptimizerSpec training =
+                OptimizerSpec.builder().optLearningRate(0.05).optBatchSize(64).build();
+        Weights reference = Lc4j.builder()
+                .backend("cpu-java")
+                .threads(2)
+                .build()
+                .train(TrainingRequest.builder()
+                        .model(model)
+                        .data(BackendParityIT.data)
+                        .optimizer(training)
+                        .epochs(2)
+                        .seed(2)
+                        .build());
+        OptimizerSpec optimizer = OptimizerSpec.builder()
+                .optLearningRate(0.01)
+                .optBatchSize(64)
+                .optEpochsPerStep(1)
+                .build();
+        LcOptions options = LcOptions.builder()
+                .setTasks(CompressionTask.perLayer(model, Codebook.adaptive(2)))
+                .optMuSchedule(MuSchedule.exponential(1e-2, 2, 2))
+                .optOptimizer(optimizer)
+                .optSeed(3)
+                .optEvaluateTrainingSet(false)
+                .build();
+        Map<String, LcResult> results = new LinkedHashMap<>();
+        for (String backendName : BackendParityIT.BACKENDS.keySet()) {
+            results.put(
+                    backendName,
+                    Lc4j.builder()
+                            .backend(backendName)
+                            .threads(2)
+                            .build()
+                            .compress(CompressionRequest.builder()
+                                    .model(model)
+                                    .reference(reference)
+                                    .data(BackendParityIT.data)
+                                    .options(options)
+                                    .build()));
+        }
+        Map<String, Double> errors = new LinkedHashMap<>();
+        results.forEach((backendName, result) -> errors.put(backendName, result.last().test().errorRate()));
+        System.out.println(name + " quantized test errors after a short LC run (K = 2): " + errors);
+        double cpu = errors.get("cpu-java");
+        errors.forEach((backendName, error) -> assertTrue(
+                Math.abs(error - cpu) * 100 <= BackendParityIT.ERROR_POINTS,
+                name + ": quantized test errors " + errors + " differ by more than " + BackendParityIT.ERROR_POINTS
+                        + " points"));
+        // the running statistics of Δ(Θ) were re-estimated: they are not the reference's
+        String mean = ParameterSpec.nameOf("stem.bn", ParameterSpec.Role.RUNNING_MEAN);
+        assertTrue(
+                !java.util.Arrays.equals(reference.get(mean), results.get("cpu-java").quantized().get(mean)),
+                "the quantized net's BatchNorm statistics were not re-estimated");
+    }
+}
