@@ -9,7 +9,10 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** The ND4J backend: OpenBLAS GEMM and libnd4j's native convolution and pooling kernels. */
+/**
+ * The ND4J backend: OpenBLAS GEMM and libnd4j's native kernels. It runs any graph model: every op
+ * of {@link io.github.lc4j.api.Op}, so it declares every model capability.
+ */
 public final class Nd4jBackend implements Backend {
     /** The backend's name. */
     public static final String NAME = "nd4j";
@@ -28,7 +31,14 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public Set<Capability> capabilities() {
-        EnumSet<Capability> capabilities = EnumSet.of(Capability.CONV2D, Capability.MAX_POOL);
+        EnumSet<Capability> capabilities = EnumSet.of(
+                Capability.CONV2D,
+                Capability.GROUPED_CONV2D,
+                Capability.MAX_POOL,
+                Capability.AVERAGE_POOL,
+                Capability.BATCH_NORM,
+                Capability.BRANCHES,
+                Capability.GATE_ACTIVATIONS);
         if (gpu) {
             capabilities.add(Capability.GPU);
         }

@@ -16,9 +16,9 @@ import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.core.DataSets;
-import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.registry.BackendRegistry;
+import io.github.lc4j.core.zoo.ModelZoo;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
