@@ -133,7 +133,7 @@ public final class Lc4j {
     }
 
     private LcResult run(CompressionRequest request, BooleanSupplier stopRequested) {
-        return algorithm.run(
+        return algorithm.run(new LcAlgorithm.Request(
                 backend,
                 request.model(),
                 request.reference(),
@@ -146,7 +146,7 @@ public final class Lc4j {
                 request.checkpointFolder()
                         .map(folder ->
                                 new LcAlgorithm.Checkpointing(folder, request.checkpointInterval(), request.resume()))
-                        .orElse(null));
+                        .orElse(null)));
     }
 
     /**

@@ -161,13 +161,13 @@ class LcAlgorithmTest {
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 4));
         RecordingSolvers solvers = new RecordingSolvers();
         LcResult result = new LcAlgorithm(solvers)
-                .run(
+                .run(LcAlgorithm.Request.of(
                         backend,
                         MODEL,
                         reference,
                         data(),
                         options(CompressionMethod.QUADRATIC_PENALTY, sharedTask(Codebook.scaledTernary())),
-                        LcListener.NONE);
+                        LcListener.NONE));
         for (int k = 0; k < ITERATIONS; k++) {
             assertArrayEquals(
                     solvers.outputs.get(k).reconstruction(),
@@ -185,7 +185,7 @@ class LcAlgorithmTest {
         Weights optimum = WeightInitializer.initialize(MODEL, 6);
         QuadraticBackend backend = new QuadraticBackend(optimum);
         LcResult result = new LcAlgorithm(CStepSolverFactory.DEFAULT)
-                .run(
+                .run(LcAlgorithm.Request.of(
                         backend,
                         MODEL,
                         reference,
@@ -193,7 +193,7 @@ class LcAlgorithmTest {
                         options(
                                 CompressionMethod.AUGMENTED_LAGRANGIAN,
                                 CompressionTask.perLayer(MODEL, Codebook.adaptive(2))),
-                        LcListener.NONE);
+                        LcListener.NONE));
         Weights continuous = backend.snapshots.get(backend.snapshots.size() - 1);
         for (QuantizedGroup group : result.groups()) {
             Set<Float> codebook = new HashSet<>();
@@ -223,13 +223,13 @@ class LcAlgorithmTest {
         LcListener listener = mock(LcListener.class);
         Weights reference = WeightInitializer.initialize(MODEL, 7);
         new LcAlgorithm(CStepSolverFactory.DEFAULT)
-                .run(
+                .run(LcAlgorithm.Request.of(
                         new QuadraticBackend(reference),
                         MODEL,
                         reference,
                         data(),
                         options(CompressionMethod.AUGMENTED_LAGRANGIAN, sharedTask(Codebook.binary())),
-                        listener);
+                        listener));
         InOrder order = inOrder(listener);
         order.verify(listener).onIterationEnd(argThat(record -> record.iteration() == 0), anyInt());
         for (int k = 1; k <= ITERATIONS; k++) {
@@ -261,13 +261,13 @@ class LcAlgorithmTest {
         InvalidInputException error = assertThrows(
                 InvalidInputException.class,
                 () -> new LcAlgorithm(CStepSolverFactory.DEFAULT)
-                        .run(
+                        .run(LcAlgorithm.Request.of(
                                 new QuadraticBackend(reference),
                                 MODEL,
                                 reference,
                                 data(),
                                 options(CompressionMethod.AUGMENTED_LAGRANGIAN, tasks),
-                                LcListener.NONE));
+                                LcListener.NONE)));
         assertTrue(error.getMessage().contains("nope.weight"), error.getMessage());
     }
 
@@ -275,13 +275,13 @@ class LcAlgorithmTest {
     private static LcResult runShared(
             CompressionMethod method, QuadraticBackend backend, RecordingSolvers solvers, Weights reference) {
         return new LcAlgorithm(solvers)
-                .run(
+                .run(LcAlgorithm.Request.of(
                         backend,
                         MODEL,
                         reference,
                         data(),
                         options(method, sharedTask(Codebook.adaptive(3))),
-                        LcListener.NONE);
+                        LcListener.NONE));
     }
 
     private static Map<String, float[]> split(float[] all) {
@@ -364,13 +364,13 @@ class LcAlgorithmTest {
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 14));
         Codebook codebook = Codebook.adaptive(2, Codebook.Adaptive.Method.EXACT);
         LcResult result = new LcAlgorithm(CStepSolverFactory.DEFAULT)
-                .run(
+                .run(LcAlgorithm.Request.of(
                         backend,
                         MODEL,
                         reference,
                         data(),
                         options(CompressionMethod.DIRECT_COMPRESSION, CompressionTask.perChannel(MODEL, codebook)),
-                        LcListener.NONE);
+                        LcListener.NONE));
         assertEquals(6 + 3, result.groups().size(), "one group per output channel of a.weight and b.weight");
         for (String name : List.of("a.weight", "b.weight")) {
             var parameter = MODEL.parameter(name);

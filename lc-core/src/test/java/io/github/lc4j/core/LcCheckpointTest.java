@@ -91,41 +91,36 @@ class LcCheckpointTest {
     void aResumedRunEndsBitForBitWhereTheUninterruptedRunEnds(CompressionMethod method, int steps, Duration interval) {
         Weights reference = WeightInitializer.initialize(MODEL, 1);
         LcAlgorithm algorithm = new LcAlgorithm(CStepSolvers::forCodebook);
-        LcResult uninterrupted = algorithm.run(
+        LcResult uninterrupted = algorithm.run(LcAlgorithm.Request.of(
                 new QuadraticBackend(WeightInitializer.initialize(MODEL, 2)),
                 MODEL,
                 reference,
                 data(),
                 options(method, 1),
-                LcListener.NONE);
+                LcListener.NONE));
 
         QuadraticBackend stopped = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
         assertThrows(
                 CancellationException.class,
                 () -> algorithm.run(
-                        stopped,
+                        LcAlgorithm.Request.of(stopped, MODEL, reference, data(), options(method, 1), LcListener.NONE)
+                                .stoppingWhen(() -> stopped.steps >= steps)
+                                .checkpointing(new LcAlgorithm.Checkpointing(folder, interval, false))));
+        List<String> notices = new ArrayList<>();
+        LcResult resumed = algorithm.run(LcAlgorithm.Request.of(
+                        new QuadraticBackend(WeightInitializer.initialize(MODEL, 2)),
                         MODEL,
                         reference,
                         data(),
                         options(method, 1),
-                        LcListener.NONE,
-                        () -> stopped.steps >= steps,
-                        new LcAlgorithm.Checkpointing(folder, interval, false)));
-        List<String> notices = new ArrayList<>();
-        LcResult resumed = algorithm.run(
-                new QuadraticBackend(WeightInitializer.initialize(MODEL, 2)),
-                MODEL,
-                reference,
-                data(),
-                options(method, 1),
-                new LcListener() {
-                    @Override
-                    public void onNotice(String message) {
-                        notices.add(message);
-                    }
-                },
-                () -> false,
-                new LcAlgorithm.Checkpointing(folder, interval, true));
+                        new LcListener() {
+                            @Override
+                            public void onNotice(String message) {
+                                notices.add(message);
+                            }
+                        })
+                .stoppingWhen(() -> false)
+                .checkpointing(new LcAlgorithm.Checkpointing(folder, interval, true)));
 
         assertTrue(notices.get(0).startsWith("resuming from"), notices.toString());
         for (String parameter : List.of("a.weight", "a.bias", "b.weight", "b.bias")) {
@@ -153,26 +148,21 @@ class LcCheckpointTest {
     void aCheckpointOfOtherSettingsIsRefusedNamingEachDifference(CompressionMethod method) {
         Weights reference = WeightInitializer.initialize(MODEL, 1);
         LcAlgorithm algorithm = new LcAlgorithm(CStepSolvers::forCodebook);
-        algorithm.run(
-                new QuadraticBackend(reference),
-                MODEL,
-                reference,
-                data(),
-                options(method, 1),
-                LcListener.NONE,
-                () -> false,
-                new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), false));
+        algorithm.run(LcAlgorithm.Request.of(
+                        new QuadraticBackend(reference), MODEL, reference, data(), options(method, 1), LcListener.NONE)
+                .stoppingWhen(() -> false)
+                .checkpointing(new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), false)));
         InvalidInputException error = assertThrows(
                 InvalidInputException.class,
-                () -> algorithm.run(
-                        new QuadraticBackend(reference),
-                        MODEL,
-                        WeightInitializer.initialize(MODEL, 9),
-                        data(),
-                        options(method, 2),
-                        LcListener.NONE,
-                        () -> false,
-                        new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), true)));
+                () -> algorithm.run(LcAlgorithm.Request.of(
+                                new QuadraticBackend(reference),
+                                MODEL,
+                                WeightInitializer.initialize(MODEL, 9),
+                                data(),
+                                options(method, 2),
+                                LcListener.NONE)
+                        .stoppingWhen(() -> false)
+                        .checkpointing(new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), true))));
         assertTrue(error.getMessage().contains("seed: checkpoint 1, this run 2"), error.getMessage());
         assertTrue(error.getMessage().contains("referenceSha256"), error.getMessage());
     }
@@ -186,28 +176,23 @@ class LcCheckpointTest {
     void aFinishedRunResumedReturnsItsResultWithoutTrainingAgain(CompressionMethod method) throws Exception {
         Weights reference = WeightInitializer.initialize(MODEL, 1);
         LcAlgorithm algorithm = new LcAlgorithm(CStepSolvers::forCodebook);
-        LcResult finished = algorithm.run(
-                new QuadraticBackend(WeightInitializer.initialize(MODEL, 2)),
-                MODEL,
-                reference,
-                data(),
-                options(method, 1),
-                LcListener.NONE,
-                () -> false,
-                new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), false));
+        LcResult finished = algorithm.run(LcAlgorithm.Request.of(
+                        new QuadraticBackend(WeightInitializer.initialize(MODEL, 2)),
+                        MODEL,
+                        reference,
+                        data(),
+                        options(method, 1),
+                        LcListener.NONE)
+                .stoppingWhen(() -> false)
+                .checkpointing(new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), false)));
         try (Stream<Path> files = Files.list(folder)) {
             assertEquals(2, files.count(), "the two newest checkpoints are kept");
         }
         QuadraticBackend again = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
         LcResult resumed = algorithm.run(
-                again,
-                MODEL,
-                reference,
-                data(),
-                options(method, 1),
-                LcListener.NONE,
-                () -> false,
-                new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), true));
+                LcAlgorithm.Request.of(again, MODEL, reference, data(), options(method, 1), LcListener.NONE)
+                        .stoppingWhen(() -> false)
+                        .checkpointing(new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), true)));
         assertEquals(0, again.steps, "a finished run trains no more");
         assertArrayEquals(
                 finished.quantized().get("a.weight"), resumed.quantized().get("a.weight"), 0f);
