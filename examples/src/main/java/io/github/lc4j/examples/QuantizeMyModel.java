@@ -11,7 +11,7 @@ import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CompressionRequest;
-import io.github.lc4j.core.DataSets;
+import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.Lc4j;
 import java.io.IOException;
 import java.io.UncheckedIOException;

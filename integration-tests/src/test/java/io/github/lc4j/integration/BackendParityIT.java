@@ -22,13 +22,13 @@ import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
 import io.github.lc4j.core.CompressionRequest;
-import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.TrainTestSplit;
 import io.github.lc4j.core.TrainingRequest;
 import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolvers;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.zoo.ModelZoo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -122,18 +122,7 @@ class BackendParityIT {
                 .optSeed(3)
                 .optEvaluateTrainingSet(false)
                 .build();
-        Map<String, LcResult> results = new LinkedHashMap<>();
-        for (String backendName : BACKENDS.keySet()) {
-            Lc4j lc4j = Lc4j.builder().backend(backendName).threads(2).build();
-            results.put(
-                    backendName,
-                    lc4j.compress(CompressionRequest.builder()
-                            .model(model)
-                            .reference(reference)
-                            .data(data)
-                            .options(options)
-                            .build()));
-        }
+        Map<String, LcResult> results = compressOnEveryBackend(model, reference, options);
         double referenceError = results.get("cpu-java").last().test().errorRate();
         Map<String, Double> errors = new LinkedHashMap<>();
         results.forEach((backendName, result) ->
@@ -148,6 +137,23 @@ class BackendParityIT {
                 assertEquals(4, group.values().length, backendName + " codebook size of " + group.task());
             }
         });
+    }
+
+    /** Runs the same LC compression on each backend, on the parity data; results by backend name. */
+    static Map<String, LcResult> compressOnEveryBackend(ModelSpec model, Weights reference, LcOptions options) {
+        Map<String, LcResult> results = new LinkedHashMap<>();
+        for (String backendName : BACKENDS.keySet()) {
+            Lc4j lc4j = Lc4j.builder().backend(backendName).threads(2).build();
+            results.put(
+                    backendName,
+                    lc4j.compress(CompressionRequest.builder()
+                            .model(model)
+                            .reference(reference)
+                            .data(data)
+                            .options(options)
+                            .build()));
+        }
+        return results;
     }
 
     @ParameterizedTest

@@ -13,7 +13,6 @@ import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.backend.tck.LossParity;
-import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.TrainingRequest;
 import io.github.lc4j.core.zoo.ModelZoo;
@@ -90,21 +89,7 @@ class ZooGraphParityIT {
                 .optSeed(3)
                 .optEvaluateTrainingSet(false)
                 .build();
-        Map<String, LcResult> results = new LinkedHashMap<>();
-        for (String backendName : BackendParityIT.BACKENDS.keySet()) {
-            results.put(
-                    backendName,
-                    Lc4j.builder()
-                            .backend(backendName)
-                            .threads(2)
-                            .build()
-                            .compress(CompressionRequest.builder()
-                                    .model(model)
-                                    .reference(reference)
-                                    .data(BackendParityIT.data)
-                                    .options(options)
-                                    .build()));
-        }
+        Map<String, LcResult> results = BackendParityIT.compressOnEveryBackend(model, reference, options);
         Map<String, Double> errors = new LinkedHashMap<>();
         results.forEach((backendName, result) ->
                 errors.put(backendName, result.last().test().errorRate()));

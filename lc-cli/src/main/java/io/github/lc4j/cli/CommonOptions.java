@@ -1,8 +1,8 @@
 package io.github.lc4j.cli;
 
-import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,7 +4,7 @@ import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.onnx.OnnxRuntimeEvaluator;
 import java.io.PrintWriter;
 import java.nio.file.Path;

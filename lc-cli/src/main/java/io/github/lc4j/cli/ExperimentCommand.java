@@ -2,7 +2,7 @@ package io.github.lc4j.cli;
 
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.experiments.ExperimentRunner;
 import io.github.lc4j.experiments.GridSpec;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package io.github.lc4j.cli;
 
-import io.github.lc4j.core.Dataset;
 import io.github.lc4j.core.TrainingSet;
+import io.github.lc4j.core.data.Dataset;
 
 /**
  * Where the {@code compress} command's L steps train, when not in this JVM: the {@code lc-spark}
@@ -24,7 +24,7 @@ public interface TrainingLocation {
     /** A training set held elsewhere, the local test set and where both came from. */
     record Data(TrainingSet training, Dataset test, String description) {
         /** Returns {@code split} held in this JVM. */
-        public static Data local(io.github.lc4j.core.TrainTestSplit split) {
+        public static Data local(io.github.lc4j.core.data.TrainTestSplit split) {
             return new Data(TrainingSet.of(split.train()), split.test(), split.description());
         }
     }

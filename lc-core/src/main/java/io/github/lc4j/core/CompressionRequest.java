@@ -11,6 +11,8 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

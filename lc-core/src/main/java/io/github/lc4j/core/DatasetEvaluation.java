@@ -5,6 +5,7 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Evaluator;
+import io.github.lc4j.core.data.Dataset;
 
 /** Evaluates an evaluator's current weights on a whole data set, in chunks. */
 final class DatasetEvaluation {

@@ -19,6 +19,7 @@ import io.github.lc4j.api.spi.BackendConfig;
 import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.api.support.Checks;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
+import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.io.AtomicFiles;
 import io.github.lc4j.core.io.NpyArray;
 import io.github.lc4j.core.io.RunReport;

@@ -12,6 +12,8 @@ import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.io.Checkpoint;
 import io.github.lc4j.core.io.CheckpointStore;
 import jakarta.inject.Inject;

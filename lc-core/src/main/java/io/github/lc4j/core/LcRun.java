@@ -15,6 +15,7 @@ import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.SmallVectorKernels;
+import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.io.Checkpoint;
 import io.github.lc4j.core.io.CheckpointStore;
 import java.time.Duration;

@@ -10,6 +10,7 @@ import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
+import io.github.lc4j.core.data.Dataset;
 import java.util.List;
 import java.util.Map;
 

@@ -3,6 +3,8 @@ package io.github.lc4j.core;
 import static io.github.lc4j.api.support.Checks.checkAtLeast;
 
 import io.github.lc4j.api.spi.Batch;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.Dataset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

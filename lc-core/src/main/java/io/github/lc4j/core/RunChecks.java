@@ -4,6 +4,8 @@ import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 

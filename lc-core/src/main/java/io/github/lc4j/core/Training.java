@@ -9,6 +9,7 @@ import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.util.function.BooleanSupplier;
 
 /** Plain SGD training without penalty: how reference nets are made. */

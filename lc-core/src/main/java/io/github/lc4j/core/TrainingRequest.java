@@ -7,6 +7,7 @@ import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.data.TrainTestSplit;
 
 /**
  * Plain SGD training of a reference net for {@link Lc4j#train}: the model, the data, the epochs,

@@ -5,6 +5,7 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
+import io.github.lc4j.core.data.Dataset;
 
 /**
  * The training samples of an L step and the place its minibatch steps run: this JVM's backend for a

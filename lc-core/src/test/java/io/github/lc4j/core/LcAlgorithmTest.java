@@ -29,6 +29,8 @@ import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.CStepSolvers;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

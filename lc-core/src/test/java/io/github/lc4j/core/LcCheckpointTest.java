@@ -18,6 +18,8 @@ import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.cstep.CStepSolvers;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -7,6 +7,7 @@ import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.Lc4jException;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.core.data.IdxReader;
 import io.github.lc4j.core.io.Checkpoint;
 import io.github.lc4j.core.io.NpyArray;
 import io.github.lc4j.core.io.WeightsFile;

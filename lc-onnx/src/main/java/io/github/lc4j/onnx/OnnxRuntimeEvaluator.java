@@ -6,7 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
-import io.github.lc4j.core.Dataset;
+import io.github.lc4j.core.data.Dataset;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;

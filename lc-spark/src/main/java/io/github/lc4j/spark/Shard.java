@@ -27,7 +27,7 @@ final class Shard implements Serializable {
     }
 
     /** Returns the samples [from, to) of {@code dataset} as partition {@code partition}, starting at global index from. */
-    static Shard of(int partition, io.github.lc4j.core.Dataset dataset, int from, int to) {
+    static Shard of(int partition, io.github.lc4j.core.data.Dataset dataset, int from, int to) {
         Batch samples = dataset.range(from, to);
         return new Shard(partition, from, dataset.sampleSize(), samples.inputs(), samples.labels());
     }

@@ -3,9 +3,9 @@ package io.github.lc4j.spark;
 import static java.util.Objects.requireNonNull;
 
 import io.github.lc4j.api.InvalidInputException;
-import io.github.lc4j.core.DataSets;
-import io.github.lc4j.core.Dataset;
-import io.github.lc4j.core.TrainTestSplit;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.Dataset;
+import io.github.lc4j.core.data.TrainTestSplit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -13,10 +13,10 @@ import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CompressionRequest;
-import io.github.lc4j.core.DataSets;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.TrainTestSplit;
 import io.github.lc4j.core.TrainingRequest;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.io.NpyArray;
 import io.github.lc4j.core.zoo.ModelZoo;
 import java.nio.file.Files;
@@ -279,7 +279,8 @@ class SparkLcTest {
         }
         OptimizerSpec sgd =
                 OptimizerSpec.builder().optBatchSize(8).optMomentum(0.9).build();
-        io.github.lc4j.core.Dataset concatenated = new io.github.lc4j.core.Dataset("all", new int[] {784}, all, labels);
+        io.github.lc4j.core.data.Dataset concatenated =
+                new io.github.lc4j.core.data.Dataset("all", new int[] {784}, all, labels);
         for (String choice : List.of(folder.toString(), folder.toUri().toString())) {
             try (SparkLc.Data data = SparkLc.data(SparkTestContext.get(), choice, SparkOptions.synchronous());
                     io.github.lc4j.core.Learner spark = data.training().learner(lc4j.backend(), MODEL, sgd, 3);

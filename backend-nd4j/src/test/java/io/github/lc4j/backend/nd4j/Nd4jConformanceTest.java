@@ -4,7 +4,7 @@ import io.github.lc4j.api.spi.BackendProvider;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.tck.BackendConformanceSuite;
 
-/** Runs the backend conformance suite on the ND4J backend. */
+/** Runs the backend-contract conformance suite on the ND4J backend. */
 class Nd4jConformanceTest extends BackendConformanceSuite {
     @Override
     protected BackendProvider provider() {

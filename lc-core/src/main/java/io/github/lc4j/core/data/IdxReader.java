@@ -1,4 +1,4 @@
-package io.github.lc4j.core;
+package io.github.lc4j.core.data;
 
 import io.github.lc4j.api.InvalidInputException;
 import java.io.BufferedInputStream;
@@ -16,7 +16,7 @@ import java.util.zip.GZIPInputStream;
  * Reads the MNIST idx format (unsigned-byte images and labels), raw or gzip-compressed: the
  * compression is recognised by its magic bytes, not by the file name.
  */
-final class IdxReader {
+public final class IdxReader {
     private static final int IMAGES_MAGIC = 0x00000803;
     private static final int LABELS_MAGIC = 0x00000801;
 

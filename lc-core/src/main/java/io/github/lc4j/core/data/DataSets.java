@@ -1,4 +1,4 @@
-package io.github.lc4j.core;
+package io.github.lc4j.core.data;
 
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.support.Checks;

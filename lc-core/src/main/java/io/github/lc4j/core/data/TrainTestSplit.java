@@ -1,4 +1,4 @@
-package io.github.lc4j.core;
+package io.github.lc4j.core.data;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,0 +1,18 @@
+package io.github.lc4j.backend.tensorflow;
+
+import io.github.lc4j.api.spi.BackendProvider;
+import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
+import io.github.lc4j.backend.tck.TrainingConformanceSuite;
+
+/** Runs the training conformance suite on the TensorFlow backend. */
+class TensorFlowTrainingConformanceTest extends TrainingConformanceSuite {
+    @Override
+    protected BackendProvider provider() {
+        return new TensorFlowBackendProvider();
+    }
+
+    @Override
+    protected BackendProvider referenceProvider() {
+        return new CpuJavaBackendProvider();
+    }
+}
