@@ -12,7 +12,7 @@ import java.util.Locale;
 final class PairedSteps {
     static final int PAIRS = 15;
     static final double BLOCK_SECONDS = 1.0;
-    private static final int MINIMUM_BLOCK_STEPS = 5;
+    static final int MINIMUM_BLOCK_STEPS = 5;
 
     /** One training loop: {@link #begin} prepares a block outside the timing, {@link #step} takes a step. */
     interface Loop {
@@ -56,25 +56,30 @@ final class PairedSteps {
 
     /** Warms both loops as {@link StepTimer} does, then times {@link #PAIRS} pairs of blocks. */
     static Result compare(Loop first, Loop second) {
+        return compare(StepTimer.Budget.DEFAULT, first, second);
+    }
+
+    /** Warms both loops and times pairs of blocks as {@code budget} says. */
+    static Result compare(StepTimer.Budget budget, Loop first, Loop second) {
         int[] next = {0, 0};
         for (int round = 0; round < 2; round++) {
             // two alternations, so that each loop's code is compiled after the other's has run
             first.begin();
-            next[0] += StepTimer.warmUp(first::step, next[0], StepTimer.WARMUP_SECONDS / 2);
+            next[0] += StepTimer.warmUp(first::step, next[0], budget.warmupSteps(), budget.warmupSeconds() / 2);
             second.begin();
-            next[1] += StepTimer.warmUp(second::step, next[1], StepTimer.WARMUP_SECONDS / 2);
+            next[1] += StepTimer.warmUp(second::step, next[1], budget.warmupSteps(), budget.warmupSeconds() / 2);
         }
-        int pairs = StepTimer.smoke() ? 2 : PAIRS;
+        int pairs = StepTimer.smoke() ? 2 : budget.pairs();
         double[] ratios = new double[pairs];
         for (int pair = 0; pair < pairs; pair++) {
             double firstRate;
             double secondRate;
             if (pair % 2 == 0) {
-                firstRate = block(first, next, 0);
-                secondRate = block(second, next, 1);
+                firstRate = block(budget, first, next, 0);
+                secondRate = block(budget, second, next, 1);
             } else {
-                secondRate = block(second, next, 1);
-                firstRate = block(first, next, 0);
+                secondRate = block(budget, second, next, 1);
+                firstRate = block(budget, first, next, 0);
             }
             ratios[pair] = firstRate / secondRate;
         }
@@ -82,7 +87,7 @@ final class PairedSteps {
         return new Result(ratios);
     }
 
-    private static double block(Loop loop, int[] next, int which) {
+    private static double block(StepTimer.Budget budget, Loop loop, int[] next, int which) {
         loop.begin();
         int[] steps = {0};
         double rate = StepTimer.timedRate(
@@ -91,8 +96,8 @@ final class PairedSteps {
                     steps[0]++;
                 },
                 next[which],
-                MINIMUM_BLOCK_STEPS,
-                BLOCK_SECONDS);
+                budget.blockSteps(),
+                budget.blockSeconds());
         next[which] += steps[0];
         return rate;
     }

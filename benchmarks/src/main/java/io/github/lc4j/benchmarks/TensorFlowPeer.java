@@ -30,11 +30,24 @@ final class TensorFlowPeer {
     private TensorFlowPeer() {}
 
     static double stepsPerSecond(ModelSpec model, List<Batch> batches, int threads) {
-        return withLoop(model, batches, threads, loop -> StepTimer.stepsPerSecond(loop::step));
+        StepTimer.Budget budget = StepTimer.Budget.forModel(model.name());
+        return withLoop(model, batches, threads, loop -> StepTimer.stepsPerSecond(budget, loop::step));
     }
 
-    /** Builds the graph and session, hands {@code use} a step over {@code batches} in turn, and closes both. */
+    /**
+     * Builds the graph and session, hands {@code use} a step over {@code batches} in turn, and closes
+     * both. A chain (LeNet300, LeNet5) gets the loop the page has always measured; a graph (ResNet-20)
+     * gets {@link TensorFlowGraphPeer}, NHWC throughout.
+     */
     static <T> T withLoop(
+            ModelSpec model, List<Batch> batches, int threads, java.util.function.Function<PairedSteps.Loop, T> use) {
+        return model.isChain()
+                ? withChainLoop(model, batches, threads, use)
+                : TensorFlowGraphPeer.withLoop(model, batches, threads, use);
+    }
+
+    /** The chain loop, unchanged since before graphs: NCHW between layers, transposed around each convolution and pooling. */
+    private static <T> T withChainLoop(
             ModelSpec model, List<Batch> batches, int threads, java.util.function.Function<PairedSteps.Loop, T> use) {
         Weights initial = WeightInitializer.initialize(model, 1);
         try (Graph graph = new Graph()) {

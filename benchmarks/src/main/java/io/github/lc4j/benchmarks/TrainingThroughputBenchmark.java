@@ -12,9 +12,9 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
-import io.github.lc4j.core.DataSets;
-import io.github.lc4j.core.Dataset;
 import io.github.lc4j.core.WeightInitializer;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.io.AtomicFiles;
 import io.github.lc4j.core.zoo.ModelZoo;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +35,12 @@ import java.util.Map;
  * java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark \
  *     [--threads 2] [--output FILE.md]
  * </pre>
+ *
+ * <p>One measurement alone, in this JVM: {@code --single MODEL/TRAINER[/BATCH]} prints
+ * {@code steps/s=}, e.g. {@code --single resnet20/plain-tensorflow/128}; {@code --paired
+ * MODEL/COMPARISON/BATCH} prints the per-pair rate ratios, e.g. {@code --paired
+ * resnet20/tensorflow-vs-plain-tensorflow/128}; {@code --model MODEL} measures one model's rows
+ * and paired comparisons as the table does and prints them.
  */
 public final class TrainingThroughputBenchmark {
     private record Row(
@@ -54,12 +60,14 @@ public final class TrainingThroughputBenchmark {
         Path output = null;
         String single = null;
         String paired = null;
+        String only = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--output" -> output = Path.of(args[i + 1]);
                 case "--single" -> single = args[i + 1];
                 case "--paired" -> paired = args[i + 1];
+                case "--model" -> only = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -76,6 +84,15 @@ public final class TrainingThroughputBenchmark {
             System.out.println("steps/s=" + measureOne(parts[0], parts[1], threads, batch));
             return;
         }
+        if (only != null) {
+            String text = modelTable(only, threads);
+            System.out.print(text);
+            if (output != null) {
+                byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+                AtomicFiles.write(output, out -> out.write(bytes));
+            }
+            return;
+        }
         String table = "# Training throughput: lc4j backends against DL4J and plain TensorFlow Java\n\n"
                 + "Regenerate with:\n\n```bash\nmvn -B -q -DskipTests package\n"
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.TrainingThroughputBenchmark"
@@ -88,16 +105,25 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    /** Measures both nets and returns the table with its notes (no heading). */
+    /** The nets of the table, each at its {@link #defaultBatch}. */
+    static final List<String> MODELS = List.of("lenet300", "lenet5", "resnet20");
+
+    /** Measures every net of {@link #MODELS} and returns the table with its notes (no heading). */
     static String table(int threads) {
         List<Row> rows = new ArrayList<>();
-        rows.addAll(measure("lenet300", 256, threads));
-        rows.addAll(measure("lenet5", 128, threads));
-        return render(rows, threads) + pairedTable(threads);
+        for (String model : MODELS) {
+            rows.addAll(measure(model, defaultBatch(model), threads));
+        }
+        return render(rows, threads) + pairedTable(MODELS, threads);
     }
 
-    /** The {@link #PAIRED} comparisons for both nets, as step-time ratios. */
-    static String pairedTable(int threads) {
+    /** One net's rows and paired comparisons, as {@link #table} renders them. */
+    static String modelTable(String model, int threads) {
+        return render(measure(model, defaultBatch(model), threads), threads) + pairedTable(List.of(model), threads);
+    }
+
+    /** The {@link #paired} comparisons of {@code models}, as step-time ratios. */
+    static String pairedTable(List<String> models, int threads) {
         StringBuilder text = new StringBuilder(String.format(
                 Locale.ROOT,
                 "%nThe same ratios measured paired: both loops in one fresh JVM, alternated in blocks of %.0f s"
@@ -108,19 +134,40 @@ public final class TrainingThroughputBenchmark {
                         + "|---|---:|---|---|---:|---:|---:|%n",
                 PairedSteps.BLOCK_SECONDS,
                 PairedSteps.PAIRS));
-        for (String model : new String[] {"lenet300", "lenet5"}) {
+        if (models.stream().anyMatch(model -> StepTimer.Budget.forModel(model) != StepTimer.Budget.DEFAULT)) {
+            StepTimer.Budget slow = StepTimer.Budget.SLOW_STEPS;
+            text.insert(
+                    text.indexOf(" Shown as step time"),
+                    String.format(
+                            Locale.ROOT,
+                            " For %s, whose steps take about a second: %d pairs of blocks of at least %d steps and %.0f s,"
+                                    + " after a warm-up of at least %d steps per loop and alternation.",
+                            String.join(
+                                    ", ",
+                                    StepTimer.Budget.SLOW_MODELS.stream()
+                                            .filter(models::contains)
+                                            .sorted()
+                                            .toList()),
+                            slow.pairs(),
+                            slow.blockSteps(),
+                            slow.blockSeconds(),
+                            slow.warmupSteps()));
+        }
+        for (String model : models) {
             int batch = defaultBatch(model);
-            for (String comparison : PAIRED) {
+            for (String comparison : paired(model)) {
                 PairedSteps.Result result = forkedPaired(model, comparison, threads, batch);
-                boolean peer = comparison.endsWith("plain-tensorflow");
+                String[] sides = comparison.split("-vs-");
                 // rates over rates inverted: a step-time ratio, so the quantiles swap ends
                 text.append(String.format(
                         Locale.ROOT,
                         "| %s | %d | %s | %s | %.2f× | %.2f–%.2f× | %.2f–%.2f× |%n",
                         model,
                         batch,
-                        "lc4j cpu-java, LC penalty on",
-                        peer ? "plain TensorFlow loop" : "lc4j cpu-java, no penalty",
+                        LABELS.get(sides[0].replace("-penalty-on", "")),
+                        comparison.endsWith("penalty-on-vs-off")
+                                ? LABELS.get("cpu-java-no-penalty")
+                                : LABELS.get(sides[1]),
                         1 / result.median(),
                         1 / result.quantile(0.75),
                         1 / result.quantile(0.25),
@@ -135,6 +182,15 @@ public final class TrainingThroughputBenchmark {
         return model.startsWith("lenet300") ? 256 : 128;
     }
 
+    /** What each trainer is called in the tables. */
+    private static final Map<String, String> LABELS = Map.of(
+            "cpu-java", "lc4j cpu-java, LC penalty on",
+            "cpu-java-no-penalty", "lc4j cpu-java, no penalty",
+            "nd4j", "lc4j nd4j, LC penalty on",
+            "tensorflow", "lc4j tensorflow, LC penalty on",
+            "plain-tensorflow", "plain TensorFlow loop");
+
+    /** The trainers measured on a chain. */
     static final List<String> TRAINERS = List.of(
             "cpu-java",
             "cpu-java-no-penalty",
@@ -144,6 +200,17 @@ public final class TrainingThroughputBenchmark {
             "dl4j-op1",
             "tensorflow",
             "plain-tensorflow");
+    /**
+     * The trainers measured on a graph: lc4j's three backends and the plain TensorFlow loop (DL4J's
+     * {@code MultiLayerNetwork} peer is built from a chain's layers).
+     */
+    static final List<String> GRAPH_TRAINERS = List.of("cpu-java", "nd4j", "tensorflow", "plain-tensorflow");
+
+    /** The trainers measured on {@code model}. */
+    static List<String> trainers(String model) {
+        return model(model).isChain() ? TRAINERS : GRAPH_TRAINERS;
+    }
+
     private static final int ROUNDS = 3;
 
     /**
@@ -153,18 +220,37 @@ public final class TrainingThroughputBenchmark {
      * fastest of three thread settings.
      */
     private static List<Row> measure(String model, int batchSize, int threads) {
+        List<String> trainers = trainers(model);
         Map<String, double[]> rates = new LinkedHashMap<>();
-        TRAINERS.forEach(trainer -> rates.put(trainer, new double[ROUNDS]));
+        trainers.forEach(trainer -> rates.put(trainer, new double[ROUNDS]));
         for (int round = 0; round < ROUNDS; round++) {
-            for (String trainer : TRAINERS) {
+            for (String trainer : trainers) {
                 rates.get(trainer)[round] = forkedOnce(model, trainer, threads, batchSize);
             }
         }
         Map<String, Double> median = new LinkedHashMap<>();
         rates.forEach((trainer, values) -> {
-            java.util.Arrays.sort(values);
-            median.put(trainer, values[ROUNDS / 2]);
+            double[] sorted = values.clone();
+            java.util.Arrays.sort(sorted);
+            median.put(trainer, sorted[ROUNDS / 2]);
         });
+        if (!trainers.contains("dl4j")) {
+            // a graph: lc4j's backends, each against the plain TensorFlow loop
+            double plainTensorFlow = median.get("plain-tensorflow");
+            List<Row> rows = new ArrayList<>();
+            for (String trainer : trainers) {
+                boolean peer = trainer.equals("plain-tensorflow");
+                rows.add(new Row(
+                        model,
+                        batchSize,
+                        peer ? "plain TensorFlow Java loop (peer), no penalty" : LABELS.get(trainer),
+                        median.get(trainer),
+                        rates.get(trainer),
+                        peer ? "" : "plain TensorFlow loop",
+                        peer ? null : median.get(trainer) / plainTensorFlow));
+            }
+            return rows;
+        }
         double cpuJava = median.get("cpu-java");
         double cpuJavaPlain = median.get("cpu-java-no-penalty");
         double nd4j = median.get("nd4j");
@@ -355,11 +441,12 @@ public final class TrainingThroughputBenchmark {
 
     private static double lc4jStepsPerSecond(
             BackendProvider provider, ModelSpec model, List<Batch> batches, int threads, boolean penalty) {
+        StepTimer.Budget budget = StepTimer.Budget.forModel(model.name());
         return withTrainer(provider, model, threads, trainer -> {
             if (penalty) {
                 trainer.setPenalty(zeroTargets(model), PENALTY);
             }
-            return StepTimer.stepsPerSecond(i -> trainer.step(batches.get(i % batches.size()), RATE));
+            return StepTimer.stepsPerSecond(budget, i -> trainer.step(batches.get(i % batches.size()), RATE));
         });
     }
 
@@ -383,22 +470,41 @@ public final class TrainingThroughputBenchmark {
         }
     }
 
-    /** The comparisons {@link PairedSteps} makes, each in one fresh JVM. */
+    /** The comparisons {@link PairedSteps} makes on a chain, each in one fresh JVM. */
     static final List<String> PAIRED = List.of("cpu-java-vs-plain-tensorflow", "cpu-java-penalty-on-vs-off");
 
+    /**
+     * The comparisons made on a graph: the TensorFlow backend against the plain TensorFlow loop
+     * (goal: at least 0.9× its steps per second) and cpu-java against it (goal: within 3× its step
+     * time).
+     */
+    static final List<String> GRAPH_PAIRED = List.of("tensorflow-vs-plain-tensorflow", "cpu-java-vs-plain-tensorflow");
+
+    /** The paired comparisons made on {@code model}. */
+    static List<String> paired(String model) {
+        return model(model).isChain() ? PAIRED : GRAPH_PAIRED;
+    }
+
+    /**
+     * Runs {@code comparison} ({@code TRAINER-vs-plain-tensorflow} for cpu-java or tensorflow, or
+     * {@code cpu-java-penalty-on-vs-off}) on {@code modelName} in this JVM.
+     */
     static PairedSteps.Result pairedOnce(String modelName, String comparison, int threads, int batchSize) {
         ModelSpec model = model(modelName);
         List<Batch> batches = batches(batchSize);
         Map<String, float[]> targets = zeroTargets(model);
-        return withTrainer(new CpuJavaBackendProvider(), model, threads, trainer -> {
+        StepTimer.Budget budget = StepTimer.Budget.forModel(modelName);
+        BackendProvider provider = switch (comparison) {
+            case "cpu-java-vs-plain-tensorflow", "cpu-java-penalty-on-vs-off" -> new CpuJavaBackendProvider();
+            case "tensorflow-vs-plain-tensorflow" -> new TensorFlowBackendProvider();
+            default -> throw new IllegalArgumentException("unknown comparison " + comparison);
+        };
+        return withTrainer(provider, model, threads, trainer -> {
             PairedSteps.Loop penalized = trainerLoop(trainer, batches, targets, PENALTY);
-            return switch (comparison) {
-                case "cpu-java-vs-plain-tensorflow" ->
-                    TensorFlowPeer.withLoop(model, batches, threads, peer -> PairedSteps.compare(penalized, peer));
-                case "cpu-java-penalty-on-vs-off" ->
-                    PairedSteps.compare(penalized, trainerLoop(trainer, batches, Map.of(), 0));
-                default -> throw new IllegalArgumentException("unknown comparison " + comparison);
-            };
+            return comparison.equals("cpu-java-penalty-on-vs-off")
+                    ? PairedSteps.compare(budget, penalized, trainerLoop(trainer, batches, Map.of(), 0))
+                    : TensorFlowPeer.withLoop(
+                            model, batches, threads, peer -> PairedSteps.compare(budget, penalized, peer));
         });
     }
 
@@ -424,6 +530,11 @@ public final class TrainingThroughputBenchmark {
         return PairedSteps.Result.decode(printed(output, "ratios=", model + "/" + comparison));
     }
 
+    /** A rate with one decimal, or two below 10 steps per second (ResNet-20's rates are about 1). */
+    private static String rate(double stepsPerSecond) {
+        return String.format(Locale.ROOT, stepsPerSecond < 10 ? "%.2f" : "%.1f", stepsPerSecond);
+    }
+
     private static String render(List<Row> rows, int threads) {
         StringBuilder text = new StringBuilder();
         text.append(String.format(
@@ -446,14 +557,32 @@ public final class TrainingThroughputBenchmark {
             java.util.Arrays.sort(sorted);
             text.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %s | %.1f | %.1f–%.1f | %s |%n",
+                    "| %s | %d | %s | %s | %s–%s | %s |%n",
                     row.model,
                     row.batch,
                     row.trainer,
-                    row.stepsPerSecond,
-                    sorted[0],
-                    sorted[sorted.length - 1],
+                    rate(row.stepsPerSecond),
+                    rate(sorted[0]),
+                    rate(sorted[sorted.length - 1]),
                     row.ratio == null ? "" : String.format(Locale.ROOT, "%.2f× %s", row.ratio, row.peer)));
+        }
+        if (rows.stream().anyMatch(row -> StepTimer.Budget.forModel(row.model) != StepTimer.Budget.DEFAULT)) {
+            StepTimer.Budget slow = StepTimer.Budget.SLOW_STEPS;
+            text.append(String.format(
+                    Locale.ROOT,
+                    "%n%s steps take about a second: a warm-up of at least %d steps and %.0f s, then a timed run of"
+                            + " at least %d steps and %.0f s; no DL4J rows (DL4J's peer is built from a chain of"
+                            + " layers), each lc4j backend's ratio is to the plain TensorFlow loop.%n",
+                    String.join(
+                            ", ",
+                            StepTimer.Budget.SLOW_MODELS.stream()
+                                    .filter(model -> rows.stream().anyMatch(row -> row.model.equals(model)))
+                                    .sorted()
+                                    .toList()),
+                    slow.warmupSteps(),
+                    slow.warmupSeconds(),
+                    slow.minimumSteps(),
+                    slow.minimumSeconds()));
         }
         text.append("\nA ratio is steps per second over its peer's: for cpu-java against the plain TensorFlow loop,"
                 + " its inverse is how many times TensorFlow's step time a cpu-java step takes.\n");

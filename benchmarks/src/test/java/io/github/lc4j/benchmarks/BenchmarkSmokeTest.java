@@ -40,16 +40,30 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void everyTrainerOfTheResNet20RowsSteps() {
+        // a small batch: this checks that each builds and steps the graph, not its speed
+        for (String trainer : TrainingThroughputBenchmark.trainers("resnet20")) {
+            double rate = TrainingThroughputBenchmark.measureOne("resnet20", trainer, 2, 8);
+            assertTrue(rate > 0 && Double.isFinite(rate), "resnet20 on " + trainer + ": " + rate + " steps/s");
+        }
+    }
+
+    @Test
     void everyPairedComparisonAlternatesBothLoops() {
         for (String comparison : TrainingThroughputBenchmark.PAIRED) {
-            PairedSteps.Result result = TrainingThroughputBenchmark.pairedOnce("lenet300", comparison, 2, 32);
-            assertEquals(2, result.ratios().length, comparison);
-            for (double ratio : result.ratios()) {
-                assertTrue(ratio > 0 && Double.isFinite(ratio), comparison + ": " + ratio);
-            }
-            assertEquals(
-                    result.median(), PairedSteps.Result.decode(result.encode()).median(), 1e-6, comparison);
+            check(comparison, TrainingThroughputBenchmark.pairedOnce("lenet300", comparison, 2, 32));
         }
+        for (String comparison : TrainingThroughputBenchmark.paired("resnet20")) {
+            check(comparison, TrainingThroughputBenchmark.pairedOnce("resnet20", comparison, 2, 8));
+        }
+    }
+
+    private static void check(String comparison, PairedSteps.Result result) {
+        assertEquals(2, result.ratios().length, comparison);
+        for (double ratio : result.ratios()) {
+            assertTrue(ratio > 0 && Double.isFinite(ratio), comparison + ": " + ratio);
+        }
+        assertEquals(result.median(), PairedSteps.Result.decode(result.encode()).median(), 1e-6, comparison);
     }
 
     @Test
