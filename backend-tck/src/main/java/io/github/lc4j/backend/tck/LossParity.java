@@ -34,6 +34,24 @@ public final class LossParity {
      */
     public static double worstRelativeLossDifference(
             Backend reference, Backend candidate, ModelSpec model, int steps, int batchSize) {
+        double[][] losses = stepLosses(reference, candidate, model, steps, batchSize, 0.05);
+        double worst = 0;
+        for (int step = 0; step < steps; step++) {
+            worst = Math.max(worst, Math.abs(losses[0][step] - losses[1][step]) / Math.abs(losses[0][step]));
+        }
+        System.out.printf(
+                "%s vs %s, %d %s steps: worst relative loss difference %.2e%n",
+                candidate.name(), reference.name(), steps, model.name(), worst);
+        return worst;
+    }
+
+    /**
+     * Takes {@code steps} Nesterov steps (momentum 0.9, the penalty toward zero targets at μ =
+     * 10⁻³) of {@code model} from the same seeded weights and minibatches on both backends; returns
+     * the per-step losses, the reference's in row 0 and the candidate's in row 1.
+     */
+    public static double[][] stepLosses(
+            Backend reference, Backend candidate, ModelSpec model, int steps, int batchSize, double learningRate) {
         Weights initial = WeightInitializer.initialize(model, 3);
         Minibatches minibatches =
                 new Minibatches(DataSets.embeddedFashionMnist().train(), batchSize, 3);
@@ -44,7 +62,7 @@ public final class LossParity {
             }
         }
         TrainerOptions options = new TrainerOptions(0.9, true);
-        double worst = 0;
+        double[][] losses = new double[2][steps];
         try (Trainer expected = reference.newTrainer(model, options);
                 Trainer actual = candidate.newTrainer(model, options)) {
             expected.load(initial);
@@ -54,14 +72,10 @@ public final class LossParity {
             List<int[]> order = minibatches.epochIndices(0);
             for (int step = 0; step < steps; step++) {
                 Batch batch = minibatches.batch(order, step % order.size());
-                double a = expected.step(batch, 0.05);
-                double b = actual.step(batch, 0.05);
-                worst = Math.max(worst, Math.abs(a - b) / Math.abs(a));
+                losses[0][step] = expected.step(batch, learningRate);
+                losses[1][step] = actual.step(batch, learningRate);
             }
         }
-        System.out.printf(
-                "%s vs %s, %d %s steps: worst relative loss difference %.2e%n",
-                candidate.name(), reference.name(), steps, model.name(), worst);
-        return worst;
+        return losses;
     }
 }

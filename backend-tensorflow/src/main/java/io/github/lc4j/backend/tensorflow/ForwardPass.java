@@ -121,6 +121,33 @@ final class ForwardPass implements Op.Visitor<ForwardPass.Value> {
         return parameters.get(step.parameter(role)).read();
     }
 
+    /**
+     * Whether TensorFlow's SAME padding of a {@code [C, H, W]} input pads exactly as {@code window}
+     * does: SAME pads (⌈in / stride⌉ − 1)·stride + span − in in all, the smaller half first.
+     */
+    static boolean padsAsSame(Window window, int[] shape) {
+        return sameAxis(
+                        shape[1],
+                        window.kernelHeight(),
+                        window.strideHeight(),
+                        window.dilationHeight(),
+                        window.padTop(),
+                        window.padBottom())
+                && sameAxis(
+                        shape[2],
+                        window.kernelWidth(),
+                        window.strideWidth(),
+                        window.dilationWidth(),
+                        window.padLeft(),
+                        window.padRight());
+    }
+
+    private static boolean sameAxis(int input, int kernel, int stride, int dilation, int before, int after) {
+        int span = dilation * (kernel - 1) + 1;
+        int total = Math.max(0, ((input + stride - 1) / stride - 1) * stride + span - input);
+        return before == total / 2 && after == total - total / 2;
+    }
+
     /** Pads the height and width axes of an NHWC map by the window's pads with {@code value}. */
     private Operand<TFloat32> pad(Operand<TFloat32> nhwc, Window window, float value) {
         if (window.unpadded()) {
@@ -178,12 +205,14 @@ final class ForwardPass implements Op.Visitor<ForwardPass.Value> {
         int filters = op.filters();
         int groups = op.groups();
         Window window = op.window();
-        Operand<TFloat32> x = pad(nhwc(step.input(0)), window, 0f);
+        // TensorFlow's SAME padding where it pads as the window does: no Pad op in the graph
+        String padding = padsAsSame(window, shape) ? "SAME" : "VALID";
+        Operand<TFloat32> x = padding.equals("SAME") ? nhwc(step.input(0)) : pad(nhwc(step.input(0)), window, 0f);
         Operand<TFloat32> weight = parameter(ParameterSpec.Role.WEIGHT); // [filters, channels / groups, kh, kw]
         Operand<TFloat32> output;
         if (groups == 1) {
             Operand<TFloat32> filter = tf.linalg.transpose(weight, tf.constant(new int[] {2, 3, 1, 0}));
-            output = tf.nn.conv2d(x, dilate(filter, window, channels, filters), strides(window), "VALID");
+            output = tf.nn.conv2d(x, dilate(filter, window, channels, filters), strides(window), padding);
         } else if (op.depthwise(channels)) {
             // filter f = c·k + j reads channel c: TensorFlow's depthwise output channel order
             long multiplier = filters / channels;
@@ -193,7 +222,7 @@ final class ForwardPass implements Op.Visitor<ForwardPass.Value> {
                     })),
                     tf.constant(new int[] {2, 3, 0, 1}));
             output = tf.nn.depthwiseConv2dNative(
-                    x, dilate(filter, window, channels, multiplier), strides(window), "VALID");
+                    x, dilate(filter, window, channels, multiplier), strides(window), padding);
         } else {
             // TensorFlow's CPU Conv2D need not take grouped filters: one convolution per group
             Operand<TFloat32> filter = dilate(
@@ -205,7 +234,7 @@ final class ForwardPass implements Op.Visitor<ForwardPass.Value> {
             var filterGroups = tf.split(tf.constant(3), filter, (long) groups).output();
             List<Operand<TFloat32>> outputs = new ArrayList<>();
             for (int g = 0; g < groups; g++) {
-                outputs.add(tf.nn.conv2d(inputGroups.get(g), filterGroups.get(g), strides(window), "VALID"));
+                outputs.add(tf.nn.conv2d(inputGroups.get(g), filterGroups.get(g), strides(window), padding));
             }
             output = tf.concat(outputs, tf.constant(3));
         }
@@ -234,7 +263,10 @@ final class ForwardPass implements Op.Visitor<ForwardPass.Value> {
             Operand<TFloat32> centered = tf.math.sub(x, mean);
             Operand<TFloat32> variance = tf.math.mean(tf.math.mul(centered, centered), axes);
             Operand<TFloat32> inverse = tf.math.rsqrt(tf.math.add(variance, epsilon));
-            output = tf.math.add(tf.math.mul(tf.math.mul(centered, inverse), scale), shift);
+            // one multiply-add over the map with per-channel factors, as tf.nn.batch_normalization does
+            Operand<TFloat32> gamma = tf.math.mul(scale, inverse);
+            Operand<TFloat32> beta = tf.math.sub(shift, tf.math.mul(mean, gamma));
+            output = tf.math.add(tf.math.mul(x, gamma), beta);
             // running ← momentum·running + (1 − momentum)·batch, the variance unbiased by n/(n − 1)
             Operand<TFloat32> perChannel =
                     tf.math.div(tf.dtypes.cast(tf.size(x), TFloat32.class), tf.constant((float) shape[0]));
