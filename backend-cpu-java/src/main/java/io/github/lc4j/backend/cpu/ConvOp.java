@@ -84,7 +84,7 @@ final class ConvOp extends Op {
         for (int sample = from; sample < to; sample++) {
             int outputOffset = sample * outputSize;
             for (int group = 0; group < groups; group++) {
-                im2col(input, sample * inputSize, group, null, columns);
+                im2colColumns(input, sample * inputSize, group, columns);
                 Gemm.multiplyRows(
                         weight.value,
                         group * groupFilters * patchSize,
@@ -153,7 +153,9 @@ final class ConvOp extends Op {
             int gradientOffset = sample * outputSize;
             for (int group = 0; group < groups; group++) {
                 int groupGradient = gradientOffset + group * groupFilters * patchCount;
-                im2col(input, sample * inputSize, group, buffers.patchRows, null);
+                // P through Pᵀ: the row-by-row fill and a blocked transpose beat filling P directly
+                im2colColumns(input, sample * inputSize, group, buffers.patchColumns);
+                transpose(buffers.patchColumns, buffers.patchRows);
                 Gemm.multiplyRows(
                         outputGradient,
                         groupGradient,
@@ -193,38 +195,70 @@ final class ConvOp extends Op {
     }
 
     /**
-     * Writes the patches of one group of a sample's channels into {@code rows} (P,
-     * [outH·outW][Cg·Kh·Kw]) or {@code columns} (Pᵀ), whichever is given; padding reads as 0.
+     * Writes the patches of one group of a sample's channels as Pᵀ ([Cg·Kh·Kw][outH·outW]; padding
+     * reads as 0), row by row: each kernel tap's row holds its value at every output pixel, so the
+     * writes are contiguous and, at stride 1, each output row is one copy from the input (filling
+     * it column by column scattered one value into every row and took 3x as long).
      */
-    private void im2col(float[] input, int inputOffset, int group, float[][] rows, float[][] columns) {
-        int kernelHeight = window.kernelHeight();
-        int kernelWidth = window.kernelWidth();
-        int patch = 0;
-        for (int oy = 0; oy < outHeight; oy++) {
-            for (int ox = 0; ox < outWidth; ox++) {
-                float[] row = rows == null ? null : rows[patch];
-                int position = 0;
-                for (int c = group * groupChannels; c < (group + 1) * groupChannels; c++) {
-                    int channelOffset = inputOffset + c * height * width;
-                    for (int ky = 0; ky < kernelHeight; ky++) {
-                        int y = oy * window.strideHeight() + ky * window.dilationHeight() - window.padTop();
-                        for (int kx = 0; kx < kernelWidth; kx++) {
-                            int x = ox * window.strideWidth() + kx * window.dilationWidth() - window.padLeft();
-                            float value = y >= 0 && y < height && x >= 0 && x < width
-                                    ? input[channelOffset + y * width + x]
-                                    : 0f;
-                            if (row != null) {
-                                row[position] = value;
-                            } else {
-                                columns[position][patch] = value;
-                            }
-                            position++;
+    private void im2colColumns(float[] input, int inputOffset, int group, float[][] columns) {
+        int strideHeight = window.strideHeight();
+        int strideWidth = window.strideWidth();
+        int position = 0;
+        for (int c = group * groupChannels; c < (group + 1) * groupChannels; c++) {
+            int channelOffset = inputOffset + c * height * width;
+            for (int ky = 0; ky < window.kernelHeight(); ky++) {
+                int yShift = ky * window.dilationHeight() - window.padTop();
+                for (int kx = 0; kx < window.kernelWidth(); kx++) {
+                    int xShift = kx * window.dilationWidth() - window.padLeft();
+                    float[] row = columns[position++];
+                    // the output columns whose input column lies inside the map: [first, last)
+                    int first = Math.max(0, ceilDivide(-xShift, strideWidth));
+                    int last = Math.min(outWidth, Math.max(first, ceilDivide(width - xShift, strideWidth)));
+                    int patch = 0;
+                    for (int oy = 0; oy < outHeight; oy++) {
+                        int y = oy * strideHeight + yShift;
+                        if (y < 0 || y >= height) {
+                            java.util.Arrays.fill(row, patch, patch + outWidth, 0f);
+                            patch += outWidth;
+                            continue;
                         }
+                        int rowOffset = channelOffset + y * width + xShift;
+                        java.util.Arrays.fill(row, patch, patch + first, 0f);
+                        if (strideWidth == 1) {
+                            System.arraycopy(input, rowOffset + first, row, patch + first, last - first);
+                        } else {
+                            for (int ox = first; ox < last; ox++) {
+                                row[patch + ox] = input[rowOffset + ox * strideWidth];
+                            }
+                        }
+                        java.util.Arrays.fill(row, patch + last, patch + outWidth, 0f);
+                        patch += outWidth;
                     }
                 }
-                patch++;
             }
         }
+    }
+
+    /** Writes the transpose of {@code columns} ([patchSize][patchCount]) into {@code rows}, in cache-sized blocks. */
+    private void transpose(float[][] columns, float[][] rows) {
+        final int block = 16;
+        for (int position = 0; position < patchSize; position += block) {
+            int positionEnd = Math.min(patchSize, position + block);
+            for (int patch = 0; patch < patchCount; patch += block) {
+                int patchEnd = Math.min(patchCount, patch + block);
+                for (int p = patch; p < patchEnd; p++) {
+                    float[] row = rows[p];
+                    for (int q = position; q < positionEnd; q++) {
+                        row[q] = columns[q][p];
+                    }
+                }
+            }
+        }
+    }
+
+    /** ⌈a / b⌉ for b > 0 and any a. */
+    private static int ceilDivide(int a, int b) {
+        return -Math.floorDiv(-a, b);
     }
 
     private void col2im(float[] patchGradient, float[] inputGradient, int inputOffset, int group) {
