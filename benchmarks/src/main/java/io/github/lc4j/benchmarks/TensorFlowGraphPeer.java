@@ -15,15 +15,11 @@ import java.util.Map;
 import java.util.function.Function;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.train.ApplyMomentum;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -122,59 +118,20 @@ final class TensorFlowGraphPeer implements Op.Visitor<Operand<TFloat32>> {
             TensorFlowGraphPeer net =
                     new TensorFlowGraphPeer(tf, model, batches.get(0).size(), variables, x);
             Operand<TFloat32> logits = net.values[model.tensorCount() - 1];
-            Operand<TFloat32> oneHot = tf.oneHot(y, tf.constant(model.classCount()), tf.constant(1f), tf.constant(0f));
-            Operand<TFloat32> loss = tf.math.mean(
-                    tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
-            var gradients = tf.gradients(loss, trainable);
-            List<org.tensorflow.op.Op> computed = new ArrayList<>();
-            List<Operand<TFloat32>> values = new ArrayList<>();
-            for (int i = 0; i < trainable.size(); i++) {
-                var gradient = tf.identity(gradients.<TFloat32>dy(i));
-                computed.add(gradient);
-                values.add(gradient);
-            }
-            Ops after = tf.withControlDependencies(computed);
-            List<org.tensorflow.op.Op> updates = new ArrayList<>(net.statisticUpdates);
-            for (int i = 0; i < trainable.size(); i++) {
-                // TensorFlow's fused Nesterov momentum kernel, as a TF user would write it
-                updates.add(after.train.applyMomentum(
-                        trainable.get(i),
-                        velocities.get(i),
-                        after.constant(0.01f),
-                        values.get(i),
-                        after.constant(0.9f),
-                        ApplyMomentum.useNesterov(true)));
-            }
-            ConfigProto config = ConfigProto.newBuilder()
-                    .setIntraOpParallelismThreads(threads)
-                    .setInterOpParallelismThreads(1)
-                    .build();
-            try (Session session = new Session(graph, config)) {
-                Session.Runner init = session.runner();
-                initializers.forEach(init::addTarget);
-                init.run().close();
-                return use.apply(i -> step(session, x, y, loss, updates, batches.get(i % batches.size())));
-            }
-        }
-    }
-
-    /** Feeds {@code batch}, runs the loss and every update, returns the loss. */
-    private static float step(
-            Session session,
-            Placeholder<TFloat32> x,
-            Placeholder<TInt32> y,
-            Operand<TFloat32> loss,
-            List<org.tensorflow.op.Op> updates,
-            Batch batch) {
-        try (TFloat32 inputs = TFloat32.tensorOf(
-                        Shape.of(batch.size(), batch.sampleSize()), DataBuffers.of(batch.inputs(), true, false));
-                TInt32 labels = TInt32.tensorOf(Shape.of(batch.size()), DataBuffers.of(batch.labels(), true, false))) {
-            Session.Runner runner =
-                    session.runner().feed(x, inputs).feed(y, labels).fetch(loss);
-            updates.forEach(runner::addTarget);
-            try (Result result = runner.run()) {
-                return ((TFloat32) result.get(0)).getFloat();
-            }
+            return TensorFlowPeer.train(
+                    graph,
+                    tf,
+                    x,
+                    y,
+                    logits,
+                    model.classCount(),
+                    trainable,
+                    velocities,
+                    initializers,
+                    net.statisticUpdates,
+                    threads,
+                    batches,
+                    use);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -114,43 +115,80 @@ final class TensorFlowPeer {
                 }
                 shape = shapes.get(i);
             }
-            Operand<TFloat32> oneHot = tf.oneHot(y, tf.constant(model.classCount()), tf.constant(1f), tf.constant(0f));
-            Operand<TFloat32> loss =
-                    tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(h, oneHot).loss(), tf.constant(0));
-            var gradients = tf.gradients(loss, variables);
-            List<Op> computed = new ArrayList<>();
-            List<Operand<TFloat32>> values = new ArrayList<>();
-            for (int i = 0; i < variables.size(); i++) {
-                var gradient = tf.identity(gradients.<TFloat32>dy(i));
-                computed.add(gradient);
-                values.add(gradient);
-            }
-            Ops after = tf.withControlDependencies(computed);
-            List<Op> updates = new ArrayList<>();
-            for (int i = 0; i < variables.size(); i++) {
-                // TensorFlow's fused Nesterov momentum kernel, as a TF user would write it
-                updates.add(after.train.applyMomentum(
-                        variables.get(i),
-                        velocities.get(i),
-                        after.constant(0.01f),
-                        values.get(i),
-                        after.constant(0.9f),
-                        ApplyMomentum.useNesterov(true)));
-            }
-            ConfigProto config = ConfigProto.newBuilder()
-                    .setIntraOpParallelismThreads(threads)
-                    .setInterOpParallelismThreads(1)
-                    .build();
-            try (Session session = new Session(graph, config)) {
-                Session.Runner init = session.runner();
-                initializers.forEach(init::addTarget);
-                init.run().close();
-                return use.apply(i -> step(session, x, y, loss, updates, batches.get(i % batches.size())));
-            }
+            return train(
+                    graph,
+                    tf,
+                    x,
+                    y,
+                    h,
+                    model.classCount(),
+                    variables,
+                    velocities,
+                    initializers,
+                    List.of(),
+                    threads,
+                    batches,
+                    loop -> use.apply(loop::step));
         }
     }
 
-    private static void step(
+    /**
+     * The plain loop's training tail, shared by chains and graphs: the mean softmax cross-entropy
+     * of {@code logits}, its gradients with respect to {@code variables}, TensorFlow's fused Nesterov
+     * momentum after them (and after {@code firstUpdates}, e.g. running statistics), a session;
+     * hands {@code use} a step over {@code batches} in turn and closes the session.
+     */
+    static <T> T train(
+            Graph graph,
+            Ops tf,
+            Placeholder<TFloat32> x,
+            Placeholder<TInt32> y,
+            Operand<TFloat32> logits,
+            int classes,
+            List<Variable<TFloat32>> variables,
+            List<Variable<TFloat32>> velocities,
+            List<Op> initializers,
+            List<Op> firstUpdates,
+            int threads,
+            List<Batch> batches,
+            java.util.function.Function<TensorFlowGraphPeer.LossLoop, T> use) {
+        Operand<TFloat32> oneHot = tf.oneHot(y, tf.constant(classes), tf.constant(1f), tf.constant(0f));
+        Operand<TFloat32> loss =
+                tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
+        var gradients = tf.gradients(loss, variables);
+        List<Op> computed = new ArrayList<>();
+        List<Operand<TFloat32>> values = new ArrayList<>();
+        for (int i = 0; i < variables.size(); i++) {
+            var gradient = tf.identity(gradients.<TFloat32>dy(i));
+            computed.add(gradient);
+            values.add(gradient);
+        }
+        Ops after = tf.withControlDependencies(computed);
+        List<Op> updates = new ArrayList<>(firstUpdates);
+        for (int i = 0; i < variables.size(); i++) {
+            // TensorFlow's fused Nesterov momentum kernel, as a TF user would write it
+            updates.add(after.train.applyMomentum(
+                    variables.get(i),
+                    velocities.get(i),
+                    after.constant(0.01f),
+                    values.get(i),
+                    after.constant(0.9f),
+                    ApplyMomentum.useNesterov(true)));
+        }
+        ConfigProto config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(threads)
+                .setInterOpParallelismThreads(1)
+                .build();
+        try (Session session = new Session(graph, config)) {
+            Session.Runner init = session.runner();
+            initializers.forEach(init::addTarget);
+            init.run().close();
+            return use.apply(i -> step(session, x, y, loss, updates, batches.get(i % batches.size())));
+        }
+    }
+
+    /** Feeds {@code batch}, runs the loss and every update, returns the loss. */
+    private static float step(
             Session session,
             Placeholder<TFloat32> x,
             Placeholder<TInt32> y,
@@ -163,7 +201,9 @@ final class TensorFlowPeer {
             Session.Runner runner =
                     session.runner().feed(x, inputs).feed(y, labels).fetch(loss);
             updates.forEach(runner::addTarget);
-            runner.run().close();
+            try (Result result = runner.run()) {
+                return ((TFloat32) result.get(0)).getFloat();
+            }
         }
     }
 
