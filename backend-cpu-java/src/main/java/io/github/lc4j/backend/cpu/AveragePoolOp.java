@@ -13,8 +13,10 @@ final class AveragePoolOp extends Op {
     private final int width;
     private final int outHeight;
     private final int outWidth;
-    private final Window window;
-    private final boolean countIncludePad;
+    private final PoolWindows windows;
+    /** Per output position (row-major): what its sum is divided by. */
+    private final float[] divisors;
+
     private final Parallel.RangeBody forwardSamples = this::forwardSamples;
     private final Parallel.RangeBody backwardSamples = this::backwardSamples;
 
@@ -25,8 +27,14 @@ final class AveragePoolOp extends Op {
         this.width = inputShape[2];
         this.outHeight = outputShape[1];
         this.outWidth = outputShape[2];
-        this.window = window;
-        this.countIncludePad = countIncludePad;
+        this.windows = new PoolWindows(window, height, width, outHeight, outWidth);
+        this.divisors = new float[outHeight * outWidth];
+        for (int oy = 0; oy < outHeight; oy++) {
+            for (int ox = 0; ox < outWidth; ox++) {
+                int position = oy * outWidth + ox;
+                divisors[position] = countIncludePad ? windows.paddedCount[position] : windows.inputCount(oy, ox);
+            }
+        }
     }
 
     /** Global average pooling of a {@code [C, H, W]} map. */
@@ -67,20 +75,14 @@ final class AveragePoolOp extends Op {
             for (int c = 0; c < channels; c++) {
                 int channelOffset = sample * inputSize + c * height * width;
                 for (int oy = 0; oy < outHeight; oy++) {
-                    int y0 = oy * window.strideHeight() - window.padTop();
-                    int yFrom = Math.max(0, y0);
-                    int yTo = Math.min(height, y0 + window.kernelHeight());
                     for (int ox = 0; ox < outWidth; ox++) {
-                        int x0 = ox * window.strideWidth() - window.padLeft();
-                        int xFrom = Math.max(0, x0);
-                        int xTo = Math.min(width, x0 + window.kernelWidth());
                         float sum = 0f;
-                        for (int y = yFrom; y < yTo; y++) {
-                            for (int x = xFrom; x < xTo; x++) {
+                        for (int y = windows.rowFrom[oy]; y < windows.rowTo[oy]; y++) {
+                            for (int x = windows.columnFrom[ox]; x < windows.columnTo[ox]; x++) {
                                 sum += input[channelOffset + y * width + x];
                             }
                         }
-                        output[out++] = sum / divisor(y0, x0, yFrom, yTo, xFrom, xTo);
+                        output[out++] = sum / divisors[oy * outWidth + ox];
                     }
                 }
             }
@@ -93,16 +95,10 @@ final class AveragePoolOp extends Op {
             for (int c = 0; c < channels; c++) {
                 int channelOffset = sample * inputSize + c * height * width;
                 for (int oy = 0; oy < outHeight; oy++) {
-                    int y0 = oy * window.strideHeight() - window.padTop();
-                    int yFrom = Math.max(0, y0);
-                    int yTo = Math.min(height, y0 + window.kernelHeight());
                     for (int ox = 0; ox < outWidth; ox++) {
-                        int x0 = ox * window.strideWidth() - window.padLeft();
-                        int xFrom = Math.max(0, x0);
-                        int xTo = Math.min(width, x0 + window.kernelWidth());
-                        float share = outputGradient[out++] / divisor(y0, x0, yFrom, yTo, xFrom, xTo);
-                        for (int y = yFrom; y < yTo; y++) {
-                            for (int x = xFrom; x < xTo; x++) {
+                        float share = outputGradient[out++] / divisors[oy * outWidth + ox];
+                        for (int y = windows.rowFrom[oy]; y < windows.rowTo[oy]; y++) {
+                            for (int x = windows.columnFrom[ox]; x < windows.columnTo[ox]; x++) {
                                 inputGradient[channelOffset + y * width + x] += share;
                             }
                         }
@@ -110,15 +106,5 @@ final class AveragePoolOp extends Op {
                 }
             }
         }
-    }
-
-    /** The divisor of one window: all its positions inside the padded input, or only those inside the input. */
-    private float divisor(int y0, int x0, int yFrom, int yTo, int xFrom, int xTo) {
-        if (!countIncludePad) {
-            return (yTo - yFrom) * (xTo - xFrom);
-        }
-        int paddedHeight = Math.min(height + window.padBottom(), y0 + window.kernelHeight()) - y0;
-        int paddedWidth = Math.min(width + window.padRight(), x0 + window.kernelWidth()) - x0;
-        return paddedHeight * paddedWidth;
     }
 }

@@ -12,7 +12,7 @@ final class MaxPoolOp extends Op {
     private final int width;
     private final int outHeight;
     private final int outWidth;
-    private final Window window;
+    private final PoolWindows windows;
     private int[] winners = new int[0];
     private final Parallel.RangeBody forwardSamples = this::forwardSamples;
     private final Parallel.RangeBody backwardSamples = this::backwardSamples;
@@ -24,7 +24,7 @@ final class MaxPoolOp extends Op {
         this.width = inputShape[2];
         this.outHeight = outputShape[1];
         this.outWidth = outputShape[2];
-        this.window = window;
+        this.windows = new PoolWindows(window, height, width, outHeight, outWidth);
     }
 
     @Override
@@ -45,12 +45,10 @@ final class MaxPoolOp extends Op {
                 int channelOffset = sample * inputSize + c * height * width;
                 for (int oy = 0; oy < outHeight; oy++) {
                     for (int ox = 0; ox < outWidth; ox++) {
-                        int y0 = oy * window.strideHeight() - window.padTop();
-                        int x0 = ox * window.strideWidth() - window.padLeft();
-                        int yFrom = Math.max(0, y0);
-                        int yTo = Math.min(height, y0 + window.kernelHeight());
-                        int xFrom = Math.max(0, x0);
-                        int xTo = Math.min(width, x0 + window.kernelWidth());
+                        int yFrom = windows.rowFrom[oy];
+                        int yTo = windows.rowTo[oy];
+                        int xFrom = windows.columnFrom[ox];
+                        int xTo = windows.columnTo[ox];
                         int best = channelOffset + yFrom * width + xFrom;
                         for (int y = yFrom; y < yTo; y++) {
                             for (int x = xFrom; x < xTo; x++) {
