@@ -428,6 +428,11 @@ public final class ModelSpec {
         return parameters.values().stream().filter(ParameterSpec::trainable).toList();
     }
 
+    /** Returns the parameters that are state, not trained (batch normalization's running statistics), in node order. */
+    public List<ParameterSpec> runningStatistics() {
+        return parameters.values().stream().filter(spec -> !spec.trainable()).toList();
+    }
+
     /** Returns the parameter called {@code parameterName}, or throws listing the known names. */
     public ParameterSpec parameter(String parameterName) {
         ParameterSpec spec = parameters.get(parameterName);

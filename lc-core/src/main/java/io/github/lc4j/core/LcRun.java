@@ -101,7 +101,7 @@ final class LcRun {
             groups.add(new GroupState(task, model, solverFactory.solverFor(task.codebook(), seed, kernels)));
         }
         this.batchesPerEpoch = learner.batchesPerEpoch();
-        this.hasRunningStatistics = model.parameters().stream().anyMatch(parameter -> !parameter.trainable());
+        this.hasRunningStatistics = !model.runningStatistics().isEmpty();
         this.iterations = options.method() == CompressionMethod.DIRECT_COMPRESSION
                 ? 0
                 : options.muSchedule().iterations();

@@ -60,7 +60,7 @@ final class Executors {
             LossAndGradients result = trainer.lossAndGradients(slice);
             loss[0] = result.loss();
             float[][] gradients = inOrder(model.trainableParameters(), result.gradients());
-            List<ParameterSpec> statistics = runningStatistics(model);
+            List<ParameterSpec> statistics = model.runningStatistics();
             if (statistics.isEmpty()) {
                 return gradients;
             }
@@ -138,13 +138,6 @@ final class Executors {
             arrays[p] = byName.get(parameters.get(p).name());
         }
         return arrays;
-    }
-
-    /** The parameters that are state, not trained: batch normalization's running statistics. */
-    static List<ParameterSpec> runningStatistics(ModelSpec model) {
-        return model.parameters().stream()
-                .filter(parameter -> !parameter.trainable())
-                .toList();
     }
 
     /** The global sample indices of minibatch {@code batch} of epoch {@code epoch}, as {@link Minibatches} orders them. */

@@ -48,7 +48,7 @@ final class SparkLearner implements Learner {
         this.model = model;
         this.parameters = model.parameters();
         this.trainable = model.trainableParameters();
-        this.statistics = Executors.runningStatistics(model);
+        this.statistics = model.runningStatistics();
         this.update = job.update();
         this.job = SparkErrors.rethrown(() -> spark.broadcast(job));
         this.mode = job.options.mode();
