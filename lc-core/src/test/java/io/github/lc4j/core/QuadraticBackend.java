@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A test backend whose loss is L(w) = ½‖w − w*‖² whatever the data, trained by exact gradient
+ * A test backend whose loss is L(w) = ½‖w − w*‖² whatever the data, trained by exact proximal gradient
  * steps, and which records what the LC loop hands it: targets, μ and the weights it returns.
  */
 class QuadraticBackend implements Backend {
@@ -99,11 +99,14 @@ class QuadraticBackend implements Backend {
             public double step(Batch batch, double learningRate) {
                 steps++;
                 double loss = loss();
-                Map<String, float[]> gradients = gradients(batch);
+                // the proximal step every trainer takes: (w − lr·∇L + lr·μ·t)/(1 + lr·μ)
                 weights.forEach((name, w) -> {
-                    float[] g = gradients.get(name);
+                    float[] star = optimum.get(name);
+                    float[] t = target.get(name);
+                    double penalty = t == null ? 0 : learningRate * mu;
                     for (int i = 0; i < w.length; i++) {
-                        w[i] -= (float) (learningRate * g[i]);
+                        double moved = w[i] - learningRate * (w[i] - star[i]);
+                        w[i] = (float) ((moved + penalty * (t == null ? 0 : t[i])) / (1 + penalty));
                     }
                 });
                 return loss;

@@ -20,7 +20,7 @@ import org.apache.spark.broadcast.Broadcast;
  * The driver's side of a Spark L step: weights, momentum and penalty live here; every round
  * broadcasts what the executors need, runs one Spark job over the cached partitions and applies
  * the summed result. Synchronous rounds apply {@link TrainerOptions#update} to the summed
- * gradient plus the penalty μ(w − t), the rule every backend follows; averaging rounds take the
+ * gradient, then the penalty's proximal pull, the rule every backend follows; averaging rounds take the
  * sample-weighted mean of the executors' weights and momentum.
  */
 final class SparkLearner implements Learner {
@@ -142,7 +142,7 @@ final class SparkLearner implements Learner {
         return synchronousStep(epoch, batch, point, learningRate);
     }
 
-    /** Sums the executors' gradients at {@code point}, adds μ(point − t) and updates the weights. */
+    /** Sums the executors' gradients at {@code point}, updates the weights and pulls them toward their targets. */
     private double synchronousStep(long epoch, int batch, Map<String, float[]> point, double learningRate) {
         Broadcast<Job> jobs = job;
         // the whole round on the job thread: broadcasting and destroying talk to the block manager too
@@ -158,21 +158,18 @@ final class SparkLearner implements Learner {
         });
         set.traffic()
                 .add((long) set.partitions() * bytes(point), (long) set.partitions() * sums.partitionPayloadBytes());
-        float penalty = (float) mu;
+        float pull = (float) update.penaltyPull(learningRate, mu);
         for (int s = 0; s < statistics.size(); s++) {
             weights.put(statistics.get(s).name(), sums.mean(trainable.size() + s));
         }
         for (int p = 0; p < trainable.size(); p++) {
             String name = trainable.get(p).name();
-            float[] gradient = sums.mean(p);
+            float[] w = weights.get(name);
+            update.update(w, sums.mean(p), velocity.get(name), (float) learningRate);
             float[] target = targets.get(name);
-            if (target != null && mu > 0) {
-                float[] at = point.get(name);
-                for (int j = 0; j < gradient.length; j++) {
-                    gradient[j] += penalty * (at[j] - target[j]);
-                }
+            if (target != null && pull > 0) {
+                TrainerOptions.pullTowardTarget(w, target, pull, 0, w.length);
             }
-            update.update(weights.get(name), gradient, velocity.get(name), (float) learningRate);
         }
         return sums.lossSums[0] / sums.counts[0];
     }

@@ -20,11 +20,11 @@ final class CpuTrainer extends BaseTrainer {
     private static final int UPDATE_CHUNK = 1 << 15;
 
     private final Parallel.RangeBody updateRange = this::updateRange;
-    /** The parameter, rate and penalty switch of the running {@link #updateAll}, read by its tasks. */
+    /** The parameter, rate and penalty pull of the running {@link #applyUpdate}, read by its tasks. */
     private Parameter updating;
 
     private float updateRate;
-    private boolean updateWithPenalty;
+    private float updatePull;
     /** Every parameter, running statistics included. */
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     /** The trained parameters in model order, for the loops of a step (a map's iterator is an allocation). */
@@ -249,58 +249,26 @@ final class CpuTrainer extends BaseTrainer {
 
     @Override
     protected double computeGradients(Batch batch) {
-        double loss = lossGradients(batch);
-        if (penaltyWeight() > 0) {
-            for (Parameter parameter : parameterList) {
-                if (parameter.target != null) {
-                    addPenalty(parameter, 0, parameter.gradient.length);
-                }
-            }
-        }
-        return loss;
+        return lossGradients(batch);
     }
 
-    /**
-     * One pass over every parameter instead of two: the penalty's gradient μ(w − t) is added where
-     * the update reads the gradient, each parameter split over the threads. Element by element the
-     * same operations as {@link #computeGradients} then {@link #applyUpdate}, so the same numbers.
-     */
-    @Override
-    protected double fusedStep(Batch batch, double learningRate) {
-        double loss = lossGradients(batch);
-        updateAll(learningRate, penaltyWeight() > 0);
-        return loss;
-    }
-
+    /** The update and the penalty's proximal pull in one pass, each parameter split over the threads. */
     @Override
     protected void applyUpdate(double learningRate) {
-        updateAll(learningRate, false);
-    }
-
-    private void updateAll(double learningRate, boolean withPenalty) {
         updateRate = (float) learningRate;
+        float pull = (float) options().penaltyPull(learningRate, penaltyWeight());
         for (Parameter parameter : parameterList) {
             updating = parameter;
-            updateWithPenalty = withPenalty && parameter.target != null;
+            updatePull = parameter.target == null ? 0f : pull;
             parallel.forChunks(parameter.value.length, UPDATE_CHUNK, updateRange);
         }
         updating = null;
     }
 
     private void updateRange(int from, int to) {
-        if (updateWithPenalty) {
-            addPenalty(updating, from, to);
-        }
         options().update(updating.value, updating.gradient, updating.velocity, updateRate, from, to);
-    }
-
-    private void addPenalty(Parameter parameter, int from, int to) {
-        float penalty = (float) penaltyWeight();
-        float[] g = parameter.gradient;
-        float[] w = parameter.value;
-        float[] target = parameter.target;
-        for (int j = from; j < to; j++) {
-            g[j] += penalty * (w[j] - target[j]);
+        if (updatePull != 0f) {
+            TrainerOptions.pullTowardTarget(updating.value, updating.target, updatePull, from, to);
         }
     }
 

@@ -347,13 +347,6 @@ final class Nd4jTrainer extends BaseTrainer {
             }
             tensorGradients[output] = null;
         }
-        double mu = penaltyWeight();
-        if (mu > 0) {
-            for (Penalized term : penalized) {
-                axpy(mu, term.parameter.value, term.parameter.gradient);
-                axpy(-mu, term.target, term.parameter.gradient);
-            }
-        }
         return result.meanLoss;
     }
 
@@ -473,10 +466,22 @@ final class Nd4jTrainer extends BaseTrainer {
 
     /**
      * v ← m·v + g; w ← w − lr·(g + m·v) with Nesterov, w ← w − lr·v without; over all trained
-     * parameters at once (the running statistics after them are left alone).
+     * parameters at once (the running statistics after them are left alone). Then the penalty's
+     * proximal pull w ← w − c·(w − t) on each parameter with a target.
      */
     @Override
     protected void applyUpdate(double learningRate) {
+        momentumUpdate(learningRate);
+        double pull = options().penaltyPull(learningRate, penaltyWeight());
+        if (pull > 0) {
+            for (Penalized term : penalized) {
+                term.parameter.value.muli(1 - pull);
+                axpy(pull, term.target, term.parameter.value);
+            }
+        }
+    }
+
+    private void momentumUpdate(double learningRate) {
         double momentum = options().momentum();
         if (momentum == 0) {
             axpy(-learningRate, gradients, trainableValues);

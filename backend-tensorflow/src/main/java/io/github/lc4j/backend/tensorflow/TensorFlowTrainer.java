@@ -24,10 +24,11 @@ import org.tensorflow.types.TInt32;
 
 /**
  * The TensorFlow primitives: on {@link TensorFlowNet}'s training-mode forward graph, the gradients
- * ({@code Ops.gradients} of the loss with respect to the trainable parameters only, plus the
- * penalty's μ(w − t) in closed form) and TensorFlow's fused momentum update. Momentum, penalty
- * targets, μ and the kept gradients are graph variables of the trainable parameters; targets and
- * μ are assigned once per {@code setPenalty} and are never differentiated. The running statistics
+ * ({@code Ops.gradients} of the loss with respect to the trainable parameters only), TensorFlow's
+ * fused momentum update, and after it the penalty's proximal pull w ← w − c·(w − t) with the
+ * pull c fed per step. Momentum, penalty targets and the kept gradients are graph variables of
+ * the trainable parameters; targets are assigned once per {@code setPenalty} and are never
+ * differentiated. The running statistics
  * of batch normalization are variables that are loaded and read with the weights, moved by every
  * training-mode pass and never trained. A step is one session run.
  */
@@ -42,16 +43,18 @@ final class TensorFlowTrainer extends BaseTrainer {
     private final List<Op> storeGradients = new ArrayList<>();
     private final List<Op> fusedUpdates = new ArrayList<>();
     private final List<Op> storedUpdates = new ArrayList<>();
+    /** Each update followed by the pull toward the parameter's target; runs its update first. */
+    private final List<Op> fusedPulls = new ArrayList<>();
+
+    private final List<Op> storedPulls = new ArrayList<>();
+    /** The pull c of the running step, fed when a penalty is set. */
+    private Placeholder<TFloat32> pull;
+    /** Which trainable parameters have a penalty target (by position in {@code net.trainable}). */
+    private boolean[] penalized = new boolean[0];
 
     /** The training nodes of one parameter. */
     private record TrainingNodes(
-            Variable<TFloat32> target,
-            Variable<TFloat32> mu,
-            Variable<TFloat32> keptGradient,
-            Placeholder<TFloat32> targetIn,
-            Placeholder<TFloat32> muIn,
-            Op setTarget,
-            Op setMu) {}
+            Variable<TFloat32> target, Variable<TFloat32> keptGradient, Placeholder<TFloat32> targetIn, Op setTarget) {}
 
     TensorFlowTrainer(Backend backend, ModelSpec model, TrainerOptions options, String device, int threads) {
         super(backend, model, options);
@@ -69,6 +72,7 @@ final class TensorFlowTrainer extends BaseTrainer {
     private void buildTrainingOps(TrainerOptions options) {
         Ops tf = net.tf;
         learningRate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        pull = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
         // only the trainable variables: the running statistics get no gradient
         var gradientOps = tf.gradients(
                 net.trainingLoss,
@@ -79,20 +83,15 @@ final class TensorFlowTrainer extends BaseTrainer {
             Shape shape = Shape.of(node.shape());
             Variable<TFloat32> velocity = tf.variable(shape, TFloat32.class);
             Variable<TFloat32> target = tf.variable(shape, TFloat32.class);
-            Variable<TFloat32> mu = tf.variable(Shape.scalar(), TFloat32.class);
             Variable<TFloat32> keptGradient = tf.variable(shape, TFloat32.class);
             Placeholder<TFloat32> targetIn = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
-            Placeholder<TFloat32> muIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-            training.add(new TrainingNodes(
-                    target, mu, keptGradient, targetIn, muIn, tf.assign(target, targetIn), tf.assign(mu, muIn)));
+            training.add(new TrainingNodes(target, keptGradient, targetIn, tf.assign(target, targetIn)));
             velocities.add(velocity);
             Placeholder<TFloat32> velocityIn = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
             velocityInputs.add(velocityIn);
             loadMomentum.add(tf.assign(velocity, velocityIn));
             resetMomentum.add(tf.assign(velocity, tf.zeros(tf.constant(node.shape()), TFloat32.class)));
-            // the penalty's gradient μ(w − t) is added in closed form: cheaper than differentiating μ/2‖w − t‖²
-            Operand<TFloat32> gradient = tf.identity(tf.math.add(
-                    gradientOps.<TFloat32>dy(position++), tf.math.mul(mu, tf.math.sub(node.value(), target))));
+            Operand<TFloat32> gradient = tf.identity(gradientOps.<TFloat32>dy(position++));
             gradients.add(gradient);
             storeGradients.add(tf.assign(keptGradient, gradient));
         }
@@ -103,11 +102,20 @@ final class TensorFlowTrainer extends BaseTrainer {
         Ops after = tf.withControlDependencies(before);
         int index = 0;
         for (TensorFlowNet.ParameterNodes node : net.trainable) {
-            fusedUpdates.add(update(after, node.value(), velocities.get(index), gradients.get(index), options));
-            storedUpdates.add(
-                    update(tf, node.value(), velocities.get(index), training.get(index).keptGradient, options));
+            Op fused = update(after, node.value(), velocities.get(index), gradients.get(index), options);
+            Op stored = update(tf, node.value(), velocities.get(index), training.get(index).keptGradient, options);
+            fusedUpdates.add(fused);
+            storedUpdates.add(stored);
+            fusedPulls.add(pullTowardTarget(tf, fused, node.value(), training.get(index).target));
+            storedPulls.add(pullTowardTarget(tf, stored, node.value(), training.get(index).target));
             index++;
         }
+    }
+
+    /** w ← w − c·(w − t), reading w only after {@code update} has written it. */
+    private Op pullTowardTarget(Ops tf, Op update, Variable<TFloat32> value, Variable<TFloat32> target) {
+        Ops after = tf.withControlDependencies(List.of(update));
+        return after.assignSub(value, after.math.mul(pull, after.math.sub(value, target)));
     }
 
     /**
@@ -176,34 +184,54 @@ final class TensorFlowTrainer extends BaseTrainer {
     @Override
     protected void writePenalty(Map<String, float[]> targets, double mu) {
         List<TFloat32> tensors = new ArrayList<>();
+        boolean[] withTarget = new boolean[net.trainable.size()];
         try {
             Session.Runner runner = net.session().runner();
             int index = 0;
             for (TensorFlowNet.ParameterNodes parameter : net.trainable) {
-                TrainingNodes node = training.get(index++);
                 float[] target = targets.get(parameter.name());
-                TFloat32 targetTensor = TensorFlowNet.floats(
-                        parameter.shape(),
-                        target == null ? new float[(int) TensorFlowNet.product(parameter.shape())] : target);
-                TFloat32 muTensor = TFloat32.scalarOf(target == null ? 0f : (float) mu);
-                tensors.add(targetTensor);
-                tensors.add(muTensor);
-                runner.feed(node.targetIn, targetTensor)
-                        .feed(node.muIn, muTensor)
-                        .addTarget(node.setTarget)
-                        .addTarget(node.setMu);
+                if (target != null) {
+                    TrainingNodes node = training.get(index);
+                    TFloat32 targetTensor = TensorFlowNet.floats(parameter.shape(), target);
+                    tensors.add(targetTensor);
+                    runner.feed(node.targetIn, targetTensor).addTarget(node.setTarget);
+                    withTarget[index] = true;
+                }
+                index++;
             }
-            runner.run().close();
+            if (!tensors.isEmpty()) {
+                runner.run().close();
+            }
         } finally {
             tensors.forEach(TFloat32::close);
         }
+        penalized = withTarget;
     }
 
     @Override
     protected double fusedStep(Batch batch, double rate) {
-        try (TFloat32 lr = TFloat32.scalarOf((float) rate)) {
-            return run(batch, fusedUpdates, runner -> runner.feed(learningRate, lr));
+        float c = (float) options().penaltyPull(rate, penaltyWeight());
+        try (TFloat32 lr = TFloat32.scalarOf((float) rate);
+                TFloat32 pulled = TFloat32.scalarOf(c)) {
+            return run(batch, updates(fusedUpdates, fusedPulls, c), runner -> {
+                runner.feed(learningRate, lr);
+                if (c > 0) {
+                    runner.feed(pull, pulled);
+                }
+            });
         }
+    }
+
+    /** Each parameter's update, or its update then pull where it has a target and {@code c > 0}. */
+    private List<Op> updates(List<Op> plain, List<Op> pulled, float c) {
+        if (c == 0) {
+            return plain;
+        }
+        List<Op> targets = new ArrayList<>(plain.size());
+        for (int i = 0; i < plain.size(); i++) {
+            targets.add(penalized[i] ? pulled.get(i) : plain.get(i));
+        }
+        return targets;
     }
 
     @Override
@@ -220,9 +248,14 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     @Override
     protected void applyUpdate(double rate) {
-        try (TFloat32 lr = TFloat32.scalarOf((float) rate)) {
+        float c = (float) options().penaltyPull(rate, penaltyWeight());
+        try (TFloat32 lr = TFloat32.scalarOf((float) rate);
+                TFloat32 pulled = TFloat32.scalarOf(c)) {
             Session.Runner runner = net.session().runner().feed(learningRate, lr);
-            storedUpdates.forEach(runner::addTarget);
+            if (c > 0) {
+                runner.feed(pull, pulled);
+            }
+            updates(storedUpdates, storedPulls, c).forEach(runner::addTarget);
             runner.run().close();
         }
     }

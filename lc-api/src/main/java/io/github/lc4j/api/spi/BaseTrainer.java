@@ -13,9 +13,10 @@ import java.util.Map;
 /**
  * The trainer protocol, written once for every backend: the lifecycle and argument checks of
  * {@link BaseEvaluator}, penalty targets and μ (checked and copied before a backend sees them),
- * the momentum reset on load, the order of a step (gradients of loss plus penalty, then the
- * update rule of {@link TrainerOptions}), and the straight-through step built from the same
- * primitives.
+ * the momentum reset on load, the order of a step (gradients of the loss, then the update rule
+ * of {@link TrainerOptions}, then the proximal pull toward the penalty targets), the penalty's
+ * gradient μ(w − t) added on the host for {@link #lossAndGradients}, and the straight-through
+ * step built from the same primitives.
  *
  * <p>Modes: {@link #step}, {@link #straightThroughStep} and {@link #lossAndGradients} run the
  * net in training mode (batch normalization on the batch's statistics, moving its running
@@ -32,6 +33,7 @@ import java.util.Map;
 public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
     private final TrainerOptions options;
     private double mu;
+    private Map<String, float[]> targets = Map.of();
 
     /**
      * Checks that {@code backend} supports every node of {@code model}.
@@ -85,6 +87,7 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
         targets.forEach((name, target) -> copies.put(name, checkedCopy("penalty target", name, target)));
         writePenalty(copies, penaltyWeight);
         this.mu = penaltyWeight;
+        this.targets = copies;
     }
 
     @Override
@@ -131,7 +134,19 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
         checkReady();
         batch.checkFits(model());
         double loss = computeGradients(batch);
-        return new LossAndGradients(loss, readGradients());
+        Map<String, float[]> gradients = readGradients();
+        if (mu > 0 && !targets.isEmpty()) {
+            Map<String, float[]> weights = readParameters();
+            targets.forEach((name, target) -> {
+                float[] w = weights.get(name);
+                float[] g = gradients.get(name);
+                float penalty = (float) mu;
+                for (int i = 0; i < g.length; i++) {
+                    g[i] += penalty * (w[i] - target[i]);
+                }
+            });
+        }
+        return new LossAndGradients(loss, gradients);
     }
 
     /** Returns the momentum and Nesterov setting this trainer updates with. */
@@ -199,7 +214,7 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
 
     /**
      * Runs {@code batch} forward and backward and keeps the gradient of the mean cross-entropy
-     * plus the penalty, μ(w − t) for every parameter with a target, for {@link #applyUpdate} and
+     * (without the penalty, which the update treats exactly) for {@link #applyUpdate} and
      * {@link #readGradients}.
      *
      * @return the mean cross-entropy of the batch (without the penalty)
@@ -211,7 +226,9 @@ public abstract class BaseTrainer extends BaseEvaluator implements Trainer {
 
     /**
      * Applies {@link TrainerOptions#update} with {@code learningRate} to every parameter, using the
-     * gradients kept by the last {@link #computeGradients}.
+     * gradients kept by the last {@link #computeGradients}; then, when μ &gt; 0, pulls every
+     * parameter with a penalty target toward it with {@link TrainerOptions#pullTowardTarget} and
+     * the pull {@code options().penaltyPull(learningRate, μ)}.
      */
     protected abstract void applyUpdate(double learningRate);
 }

@@ -10,7 +10,10 @@ import java.util.Map;
  * it by extending {@link BaseTrainer}, which owns this protocol.
  *
  * <p>The objective minimised by {@link #step} is the mean softmax cross-entropy of the batch
- * plus the LC penalty {@code μ/2 · Σ ‖w − t‖²} over the parameters that have a target.
+ * plus the LC penalty {@code μ/2 · Σ ‖w − t‖²} over the parameters that have a target. A step
+ * takes the SGD (momentum) update of the cross-entropy's gradient, then treats the penalty
+ * exactly with a proximal pull toward t ({@link TrainerOptions#penaltyPull}), so that no μ makes
+ * it diverge.
  */
 public interface Trainer extends Evaluator {
 
@@ -49,7 +52,9 @@ public interface Trainer extends Evaluator {
     }
 
     /**
-     * Takes one SGD step on {@code batch} with learning rate {@code learningRate}.
+     * Takes one SGD step on {@code batch} with learning rate {@code learningRate}: the update of
+     * {@link TrainerOptions#update} with the cross-entropy's gradient, then, when μ &gt; 0, the
+     * proximal pull {@link TrainerOptions#pullTowardTarget} of every parameter with a target.
      *
      * @return the mean cross-entropy of the batch before the update (without the penalty)
      * @throws InvalidInputException when the batch does not fit the model
@@ -58,8 +63,8 @@ public interface Trainer extends Evaluator {
 
     /**
      * Takes one straight-through step (BinaryConnect): loss and gradient at {@code quantized},
-     * the update applied to the trainer's own (float) weights and momentum. The penalty, if any,
-     * is evaluated at {@code quantized} too.
+     * the update applied to the trainer's own (float) weights and momentum, followed by the
+     * penalty's proximal pull as in {@link #step} if a penalty is set.
      *
      * @param quantized values for some or all parameters (typically Δ(Θ) of the compressed ones);
      *                  the other parameters keep their float values

@@ -32,6 +32,31 @@ public record TrainerOptions(double momentum, boolean nesterov) {
     }
 
     /**
+     * Returns the fraction c of the distance to the penalty target that one step's proximal
+     * pull removes, for learning rate lr and penalty weight μ: c = γ/(1 + γ) with
+     * γ = lr·μ/(1 − m). After the momentum update u of the loss gradient, the step ends with
+     * w ← u − c·(u − t), the exact minimiser of γ/2‖w − t‖² + ½‖w − u‖². The quadratic term is
+     * never a gradient, so no μ makes the step diverge; dividing by 1 − m gives the penalty the
+     * same long-run step as momentum gives the loss gradient, so a fixed point satisfies
+     * ∇L(w) + μ(w − t) = 0, as with the explicit step (docs/lc-algorithm.md §5). Returns 0 when
+     * μ or lr is 0.
+     */
+    public double penaltyPull(double learningRate, double mu) {
+        double gamma = learningRate * mu / (1 - momentum);
+        return gamma == 0 ? 0 : gamma / (1 + gamma);
+    }
+
+    /**
+     * Pulls the elements [from, to) of {@code weights} toward {@code target}: w ← w − c·(w − t),
+     * with c from {@link #penaltyPull}; the reference every backend's proximal step must equal.
+     */
+    public static void pullTowardTarget(float[] weights, float[] target, float pull, int from, int to) {
+        for (int j = from; j < to; j++) {
+            weights[j] -= pull * (weights[j] - target[j]);
+        }
+    }
+
+    /**
      * The update rule on host arrays, the reference every backend's update must equal: with
      * gradient g, velocity v and learning rate lr, plain SGD is w ← w − lr·g; with momentum m,
      * v ← m·v + g, then w ← w − lr·(g + m·v) (Nesterov) or w ← w − lr·v.

@@ -9,7 +9,7 @@
  * path, {@link io.github.lc4j.api.spi.BaseEvaluator}), which own the protocol: lifecycle, argument
  * checks, penalty targets and μ, the order of a step and the update rule of
  * {@link io.github.lc4j.api.spi.TrainerOptions}. The backend supplies the device primitives and
- * dispatches over layers with {@link io.github.lc4j.api.Layer.Visitor}. The conformance suite in
+ * dispatches over a graph's nodes with {@link io.github.lc4j.api.Op.Visitor}. The conformance suite in
  * {@code backend-tck} checks every backend against this contract.
  */
 package io.github.lc4j.api.spi;

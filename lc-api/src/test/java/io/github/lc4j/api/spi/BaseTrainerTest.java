@@ -103,11 +103,10 @@ class BaseTrainerTest {
             double loss = 0;
             for (Map.Entry<String, float[]> entry : values.entrySet()) {
                 float[] w = entry.getValue();
-                float[] target = targets.get(entry.getKey());
                 float[] g = new float[w.length];
                 for (int i = 0; i < w.length; i++) {
                     loss += w[i] * (double) w[i] / 2;
-                    g[i] = (float) (w[i] + (target == null ? 0 : penaltyWeight() * (w[i] - target[i])));
+                    g[i] = w[i];
                 }
                 gradients.put(entry.getKey(), g);
             }
@@ -122,8 +121,13 @@ class BaseTrainerTest {
         @Override
         protected void applyUpdate(double learningRate) {
             calls.add("update");
-            values.forEach(
-                    (name, w) -> options().update(w, gradients.get(name), velocities.get(name), (float) learningRate));
+            float pull = (float) options().penaltyPull(learningRate, penaltyWeight());
+            values.forEach((name, w) -> {
+                options().update(w, gradients.get(name), velocities.get(name), (float) learningRate);
+                if (targets.containsKey(name)) {
+                    TrainerOptions.pullTowardTarget(w, targets.get(name), pull, 0, w.length);
+                }
+            });
         }
 
         @Override
@@ -238,6 +242,20 @@ class BaseTrainerTest {
                     new float[] {3, 3, 3, 3},
                     trainer.gradients(BATCH).get("d.weight"),
                     "gradient w + μ(w − t) with the target as it was passed");
+        }
+    }
+
+    @Test
+    void aPenalizedStepIsTheProximalStepOnlyForParametersWithATarget() {
+        FakeBackend backend = new FakeBackend();
+        try (Trainer trainer = backend.newTrainer(DENSE, TrainerOptions.plainSgd())) {
+            trainer.load(weights(1));
+            trainer.setPenalty(Map.of("d.weight", new float[] {0, 0, 0, 0}), 2);
+            trainer.step(BATCH, 0.1);
+            // (w − lr·∇L + lr·μ·t)/(1 + lr·μ) = (1 − 0.1)/1.2; the bias has no target: 1 − 0.1
+            assertArrayEquals(
+                    new float[] {0.75f, 0.75f, 0.75f, 0.75f}, trainer.snapshot().get("d.weight"), 1e-7f);
+            assertArrayEquals(new float[] {0.9f, 0.9f}, trainer.snapshot().get("d.bias"), 1e-7f);
         }
     }
 
