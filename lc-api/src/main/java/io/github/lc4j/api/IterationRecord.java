@@ -13,6 +13,9 @@ import java.util.Map;
  * @param lStepLoss           mean minibatch cross-entropy of the continuous net during the L step (NaN for DC)
  * @param constraintViolation ‖w − Δ(Θ)‖ over all compressed weights after the C step
  * @param multiplierNorm      ‖λ‖ after the multiplier update
+ * @param weightNorm          ‖w‖ over all compressed weights (the scale of the convergence test)
+ * @param assignmentChanges   compressed weights whose codebook entry changed since the previous
+ *                            iteration (−1 for DC, which has no previous one)
  * @param train               evaluation of the quantized net on the training set
  * @param test                evaluation of the quantized net on the test set
  * @param codebooks           each task's effective codebook values (copied)
@@ -27,12 +30,22 @@ public record IterationRecord(
         double lStepLoss,
         double constraintViolation,
         double multiplierNorm,
+        double weightNorm,
+        long assignmentChanges,
         Evaluation train,
         Evaluation test,
         Map<String, float[]> codebooks,
         long lStepMillis,
         long cStepMillis,
         long evaluationMillis) {
+
+    /**
+     * Returns whether LC has converged at this iteration with relative tolerance {@code tolerance}:
+     * ‖w − Δ(Θ)‖ ≤ tolerance·‖w‖ and no assignment changed. DC (iteration 0) never has.
+     */
+    public boolean converged(double tolerance) {
+        return iteration > 0 && assignmentChanges == 0 && constraintViolation <= tolerance * weightNorm;
+    }
 
     /** Copies the codebooks. */
     public IterationRecord {

@@ -10,12 +10,16 @@ import java.util.List;
  * compression tasks, the μ schedule, the SGD settings of the L steps, the method and the seed.
  */
 public final class LcOptions {
+    /** The default relative tolerance of LC's convergence test, ‖w − Δ(Θ)‖ ≤ tolerance·‖w‖. */
+    public static final double DEFAULT_CONVERGENCE_TOLERANCE = 1e-3;
+
     private final List<CompressionTask> tasks;
     private final MuSchedule muSchedule;
     private final OptimizerSpec optimizer;
     private final CompressionMethod method;
     private final long seed;
     private final boolean evaluateTrainingSet;
+    private final double convergenceTolerance;
 
     private LcOptions(Builder builder) {
         this.tasks = List.copyOf(builder.tasks);
@@ -24,6 +28,7 @@ public final class LcOptions {
         this.method = builder.method;
         this.seed = builder.seed;
         this.evaluateTrainingSet = builder.evaluateTrainingSet;
+        this.convergenceTolerance = builder.convergenceTolerance;
     }
 
     /** Returns a builder; the tasks are required. */
@@ -61,6 +66,22 @@ public final class LcOptions {
         return evaluateTrainingSet;
     }
 
+    /**
+     * Returns the relative tolerance of LC's convergence test, or 0 when the run takes every
+     * iteration of its μ schedule: LC (augmented Lagrangian or quadratic penalty) stops after the
+     * first iteration with ‖w − Δ(Θ)‖ ≤ tolerance·‖w‖ and no assignment changed, and the μ
+     * schedule's length is then the iteration cap. Baselines ignore it.
+     */
+    public double convergenceTolerance() {
+        return convergenceTolerance;
+    }
+
+    /** Returns whether the run stops once converged: LC (either mode) with a tolerance &gt; 0. */
+    public boolean stopsWhenConverged() {
+        return convergenceTolerance > 0
+                && (method == CompressionMethod.AUGMENTED_LAGRANGIAN || method == CompressionMethod.QUADRATIC_PENALTY);
+    }
+
     /** Builder: {@code setTasks} is required, the rest has defaults from the authors' LeNet300 runs. */
     public static final class Builder {
         private List<CompressionTask> tasks;
@@ -69,8 +90,23 @@ public final class LcOptions {
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
+        private double convergenceTolerance = DEFAULT_CONVERGENCE_TOLERANCE;
 
         private Builder() {}
+
+        /**
+         * Sets the relative tolerance of the convergence test (default
+         * {@value LcOptions#DEFAULT_CONVERGENCE_TOLERANCE}); 0 runs every iteration of the μ
+         * schedule.
+         */
+        public Builder optConvergenceTolerance(double value) {
+            checkArgument(
+                    Double.isFinite(value) && value >= 0 && value < 1,
+                    "convergence tolerance must be in [0, 1) (0: run the whole schedule), got %s",
+                    value);
+            this.convergenceTolerance = value;
+            return this;
+        }
 
         /** Sets the compression tasks (at least one). */
         public Builder setTasks(List<CompressionTask> value) {

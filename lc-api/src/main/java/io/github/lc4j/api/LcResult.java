@@ -9,14 +9,41 @@ import java.util.List;
  * @param groups           Θ of each compression task
  * @param history          one record per iteration, starting with DC
  * @param compressionRatio ρ = 32·(parameter count) / (bits after compression)
+ * @param stop             why the run ended
  */
 public record LcResult(
-        Weights quantized, List<QuantizedGroup> groups, List<IterationRecord> history, double compressionRatio) {
+        Weights quantized,
+        List<QuantizedGroup> groups,
+        List<IterationRecord> history,
+        double compressionRatio,
+        StopReason stop) {
+
+    /** Why a run ended. */
+    public enum StopReason {
+        /** LC reached ‖w − Δ(Θ)‖ ≤ tolerance·‖w‖ with no assignment changing. */
+        CONVERGED("converged"),
+        /** LC ran every iteration its schedule allows and had not converged. */
+        ITERATION_CAP("not converged at the iteration cap"),
+        /** The run took the fixed number of iterations it was given (convergence test off, or a baseline). */
+        SCHEDULE_END("schedule completed");
+
+        private final String description;
+
+        StopReason(String description) {
+            this.description = description;
+        }
+
+        /** Returns the reason in words, as reports print it. */
+        public String description() {
+            return description;
+        }
+    }
 
     /** Copies the lists. */
     public LcResult {
         groups = List.copyOf(groups);
         history = List.copyOf(history);
+        java.util.Objects.requireNonNull(stop, "stop is null");
     }
 
     /** Returns the record of the last iteration. */

@@ -146,6 +146,7 @@ final class CompressCommand implements Callable<Integer> {
         source.checkOutput(output, compact);
         Integer k = codebook.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
         Codebook parsed = CodebookSpecs.parse(codebook, k);
+        schedule.applyPreset(spec, sgd);
         LcOptions options = LcJob.options(
                 tasks(modelSpec, parsed, shared, granularity),
                 CompressionMethod.byKey(method),

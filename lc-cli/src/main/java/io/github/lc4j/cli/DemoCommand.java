@@ -84,11 +84,13 @@ final class DemoCommand implements Callable<Integer> {
                 .listener(new ConsoleProgress(err, System.console() != null))
                 .build());
         double referenceSeconds = (System.nanoTime() - start) / 1e9;
+        SgdOptions sgd = new SgdOptions(0.05, 0.98, 128);
+        schedule.applyPreset(spec, sgd);
         LcOptions options = LcJob.options(
                 CompressionTask.perLayer(model, codebook),
                 CompressionMethod.AUGMENTED_LAGRANGIAN,
                 schedule,
-                new SgdOptions(0.05, 0.98, 128),
+                sgd,
                 common.seed);
         LcJob job = new LcJob(common, spec.commandLine().getOut(), err, RunConfig.resolved(spec));
         LcJob.Outcome outcome = job.run(

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** One LC run from a reference, as the compress and demo commands do it: run, report, save, tabulate. */
@@ -81,6 +82,7 @@ final class LcJob {
                 .optOptimizer(optimizer.build())
                 .optMethod(method)
                 .optSeed(seed)
+                .optConvergenceTolerance(schedule.tolerance)
                 .build();
     }
 
@@ -108,15 +110,18 @@ final class LcJob {
         Evaluation referenceTest = lc4j.evaluate(model, reference, data.test());
         Codebook codebook = options.tasks().get(0).codebook();
         err.printf(
-                "LC on %s with %s: %s codebook, %d task(s), %s, μ = %.3g·%.3g^j for %d iterations, %s, backend %s%n",
+                "%s on %s with %s: %s codebook, %d task(s), μ = %.3g·%.3g^j for %s iterations, %s, backend %s%n",
+                options.method().key(),
                 model.name(),
                 data.description(),
                 codebook.describe(),
                 options.tasks().size(),
-                options.method(),
                 options.muSchedule().mu0(),
                 options.muSchedule().factor(),
-                options.muSchedule().iterations(),
+                options.stopsWhenConverged()
+                        ? "at most " + options.muSchedule().iterations() + " (until converged, tolerance "
+                                + options.convergenceTolerance() + ")"
+                        : Integer.toString(options.muSchedule().iterations()),
                 options.optimizer(),
                 backend);
         long start = System.nanoTime();
@@ -154,6 +159,7 @@ final class LcJob {
                             .toList());
             settings.put("method", options.method().key());
             settings.put("muSchedule", options.muSchedule().values());
+            settings.put("convergenceTolerance", options.convergenceTolerance());
             settings.put("optimizer", options.optimizer().toString());
             settings.put("seed", options.seed());
             settings.put("referenceTrain", Lc4j.reportOf(referenceTrain));
@@ -182,8 +188,41 @@ final class LcJob {
                     last.train(),
                     last.test(),
                     seconds);
+            table.note(stopLine(result, options));
         }
         return new Outcome(result, table, referenceTest);
+    }
+
+    /** One line: why the run stopped, with the final ‖w − Δ(Θ)‖ against the convergence threshold. */
+    static String stopLine(LcResult result, LcOptions options) {
+        IterationRecord last = result.last();
+        double threshold = options.convergenceTolerance() * last.weightNorm();
+        String distance = String.format(Locale.ROOT, "‖w − Δ(Θ)‖ = %.3g", last.constraintViolation());
+        String changes = last.assignmentChanges() == 0
+                ? "no weight changed its codebook entry"
+                : String.format(Locale.ROOT, "%,d weights changed their codebook entry", last.assignmentChanges());
+        return switch (result.stop()) {
+            case CONVERGED ->
+                String.format(
+                        Locale.ROOT,
+                        "converged at iteration %d: %s ≤ %.3g (tolerance %s × ‖w‖), %s",
+                        last.iteration(),
+                        distance,
+                        threshold,
+                        options.convergenceTolerance(),
+                        changes);
+            case ITERATION_CAP ->
+                String.format(
+                        Locale.ROOT,
+                        "not converged: stopped at the cap of %d iterations with %s (converged: ≤ %.3g) and %s;"
+                                + " raise --mu-steps or --mu-factor",
+                        last.iteration(),
+                        distance,
+                        threshold,
+                        changes);
+            case SCHEDULE_END ->
+                String.format(Locale.ROOT, "ran all %d iterations; final %s, %s", last.iteration(), distance, changes);
+        };
     }
 
     private static String sizeOf(Path file) {

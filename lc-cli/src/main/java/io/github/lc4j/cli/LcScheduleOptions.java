@@ -1,17 +1,33 @@
 package io.github.lc4j.cli;
 
+import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.MuSchedule;
+import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
-/** The μ schedule and L-step length of an LC run. */
+/** The μ schedule, the L-step length and the convergence test of an LC run, or a named preset of them. */
 final class LcScheduleOptions {
+    @Option(
+            names = "--schedule",
+            paramLabel = "default|paper",
+            description = "A named schedule. paper: the authors' LeNet300 schedule, μ = 9e-5·1.1^j for 40 steps,"
+                    + " 20 epochs per L step (the first 40), lr 0.09·0.98^j, Nesterov momentum 0.9, batch 256,"
+                    + " all 40 steps (--tolerance 0). It sets only what is not given explicitly; default: the"
+                    + " values below. Default: ${DEFAULT-VALUE}.")
+    String preset = "default";
+
     @Option(names = "--mu0", description = "First penalty parameter μ0 (> 0). Default: ${DEFAULT-VALUE}.")
     double mu0 = 5e-3;
 
     @Option(names = "--mu-factor", description = "μ grows by this factor per step (> 1). Default: ${DEFAULT-VALUE}.")
     double muFactor = 1.3;
 
-    @Option(names = "--mu-steps", description = "Number of μ values. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--mu-steps",
+            description = "Number of μ values: the iteration cap of a run that stops when converged (see"
+                    + " --tolerance), every iteration of one that does not. Default: ${DEFAULT-VALUE}.")
     int muSteps = 20;
 
     @Option(names = "--mu-repeats", description = "LC iterations per μ value. Default: ${DEFAULT-VALUE}.")
@@ -23,7 +39,62 @@ final class LcScheduleOptions {
     @Option(names = "--first-step-epochs", description = "Epochs of the first L step. Default: --epochs-per-step.")
     Integer firstStepEpochs;
 
+    @Option(
+            names = "--tolerance",
+            description = "LC (lc, qp) stops after the first iteration with ‖w − Δ(Θ)‖ ≤ tolerance·‖w‖ in which no"
+                    + " weight changed its codebook entry; 0 runs all --mu-steps (the baselines always do)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    double tolerance = LcOptions.DEFAULT_CONVERGENCE_TOLERANCE;
+
     MuSchedule schedule() {
         return new MuSchedule(mu0, muFactor, muSteps, muRepeats);
+    }
+
+    /**
+     * Applies the preset named by {@code --schedule} to every schedule and SGD setting the user did
+     * not give, on the command line or in a config file.
+     *
+     * @throws IllegalArgumentException for an unknown preset name
+     */
+    void applyPreset(CommandSpec command, SgdOptions sgd) {
+        String name = preset.strip().toLowerCase(Locale.ROOT);
+        switch (name) {
+            case "default" -> {}
+            case "paper" -> {
+                set(command, "--mu0", () -> mu0 = 9e-5);
+                set(command, "--mu-factor", () -> muFactor = 1.1);
+                set(command, "--mu-steps", () -> muSteps = 40);
+                set(command, "--mu-repeats", () -> muRepeats = 1);
+                set(command, "--epochs-per-step", () -> epochsPerStep = 20);
+                set(command, "--first-step-epochs", () -> firstStepEpochs = 40);
+                set(command, "--tolerance", () -> tolerance = 0);
+                set(command, "--lr", () -> sgd.learningRate = 0.09);
+                set(command, "--lr-decay", () -> sgd.learningRateDecay = 0.98);
+                set(command, "--momentum", () -> sgd.momentum = 0.9);
+                set(command, "--nesterov", () -> sgd.nesterov = true);
+                set(command, "--batch", () -> sgd.batchSize = 256);
+            }
+            default ->
+                throw new IllegalArgumentException("--schedule must be 'default' or 'paper', got '" + preset + "'");
+        }
+    }
+
+    /** Runs {@code apply} unless option {@code name} was given on the command line or in a config file. */
+    private static void set(CommandSpec command, String name, Runnable apply) {
+        OptionSpec option = command.findOption(name);
+        if (option == null) {
+            return;
+        }
+        boolean onCommandLine = command.commandLine().getParseResult().hasMatchedOption(option);
+        var provider = command.defaultValueProvider();
+        boolean inConfig;
+        try {
+            inConfig = provider != null && provider.defaultValue(option) != null;
+        } catch (Exception e) {
+            inConfig = false;
+        }
+        if (!onCommandLine && !inConfig) {
+            apply.run();
+        }
     }
 }

@@ -11,9 +11,15 @@ final class ResultTable {
     private record Row(String method, String bits, double ratio, Evaluation train, Evaluation test, double seconds) {}
 
     private final List<Row> rows = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     void add(String method, String bits, double ratio, Evaluation train, Evaluation test, double seconds) {
         rows.add(new Row(method, bits, ratio, train, test, seconds));
+    }
+
+    /** Adds a line printed under the rows. */
+    void note(String line) {
+        notes.add(line);
     }
 
     void print(PrintWriter out) {
@@ -30,6 +36,7 @@ final class ResultTable {
                     percent(row.test),
                     String.format(Locale.ROOT, "%.0f s", row.seconds));
         }
+        notes.forEach(out::println);
         out.flush();
     }
 

@@ -60,7 +60,8 @@ public final class CompressionRequest {
                 .setTasks(builder.tasks.apply(model))
                 .optMethod(builder.method)
                 .optSeed(builder.seed)
-                .optEvaluateTrainingSet(builder.evaluateTrainingSet);
+                .optEvaluateTrainingSet(builder.evaluateTrainingSet)
+                .optConvergenceTolerance(builder.convergenceTolerance);
         if (builder.schedule != null) {
             options.optMuSchedule(builder.schedule);
         }
@@ -140,6 +141,7 @@ public final class CompressionRequest {
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
+        private double convergenceTolerance = LcOptions.DEFAULT_CONVERGENCE_TOLERANCE;
         private LcListener listener = LcListener.NONE;
         private Path checkpointFolder;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
@@ -210,7 +212,10 @@ public final class CompressionRequest {
             return this;
         }
 
-        /** Takes tasks, schedule, optimizer, method, seed and training-set evaluation from {@code options}. */
+        /**
+         * Takes tasks, schedule, optimizer, method, seed, training-set evaluation and convergence
+         * tolerance from {@code options}.
+         */
         public Builder options(LcOptions options) {
             requireNonNull(options, "options is null");
             tasks(options.tasks());
@@ -219,6 +224,7 @@ public final class CompressionRequest {
             this.method = options.method();
             this.seed = options.seed();
             this.evaluateTrainingSet = options.evaluateTrainingSet();
+            this.convergenceTolerance = options.convergenceTolerance();
             return this;
         }
 
@@ -249,6 +255,16 @@ public final class CompressionRequest {
         /** Sets whether every iteration also evaluates on the training set (default true). */
         public Builder evaluateTrainingSet(boolean evaluate) {
             this.evaluateTrainingSet = evaluate;
+            return this;
+        }
+
+        /**
+         * Sets the relative tolerance at which LC stops, converged (default
+         * {@value LcOptions#DEFAULT_CONVERGENCE_TOLERANCE}); 0 runs every iteration of the schedule.
+         * See {@link LcOptions#convergenceTolerance()}.
+         */
+        public Builder convergenceTolerance(double tolerance) {
+            this.convergenceTolerance = tolerance;
             return this;
         }
 

@@ -26,6 +26,8 @@ final class GroupState {
     final float[] multipliers;
     float[] quantized;
     CStepSolution solution;
+    /** The assignments at the previous report, to count how many changed since (null before DC's). */
+    private int[] reportedAssignments;
 
     GroupState(CompressionTask task, ModelSpec model, CStepSolver solver) {
         this.task = task;
@@ -80,10 +82,18 @@ final class GroupState {
         split(target, destination);
     }
 
-    /** Θ = Π(w): the C step on the weights themselves (DC; iDC and STE warm-started). */
+    /** Θ = Π(w): the C step on the weights themselves (DC; iDC warm-started). */
     void quantize(Weights current) {
         gather(current);
         solve(weights);
+    }
+
+    /** Θ ≈ Π(w) improved locally from the previous Θ: STE's C step after every minibatch. */
+    void refine(Weights current) {
+        gather(current);
+        RunChecks.checkFiniteInput(task, offsets, weights);
+        solution = solver.refine(weights, solution);
+        quantized = solution.reconstruction();
     }
 
     void compressionStep(Weights current, double mu, CompressionMethod mode, CStepKernels kernels) {
@@ -129,6 +139,36 @@ final class GroupState {
                 saved.reconstruction().clone(),
                 saved.distortion());
         quantized = solution.reconstruction();
+        // LC and iDC checkpoint the C step of the last report; STE, which quantizes after every
+        // minibatch, counts a resumed iteration's changes from its checkpoint's assignments
+        reportedAssignments = solution.assignments().clone();
+    }
+
+    /**
+     * Returns how many assignments changed since the previous call (−1 at the first) and
+     * remembers the current ones.
+     */
+    long assignmentChangesSinceLastReport() {
+        int[] current = solution.assignments();
+        long changes = -1;
+        if (reportedAssignments != null) {
+            changes = 0;
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] != reportedAssignments[i]) {
+                    changes++;
+                }
+            }
+        }
+        reportedAssignments = current.clone();
+        return changes;
+    }
+
+    double weightSquaredNorm() {
+        double sum = 0;
+        for (float value : weights) {
+            sum += (double) value * value;
+        }
+        return sum;
     }
 
     double multiplierSquaredNorm() {

@@ -229,6 +229,7 @@ final class LcAlgorithm {
         settings.put("optimizer", options.optimizer().toString());
         settings.put("seed", options.seed());
         settings.put("evaluateTrainingSet", options.evaluateTrainingSet());
+        settings.put("convergenceTolerance", options.convergenceTolerance());
         settings.put("data", description + " (" + training.size() + " training, " + test.size() + " test samples)");
         settings.put("backend", backend.name());
         if (!training.settings().isEmpty()) {

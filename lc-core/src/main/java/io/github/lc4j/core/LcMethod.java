@@ -1,6 +1,7 @@
 package io.github.lc4j.core;
 
 import io.github.lc4j.api.CompressionMethod;
+import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.io.Checkpoint;
 
@@ -27,12 +28,16 @@ sealed interface LcMethod {
         };
     }
 
-    /** LC: L step with the penalty toward Δ(Θ) + λ/μ, C step on w − λ/μ, multipliers, for every μ. */
+    /**
+     * LC: L step with the penalty toward Δ(Θ) + λ/μ, C step on w − λ/μ, multipliers, for every μ
+     * until the run converges ({@link LcOptions#convergenceTolerance}).
+     */
     final class LearningCompression implements LcMethod {
         @Override
         public Weights iterate(LcRun run, int first, Weights current) {
             Weights weights = current;
-            for (int k = first; k < run.iterations; k++) {
+            // a run resumed from the checkpoint of its converged iteration stops there too
+            for (int k = first; k < run.iterations && !run.converged(); k++) {
                 double mu = run.options.muSchedule().mu(k);
                 double learningRate = run.options.optimizer().learningRate(k);
                 run.learner.setPenalty(run.penaltyTargets(mu), mu);
@@ -104,7 +109,7 @@ sealed interface LcMethod {
                                     epoch, batch, run.quantizedParameters(), learningRate);
                             long cStart = System.nanoTime();
                             latest[0] = run.learner.snapshot();
-                            run.quantize(latest[0]);
+                            run.refine(latest[0]);
                             cStepNanos[0] += System.nanoTime() - cStart;
                             return new double[] {stepLoss};
                         });

@@ -161,7 +161,21 @@ final class LcRun {
                 quantizedWeights(weights),
                 groups.stream().map(GroupState::result).toList(),
                 history,
-                CompressionRatio.of(model, options.tasks()));
+                CompressionRatio.of(model, options.tasks()),
+                stopReason());
+    }
+
+    /** Whether LC stops at convergence and the last iteration so far has converged. */
+    boolean converged() {
+        return options.stopsWhenConverged()
+                && history.get(history.size() - 1).converged(options.convergenceTolerance());
+    }
+
+    private LcResult.StopReason stopReason() {
+        if (!options.stopsWhenConverged()) {
+            return LcResult.StopReason.SCHEDULE_END;
+        }
+        return converged() ? LcResult.StopReason.CONVERGED : LcResult.StopReason.ITERATION_CAP;
     }
 
     /** Writes a checkpoint at {@code position} when checkpoints are on; an interrupt waits until it is written. */
@@ -187,6 +201,11 @@ final class LcRun {
     /** Θ = Π(w) for every group: the C step on the weights themselves, warm-started. */
     void quantize(Weights weights) {
         groups.forEach(group -> group.quantize(weights));
+    }
+
+    /** Θ ≈ Π(w) for every group, improved locally from the current Θ (see {@code CStepSolver.refine}). */
+    void refine(Weights weights) {
+        groups.forEach(group -> group.refine(weights));
     }
 
     /** Δ(Θ) of every compressed parameter, by parameter name. */
@@ -294,10 +313,15 @@ final class LcRun {
         long evaluationMillis = millisSince(start);
         double violation = 0;
         double multipliers = 0;
+        double weightNorm = 0;
+        long changes = 0;
         Map<String, float[]> codebooks = new LinkedHashMap<>();
         for (GroupState group : groups) {
             violation += kernels.distortion(group.weights, group.quantized);
             multipliers += group.multiplierSquaredNorm();
+            weightNorm += group.weightSquaredNorm();
+            long groupChanges = group.assignmentChangesSinceLastReport();
+            changes = groupChanges < 0 || changes < 0 ? -1 : changes + groupChanges;
             codebooks.put(group.task.name(), group.solution.values());
         }
         IterationRecord record = new IterationRecord(
@@ -307,6 +331,8 @@ final class LcRun {
                 step.lStepLoss(),
                 Math.sqrt(violation),
                 Math.sqrt(multipliers),
+                Math.sqrt(weightNorm),
+                changes,
                 train,
                 testEvaluation,
                 codebooks,

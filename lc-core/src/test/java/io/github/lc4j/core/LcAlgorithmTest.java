@@ -16,6 +16,7 @@ import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcOptions;
@@ -155,6 +156,63 @@ class LcAlgorithmTest {
                 result.last().multiplierNorm(),
                 1e-4 * Math.sqrt(norm),
                 "λ ← λ − μ(w − Δ(Θ)) must give the reported ‖λ‖");
+    }
+
+    /** LC on the quadratic backend with μ growing ×3 for up to {@code steps} values, at {@code tolerance}. */
+    private static LcResult untilConverged(CompressionMethod method, int steps, double tolerance) {
+        Weights reference = WeightInitializer.initialize(MODEL, 1);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
+        return new LcAlgorithm(CStepSolverFactory.DEFAULT)
+                .run(LcAlgorithm.Request.of(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        LcOptions.builder()
+                                .setTasks(sharedTask(Codebook.adaptive(2)))
+                                .optMethod(method)
+                                .optMuSchedule(MuSchedule.exponential(0.5, 3, steps))
+                                .optConvergenceTolerance(tolerance)
+                                .optOptimizer(OptimizerSpec.builder()
+                                        .optLearningRate(0.1)
+                                        .optMomentum(0.9)
+                                        .optBatchSize(20)
+                                        .optEpochsPerStep(2)
+                                        .build())
+                                .build(),
+                        LcListener.NONE));
+    }
+
+    @Test
+    void lcStopsAtTheFirstConvergedIterationAndSaysSo() {
+        LcResult result = untilConverged(CompressionMethod.AUGMENTED_LAGRANGIAN, 40, 1e-3);
+        assertEquals(LcResult.StopReason.CONVERGED, result.stop());
+        IterationRecord last = result.last();
+        assertTrue(last.converged(1e-3), "the last iteration must meet the test: " + last);
+        assertTrue(last.constraintViolation() <= 1e-3 * last.weightNorm());
+        assertEquals(0, last.assignmentChanges());
+        assertTrue(
+                result.history().size() - 1 < 40,
+                "converged before the cap: " + (result.history().size() - 1));
+        for (IterationRecord record :
+                result.history().subList(0, result.history().size() - 1)) {
+            assertTrue(!record.converged(1e-3), "iteration " + record.iteration() + " had converged already");
+        }
+        assertEquals(-1, result.history().get(0).assignmentChanges(), "DC has no previous assignments");
+        assertTrue(result.history().get(1).assignmentChanges() >= 0);
+    }
+
+    @Test
+    void withoutTheTestOrWithTooFewIterationsTheRunSaysWhyItStopped() {
+        LcResult fixed = untilConverged(CompressionMethod.AUGMENTED_LAGRANGIAN, 12, 0);
+        assertEquals(LcResult.StopReason.SCHEDULE_END, fixed.stop());
+        assertEquals(13, fixed.history().size(), "tolerance 0 runs the whole schedule");
+        LcResult capped = untilConverged(CompressionMethod.AUGMENTED_LAGRANGIAN, 2, 1e-6);
+        assertEquals(LcResult.StopReason.ITERATION_CAP, capped.stop());
+        assertEquals(3, capped.history().size());
+        LcResult baseline = untilConverged(CompressionMethod.ITERATED_DIRECT_COMPRESSION, 3, 1e-3);
+        assertEquals(LcResult.StopReason.SCHEDULE_END, baseline.stop(), "baselines run their schedule");
+        assertEquals(4, baseline.history().size());
     }
 
     @Test

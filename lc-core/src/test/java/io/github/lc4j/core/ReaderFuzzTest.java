@@ -247,6 +247,8 @@ class ReaderFuzzTest {
                         Double.NaN,
                         1,
                         0,
+                        2,
+                        -1,
                         new Evaluation(0.5, 1, 4),
                         new Evaluation(0.6, 2, 4),
                         Map.of("a", new float[] {-0.5f, 1}),

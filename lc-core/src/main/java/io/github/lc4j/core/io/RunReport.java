@@ -20,6 +20,9 @@ public final class RunReport {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("settings", settings);
         report.put("compressionRatio", result.compressionRatio());
+        report.put("stop", result.stop().name().toLowerCase(java.util.Locale.ROOT));
+        report.put("stopDescription", result.stop().description());
+        report.put("finalConstraintViolation", result.last().constraintViolation());
         List<Object> iterations = new ArrayList<>();
         for (IterationRecord record : result.history()) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -29,6 +32,8 @@ public final class RunReport {
             entry.put("lStepLoss", record.lStepLoss());
             entry.put("constraintViolation", record.constraintViolation());
             entry.put("multiplierNorm", record.multiplierNorm());
+            entry.put("weightNorm", record.weightNorm());
+            entry.put("assignmentChanges", record.assignmentChanges());
             entry.put("train", evaluation(record.train()));
             entry.put("test", evaluation(record.test()));
             entry.put("codebooks", record.codebooks());

@@ -52,6 +52,49 @@ class CStepSolversTest {
         assertEquals(distortion(x, values), solution.distortion(), 1e-9 * (1 + solution.distortion()));
     }
 
+    /**
+     * STE's per-minibatch C step: Lloyd on the unsorted values from the previous codebook never
+     * raises the distortion, and repeated calls reach the fixed point of Lloyd on the sorted values
+     * from the same start.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"adaptive:2", "adaptive:4", "adaptive:16", "partial:0+3"})
+    void refiningEqualsLloydFromThePreviousCodebook(String spec) {
+        Codebook codebook = CodebookSpecs.parse(spec, null);
+        CStepSolver solver = CStepSolvers.forCodebook(codebook, 1, KERNELS);
+        CStepSolution previous = solver.solve(gaussian(20_000, 31), null);
+        float[] moved = gaussian(20_000, 31);
+        SplittableRandom random = new SplittableRandom(32);
+        for (int i = 0; i < moved.length; i++) {
+            moved[i] += (float) (0.05 * random.nextGaussian());
+        }
+        CStepSolution refined = solver.refine(moved, previous);
+        assertNearestAssignment(moved, refined);
+        assertTrue(
+                refined.distortion() <= distortion(moved, previous.values()) + 1e-9,
+                "refining raised the distortion of the previous codebook");
+        // capped passes: calls in a row continue Lloyd until it stops moving
+        for (int call = 0; call < 10_000; call++) {
+            CStepSolution next = solver.refine(moved, refined);
+            assertTrue(next.distortion() <= refined.distortion() + 1e-9, "a refinement raised the distortion");
+            if (Arrays.equals(next.values(), refined.values())) {
+                break;
+            }
+            refined = next;
+        }
+        CStepSolver lloyd = CStepSolvers.forCodebook(
+                codebook instanceof Codebook.Adaptive adaptive
+                        ? Codebook.adaptive(adaptive.size(), Codebook.Adaptive.Method.LLOYD)
+                        : codebook,
+                1,
+                KERNELS);
+        assertArrayEquals(lloyd.solve(moved, previous).values(), refined.values(), 1e-5f, spec);
+        assertArrayEquals(
+                solver.solve(moved, null).values(),
+                solver.refine(moved, null).values(),
+                "without a previous solution refining solves");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4, 8, 16})
     void adaptiveSolutionIsALloydFixedPoint(int k) {

@@ -49,6 +49,8 @@ class CheckpointStoreTest {
                 Double.NaN,
                 1.5,
                 0,
+                3,
+                -1,
                 new Evaluation(0.7, 3, 10),
                 Evaluation.empty(),
                 Map.of("d", new float[] {-1, 1}),
