@@ -82,10 +82,14 @@ public final class LcOptions {
                 && (method == CompressionMethod.AUGMENTED_LAGRANGIAN || method == CompressionMethod.QUADRATIC_PENALTY);
     }
 
-    /** Builder: {@code setTasks} is required, the rest has defaults from the authors' LeNet300 runs. */
+    /**
+     * Builder: {@code setTasks} is required. The μ schedule defaults to μ0 = 5·10⁻³ growing ×1.5 for
+     * at most 30 values, ending once converged (docs/lc-algorithm.md §4 has the measurements behind
+     * it); the SGD settings to {@link OptimizerSpec}'s defaults.
+     */
     public static final class Builder {
         private List<CompressionTask> tasks;
-        private MuSchedule muSchedule = MuSchedule.exponential(9e-5, 1.1, 30);
+        private MuSchedule muSchedule = MuSchedule.exponential(5e-3, 1.5, 30);
         private OptimizerSpec optimizer = OptimizerSpec.builder().build();
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;

@@ -22,13 +22,13 @@ final class LcScheduleOptions {
     double mu0 = 5e-3;
 
     @Option(names = "--mu-factor", description = "μ grows by this factor per step (> 1). Default: ${DEFAULT-VALUE}.")
-    double muFactor = 1.3;
+    double muFactor = 1.5;
 
     @Option(
             names = "--mu-steps",
             description = "Number of μ values: the iteration cap of a run that stops when converged (see"
                     + " --tolerance), every iteration of one that does not. Default: ${DEFAULT-VALUE}.")
-    int muSteps = 20;
+    int muSteps = 30;
 
     @Option(names = "--mu-repeats", description = "LC iterations per μ value. Default: ${DEFAULT-VALUE}.")
     int muRepeats = 1;

@@ -85,6 +85,79 @@ class CompressEndToEndTest {
         assertTrue(json.contains("\"iteration\": 2") && json.contains("\"compressionRatio\""), json);
     }
 
+    private CliRunner compressFor(String name, String... options) {
+        java.util.List<String> arguments = new java.util.ArrayList<>(java.util.List.of(
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--data",
+                "embedded",
+                "--threads",
+                "2",
+                "--report",
+                folder.resolve(name + ".json").toString()));
+        arguments.addAll(java.util.List.of(options));
+        return CliRunner.run(arguments.toArray(String[]::new));
+    }
+
+    @Test
+    void aRunStopsOnceConvergedAndSaysWhy() throws IOException {
+        CliRunner result = compressFor(
+                "converged", "--mu0", "0.5", "--mu-factor", "4", "--mu-steps", "30", "--epochs-per-step", "1");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("converged at iteration"), result.out());
+        String json = Files.readString(folder.resolve("converged.json"));
+        assertTrue(json.contains("\"stop\" : \"converged\"") || json.contains("\"stop\": \"converged\""), json);
+        assertTrue(!json.contains("\"iteration\" : 30") && !json.contains("\"iteration\": 30"), "ran to the cap");
+        assertTrue(json.contains("finalConstraintViolation") && json.contains("assignmentChanges"), json);
+    }
+
+    @Test
+    void aRunAtItsCapSaysItDidNotConvergeAndToleranceZeroRunsEverything() throws IOException {
+        CliRunner capped = compressFor("capped", "--mu-steps", "2", "--epochs-per-step", "1");
+        assertEquals(0, capped.exitCode(), capped.err());
+        assertTrue(capped.out().contains("not converged: stopped at the cap of 2 iterations"), capped.out());
+        CliRunner fixed = compressFor(
+                "fixed",
+                "--mu0",
+                "0.5",
+                "--mu-factor",
+                "4",
+                "--mu-steps",
+                "12",
+                "--epochs-per-step",
+                "1",
+                "--tolerance",
+                "0");
+        assertEquals(0, fixed.exitCode(), fixed.err());
+        assertTrue(fixed.out().contains("ran all 12 iterations"), fixed.out());
+    }
+
+    @Test
+    void thePaperScheduleSetsWhatIsNotGiven() throws IOException {
+        CliRunner result = compressFor(
+                "paper",
+                "--schedule",
+                "paper",
+                "--mu-steps",
+                "1",
+                "--first-step-epochs",
+                "1",
+                "--epochs-per-step",
+                "1");
+        assertEquals(0, result.exitCode(), result.err());
+        String json = Files.readString(folder.resolve("paper.json")).replaceAll("\\s+", "");
+        for (String setting : new String[] {
+            "\"mu0\":\"9.0E-5\"", "\"mu-factor\":\"1.1\"", "\"lr\":\"0.09\"", "\"lr-decay\":\"0.98\"",
+            "\"batch\":\"256\"", "\"tolerance\":\"0.0\"", "\"mu-steps\":\"1\"", "\"epochs-per-step\":\"1\""
+        }) {
+            assertTrue(json.contains(setting), "report lacks " + setting + ": " + json);
+        }
+        CliRunner wrong = compressFor("bad", "--schedule", "papper");
+        assertEquals(2, wrong.exitCode(), wrong.err());
+        assertTrue(wrong.err().contains("--schedule must be 'default' or 'paper'"), wrong.err());
+    }
+
     /** A codebook value as the report writes it: the shortest decimal that reads back as the float. */
     private static String jsonNumber(float value) {
         return Float.toString(value);

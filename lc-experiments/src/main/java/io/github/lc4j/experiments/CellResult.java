@@ -3,7 +3,9 @@ package io.github.lc4j.experiments;
 import java.util.List;
 
 /**
- * What one cell of a grid measured, as its JSON file holds it.
+ * What one cell of a grid measured, as its JSON file holds it. Files written before budgets and
+ * stop reasons were recorded lack {@code budget}, {@code epochsPerStep} and {@code stop}: they read
+ * as 0, 0 and null, which {@link #withDefaults} fills in.
  *
  * @param id            the cell's file name without {@code .json}
  * @param model         the model's name
@@ -11,6 +13,10 @@ import java.util.List;
  * @param granularity   layer, shared or channel ({@code -} for the reference)
  * @param method        the method key
  * @param seed          the seed
+ * @param budget        the training budget: the grid's epochs per step times this (1 for the
+ *                      reference and DC, which have no budget)
+ * @param epochsPerStep epochs per iteration the cell trained with, the budget included (0 for the
+ *                      reference)
  * @param backend       the backend it ran on
  * @param data          the data set's description
  * @param rho           the compression ratio ρ against float32
@@ -20,6 +26,8 @@ import java.util.List;
  * @param testLoss      its mean test loss
  * @param testError     its test error rate
  * @param seconds       the cell's wall time
+ * @param stop          why the run ended ({@code CONVERGED}, {@code ITERATION_CAP} or
+ *                      {@code SCHEDULE_END}), or null for the reference and older files
  * @param iterations    per iteration (0 = direct compression): the quantized net's losses and errors
  * @param histogram     one layer's continuous weights at the end, with the codebook, or null
  */
@@ -30,6 +38,8 @@ public record CellResult(
         String granularity,
         String method,
         long seed,
+        int budget,
+        int epochsPerStep,
         String backend,
         String data,
         double rho,
@@ -39,12 +49,49 @@ public record CellResult(
         double testLoss,
         double testError,
         double seconds,
+        String stop,
         List<Iteration> iterations,
         Histogram histogram) {
 
     /** Copies the list. */
     public CellResult {
         iterations = List.copyOf(iterations);
+    }
+
+    /**
+     * Returns this result with {@code budget} and {@code epochsPerStep} where it has none (a file
+     * written before they were recorded), else this result.
+     */
+    public CellResult withDefaults(int budget, int epochsPerStep) {
+        if (this.budget >= 1) {
+            return this;
+        }
+        return new CellResult(
+                id,
+                model,
+                codebook,
+                granularity,
+                method,
+                seed,
+                budget,
+                this.epochsPerStep >= 1 ? this.epochsPerStep : epochsPerStep,
+                backend,
+                data,
+                rho,
+                bitsPerWeight,
+                trainLoss,
+                trainError,
+                testLoss,
+                testError,
+                seconds,
+                stop,
+                iterations,
+                histogram);
+    }
+
+    /** Returns the epochs the cell's compression trained: iterations after DC times epochs per step. */
+    public int epochsTrained() {
+        return Math.max(0, iterations.size() - 1) * epochsPerStep;
     }
 
     /**

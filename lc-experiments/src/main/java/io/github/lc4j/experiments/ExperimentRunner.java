@@ -46,6 +46,14 @@ import java.util.stream.Stream;
  * running cell's), then {@code RESULTS.md} and {@code plots/}. A cell whose JSON exists is not run
  * again; a cell that was stopped resumes from its checkpoint, or starts over when that checkpoint
  * is damaged or was written with other settings.
+ *
+ * <p>A cell is a model, codebook, method, seed and budget, named
+ * {@code <model>__<codebook>@<granularity>__<method>__seed<seed>}, with {@code __x<budget>}
+ * appended for a budget other than 1. Every compression cell gets the schedule's convergence
+ * tolerance and trains {@code epochs-per-step} × budget epochs per iteration. The reference
+ * ({@code <model>__float__reference__seed<seed>}) and DC have no budget: they train nothing under
+ * the schedule, so they run once per model and seed (and codebook, for DC) and stand in every
+ * budget's comparison.
  */
 public final class ExperimentRunner {
     /** What a run did. */
@@ -135,27 +143,47 @@ public final class ExperimentRunner {
         return ResultsReport.write(output, grid, cells(grid), command);
     }
 
-    /** One cell of the grid. */
-    record Cell(String model, String codebook, String method, long seed) {
+    /** One cell of the grid; {@code budget} is 1 for the reference and DC. */
+    record Cell(String model, String codebook, String method, long seed, int budget) {
         String id() {
             String entry =
                     codebook == null ? "float" : GridSpec.specOf(codebook) + "@" + GridSpec.granularityOf(codebook);
-            return (model + "__" + entry + "__" + method + "__seed" + seed).replaceAll("[^A-Za-z0-9@.,_+-]", "-");
+            // budget 1 keeps the names cells had before budgets, so finished cells are found again
+            return (model + "__" + entry + "__" + method + "__seed" + seed + (budget == 1 ? "" : "__x" + budget))
+                    .replaceAll("[^A-Za-z0-9@.,_+-]", "-");
+        }
+
+        /** Whether this cell's result stands in the comparison at {@code budget}. */
+        boolean comparesAt(int budget) {
+            return this.budget == budget || !hasBudget(method);
         }
     }
 
-    /** Every cell, in the order they run: per model and seed, the reference first. */
+    /** Whether cells of {@code method} run once per budget: all but the reference and DC, which train nothing. */
+    static boolean hasBudget(String method) {
+        return !method.equals(GridSpec.REFERENCE) && !method.equals(CompressionMethod.DIRECT_COMPRESSION.key());
+    }
+
+    /**
+     * Every cell, in the order they run: per model and seed, the reference first, then per budget
+     * every codebook and method (DC in the first budget's pass only).
+     */
     static List<Cell> cells(GridSpec grid) {
         List<Cell> cells = new ArrayList<>();
         for (GridSpec.Model model : grid.models()) {
             for (long seed : grid.seeds()) {
                 if (grid.methods().contains(GridSpec.REFERENCE)) {
-                    cells.add(new Cell(model.name(), null, GridSpec.REFERENCE, seed));
+                    cells.add(new Cell(model.name(), null, GridSpec.REFERENCE, seed, 1));
                 }
-                for (String codebook : model.codebooks()) {
-                    for (String method : grid.methods()) {
-                        if (!method.equals(GridSpec.REFERENCE)) {
-                            cells.add(new Cell(model.name(), codebook, method, seed));
+                for (int b = 0; b < grid.budgets().size(); b++) {
+                    int budget = grid.budgets().get(b);
+                    for (String codebook : model.codebooks()) {
+                        for (String method : grid.methods()) {
+                            if (hasBudget(method)) {
+                                cells.add(new Cell(model.name(), codebook, method, seed, budget));
+                            } else if (!method.equals(GridSpec.REFERENCE) && b == 0) {
+                                cells.add(new Cell(model.name(), codebook, method, seed, 1));
+                            }
                         }
                     }
                 }
@@ -182,6 +210,8 @@ public final class ExperimentRunner {
                     "-",
                     cell.method(),
                     cell.seed(),
+                    1,
+                    0,
                     lc4j.backendName(),
                     data.description(),
                     1,
@@ -191,6 +221,7 @@ public final class ExperimentRunner {
                     test.meanLoss(),
                     test.errorRate(),
                     seconds(start),
+                    null,
                     List.of(),
                     null);
         }
@@ -198,6 +229,7 @@ public final class ExperimentRunner {
         String granularity = GridSpec.granularityOf(cell.codebook());
         List<CompressionTask> tasks = CodebookSpecs.tasks(model, codebook, granularity);
         GridSpec.Schedule schedule = grid.scheduleOf(modelGrid);
+        int epochsPerStep = schedule.epochsPerStep() * cell.budget();
         Path checkpoints = output.resolve("checkpoints").resolve(cell.id());
         Supplier<CompressionRequest.Builder> request = () -> CompressionRequest.builder()
                 .model(model)
@@ -207,8 +239,9 @@ public final class ExperimentRunner {
                 .method(CompressionMethod.byKey(cell.method()))
                 .schedule(MuSchedule.exponential(schedule.mu0(), schedule.muFactor(), schedule.muSteps()))
                 .optimizer(sgd(schedule.lr(), schedule.lrDecay(), schedule.batch(), schedule.momentum())
-                        .optEpochsPerStep(schedule.epochsPerStep())
+                        .optEpochsPerStep(epochsPerStep)
                         .build())
+                .convergenceTolerance(schedule.tolerance())
                 .seed(cell.seed())
                 .listener(progress)
                 .checkpointInterval(Duration.ofMinutes(2));
@@ -232,7 +265,8 @@ public final class ExperimentRunner {
                                 .readLatest()
                                 .checkpoint()
                                 .weights());
-        CellResult measured = measured(cell, model, result, continuous, data, seconds(start), granularity);
+        CellResult measured =
+                measured(cell, model, result, continuous, data, seconds(start), granularity, epochsPerStep);
         deleteRecursively(checkpoints);
         return measured;
     }
@@ -244,7 +278,8 @@ public final class ExperimentRunner {
             Weights continuous,
             TrainTestSplit data,
             double seconds,
-            String granularity) {
+            String granularity,
+            int epochsPerStep) {
         List<CellResult.Iteration> iterations = new ArrayList<>();
         for (IterationRecord record : result.history()) {
             iterations.add(new CellResult.Iteration(
@@ -265,6 +300,8 @@ public final class ExperimentRunner {
                 granularity,
                 cell.method(),
                 cell.seed(),
+                cell.budget(),
+                epochsPerStep,
                 lc4j.backendName(),
                 data.description(),
                 result.compressionRatio(),
@@ -274,6 +311,7 @@ public final class ExperimentRunner {
                 last.test().meanLoss(),
                 last.test().errorRate(),
                 seconds,
+                result.stop().name(),
                 iterations,
                 granularity.equals("channel") ? null : histogram(model, continuous, first));
     }

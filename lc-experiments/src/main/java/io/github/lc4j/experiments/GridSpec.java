@@ -18,6 +18,7 @@ import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +27,14 @@ import java.util.TreeMap;
 
 /**
  * An experiment grid, read from YAML or JSON: every model with its reference training and its
- * codebooks, crossed with every method and seed, on one data set and backend, with one LC schedule.
- * Keys are kebab-case; an unknown key is an error naming it and the valid ones.
+ * codebooks, crossed with every method, seed and training budget, on one data set and backend, with
+ * one LC schedule. Keys are kebab-case; an unknown key is an error naming it and the valid ones.
+ *
+ * <p>Every compression method trains on the same schedule, so the comparison is on equal terms: iDC
+ * and STE take as many iterations and epochs as LC. A budget multiplies the epochs of every L step
+ * (and of every iDC and STE iteration) alike; the μ schedule, the learning rates and the number of
+ * iterations stay as the schedule says. The schedule's {@code tolerance} is 0 unless given, so a
+ * grid runs fixed budgets; with a tolerance LC and LC-qp may stop early, once converged.
  *
  * @param name     a title for the report
  * @param data     {@code embedded}, {@code full} (Debian's {@code dataset-fashion-mnist}; an error
@@ -38,6 +45,10 @@ import java.util.TreeMap;
  * @param methods  method keys: {@code reference} (the float net), {@code dc}, {@code idc},
  *                 {@code ste}, {@code lc}, {@code qp}
  * @param schedule the LC schedule and SGD settings of every compression method
+ * @param budgets  training budgets, integers &gt;= 1 (default {@code [1]}): budget b trains
+ *                 {@code epochs-per-step} × b epochs per L step, for every method alike; each
+ *                 compression cell runs once per budget (DC, which trains nothing, and the
+ *                 reference run once)
  * @param models   the models and their codebooks
  */
 public record GridSpec(
@@ -48,6 +59,7 @@ public record GridSpec(
         List<Long> seeds,
         List<String> methods,
         Schedule schedule,
+        List<Integer> budgets,
         List<Model> models) {
 
     /** Checks the grid as a whole. */
@@ -57,6 +69,7 @@ public record GridSpec(
         seeds = List.copyOf(required(seeds, "seeds"));
         methods = List.copyOf(required(methods, "methods"));
         required(schedule, "schedule");
+        budgets = budgets == null ? List.of(1) : checkBudgets(budgets);
         models = List.copyOf(required(models, "models"));
         for (String method : methods) {
             if (!method.equals(REFERENCE)) {
@@ -66,6 +79,22 @@ public record GridSpec(
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+    }
+
+    private static List<Integer> checkBudgets(List<Integer> budgets) {
+        if (budgets.isEmpty()) {
+            throw new IllegalArgumentException("budgets must list at least one budget (or be left out for [1]), got []");
+        }
+        for (Integer budget : budgets) {
+            if (budget == null || budget < 1) {
+                throw new IllegalArgumentException("budgets must be integers >= 1, got " + budget + " in " + budgets);
+            }
+        }
+        // a repeated budget would name two cells alike
+        if (new HashSet<>(budgets).size() < budgets.size()) {
+            throw new IllegalArgumentException("budgets must not repeat a budget, got " + budgets);
+        }
+        return List.copyOf(budgets);
     }
 
     /** Returns the schedule of {@code model}: its own, else the grid's. */
@@ -134,6 +163,10 @@ public record GridSpec(
      * @param lrDecay       learning rate factor per iteration
      * @param batch         minibatch size
      * @param momentum      Nesterov momentum
+     * @param tolerance     LC's convergence tolerance in [0, 1): LC and LC-qp stop after the first
+     *                      iteration with ‖w − Δ(Θ)‖ ≤ tolerance·‖w‖ and no assignment changed, the
+     *                      μ schedule being the cap; 0 (the default when missing) runs every
+     *                      iteration, so every method trains the same epochs
      */
     public record Schedule(
             double mu0,
@@ -143,8 +176,9 @@ public record GridSpec(
             double lr,
             double lrDecay,
             int batch,
-            double momentum) {
-        /** Checks every value (a missing key reads as 0 and fails here, named). */
+            double momentum,
+            double tolerance) {
+        /** Checks every value (a missing key reads as 0, which fails here, named; for the tolerance 0 is valid). */
         public Schedule {
             check(mu0 > 0, "schedule.mu0", mu0, "> 0");
             check(muFactor >= 1, "schedule.mu-factor", muFactor, ">= 1");
@@ -154,6 +188,7 @@ public record GridSpec(
             check(lrDecay > 0 && lrDecay <= 1, "schedule.lr-decay", lrDecay, "in (0, 1]");
             check(batch >= 1, "schedule.batch", batch, ">= 1");
             check(momentum >= 0 && momentum < 1, "schedule.momentum", momentum, "in [0, 1)");
+            check(tolerance >= 0 && tolerance < 1, "schedule.tolerance", tolerance, "in [0, 1)");
         }
     }
 
@@ -194,6 +229,8 @@ public record GridSpec(
         ObjectMapper mapper = (json ? JsonMapper.builder() : JsonMapper.builder(new YAMLFactory()))
                 .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                // budgets: 1.5 or mu-steps: 2.5 would otherwise be cut to an integer silently
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .build();
         try {
             JsonNode tree = mapper.readTree(Files.readAllBytes(file));
