@@ -28,7 +28,7 @@ final class ResultsReport {
         for (ExperimentRunner.Cell cell : cells) {
             Path file = output.resolve("cells").resolve(cell.id() + ".json");
             if (Files.exists(file)) {
-                done.put(cell, read(file));
+                done.put(cell, read(file, grid, cell));
             } else {
                 pending.add(cell.id());
             }
@@ -52,6 +52,14 @@ final class ResultsReport {
                 .append("; seeds ")
                 .append(grid.seeds())
                 .append('\n');
+        if (!plainBudget(grid)) {
+            md.append("- Budgets ")
+                    .append(String.join(
+                            ", ", grid.budgets().stream().map(b -> "×" + b).toList()))
+                    .append(": budget b trains b times the epochs per L step (iDC and STE: per iteration), the μ")
+                    .append(" schedule, learning rates and iterations unchanged; DC and the reference train nothing")
+                    .append(" under the schedule and appear at every budget.\n");
+        }
         md.append("- Finished: ")
                 .append(done.size())
                 .append(" of ")
@@ -68,18 +76,38 @@ final class ResultsReport {
                 .filter(method -> !method.equals(GridSpec.REFERENCE))
                 .toList();
         for (GridSpec.Model model : grid.models()) {
-            modelSection(md, output, model, methods, done);
+            modelSection(md, output, grid, model, methods, done);
         }
-        cellTable(md, done.values());
+        cellTable(md, grid, done.values());
         Path results = output.resolve("RESULTS.md");
         byte[] bytes = md.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(results, out -> out.write(bytes));
         return results;
     }
 
+    /** Whether the grid has only the budget 1, so the report need not speak of budgets. */
+    static boolean plainBudget(GridSpec grid) {
+        return grid.budgets().equals(List.of(1));
+    }
+
+    /** One budget's heading, e.g. "budget ×3: 6 epochs per L step, 90 epochs in all". */
+    static String budgetHeading(GridSpec.Schedule schedule, int budget) {
+        int perStep = schedule.epochsPerStep() * budget;
+        return String.format(
+                Locale.ROOT,
+                "budget ×%d: %d %s per L step, %s%d epochs in all%s",
+                budget,
+                perStep,
+                perStep == 1 ? "epoch" : "epochs",
+                schedule.tolerance() > 0 ? "at most " : "",
+                perStep * schedule.muSteps(),
+                schedule.tolerance() > 0 ? " (LC and LC-qp stop once converged)" : "");
+    }
+
     private static void modelSection(
             StringBuilder md,
             Path output,
+            GridSpec grid,
             GridSpec.Model model,
             List<String> methods,
             Map<ExperimentRunner.Cell, CellResult> done) {
@@ -104,6 +132,40 @@ final class ResultsReport {
                     100 * mean(references, CellResult::trainError),
                     100 * mean(references, CellResult::testError)));
         }
+        boolean plain = plainBudget(grid);
+        List<String> findings = new ArrayList<>();
+        for (int budget : grid.budgets()) {
+            if (!plain) {
+                md.append("### ")
+                        .append(capitalized(budgetHeading(grid.scheduleOf(model), budget)))
+                        .append("\n\n");
+            }
+            budgetTables(md, model, methods, done, budget, plain ? "" : "At budget ×" + budget + ", ", findings);
+        }
+        md.append("### What these runs show\n\n");
+        findings.forEach(md::append);
+        md.append('\n');
+        for (Plots.Written plot : Plots.write(output, model, grid.budgets(), methods, done)) {
+            md.append("![")
+                    .append(plot.title())
+                    .append("](plots/")
+                    .append(plot.file())
+                    .append(")\n\n");
+        }
+    }
+
+    /**
+     * Appends one budget's training-loss and test-error tables of {@code model}, and adds what they
+     * show about LC against the baselines to {@code findings}, each line starting with {@code prefix}.
+     */
+    private static void budgetTables(
+            StringBuilder md,
+            GridSpec.Model model,
+            List<String> methods,
+            Map<ExperimentRunner.Cell, CellResult> done,
+            int budget,
+            String prefix,
+            List<String> findings) {
         List<String> lossLines = new ArrayList<>();
         List<String> errorLines = new ArrayList<>();
         int lcLowestLoss = 0;
@@ -118,7 +180,8 @@ final class ResultsReport {
                         done.entrySet().stream()
                                 .filter(e -> e.getKey().model().equals(model.name())
                                         && codebook.equals(e.getKey().codebook())
-                                        && e.getKey().method().equals(method))
+                                        && e.getKey().method().equals(method)
+                                        && e.getKey().comparesAt(budget))
                                 .map(Map.Entry::getValue)
                                 .toList());
             }
@@ -163,36 +226,39 @@ final class ResultsReport {
         lossLines.forEach(line -> md.append(line).append('\n'));
         md.append("\nTest error, % (lowest per row in bold):\n\n").append(header);
         errorLines.forEach(line -> md.append(line).append('\n'));
-        md.append("\n### What these runs show\n\n");
-        if (compared == 0) {
-            md.append("- No codebook has both LC and a baseline finished yet.\n");
-        } else {
-            md.append(String.format(
-                    Locale.ROOT,
-                    "- LC's training loss is at most DC's, iDC's and STE's (those in the grid) at %d of %d codebooks.%s%n",
-                    lcLowestLoss,
-                    compared,
-                    lossExceptions.isEmpty() ? "" : " Not at: " + String.join("; ", lossExceptions) + "."));
-            if (lcLowestLoss > 0) {
-                md.append(
-                        disagreements.isEmpty()
-                                ? "- Where LC has the lowest training loss, it has the lowest test error too.\n"
-                                : "- Where LC has the lowest training loss but not the lowest test error: "
-                                        + String.join("; ", disagreements) + ".\n");
-            }
-        }
         md.append('\n');
-        for (Plots.Written plot : Plots.write(output, model, methods, done)) {
-            md.append("![")
-                    .append(plot.title())
-                    .append("](plots/")
-                    .append(plot.file())
-                    .append(")\n\n");
+        if (compared == 0) {
+            findings.add("- " + sentence(prefix, "no codebook has both LC and a baseline finished yet.\n"));
+            return;
+        }
+        findings.add(String.format(
+                Locale.ROOT,
+                "- %sLC's training loss is at most DC's, iDC's and STE's (those in the grid) at %d of %d codebooks.%s%n",
+                prefix,
+                lcLowestLoss,
+                compared,
+                lossExceptions.isEmpty() ? "" : " Not at: " + String.join("; ", lossExceptions) + "."));
+        if (lcLowestLoss > 0) {
+            findings.add(
+                    disagreements.isEmpty()
+                            ? "- " + sentence(prefix, "where LC has the lowest training loss, it has the lowest test error"
+                                    + " too.\n")
+                            : "- " + sentence(prefix, "where LC has the lowest training loss but not the lowest test"
+                                    + " error: " + String.join("; ", disagreements) + ".\n"));
         }
     }
 
+    /** {@code text} after {@code prefix}, or capitalized as a sentence of its own when there is none. */
+    private static String sentence(String prefix, String text) {
+        return prefix.isEmpty() ? capitalized(text) : prefix + text;
+    }
+
+    private static String capitalized(String text) {
+        return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
     /** Every finished cell with its wall time, and the grid's total. */
-    private static void cellTable(StringBuilder md, java.util.Collection<CellResult> done) {
+    private static void cellTable(StringBuilder md, GridSpec grid, java.util.Collection<CellResult> done) {
         if (done.isEmpty()) {
             return;
         }
@@ -223,15 +289,16 @@ final class ResultsReport {
         });
         md.setLength(md.length() - 1);
         md.append(".\n\n");
-        md.append("| cell | ρ | bits | train loss | train error | test error | wall time | backend | seed |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
+        md.append("| cell | ρ | bits | epochs | train loss | train error | test error | wall time | backend | seed |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
         for (CellResult cell : done) {
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %.1f | %d | %.4f | %.2f | %.2f | %.0f s | %s | %d |%n",
+                    "| %s | %.1f | %d | %d | %.4f | %.2f | %.2f | %.0f s | %s | %d |%n",
                     cell.id(),
                     cell.rho(),
                     cell.bitsPerWeight(),
+                    epochs(grid, cell),
                     cell.trainLoss(),
                     100 * cell.trainError(),
                     100 * cell.testError(),
@@ -242,11 +309,23 @@ final class ResultsReport {
         md.append('\n');
     }
 
+    /** The epochs a cell trained: the reference's training, else its compression's (LC's may stop early). */
+    private static int epochs(GridSpec grid, CellResult cell) {
+        if (cell.method().equals(GridSpec.REFERENCE)) {
+            return grid.models().stream()
+                    .filter(model -> model.name().equals(cell.model()))
+                    .mapToInt(model -> model.reference().epochs())
+                    .findFirst()
+                    .orElse(0);
+        }
+        return cell.epochsTrained();
+    }
+
     static String describe(GridSpec.Schedule s) {
         return String.format(
                 Locale.ROOT,
                 "μ_k = %s·%s^k for k < %d, %d %s per iteration, SGD learning rate %s·%s^k, batch %d,"
-                        + " Nesterov momentum %s",
+                        + " Nesterov momentum %s, %s",
                 s.mu0(),
                 s.muFactor(),
                 s.muSteps(),
@@ -255,7 +334,10 @@ final class ResultsReport {
                 s.lr(),
                 s.lrDecay(),
                 s.batch(),
-                s.momentum());
+                s.momentum(),
+                s.tolerance() > 0
+                        ? "LC and LC-qp stop once converged (tolerance " + s.tolerance() + ")"
+                        : "every iteration run (no convergence stop)");
     }
 
     private static String cells(
@@ -293,9 +375,17 @@ final class ResultsReport {
                 : CompressionMethod.byKey(method).label();
     }
 
-    private static CellResult read(Path file) {
+    /** Reads a cell's result; one written before budgets were recorded gets its cell's budget and epochs. */
+    static CellResult read(Path file, GridSpec grid, ExperimentRunner.Cell cell) {
         try {
-            return ExperimentRunner.JSON.readValue(Files.readAllBytes(file), CellResult.class);
+            CellResult result = ExperimentRunner.JSON.readValue(Files.readAllBytes(file), CellResult.class);
+            GridSpec.Schedule schedule = grid.models().stream()
+                    .filter(model -> model.name().equals(cell.model()))
+                    .findFirst()
+                    .map(grid::scheduleOf)
+                    .orElse(grid.schedule());
+            return result.withDefaults(
+                    cell.budget(), cell.codebook() == null ? 0 : schedule.epochsPerStep() * cell.budget());
         } catch (IOException e) {
             throw new InvalidInputException(
                     "cell result " + file + " is damaged (" + e.getMessage() + "); delete it and run the grid again",

@@ -40,6 +40,39 @@ class SparkLearnerTest {
     private final Backend backend =
             Lc4j.builder().backend("cpu-java").threads(1).build().backend();
 
+    /** The driver's proximal step: μ = 10⁴ at lr 0.1 stays finite, puts w on t, and equals one machine's. */
+    @Test
+    void aHugePenaltyInSyncModeIsTheSingleMachineProximalStep() {
+        try (SparkLc.Data data = SparkLc.data(
+                        SparkTestContext.get(),
+                        "embedded",
+                        SparkOptions.synchronous().withPartitions(2));
+                Learner spark = data.training().learner(backend, MODEL, OPTIMIZER, SEED);
+                Learner local = TrainingSet.of(DataSets.embeddedFashionMnist().train())
+                        .learner(backend, MODEL, OPTIMIZER, SEED)) {
+            Weights initial = WeightInitializer.initialize(MODEL, 4);
+            spark.load(initial);
+            local.load(initial);
+            Map<String, float[]> targets = halved(initial);
+            spark.setPenalty(targets, 1e4);
+            local.setPenalty(targets, 1e4);
+            for (int batch = 0; batch < 6; batch++) {
+                double expected = local.steps(0, batch, 1, 0.1)[0];
+                double actual = spark.steps(0, batch, 1, 0.1)[0];
+                assertTrue(Double.isFinite(actual), "loss of step " + batch + " is " + actual);
+                assertEquals(expected, actual, 1e-4 * expected, "loss of step " + batch);
+            }
+            Map<String, float[]> weights = spark.snapshot().toMap();
+            assertClose(local.snapshot().toMap(), weights, "weights");
+            targets.forEach((name, target) -> {
+                float[] w = weights.get(name);
+                for (int i = 0; i < w.length; i++) {
+                    assertEquals(target[i], w[i], 1e-3, name + "[" + i + "] is not on its target");
+                }
+            });
+        }
+    }
+
     @Test
     void onePartitionInSyncModeTakesTheSingleMachineSteps() {
         try (SparkLc.Data data = SparkLc.data(
