@@ -173,6 +173,44 @@ class LcCheckpointTest {
         return Stream.of(CompressionMethod.AUGMENTED_LAGRANGIAN, CompressionMethod.STRAIGHT_THROUGH);
     }
 
+    @org.junit.jupiter.api.Test
+    void aRunResumedFromItsConvergedIterationStopsThereAndStopsForTheSameReason() {
+        Weights reference = WeightInitializer.initialize(MODEL, 1);
+        LcAlgorithm algorithm = new LcAlgorithm(CStepSolvers::forCodebook);
+        LcOptions converging = LcOptions.builder()
+                .setTasks(TASKS)
+                .optMuSchedule(MuSchedule.exponential(0.5, 3, 40))
+                .optConvergenceTolerance(1e-3)
+                .optOptimizer(OptimizerSpec.builder()
+                        .optLearningRate(0.1)
+                        .optBatchSize(20)
+                        .optEpochsPerStep(2)
+                        .build())
+                .build();
+        LcResult finished = algorithm.run(LcAlgorithm.Request.of(
+                        new QuadraticBackend(WeightInitializer.initialize(MODEL, 2)),
+                        MODEL,
+                        reference,
+                        data(),
+                        converging,
+                        LcListener.NONE)
+                .stoppingWhen(() -> false)
+                .checkpointing(new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), false)));
+        assertEquals(LcResult.StopReason.CONVERGED, finished.stop());
+        assertTrue(finished.history().size() < 41, "converged before the cap");
+        QuadraticBackend again = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
+        LcResult resumed =
+                algorithm.run(LcAlgorithm.Request.of(again, MODEL, reference, data(), converging, LcListener.NONE)
+                        .stoppingWhen(() -> false)
+                        .checkpointing(new LcAlgorithm.Checkpointing(folder, Duration.ofHours(1), true)));
+        assertEquals(0, again.steps, "a converged run trains no more");
+        assertEquals(LcResult.StopReason.CONVERGED, resumed.stop());
+        assertEquals(finished.history().size(), resumed.history().size());
+        assertEquals(finished.last().assignmentChanges(), resumed.last().assignmentChanges());
+        assertArrayEquals(
+                finished.quantized().get("a.weight"), resumed.quantized().get("a.weight"), 0f);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("methods")
     void aFinishedRunResumedReturnsItsResultWithoutTrainingAgain(CompressionMethod method) throws Exception {

@@ -83,7 +83,8 @@ public record GridSpec(
 
     private static List<Integer> checkBudgets(List<Integer> budgets) {
         if (budgets.isEmpty()) {
-            throw new IllegalArgumentException("budgets must list at least one budget (or be left out for [1]), got []");
+            throw new IllegalArgumentException(
+                    "budgets must list at least one budget (or be left out for [1]), got []");
         }
         for (Integer budget : budgets) {
             if (budget == null || budget < 1) {

@@ -1,24 +1,35 @@
 package io.github.lc4j.experiments;
 
 import io.github.lc4j.core.io.AtomicFiles;
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The report's plots, as PNG through XChart (headless AWT): test error against ρ per method;
- * the quantized net's training loss per iteration for LC, LC-qp, iDC and STE; one layer's
- * continuous weights with the codebook, for DC and for LC.
+ * The report's plots of one model, as PNG through XChart (headless AWT), from the first seed's
+ * cells. Per budget: test error against ρ ({@code <model>-error-vs-rho[-x<b>].png}), and for
+ * {@code adaptive:2} and {@code adaptive:4} per layer the quantized net's training loss against
+ * epochs ({@code <model>-loss-vs-epochs-adaptive-<K>[-x<b>].png}); the suffix is left out for
+ * budget 1. Once, for the first budget: one layer's continuous weights with the codebook, for DC
+ * and for LC ({@code <model>-histogram-<method>.png}).
  */
 final class Plots {
     private Plots() {}
@@ -26,32 +37,95 @@ final class Plots {
     /** A plot written: its title and file name in {@code plots/}. */
     record Written(String title, String file) {}
 
+    /** The codebook entries (spec@granularity) whose training loss is plotted against epochs. */
+    static final List<String> LOSS_CODEBOOKS = List.of("adaptive:2@layer", "adaptive:4@layer");
+
+    private static final Pattern ADAPTIVE = Pattern.compile("adaptive:(\\d+)");
+
+    /** One colour per method, the same in every plot, so a method reads alike across them. */
+    private static final Map<String, Color> COLORS = Map.of(
+            GridSpec.REFERENCE,
+            Color.BLACK,
+            "dc",
+            new Color(110, 110, 110),
+            "idc",
+            new Color(31, 119, 180),
+            "ste",
+            new Color(44, 160, 44),
+            "qp",
+            new Color(255, 127, 14),
+            "lc",
+            new Color(214, 39, 40));
+
+    /** Marker shapes of the codebooks off the adaptive sweep; the circle is the sweep's. */
+    private static final List<Marker> SHAPES = List.of(
+            SeriesMarkers.DIAMOND,
+            SeriesMarkers.SQUARE,
+            SeriesMarkers.TRIANGLE_UP,
+            SeriesMarkers.TRIANGLE_DOWN,
+            SeriesMarkers.CROSS,
+            SeriesMarkers.PLUS,
+            SeriesMarkers.TRAPEZOID,
+            SeriesMarkers.RECTANGLE,
+            SeriesMarkers.OVAL);
+
+    private static final BasicStroke DASHED =
+            new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0);
+
     static List<Written> write(
-            Path output, GridSpec.Model model, List<String> methods, Map<ExperimentRunner.Cell, CellResult> done) {
+            Path output,
+            GridSpec grid,
+            GridSpec.Model model,
+            List<String> methods,
+            Map<ExperimentRunner.Cell, CellResult> done) {
+        List<Integer> budgets = grid.budgets();
+        int epochsPerStep = grid.scheduleOf(model).epochsPerStep();
         System.setProperty("java.awt.headless", "true");
-        List<CellResult> cells = done.entrySet().stream()
-                .filter(e ->
-                        e.getKey().model().equals(model.name()) && e.getKey().codebook() != null)
-                .filter(e -> e.getKey().seed() == firstSeed(done, model))
+        long seed = firstSeed(done, model);
+        Map<ExperimentRunner.Cell, CellResult> ofModel = new LinkedHashMap<>();
+        done.forEach((cell, result) -> {
+            if (cell.model().equals(model.name()) && cell.seed() == seed) {
+                ofModel.put(cell, result);
+            }
+        });
+        CellResult reference = ofModel.entrySet().stream()
+                .filter(e -> e.getKey().codebook() == null)
                 .map(Map.Entry::getValue)
-                .toList();
+                .findFirst()
+                .orElse(null);
         List<Written> written = new ArrayList<>();
-        if (cells.isEmpty()) {
-            return written;
+        for (int budget : budgets) {
+            List<CellResult> cells = ofModel.entrySet().stream()
+                    .filter(e -> e.getKey().codebook() != null && e.getKey().comparesAt(budget))
+                    .map(Map.Entry::getValue)
+                    .toList();
+            if (cells.isEmpty()) {
+                continue;
+            }
+            String budgetTitle = budgetTitle(budget, epochsPerStep);
+            written.add(errorAgainstRho(output, model, budget, budgetTitle, methods, cells, reference));
+            for (String codebook : model.codebooks()) {
+                String entry = entry(GridSpec.specOf(codebook), GridSpec.granularityOf(codebook));
+                List<CellResult> ofCodebook = cells.stream()
+                        .filter(c -> entry(c.codebook(), c.granularity()).equals(entry))
+                        .toList();
+                if (LOSS_CODEBOOKS.contains(entry)
+                        && ofCodebook.stream().anyMatch(c -> c.iterations().size() > 1)) {
+                    written.add(lossAgainstEpochs(output, model, budget, budgetTitle, entry, methods, ofCodebook));
+                }
+            }
         }
-        written.add(errorAgainstRho(output, model, methods, cells));
         String firstCodebook = GridSpec.specOf(model.codebooks().get(0));
         String firstGranularity = GridSpec.granularityOf(model.codebooks().get(0));
-        List<CellResult> firstCells = cells.stream()
-                .filter(c ->
-                        c.codebook().equals(firstCodebook) && c.granularity().equals(firstGranularity))
-                .toList();
-        if (firstCells.stream().anyMatch(c -> c.iterations().size() > 1)) {
-            written.add(lossPerIteration(output, model, firstCodebook, firstCells));
-        }
+        int firstBudget = budgets.get(0);
         for (String method : List.of("dc", "lc")) {
-            firstCells.stream()
-                    .filter(c -> c.method().equals(method) && c.histogram() != null)
+            ofModel.entrySet().stream()
+                    .filter(e -> e.getKey().codebook() != null && e.getKey().comparesAt(firstBudget))
+                    .map(Map.Entry::getValue)
+                    .filter(c -> c.codebook().equals(firstCodebook)
+                            && c.granularity().equals(firstGranularity)
+                            && c.method().equals(method)
+                            && c.histogram() != null)
                     .findFirst()
                     .ifPresent(cell -> written.add(histogram(output, model, cell)));
         }
@@ -66,47 +140,276 @@ final class Plots {
                 .orElse(0);
     }
 
-    private static Written errorAgainstRho(
-            Path output, GridSpec.Model model, List<String> methods, List<CellResult> cells) {
-        String title = model.name() + ": test error against compression ratio";
-        XYChart chart = chart(title, "ρ (log scale)", "test error, %");
-        chart.getStyler().setXAxisLogarithmic(true);
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        for (String method : methods) {
-            List<CellResult> ofMethod = cells.stream()
-                    .filter(c -> c.method().equals(method))
-                    .sorted(Comparator.comparingDouble(CellResult::rho))
-                    .toList();
-            if (!ofMethod.isEmpty()) {
-                chart.addSeries(
-                        ResultsReport.label(method),
-                        ofMethod.stream().map(CellResult::rho).toList(),
-                        ofMethod.stream().map(c -> 100 * c.testError()).toList());
-            }
-        }
-        return save(output, chart, title, model.name() + "-error-vs-rho.png");
+    /** A codebook entry as the grid writes it, spec@granularity. */
+    static String entry(String spec, String granularity) {
+        return spec + "@" + granularity;
     }
 
-    private static Written lossPerIteration(
-            Path output, GridSpec.Model model, String codebook, List<CellResult> cells) {
-        String title = model.name() + ", " + codebook + ": training loss of the quantized net per iteration";
-        // linear: XChart labels no tick on a log axis spanning less than a decade
-        XYChart chart = chart(title, "iteration (0 = direct compression)", "training loss");
+    /** A codebook entry as plots name it: the spec, with its granularity unless that is per layer. */
+    static String codebookLabel(CellResult cell) {
+        return cell.granularity().equals("layer") ? cell.codebook() : entry(cell.codebook(), cell.granularity());
+    }
+
+    /** K of an adaptive codebook per layer (the ρ sweep), else null. */
+    static Integer sweepSize(CellResult cell) {
+        Matcher matcher = ADAPTIVE.matcher(cell.codebook());
+        return cell.granularity().equals("layer") && matcher.matches() ? Integer.valueOf(matcher.group(1)) : null;
+    }
+
+    private static String suffix(int budget) {
+        return budget == 1 ? "" : "-x" + budget;
+    }
+
+    private static String budgetTitle(int budget, int epochsPerStep) {
+        return budget == 1
+                ? ""
+                : String.format(Locale.ROOT, ", budget ×%d (%d epochs per L step)", budget, epochsPerStep * budget);
+    }
+
+    // ---- test error against ρ
+
+    /** A method's test error at a compression ratio. */
+    record Point(double rho, double testError) {}
+
+    /**
+     * What the error-against-ρ plot draws.
+     *
+     * @param sweep   the adaptive sweep's distinct ρ, ascending, with its K
+     * @param lines   per method (in the grid's order), its points on the sweep, ascending in ρ
+     * @param markers per codebook off the sweep (in the cells' order), each method's point
+     */
+    record RhoSeries(
+            TreeMap<Double, Integer> sweep, Map<String, List<Point>> lines, Map<String, Map<String, Point>> markers) {
+
+        /** Where ρ lies on the plot's x axis: sweep point i at i, linear in log ρ between them. */
+        double position(double rho) {
+            List<Double> at = List.copyOf(sweep.keySet());
+            if (at.isEmpty()) {
+                return log2(rho);
+            }
+            if (at.size() == 1) {
+                return log2(rho / at.get(0));
+            }
+            int i = 0;
+            while (i < at.size() - 2 && rho > at.get(i + 1)) {
+                i++;
+            }
+            return i + Math.log(rho / at.get(i)) / Math.log(at.get(i + 1) / at.get(i));
+        }
+
+        /** The x axis's label at {@code position}: ρ and K at a sweep point, nothing between them. */
+        String tickLabel(double position) {
+            long index = Math.round(position);
+            if (Math.abs(position - index) > 1e-6) {
+                return "";
+            }
+            List<Map.Entry<Double, Integer>> at = List.copyOf(sweep.entrySet());
+            if (index >= 0 && index < at.size()) {
+                return String.format(
+                        Locale.ROOT,
+                        "%.1f (K=%d)",
+                        at.get((int) index).getKey(),
+                        at.get((int) index).getValue());
+            }
+            return String.format(Locale.ROOT, "%.1f", rhoAt(index));
+        }
+
+        private double rhoAt(double position) {
+            List<Double> at = List.copyOf(sweep.keySet());
+            if (at.isEmpty()) {
+                return Math.pow(2, position);
+            }
+            if (at.size() == 1) {
+                return at.get(0) * Math.pow(2, position);
+            }
+            int i = (int) Math.max(0, Math.min(at.size() - 2, Math.floor(position)));
+            return at.get(i) * Math.pow(at.get(i + 1) / at.get(i), position - i);
+        }
+    }
+
+    /**
+     * Sorts the cells of one model, seed and budget into the error-against-ρ plot's series: the
+     * adaptive codebooks per layer form one line per method over ρ; every other codebook (fixed,
+     * scaled, partial, shared, per channel, adaptive with a method) is a marker per method.
+     */
+    static RhoSeries rhoSeries(List<String> methods, List<CellResult> cells) {
+        TreeMap<Double, Integer> sweep = new TreeMap<>();
+        Map<String, List<Point>> lines = new LinkedHashMap<>();
+        Map<String, Map<String, Point>> markers = new LinkedHashMap<>();
         for (CellResult cell : cells) {
-            if (cell.iterations().size() > 1) {
-                XYSeries series = chart.addSeries(
-                        ResultsReport.label(cell.method()),
-                        cell.iterations().stream()
-                                .map(i -> (double) i.iteration())
-                                .toList(),
-                        cell.iterations().stream()
-                                .map(CellResult.Iteration::trainLoss)
-                                .toList());
-                series.setMarker(SeriesMarkers.CIRCLE);
+            if (sweepSize(cell) != null) {
+                sweep.put(cell.rho(), sweepSize(cell));
+            } else if (methods.contains(cell.method())) {
+                markers.computeIfAbsent(codebookLabel(cell), label -> new LinkedHashMap<>());
             }
         }
-        return save(output, chart, title, model.name() + "-loss-per-iteration.png");
+        for (String method : methods) {
+            List<Point> line = cells.stream()
+                    .filter(c -> c.method().equals(method) && sweepSize(c) != null)
+                    .sorted(Comparator.comparingDouble(CellResult::rho))
+                    .map(c -> new Point(c.rho(), c.testError()))
+                    .toList();
+            if (!line.isEmpty()) {
+                lines.put(method, line);
+            }
+            for (CellResult cell : cells) {
+                if (cell.method().equals(method) && sweepSize(cell) == null) {
+                    markers.get(codebookLabel(cell)).put(method, new Point(cell.rho(), cell.testError()));
+                }
+            }
+        }
+        return new RhoSeries(sweep, lines, markers);
     }
+
+    private static Written errorAgainstRho(
+            Path output,
+            GridSpec.Model model,
+            int budget,
+            String budgetTitle,
+            List<String> methods,
+            List<CellResult> cells,
+            CellResult reference) {
+        String title = model.name() + budgetTitle + ": test error against compression ratio";
+        RhoSeries series = rhoSeries(methods, cells);
+        // XChart labels no tick on a log axis spanning less than a decade: a linear axis over the sweep's
+        // positions instead, one labelled tick per adaptive K
+        XYChart chart = chart(
+                title,
+                series.sweep().isEmpty()
+                        ? "compression ratio ρ (log scale)"
+                        : "compression ratio ρ (log scale; a tick per adaptive codebook per layer, K values)",
+                "test error, %");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(series::tickLabel);
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
+        for (Map.Entry<String, List<Point>> line : series.lines().entrySet()) {
+            XYSeries drawn = chart.addSeries(
+                    ResultsReport.label(line.getKey()),
+                    line.getValue().stream().map(p -> series.position(p.rho())).toList(),
+                    line.getValue().stream().map(p -> 100 * p.testError()).toList());
+            drawn.setMarker(SeriesMarkers.CIRCLE);
+            color(drawn, line.getKey());
+            for (Point point : line.getValue()) {
+                low = Math.min(low, series.position(point.rho()));
+                high = Math.max(high, series.position(point.rho()));
+            }
+        }
+        int shape = 0;
+        for (Map.Entry<String, Map<String, Point>> codebook : series.markers().entrySet()) {
+            Marker marker = SHAPES.get(shape++ % SHAPES.size());
+            // the legend names each codebook once by its shape; each method's marker has the method's colour
+            XYSeries legend = chart.addSeries(codebook.getKey(), new double[] {Double.NaN}, new double[] {Double.NaN});
+            legend.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            legend.setMarker(marker);
+            legend.setMarkerColor(Color.DARK_GRAY);
+            int m = 0;
+            for (Map.Entry<String, Point> point : codebook.getValue().entrySet()) {
+                // nudged apart per method, so methods with close errors do not hide each other
+                double x = series.position(point.getValue().rho())
+                        + 0.04 * (m++ - (codebook.getValue().size() - 1) / 2.0);
+                XYSeries drawn = chart.addSeries(
+                        ResultsReport.label(point.getKey()) + " " + codebook.getKey(),
+                        new double[] {x},
+                        new double[] {100 * point.getValue().testError()});
+                drawn.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                drawn.setMarker(marker);
+                drawn.setMarkerColor(COLORS.getOrDefault(point.getKey(), Color.DARK_GRAY));
+                drawn.setShowInLegend(false);
+                low = Math.min(low, x);
+                high = Math.max(high, x);
+            }
+        }
+        if (reference != null && low <= high) {
+            XYSeries drawn = chart.addSeries("reference", new double[] {low - 0.25, high + 0.25}, new double[] {
+                100 * reference.testError(), 100 * reference.testError()
+            });
+            drawn.setMarker(SeriesMarkers.NONE);
+            drawn.setLineStyle(DASHED);
+            drawn.setLineColor(COLORS.get(GridSpec.REFERENCE));
+        }
+        return save(output, chart, title, model.name() + "-error-vs-rho" + suffix(budget) + ".png");
+    }
+
+    // ---- training loss against epochs
+
+    /**
+     * The training-loss curves of one codebook: per method (in the grid's order), {epochs, losses}
+     * with iteration i at epoch i × its epochs per step, iteration 0 being DC at epoch 0. DC, which
+     * trains nothing, is a flat line at its loss over the longest curve's epochs.
+     */
+    static Map<String, double[][]> lossCurves(List<String> methods, List<CellResult> cells) {
+        Map<String, double[][]> curves = new LinkedHashMap<>();
+        double last = 0;
+        for (CellResult cell : cells) {
+            last = Math.max(last, cell.epochsTrained());
+        }
+        for (String method : methods) {
+            CellResult cell = cells.stream()
+                    .filter(c -> c.method().equals(method))
+                    .findFirst()
+                    .orElse(null);
+            if (cell == null || cell.iterations().isEmpty()) {
+                continue;
+            }
+            if (cell.iterations().size() == 1) {
+                double loss = cell.iterations().get(0).trainLoss();
+                curves.put(method, new double[][] {{0, last}, {loss, loss}});
+                continue;
+            }
+            double[] epochs = new double[cell.iterations().size()];
+            double[] losses = new double[epochs.length];
+            for (int i = 0; i < epochs.length; i++) {
+                CellResult.Iteration iteration = cell.iterations().get(i);
+                epochs[i] = (double) iteration.iteration() * cell.epochsPerStep();
+                losses[i] = iteration.trainLoss();
+            }
+            curves.put(method, new double[][] {epochs, losses});
+        }
+        return curves;
+    }
+
+    private static Written lossAgainstEpochs(
+            Path output,
+            GridSpec.Model model,
+            int budget,
+            String budgetTitle,
+            String entry,
+            List<String> methods,
+            List<CellResult> cells) {
+        String codebook = GridSpec.specOf(entry);
+        String title =
+                model.name() + ", " + codebook + budgetTitle + ": training loss of the quantized net against epochs";
+        // linear: XChart labels no tick on a log axis spanning less than a decade
+        XYChart chart = chart(title, "epochs of training (0 = direct compression)", "training loss");
+        for (Map.Entry<String, double[][]> curve : lossCurves(methods, cells).entrySet()) {
+            XYSeries drawn =
+                    chart.addSeries(ResultsReport.label(curve.getKey()), curve.getValue()[0], curve.getValue()[1]);
+            color(drawn, curve.getKey());
+            if (curve.getKey().equals("dc")) {
+                drawn.setMarker(SeriesMarkers.NONE);
+                drawn.setLineStyle(DASHED);
+            } else {
+                drawn.setMarker(SeriesMarkers.CIRCLE);
+            }
+        }
+        return save(
+                output,
+                chart,
+                title,
+                model.name() + "-loss-vs-epochs-" + codebook.replace(':', '-') + suffix(budget) + ".png");
+    }
+
+    private static void color(XYSeries series, String method) {
+        Color color = COLORS.get(method);
+        if (color != null) {
+            series.setLineColor(color);
+            series.setMarkerColor(color);
+        }
+    }
+
+    // ---- histograms
 
     private static Written histogram(Path output, GridSpec.Model model, CellResult cell) {
         CellResult.Histogram histogram = cell.histogram();
@@ -162,5 +465,9 @@ final class Plots {
             throw new UncheckedIOException("cannot render " + file, e);
         }
         return new Written(title, file);
+    }
+
+    private static double log2(double value) {
+        return Math.log(value) / Math.log(2);
     }
 }

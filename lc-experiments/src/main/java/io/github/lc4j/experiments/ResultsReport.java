@@ -145,7 +145,7 @@ final class ResultsReport {
         md.append("### What these runs show\n\n");
         findings.forEach(md::append);
         md.append('\n');
-        for (Plots.Written plot : Plots.write(output, model, grid.budgets(), methods, done)) {
+        for (Plots.Written plot : Plots.write(output, grid, model, methods, done)) {
             md.append("![")
                     .append(plot.title())
                     .append("](plots/")
@@ -241,10 +241,16 @@ final class ResultsReport {
         if (lcLowestLoss > 0) {
             findings.add(
                     disagreements.isEmpty()
-                            ? "- " + sentence(prefix, "where LC has the lowest training loss, it has the lowest test error"
-                                    + " too.\n")
-                            : "- " + sentence(prefix, "where LC has the lowest training loss but not the lowest test"
-                                    + " error: " + String.join("; ", disagreements) + ".\n"));
+                            ? "- "
+                                    + sentence(
+                                            prefix,
+                                            "where LC has the lowest training loss, it has the lowest test error"
+                                                    + " too.\n")
+                            : "- "
+                                    + sentence(
+                                            prefix,
+                                            "where LC has the lowest training loss but not the lowest test" + " error: "
+                                                    + String.join("; ", disagreements) + ".\n"));
         }
     }
 
@@ -289,7 +295,8 @@ final class ResultsReport {
         });
         md.setLength(md.length() - 1);
         md.append(".\n\n");
-        md.append("| cell | ρ | bits | epochs | train loss | train error | test error | wall time | backend | seed |\n");
+        md.append(
+                "| cell | ρ | bits | epochs | train loss | train error | test error | wall time | backend | seed |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
         for (CellResult cell : done) {
             md.append(String.format(
