@@ -48,7 +48,7 @@ public final class QuickStart {
                 .reference(reference)
                 .data(data)
                 .codebook(Codebook.adaptive(2)) // one 1-bit codebook per layer
-                .schedule(MuSchedule.exponential(5e-3, 1.3, 20))
+                .schedule(MuSchedule.exponential(5e-3, 1.5, 30)) // at most 30 μ values; stops once converged
                 .optimizer(OptimizerSpec.builder()
                         .optLearningRate(0.05)
                         .optBatchSize(128)
@@ -61,6 +61,7 @@ public final class QuickStart {
         result.quantized(); // weights with every compressed parameter exactly on its codebook
         result.groups(); // Θ: codebook values, scale and assignments per compression task
         result.history(); // one IterationRecord per iteration, starting with DC
+        result.stop(); // CONVERGED, or ITERATION_CAP when the schedule ended first
         Lc4j.writeWeights(output, model, result.quantized()); // float32 .npz, atomically
         // README snippet end
         return result;

@@ -27,7 +27,7 @@ import java.util.function.Function;
  * CompressionRequest request = CompressionRequest.builder()
  *         .model(model).reference(reference).data(data)
  *         .codebook(Codebook.adaptive(2))
- *         .schedule(MuSchedule.exponential(5e-3, 1.3, 20))
+ *         .schedule(MuSchedule.exponential(5e-3, 1.5, 30))
  *         .build();
  * }</pre>
  */

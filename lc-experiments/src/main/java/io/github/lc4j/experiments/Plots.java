@@ -102,7 +102,7 @@ final class Plots {
             if (cells.isEmpty()) {
                 continue;
             }
-            String budgetTitle = budgetTitle(budget, epochsPerStep);
+            String budgetTitle = budgetTitle(budgets, budget, epochsPerStep);
             written.add(errorAgainstRho(output, model, budget, budgetTitle, methods, cells, reference));
             for (String codebook : model.codebooks()) {
                 String entry = entry(GridSpec.specOf(codebook), GridSpec.granularityOf(codebook));
@@ -160,8 +160,8 @@ final class Plots {
         return budget == 1 ? "" : "-x" + budget;
     }
 
-    private static String budgetTitle(int budget, int epochsPerStep) {
-        return budget == 1
+    private static String budgetTitle(List<Integer> budgets, int budget, int epochsPerStep) {
+        return budgets.equals(List.of(1))
                 ? ""
                 : String.format(Locale.ROOT, ", budget ×%d (%d epochs per L step)", budget, epochsPerStep * budget);
     }
@@ -195,6 +195,30 @@ final class Plots {
                 i++;
             }
             return i + Math.log(rho / at.get(i)) / Math.log(at.get(i + 1) / at.get(i));
+        }
+
+        /**
+         * The x axis's ends, whole positions around every point; a point up to 3 % of the span
+         * outside them stays there, in the margin XChart leaves inside the plot, rather than add a
+         * whole position.
+         */
+        double[] axis() {
+            double low = Double.POSITIVE_INFINITY;
+            double high = Double.NEGATIVE_INFINITY;
+            List<Point> points = new ArrayList<>();
+            lines.values().forEach(points::addAll);
+            markers.values().forEach(byMethod -> points.addAll(byMethod.values()));
+            for (Point point : points) {
+                low = Math.min(low, position(point.rho()));
+                high = Math.max(high, position(point.rho()));
+            }
+            if (points.isEmpty()) {
+                return new double[] {-1, 1};
+            }
+            double slack = 0.03 * Math.max(1, Math.ceil(high) - Math.floor(low));
+            double min = Math.floor(low + slack);
+            double max = Math.ceil(high - slack);
+            return min < max ? new double[] {min, max} : new double[] {min - 1, max + 1};
         }
 
         /** The x axis's label at {@code position}: ρ and K at a sweep point, nothing between them. */
@@ -238,7 +262,11 @@ final class Plots {
         Map<String, Map<String, Point>> markers = new LinkedHashMap<>();
         for (CellResult cell : cells) {
             if (sweepSize(cell) != null) {
-                sweep.put(cell.rho(), sweepSize(cell));
+                // one ρ per K whichever cell measured it: two keys a rounding apart would divide by log(1)
+                Double near = sweep.ceilingKey(cell.rho() * (1 - 1e-9));
+                if (near == null || near > cell.rho() * (1 + 1e-9)) {
+                    sweep.put(cell.rho(), sweepSize(cell));
+                }
             } else if (methods.contains(cell.method())) {
                 markers.computeIfAbsent(codebookLabel(cell), label -> new LinkedHashMap<>());
             }
@@ -282,8 +310,10 @@ final class Plots {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
         chart.getStyler().setxAxisTickLabelsFormattingFunction(series::tickLabel);
-        double low = Double.POSITIVE_INFINITY;
-        double high = Double.NEGATIVE_INFINITY;
+        double[] axis = series.axis();
+        // XChart draws no tick at all when the axis ends' labels are equal (both blank here): whole positions
+        chart.getStyler().setXAxisMin(axis[0]);
+        chart.getStyler().setXAxisMax(axis[1]);
         for (Map.Entry<String, List<Point>> line : series.lines().entrySet()) {
             XYSeries drawn = chart.addSeries(
                     ResultsReport.label(line.getKey()),
@@ -291,10 +321,6 @@ final class Plots {
                     line.getValue().stream().map(p -> 100 * p.testError()).toList());
             drawn.setMarker(SeriesMarkers.CIRCLE);
             color(drawn, line.getKey());
-            for (Point point : line.getValue()) {
-                low = Math.min(low, series.position(point.rho()));
-                high = Math.max(high, series.position(point.rho()));
-            }
         }
         int shape = 0;
         for (Map.Entry<String, Map<String, Point>> codebook : series.markers().entrySet()) {
@@ -308,7 +334,9 @@ final class Plots {
             for (Map.Entry<String, Point> point : codebook.getValue().entrySet()) {
                 // nudged apart per method, so methods with close errors do not hide each other
                 double x = series.position(point.getValue().rho())
-                        + 0.04 * (m++ - (codebook.getValue().size() - 1) / 2.0);
+                        + 0.012
+                                * (axis[1] - axis[0])
+                                * (m++ - (codebook.getValue().size() - 1) / 2.0);
                 XYSeries drawn = chart.addSeries(
                         ResultsReport.label(point.getKey()) + " " + codebook.getKey(),
                         new double[] {x},
@@ -317,14 +345,11 @@ final class Plots {
                 drawn.setMarker(marker);
                 drawn.setMarkerColor(COLORS.getOrDefault(point.getKey(), Color.DARK_GRAY));
                 drawn.setShowInLegend(false);
-                low = Math.min(low, x);
-                high = Math.max(high, x);
             }
         }
-        if (reference != null && low <= high) {
-            XYSeries drawn = chart.addSeries("reference", new double[] {low - 0.25, high + 0.25}, new double[] {
-                100 * reference.testError(), 100 * reference.testError()
-            });
+        if (reference != null) {
+            double error = 100 * reference.testError();
+            XYSeries drawn = chart.addSeries("reference", axis, new double[] {error, error});
             drawn.setMarker(SeriesMarkers.NONE);
             drawn.setLineStyle(DASHED);
             drawn.setLineColor(COLORS.get(GridSpec.REFERENCE));

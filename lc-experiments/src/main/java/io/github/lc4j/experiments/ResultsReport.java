@@ -239,18 +239,11 @@ final class ResultsReport {
                 compared,
                 lossExceptions.isEmpty() ? "" : " Not at: " + String.join("; ", lossExceptions) + "."));
         if (lcLowestLoss > 0) {
-            findings.add(
-                    disagreements.isEmpty()
-                            ? "- "
-                                    + sentence(
-                                            prefix,
-                                            "where LC has the lowest training loss, it has the lowest test error"
-                                                    + " too.\n")
-                            : "- "
-                                    + sentence(
-                                            prefix,
-                                            "where LC has the lowest training loss but not the lowest test" + " error: "
-                                                    + String.join("; ", disagreements) + ".\n"));
+            String where = disagreements.isEmpty()
+                    ? "where LC has the lowest training loss, it has the lowest test error too.\n"
+                    : "where LC has the lowest training loss but not the lowest test error: "
+                            + String.join("; ", disagreements) + ".\n";
+            findings.add("- " + sentence(prefix, where));
         }
     }
 

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The committed quick grid runs end to end, is not run twice, and restarts a damaged cell cleanly. */
+/**
+ * The committed quick grid runs end to end, is not run twice, restarts a damaged cell cleanly, and
+ * grows by the cells of another budget without running the finished ones again.
+ */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExperimentRunnerTest {
     static final Path QUICK = Path.of("..", "docs", "grids", "quick.yaml");
@@ -69,7 +72,7 @@ class ExperimentRunnerTest {
                 results);
         for (String plot : List.of(
                 "lenet300-error-vs-rho.png",
-                "lenet300-loss-per-iteration.png",
+                "lenet300-loss-vs-epochs-adaptive-2.png",
                 "lenet300-histogram-dc.png",
                 "lenet300-histogram-lc.png")) {
             assertTrue(results.contains("(plots/" + plot + ")"), plot);
@@ -84,6 +87,10 @@ class ExperimentRunnerTest {
                         .toFile(),
                 CellResult.class);
         assertEquals(3, lc.iterations().size(), "DC and two LC iterations");
+        assertEquals(1, lc.budget());
+        assertEquals(1, lc.epochsPerStep());
+        assertEquals("SCHEDULE_END", lc.stop(), "a grid without a tolerance runs every iteration");
+        assertTrue(!results.contains("loss-per-iteration") && !results.contains("budget ×"), results);
         assertEquals(2, lc.histogram().codebook().length);
         int counted = 0;
         for (int count : lc.histogram().counts()) {
@@ -114,12 +121,153 @@ class ExperimentRunnerTest {
     }
 
     @Test
+    @Order(3)
+    void anotherBudgetRunsOnlyItsCellsWithMoreEpochsAndTheTolerance(@TempDir Path folder) throws Exception {
+        Path file = folder.resolve("grid.yaml");
+        Files.writeString(
+                file,
+                Files.readString(QUICK)
+                        .replace("methods:", "budgets: [1, 2]\nmethods:")
+                        .replace("  momentum: 0.9\nmodels:", "  momentum: 0.9\n  tolerance: 0.5\nmodels:"));
+        GridSpec budgets = GridSpec.read(file);
+        assertEquals(List.of(1, 2), budgets.budgets());
+        assertEquals(0.5, budgets.schedule().tolerance());
+        Lc4j lc4j = Lc4j.builder()
+                .backend(budgets.backend())
+                .threads(budgets.threads())
+                .build();
+        ExperimentRunner.Summary summary = new ExperimentRunner(
+                        lc4j, output, new PrintWriter(log, true), LcListener.NONE)
+                .run(budgets, data, "lc4j experiment --config grid.yaml");
+        assertEquals(
+                4,
+                summary.ran(),
+                "iDC, STE, LC-qp and LC at budget 2; budget 1's cells, DC's and the reference's kept");
+        assertEquals(6, summary.skipped());
+        for (String method : List.of("idc", "ste", "qp", "lc")) {
+            CellResult cell = ExperimentRunner.JSON.readValue(
+                    output.resolve("cells")
+                            .resolve("lenet300__adaptive-2@layer__" + method + "__seed1__x2.json")
+                            .toFile(),
+                    CellResult.class);
+            assertEquals(2, cell.budget(), method);
+            assertEquals(2, cell.epochsPerStep(), method + ": epochs per step × budget");
+            if (method.equals("lc") || method.equals("qp")) {
+                assertTrue(!cell.stop().equals("SCHEDULE_END"), method + " got the tolerance: " + cell.stop());
+            } else {
+                assertEquals("SCHEDULE_END", cell.stop(), method);
+                assertEquals(4, cell.epochsTrained(), method + ": two iterations of two epochs");
+            }
+        }
+        assertTrue(Files.notExists(output.resolve("cells").resolve("lenet300__adaptive-2@layer__dc__seed1__x2.json")));
+        String results = Files.readString(summary.results());
+        assertTrue(
+                results.contains(
+                        "### Budget ×1: 1 epoch per L step, at most 2 epochs in all (LC and LC-qp stop once converged)"),
+                results);
+        assertTrue(results.contains("### Budget ×2: 2 epochs per L step, at most 4 epochs in all"), results);
+        assertEquals(4, results.split("\n\\| adaptive:2 \\| 30\\.5 \\|", -1).length - 1, "two tables per budget");
+        assertTrue(results.contains("At budget ×2, LC's training loss is at most"), results);
+        assertTrue(results.contains("| lenet300__adaptive-2@layer__lc__seed1__x2 | 30.5 |"), results);
+        for (String plot : List.of(
+                "lenet300-error-vs-rho.png",
+                "lenet300-error-vs-rho-x2.png",
+                "lenet300-loss-vs-epochs-adaptive-2.png",
+                "lenet300-loss-vs-epochs-adaptive-2-x2.png")) {
+            assertTrue(results.contains("(plots/" + plot + ")"), plot);
+            assertNotNull(ImageIO.read(output.resolve("plots").resolve(plot).toFile()), plot);
+        }
+    }
+
+    @Test
+    void budgetsCrossEveryTrainingCellAndRenameOnlyTheirOwn() {
+        GridSpec budgets = withBudgets(grid, List.of(1, 3));
+        List<String> ids = ExperimentRunner.cells(budgets).stream()
+                .map(ExperimentRunner.Cell::id)
+                .toList();
+        assertEquals(
+                List.of(
+                        "lenet300__float__reference__seed1",
+                        "lenet300__adaptive-2@layer__dc__seed1",
+                        "lenet300__adaptive-2@layer__idc__seed1",
+                        "lenet300__adaptive-2@layer__ste__seed1",
+                        "lenet300__adaptive-2@layer__qp__seed1",
+                        "lenet300__adaptive-2@layer__lc__seed1",
+                        "lenet300__adaptive-2@layer__idc__seed1__x3",
+                        "lenet300__adaptive-2@layer__ste__seed1__x3",
+                        "lenet300__adaptive-2@layer__qp__seed1__x3",
+                        "lenet300__adaptive-2@layer__lc__seed1__x3"),
+                ids);
+        List<String> onlyThree = ExperimentRunner.cells(withBudgets(grid, List.of(3))).stream()
+                .map(ExperimentRunner.Cell::id)
+                .toList();
+        assertTrue(onlyThree.contains("lenet300__adaptive-2@layer__dc__seed1"), onlyThree.toString());
+        assertTrue(onlyThree.contains("lenet300__adaptive-2@layer__lc__seed1__x3"), onlyThree.toString());
+        assertEquals(6, onlyThree.size(), onlyThree.toString());
+    }
+
+    static GridSpec withBudgets(GridSpec grid, List<Integer> budgets) {
+        return new GridSpec(
+                grid.name(),
+                grid.data(),
+                grid.backend(),
+                grid.threads(),
+                grid.seeds(),
+                grid.methods(),
+                grid.schedule(),
+                budgets,
+                grid.models());
+    }
+
+    @Test
+    void everyCommittedGridReadsAndNamesItsCellsApart() throws Exception {
+        try (Stream<Path> grids = Files.list(QUICK.getParent())) {
+            for (Path file : grids.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                List<ExperimentRunner.Cell> cells = ExperimentRunner.cells(GridSpec.read(file));
+                assertEquals(
+                        cells.size(),
+                        cells.stream().map(ExperimentRunner.Cell::id).distinct().count(),
+                        file.toString());
+            }
+        }
+    }
+
+    @Test
+    void missingBudgetsAndToleranceReadAsOneAndZero() {
+        assertEquals(List.of(1), grid.budgets());
+        assertEquals(0, grid.schedule().tolerance());
+    }
+
+    @Test
+    void badBudgetsAndTolerancesAreNamedWithTheirValue(@TempDir Path folder) throws Exception {
+        Path file = folder.resolve("grid.yaml");
+        for (String[] bad : new String[][] {
+            {"budgets: [1, 0]", "budgets", "0"},
+            {"budgets: [2, 2]", "budgets", "[2, 2]"},
+            {"budgets: []", "budgets", "[]"},
+            {"budgets: [1.5]", "budgets", "1.5"},
+            {"schedule:\n  tolerance: 1.0", "schedule.tolerance", "1.0"},
+            {"schedule:\n  tolerance: -0.1", "schedule.tolerance", "-0.1"},
+        }) {
+            String yaml = bad[0].startsWith("budgets")
+                    ? Files.readString(QUICK).replace("methods:", bad[0] + "\nmethods:")
+                    : Files.readString(QUICK).replace("schedule:", bad[0]);
+            Files.writeString(file, yaml);
+            InvalidInputException error = assertThrows(InvalidInputException.class, () -> GridSpec.read(file), bad[0]);
+            assertTrue(
+                    error.getMessage().contains(bad[1]) && error.getMessage().contains(bad[2]),
+                    bad[0] + ": " + error.getMessage());
+        }
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithTheValidOnes(@TempDir Path folder) throws Exception {
         Path file = folder.resolve("grid.yaml");
         Files.writeString(file, Files.readString(QUICK).replace("mu-steps: 2", "mu-stepz: 2"));
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> GridSpec.read(file));
         assertTrue(error.getMessage().contains("unknown key 'mu-stepz' at schedule"), error.getMessage());
         assertTrue(error.getMessage().contains("mu-steps"), error.getMessage());
+        assertTrue(error.getMessage().contains("tolerance"), error.getMessage());
     }
 
     @Test
