@@ -31,7 +31,7 @@ final class KMeansSolver implements CStepSolver {
     private static final int MAX_ITERATIONS = 10_000;
 
     /** The most Lloyd passes of one {@link #refine}. */
-    static final int REFINE_PASSES = 8;
+    static final int REFINE_PASSES = 2;
 
     private final int learnedCount;
     private final double[] pinned;
@@ -142,7 +142,8 @@ final class KMeansSolver implements CStepSolver {
                 break;
             }
         }
-        return Codebooks.finish(x, Codebooks.toDistinctFloats(centroids), Double.NaN, kernels);
+        // on the host: a backend's kernels cost a round trip per call, several per minibatch here
+        return Codebooks.finish(x, Codebooks.toDistinctFloats(centroids), Double.NaN, CStepKernels.DEFAULT);
     }
 
     /** The index of the first midpoint at or above {@code value}: its cluster. */
