@@ -79,10 +79,14 @@ final class LcScheduleOptions {
         }
     }
 
-    /** Runs {@code apply} unless option {@code name} was given on the command line or in a config file. */
+    /**
+     * Runs {@code apply} unless option {@code name} was given on the command line or in a config
+     * file; a command without the option (demo has no SGD options) takes the preset's value.
+     */
     private static void set(CommandSpec command, String name, Runnable apply) {
         OptionSpec option = command.findOption(name);
         if (option == null) {
+            apply.run();
             return;
         }
         boolean onCommandLine = command.commandLine().getParseResult().hasMatchedOption(option);
@@ -91,7 +95,8 @@ final class LcScheduleOptions {
         try {
             inConfig = provider != null && provider.defaultValue(option) != null;
         } catch (Exception e) {
-            inConfig = false;
+            // RunConfig reads and checks its file before any command runs; nothing is left to fail here
+            throw new IllegalStateException("cannot read the config value of " + name, e);
         }
         if (!onCommandLine && !inConfig) {
             apply.run();
