@@ -54,7 +54,10 @@ class ReadmeSnippetIT {
     @Test
     void theQuickStartRuns(@TempDir Path folder) {
         LcResult result = QuickStart.run(1, LcListener.NONE, folder.resolve("q.npz"));
-        assertEquals(21, result.history().size(), "DC plus 20 LC iterations");
+        assertEquals(LcResult.StopReason.CONVERGED, result.stop(), "the quick start's schedule converges");
+        assertTrue(
+                result.history().size() <= 31,
+                "DC plus at most 30 LC iterations: " + result.history().size());
         assertEquals(result.quantized(), Lc4j.readWeights(folder.resolve("q.npz"), ModelZoo.lenet300Tanh()));
     }
 }

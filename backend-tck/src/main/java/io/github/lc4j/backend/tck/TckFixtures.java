@@ -9,6 +9,7 @@ import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.api.spi.TrainerOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -48,6 +49,64 @@ public final class TckFixtures {
             values.put(parameter.name(), array);
         }
         return Weights.of(model, values);
+    }
+
+    /**
+     * Checks the penalized step on {@code model}: two steps of plain SGD, heavy ball and Nesterov
+     * must each be the momentum update of a probe's loss gradient (training mode, no penalty),
+     * then the pull w ← u − c·(u − t) of {@link TrainerOptions#penaltyPull}, for the trained
+     * parameters (the running statistics move on their own).
+     */
+    static void checkProximalSteps(io.github.lc4j.api.spi.Backend backend, ModelSpec model) {
+        Map<String, float[]> targets = randomTargets(model, 43);
+        double lr = 0.05;
+        double mu = 3;
+        for (TrainerOptions options : new TrainerOptions[] {
+            TrainerOptions.plainSgd(), new TrainerOptions(0.9, false), new TrainerOptions(0.9, true)
+        }) {
+            Weights start = randomWeights(model, 44);
+            try (Trainer trainer = backend.newTrainer(model, options);
+                    Trainer probe = backend.newTrainer(model, TrainerOptions.plainSgd())) {
+                trainer.load(start);
+                trainer.setPenalty(targets, mu);
+                Map<String, float[]> expected = start.toMap();
+                Map<String, float[]> velocity = new LinkedHashMap<>();
+                model.trainableParameters().forEach(p -> velocity.put(p.name(), new float[p.size()]));
+                float pull = (float) options.penaltyPull(lr, mu);
+                for (int step = 0; step < 2; step++) {
+                    Batch batch = randomBatch(model, 8, 45 + step);
+                    probe.load(Weights.of(model, expected));
+                    Map<String, float[]> g = probe.gradients(batch);
+                    for (ParameterSpec parameter : model.trainableParameters()) {
+                        float[] w = expected.get(parameter.name());
+                        options.update(w, g.get(parameter.name()), velocity.get(parameter.name()), (float) lr);
+                        if (targets.containsKey(parameter.name())) {
+                            TrainerOptions.pullTowardTarget(w, targets.get(parameter.name()), pull, 0, w.length);
+                        }
+                    }
+                    trainer.step(batch, lr);
+                    Weights actual = trainer.snapshot();
+                    for (ParameterSpec parameter : model.trainableParameters()) {
+                        float[] want = expected.get(parameter.name());
+                        float[] got = actual.get(parameter.name());
+                        for (int i = 0; i < want.length; i++) {
+                            assertEquals(
+                                    want[i],
+                                    got[i],
+                                    1e-5 * (1 + Math.abs(want[i])),
+                                    options + ": penalized step " + (step + 1) + " of " + model.name() + ", "
+                                            + parameter.name() + "[" + i + "] is not the proximal step");
+                        }
+                    }
+                    // the next probe starts from the trainer's running statistics, as the trainer does
+                    actual.toMap().forEach((name, values) -> {
+                        if (!velocity.containsKey(name)) {
+                            expected.put(name, values);
+                        }
+                    });
+                }
+            }
+        }
     }
 
     /** Returns random penalty targets for the weights (the parameters LC quantizes by default). */

@@ -174,42 +174,7 @@ public abstract class TrainingConformanceSuite extends ConformanceBase {
      */
     @Test
     void aPenalizedStepIsTheUpdateOfTheLossGradientThenTheProximalPull() {
-        ModelSpec model = denseModel();
-        Map<String, float[]> targets = randomTargets(model, 43);
-        double lr = 0.05;
-        double mu = 3;
-        for (TrainerOptions options : new TrainerOptions[] {
-            TrainerOptions.plainSgd(), new TrainerOptions(0.9, false), new TrainerOptions(0.9, true)
-        }) {
-            Weights start = randomWeights(model, 44);
-            try (Trainer trainer = trainer(model, options.momentum(), options.nesterov());
-                    Trainer probe = trainer(model, 0, false)) {
-                trainer.load(start);
-                trainer.setPenalty(targets, mu);
-                Map<String, float[]> expected = start.toMap();
-                Map<String, float[]> velocity = new java.util.LinkedHashMap<>();
-                expected.forEach((name, w) -> velocity.put(name, new float[w.length]));
-                float pull = (float) options.penaltyPull(lr, mu);
-                for (int step = 0; step < 2; step++) {
-                    Batch batch = randomBatch(model, 8, 45 + step);
-                    probe.load(Weights.of(model, expected));
-                    Map<String, float[]> g = probe.gradients(batch);
-                    for (String name : start.names()) {
-                        float[] w = expected.get(name);
-                        options.update(w, g.get(name), velocity.get(name), (float) lr);
-                        if (targets.containsKey(name)) {
-                            TrainerOptions.pullTowardTarget(w, targets.get(name), pull, 0, w.length);
-                        }
-                    }
-                    trainer.step(batch, lr);
-                    assertWeightsClose(
-                            Weights.of(model, expected),
-                            trainer.snapshot(),
-                            1e-5,
-                            options + ": penalized step " + (step + 1) + " is not the proximal step");
-                }
-            }
-        }
+        TckFixtures.checkProximalSteps(backend, denseModel());
     }
 
     /** μ = 10⁴ at lr 0.1 with Nesterov momentum: the explicit step would diverge at once (lr·μ ≫ 2). */
