@@ -85,30 +85,29 @@ final class GroupState {
     /** Θ = Π(w): the C step on the weights themselves (DC; iDC warm-started). */
     void quantize(Weights current) {
         gather(current);
-        solve(weights);
+        solve(weights, false);
     }
 
     /** Θ ≈ Π(w) improved locally from the previous Θ: STE's C step after every minibatch. */
     void refine(Weights current) {
         gather(current);
-        RunChecks.checkFiniteInput(task, offsets, weights);
-        solution = solver.refine(weights, solution);
-        quantized = solution.reconstruction();
+        solve(weights, true);
     }
 
     void compressionStep(Weights current, double mu, CompressionMethod mode, CStepKernels kernels) {
         gather(current);
         float[] shifted = new float[weights.length];
         kernels.shiftedWeights(weights, multipliers, mu, shifted);
-        solve(shifted);
+        solve(shifted, false);
         if (mode == CompressionMethod.AUGMENTED_LAGRANGIAN) {
             kernels.updateMultipliers(multipliers, weights, quantized, mu);
         }
     }
 
-    private void solve(float[] x) {
+    /** Θ for input x: the full C step, or ({@code locally}) a refinement of the current Θ. */
+    private void solve(float[] x, boolean locally) {
         RunChecks.checkFiniteInput(task, offsets, x);
-        solution = solver.solve(x, solution);
+        solution = locally ? solver.refine(x, solution) : solver.solve(x, solution);
         quantized = solution.reconstruction();
     }
 
@@ -164,16 +163,16 @@ final class GroupState {
     }
 
     double weightSquaredNorm() {
-        double sum = 0;
-        for (float value : weights) {
-            sum += (double) value * value;
-        }
-        return sum;
+        return squaredNorm(weights);
     }
 
     double multiplierSquaredNorm() {
+        return squaredNorm(multipliers);
+    }
+
+    private static double squaredNorm(float[] values) {
         double sum = 0;
-        for (float value : multipliers) {
+        for (float value : values) {
             sum += (double) value * value;
         }
         return sum;

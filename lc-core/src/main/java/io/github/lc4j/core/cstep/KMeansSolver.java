@@ -73,23 +73,11 @@ final class KMeansSolver implements CStepSolver {
                 return Codebooks.finish(x, Codebooks.toDistinctFloats(optimal), Double.NaN, kernels);
             }
         }
-        double[] centroids;
-        boolean[] fixed;
-        if (previous != null && previous.values().length == size) {
-            centroids = new double[size];
-            for (int k = 0; k < size; k++) {
-                centroids[k] = previous.values()[k];
-            }
-            fixed = pinnedMask(centroids);
-            if (countTrue(fixed) != pinned.length) {
-                centroids = seedCentroids(data);
-                fixed = pinnedMask(centroids);
-            }
-        } else {
+        double[] centroids = warmStart(previous);
+        if (centroids == null) {
             centroids = seedCentroids(data);
-            fixed = pinnedMask(centroids);
         }
-        lloyd(data, centroids, fixed);
+        lloyd(data, centroids, pinnedMask(centroids));
         return Codebooks.finish(x, Codebooks.toDistinctFloats(centroids), Double.NaN, kernels);
     }
 
@@ -104,18 +92,12 @@ final class KMeansSolver implements CStepSolver {
      */
     @Override
     public CStepSolution refine(float[] x, CStepSolution previous) {
-        int size = learnedCount + pinned.length;
-        if (previous == null || previous.values().length != size) {
+        double[] centroids = warmStart(previous);
+        if (centroids == null) {
             return solve(x, previous);
         }
-        double[] centroids = new double[size];
-        for (int k = 0; k < size; k++) {
-            centroids[k] = previous.values()[k];
-        }
+        int size = centroids.length;
         boolean[] fixed = pinnedMask(centroids);
-        if (countTrue(fixed) != pinned.length) {
-            return solve(x, previous);
-        }
         double[] midpoints = new double[size - 1];
         double[] sums = new double[size];
         long[] counts = new long[size];
@@ -144,6 +126,22 @@ final class KMeansSolver implements CStepSolver {
         }
         // on the host: a backend's kernels cost a round trip per call, several per minibatch here
         return Codebooks.finish(x, Codebooks.toDistinctFloats(centroids), Double.NaN, CStepKernels.DEFAULT);
+    }
+
+    /**
+     * The previous codebook as starting centroids, or null when there is none of this size or it
+     * lost a pinned value.
+     */
+    private double[] warmStart(CStepSolution previous) {
+        int size = learnedCount + pinned.length;
+        if (previous == null || previous.values().length != size) {
+            return null;
+        }
+        double[] centroids = new double[size];
+        for (int k = 0; k < size; k++) {
+            centroids[k] = previous.values()[k];
+        }
+        return countTrue(pinnedMask(centroids)) == pinned.length ? centroids : null;
     }
 
     /** The index of the first midpoint at or above {@code value}: its cluster. */
