@@ -10,15 +10,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.Lc4j;
@@ -27,14 +37,22 @@ import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.zoo.ModelZoo;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class OnnxExporterTest {
     private static final Lc4j CPU =
@@ -258,6 +276,281 @@ class OnnxExporterTest {
         for (int i = 0; i < values.length; i++) {
             int channel = i % channels;
             assertEquals(values[i], codes.codebook()[decoded[i] * channels + channel], "value " + i);
+        }
+    }
+
+    /**
+     * A small chain whose every weight holds at least 432 values: room for K = 256 distinct values
+     * per layer with the codes still smaller than float32, and a Conv and two Gemms, so that both
+     * weight layouts are unpacked.
+     */
+    private static final ModelSpec WIDTHS = ModelSpec.of(
+            "widths",
+            new int[] {2, 8, 8},
+            List.of(
+                    Layer.conv2d("conv1", 24, 3, 1, 1),
+                    Layer.relu(),
+                    Layer.maxPool(2, 2),
+                    Layer.flatten(),
+                    Layer.dense("fc1", 64),
+                    Layer.tanh(),
+                    Layer.dense("fc2", 10)));
+
+    private static final List<String> WIDTHS_LAYERS = List.of("conv1", "fc1", "fc2");
+
+    /** 2^b for b = 1..8, the smallest K of each width past 1 bit, and a few K that are no power of two. */
+    @ParameterizedTest(name = "K = {0} per layer")
+    @ValueSource(ints = {2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 64, 65, 128, 129, 200, 256})
+    void everyCodeWidthFromOneToEightBitsRunsInOnnxRuntimeAsLc4jComputesIt(int k) throws Exception {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        WIDTHS_LAYERS.forEach(layer -> sizes.put(layer, k));
+        assertOnnxRuntimeRunsTheCodes(sizes, false);
+    }
+
+    @Test
+    void layersOfDifferentCodeWidthsRunTogetherInOnnxRuntime() throws Exception {
+        assertOnnxRuntimeRunsTheCodes(Map.of("conv1", 256, "fc1", 2, "fc2", 16), false);
+        assertOnnxRuntimeRunsTheCodes(Map.of("conv1", 3, "fc1", 200, "fc2", 5), false);
+    }
+
+    /** fc1's 64 channels hold 384 weights each: room for up to 256 values per channel. */
+    @ParameterizedTest(name = "K = {0} per channel")
+    @ValueSource(ints = {2, 3, 4, 8, 16, 32, 64, 128, 200, 256})
+    void perChannelCodebooksRunInOnnxRuntimeAtEveryCodeWidth(int k) throws Exception {
+        assertOnnxRuntimeRunsTheCodes(Map.of("fc1", k), true);
+    }
+
+    /**
+     * Quantizes each layer of {@link #WIDTHS} named in {@code sizes} to that many values (per
+     * tensor, or per output channel), writes it plain and compact, and checks that the compact file
+     * stores ⌈log2 K⌉-bit codes and K-value codebooks, that ONNX Runtime rebuilds exactly lc4j's
+     * weights from them, and that its logits are the plain file's and its loss and errors lc4j's.
+     * Layers not named keep float32 weights.
+     */
+    private void assertOnnxRuntimeRunsTheCodes(Map<String, Integer> sizes, boolean perChannel) throws Exception {
+        String label = sizes + (perChannel ? " per channel" : " per layer");
+        Weights initial = WeightInitializer.initialize(WIDTHS, 17);
+        Map<String, float[]> changed = new HashMap<>();
+        sizes.forEach((layer, k) -> {
+            ParameterSpec weight = WIDTHS.parameter(layer + ".weight");
+            float[] values = initial.get(weight.name());
+            changed.put(weight.name(), perChannel ? onValuesPerChannel(values, weight, k) : onValues(values, k));
+        });
+        Weights quantized = initial.with(changed);
+        OnnxModel source = OnnxExporter.fromModel(WIDTHS, initial);
+        Path plain = folder.resolve("plain.onnx");
+        Path compact = folder.resolve("compact.onnx");
+        OnnxExporter.write(source, quantized, plain, false);
+        OnnxExporter.write(source, quantized, compact, true);
+
+        OnnxInspector.Inspection inspection = OnnxInspector.inspect(compact);
+        Map<String, OnnxInspector.Parameter> stored = new HashMap<>();
+        inspection.parameters().forEach(parameter -> stored.put(parameter.name(), parameter));
+        for (String layer : WIDTHS_LAYERS) {
+            ParameterSpec weight = WIDTHS.parameter(layer + ".weight");
+            OnnxInspector.Parameter parameter = stored.get(weight.name());
+            Integer k = sizes.get(layer);
+            if (k == null) {
+                assertEquals("float32", parameter.storage(), label + ": " + weight.name() + " was not quantized");
+                continue;
+            }
+            int bits = widthOf(k);
+            int books = perChannel ? outputChannels(weight) : 1;
+            String what = label + ": " + weight.name();
+            assertEquals("codes", parameter.storage(), what);
+            assertEquals(perChannel, parameter.perChannel(), what);
+            assertEquals(k, parameter.size(), what + " codebook size");
+            assertEquals(bits, parameter.bits(), what + " code width");
+            assertEquals(
+                    books * k * (long) Float.BYTES + bits * ((weight.size() + 7L) / 8),
+                    parameter.bytes(),
+                    what + ": its codebooks' floats plus " + bits + " bits per weight");
+        }
+        assertWithinTheBitsRhoCountsAndTheUnpacking(compact, inspection);
+
+        Dataset data = randomData(WIDTHS, 64, 23);
+        List<String> wanted = new ArrayList<>(List.of("logits"));
+        sizes.keySet().forEach(layer -> wanted.add(layer + ".weight"));
+        Map<String, float[]> fromCodes = runInOnnxRuntime(compact, data, wanted);
+        float[] fromFloats = runInOnnxRuntime(plain, data, List.of("logits")).get("logits");
+        assertArrayEquals(fromFloats, fromCodes.get("logits"), 1e-4f, label + ": logits from codes and from floats");
+        for (String layer : sizes.keySet()) {
+            ParameterSpec weight = WIDTHS.parameter(layer + ".weight");
+            float[] rebuilt = fromCodes.get(weight.name());
+            assertArrayEquals(
+                    onnxLayout(weight, quantized.get(weight.name())),
+                    rebuilt,
+                    label + ": " + weight.name() + " as ONNX Runtime unpacks it");
+            // in ONNX's layout (Gemm with transB, Conv) an output channel is a row
+            int books = perChannel ? outputChannels(weight) : 1;
+            int perBook = rebuilt.length / books;
+            for (int book = 0; book < books; book++) {
+                float[] slice = Arrays.copyOfRange(rebuilt, book * perBook, (book + 1) * perBook);
+                assertEquals(
+                        sizes.get(layer),
+                        sortedDistinct(slice).length,
+                        label + ": distinct values ONNX Runtime sees in " + weight.name() + " codebook " + book);
+            }
+        }
+        assertSameNet(compact, WIDTHS, quantized, data);
+        assertEquals(quantized, OnnxImporter.read(compact).weights(), label + ": lc4j reads its codes back");
+    }
+
+    /**
+     * {@link #assertWithinTheBitsRhoCounts} for a net so small that the operators unpacking its
+     * codes (five per bit plane, some 300 bytes) outweigh 5 % + 2 KB: they are allowed on top, so
+     * that anything else the file held beyond ρ's codes and codebooks still fails.
+     */
+    private static void assertWithinTheBitsRhoCountsAndTheUnpacking(Path file, OnnxInspector.Inspection inspection)
+            throws java.io.IOException {
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(file));
+        Set<String> codesAndBooks = new HashSet<>();
+        for (var entry : model.getMetadataPropsList()) {
+            if (entry.getKey().startsWith(OnnxExporter.COMPACT_KEY)) {
+                Map<String, String> layout = Unpacking.parse(entry.getValue());
+                codesAndBooks.add(layout.get("codebook"));
+                codesAndBooks.addAll(List.of(layout.get("planes").split(",")));
+            }
+        }
+        long unpacking = model.getGraph().getNodeList().stream()
+                .filter(Unpacking::isUnpacking)
+                .mapToLong(NodeProto::getSerializedSize)
+                .sum();
+        Set<String> unpackingInputs = Unpacking.unpackingInputs(model.getGraph());
+        unpacking += model.getGraph().getInitializerList().stream()
+                .filter(tensor ->
+                        unpackingInputs.contains(tensor.getName()) && !codesAndBooks.contains(tensor.getName()))
+                .mapToLong(TensorProto::getSerializedSize)
+                .sum();
+        long counted = inspection.parameters().stream()
+                .mapToLong(OnnxInspector.Parameter::bytes)
+                .sum();
+        long size = Files.size(file);
+        assertTrue(
+                size <= counted * 1.05 + 2048 + unpacking,
+                file + ": " + size + " bytes for " + counted + " counted by ρ and " + unpacking + " of unpacking");
+    }
+
+    /** ⌈log2 K⌉, at least 1. */
+    private static int widthOf(int k) {
+        int bits = 1;
+        while ((1 << bits) < k) {
+            bits++;
+        }
+        return bits;
+    }
+
+    private static int outputChannels(ParameterSpec weight) {
+        // lc4j holds a dense weight as [in, out], a convolution's as [out, in, kh, kw]
+        return weight.shape().length == 2 ? weight.dimension(1) : weight.dimension(0);
+    }
+
+    /** The lc4j weight in the layout {@link OnnxExporter#fromModel} writes: Gemm's [out, in]. */
+    private static float[] onnxLayout(ParameterSpec weight, float[] values) {
+        return weight.shape().length == 2
+                ? OnnxTensors.transpose(values, weight.dimension(0), weight.dimension(1))
+                : values;
+    }
+
+    /**
+     * Each value moved to the nearest of {@code k} of the values' own distinct values, picked as
+     * quantiles: every one of the k is some value's nearest (its own), so exactly k remain.
+     */
+    private static float[] onValues(float[] values, int k) {
+        float[] distinct = sortedDistinct(values);
+        assertTrue(distinct.length >= k, distinct.length + " distinct values cannot give " + k);
+        float[] book = new float[k];
+        for (int j = 0; j < k; j++) {
+            book[j] = distinct[(int) ((j + 0.5) * distinct.length / k)];
+        }
+        float[] quantized = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            int at = Arrays.binarySearch(book, values[i]);
+            if (at < 0) {
+                int above = -at - 1;
+                boolean below = above == k || (above > 0 && values[i] - book[above - 1] <= book[above] - values[i]);
+                at = below ? above - 1 : above;
+            }
+            quantized[i] = book[at];
+        }
+        assertEquals(k, sortedDistinct(quantized).length);
+        return quantized;
+    }
+
+    /** {@link #onValues} on each output channel of {@code weight} alone. */
+    private static float[] onValuesPerChannel(float[] values, ParameterSpec weight, int k) {
+        int channels = outputChannels(weight);
+        int perChannel = values.length / channels;
+        boolean columns = weight.shape().length == 2;
+        float[] quantized = new float[values.length];
+        float[] channel = new float[perChannel];
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < perChannel; i++) {
+                channel[i] = values[columns ? i * channels + c : c * perChannel + i];
+            }
+            float[] onK = onValues(channel, k);
+            for (int i = 0; i < perChannel; i++) {
+                quantized[columns ? i * channels + c : c * perChannel + i] = onK[i];
+            }
+        }
+        return quantized;
+    }
+
+    private static float[] sortedDistinct(float[] values) {
+        float[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int count = 0;
+        for (float value : sorted) {
+            if (count == 0 || Float.compare(value, sorted[count - 1]) != 0) {
+                sorted[count++] = value;
+            }
+        }
+        return Arrays.copyOf(sorted, count);
+    }
+
+    /**
+     * Runs {@code file} in ONNX Runtime on all of {@code data} and returns the tensors {@code names},
+     * intermediate ones (a compact weight as the unpacking operators rebuild it) made graph outputs.
+     */
+    private static Map<String, float[]> runInOnnxRuntime(Path file, Dataset data, List<String> names)
+            throws java.io.IOException, OrtException {
+        ModelProto.Builder model = ModelProto.parseFrom(Files.readAllBytes(file)).toBuilder();
+        Set<String> outputs = new HashSet<>();
+        model.getGraph().getOutputList().forEach(output -> outputs.add(output.getName()));
+        for (String name : names) {
+            if (!outputs.contains(name)) {
+                model.getGraphBuilder()
+                        .addOutput(ValueInfoProto.newBuilder()
+                                .setName(name)
+                                .setType(TypeProto.newBuilder()
+                                        .setTensorType(TypeProto.Tensor.newBuilder()
+                                                .setElemType(TensorProto.DataType.FLOAT_VALUE))));
+            }
+        }
+        long[] shape = new long[data.sampleShape().length + 1];
+        shape[0] = data.size();
+        for (int i = 0; i < data.sampleShape().length; i++) {
+            shape[i + 1] = data.sampleShape()[i];
+        }
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            try (OrtSession session = environment.createSession(model.build().toByteArray(), options);
+                    OnnxTensor input = OnnxTensor.createTensor(
+                            environment,
+                            FloatBuffer.wrap(data.range(0, data.size()).inputs()),
+                            shape);
+                    OrtSession.Result result = session.run(
+                            Map.of(session.getInputNames().iterator().next(), input), Set.copyOf(names))) {
+                Map<String, float[]> tensors = new HashMap<>();
+                for (String name : names) {
+                    FloatBuffer buffer = ((OnnxTensor) result.get(name).orElseThrow()).getFloatBuffer();
+                    float[] values = new float[buffer.remaining()];
+                    buffer.get(values);
+                    tensors.put(name, values);
+                }
+                return tensors;
+            }
         }
     }
 }
