@@ -3,8 +3,11 @@ package io.github.lc4j.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.lc4j.core.io.NpyArray;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,11 +18,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.opentest4j.AssertionFailedError;
 
 class QuantizeWeightsTest {
     @TempDir
@@ -66,13 +69,14 @@ class QuantizeWeightsTest {
     })
     void everyCodebookKeepsShapeAndDtypeAndLandsOnItsValues(String spec, int size) throws IOException {
         for (NpyArray.DType dtype : List.of(NpyArray.DType.FLOAT32, NpyArray.DType.FLOAT64)) {
-            Path input = write("w-" + dtype + ".npy", gaussian(new int[] {30, 20}, dtype));
+            NpyArray input = gaussian(new int[] {30, 20}, dtype);
+            Path file = write("w-" + dtype + ".npy", input);
             Path output = folder.resolve("q.npy");
             Path report = folder.resolve("r.json");
             CliRunner result = CliRunner.run(
                     "quantize-weights",
                     "--input",
-                    input.toString(),
+                    file.toString(),
                     "--codebook",
                     spec,
                     "--output",
@@ -83,17 +87,82 @@ class QuantizeWeightsTest {
             NpyArray quantized = read(output);
             assertArrayEquals(new int[] {30, 20}, quantized.shape());
             assertEquals(dtype, quantized.dtype());
-            TreeSet<Double> distinct = new TreeSet<>();
-            for (double value : quantized.values()) {
-                distinct.add(value);
-            }
-            assertTrue(distinct.size() <= size, spec + " produced " + distinct.size() + " values: " + distinct);
             String json = Files.readString(report);
             for (String key :
                     new String[] {"\"values\"", "\"scale\"", "\"distortion\"", "\"bitsPerWeight\"", "\"seconds\""}) {
                 assertTrue(json.contains(key), "report lacks " + key + ": " + json);
             }
+            JsonNode entries = new ObjectMapper().readTree(json);
+            float[] book = new float[entries.get("values").size()];
+            for (int k = 0; k < book.length; k++) {
+                book[k] = Float.parseFloat(entries.get("values").get(k).asText());
+            }
+            assertEquals(size, book.length, spec + ": codebook " + Arrays.toString(book));
+            JsonNode scale = entries.get("scale");
+            boolean scaled = spec.startsWith("scaled");
+            assertEquals(scaled, scale.isNumber(), spec + ": scale " + scale);
+            if (spec.startsWith("scaled:")) {
+                // the report's values are the effective codebook, the shape already times a
+                float[] expected = {-3, -1, 1, 3};
+                for (int k = 0; k < book.length; k++) {
+                    assertEquals(expected[k] * scale.doubleValue(), book[k], 1e-6 * Math.abs(book[k]), spec);
+                }
+            }
+            // the command quantizes the array as float32, whatever its dtype
+            float[] x = new float[input.values().length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) input.values()[i];
+            }
+            double[] q = quantized.values();
+            assertEachIsTheNearestCodebookValue(spec, x, q, book);
+            double[] secondNearest = new double[q.length];
+            for (int i = 0; i < q.length; i++) {
+                secondNearest[i] = nearest(x[i], book, (float) q[i]);
+            }
+            assertThrows(
+                    AssertionFailedError.class,
+                    () -> assertEachIsTheNearestCodebookValue(spec, x, secondNearest, book),
+                    spec + ": the check must tell the nearest value from the second nearest");
         }
+    }
+
+    /**
+     * Asserts that every output q_i is a codebook value and none is nearer its input x_i, to 1e-6
+     * relative: the assignment the C step exists for, which a count of distinct values cannot see.
+     */
+    private static void assertEachIsTheNearestCodebookValue(String spec, float[] x, double[] q, float[] book) {
+        for (int i = 0; i < x.length; i++) {
+            int at = i;
+            assertTrue(
+                    Arrays.stream(toDoubles(book)).anyMatch(value -> value == q[at]),
+                    spec + ": output " + q[i] + " at " + i + " is not in the codebook " + Arrays.toString(book));
+            double error = Math.abs(x[i] - q[i]);
+            for (float value : book) {
+                double tolerance = 1e-6 * Math.max(Math.abs(x[i]), Math.max(Math.abs(value), Math.abs(q[i])));
+                assertTrue(
+                        error <= Math.abs(x[i] - value) + tolerance,
+                        spec + ": input " + x[i] + " at " + i + " became " + q[i] + ", but " + value + " is nearer");
+            }
+        }
+    }
+
+    /** The codebook value nearest {@code x} other than {@code excluded}. */
+    private static double nearest(float x, float[] book, float excluded) {
+        double best = Double.NaN;
+        for (float value : book) {
+            if (value != excluded && !(Math.abs(x - value) >= Math.abs(x - best))) {
+                best = value;
+            }
+        }
+        return best;
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] doubles = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            doubles[i] = values[i];
+        }
+        return doubles;
     }
 
     private void assertRejected(Path input, String spec, String expected) {
