@@ -3,12 +3,16 @@ package io.github.lc4j.api;
 import static io.github.lc4j.api.support.Checks.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * What values the weights of one compression group may take. Four families:
  * <ul>
  *   <li>{@link Adaptive}: K values, all learned (k-means);</li>
+ *   <li>{@link Choice}: one of several codebooks, chosen by the C step under a bit budget;</li>
  *   <li>{@link Fixed}: a given list of values, nothing learned;</li>
  *   <li>{@link ScaledFixed}: a given list times one learned scale a &gt; 0;</li>
  *   <li>{@link PartiallyFixed}: some pinned values (e.g. an exact 0) plus learned ones.</li>
@@ -40,6 +44,9 @@ public sealed interface Codebook {
 
         /** Visits a partially fixed codebook. */
         R partiallyFixed(PartiallyFixed codebook);
+
+        /** Visits a choice among codebooks, which the C step makes under a bit budget. */
+        R choice(Choice codebook);
     }
 
     /** Returns K, the number of distinct values a weight may take. */
@@ -259,6 +266,98 @@ public sealed interface Codebook {
         public String toString() {
             return describe();
         }
+    }
+
+    /**
+     * One of several candidate codebooks, chosen at every C step together with its values: the
+     * feasible set is the union of the candidates', and the C step minimizes the distortion plus a
+     * price per stored bit, the price set so that the run's bit budget holds
+     * (docs/lc-algorithm.md, "Choosing K per layer"). {@link #size()}, {@link #storedFloats()} and
+     * so the storage bits are the largest candidate's: an upper bound until the choice is made.
+     *
+     * @param candidates at least one codebook, none a choice itself, no two alike
+     */
+    record Choice(List<Codebook> candidates) implements Codebook {
+        /** The candidates of a bare {@code auto}: 0 to 4 bits per weight. */
+        public static final int[] DEFAULT_SIZES = {1, 2, 4, 8, 16};
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.choice(this);
+        }
+
+        /** Checks and copies the candidates. */
+        public Choice {
+            requireNonNull(candidates, "candidates is null");
+            candidates = List.copyOf(candidates);
+            checkArgument(!candidates.isEmpty(), "a codebook choice needs at least one candidate");
+            checkArgument(
+                    candidates.stream().noneMatch(c -> c instanceof Choice),
+                    "a codebook choice cannot contain another choice, got %s",
+                    candidates);
+            checkArgument(
+                    candidates.stream().distinct().count() == candidates.size(),
+                    "a codebook choice lists a candidate twice: %s",
+                    candidates);
+        }
+
+        @Override
+        public int size() {
+            return candidates.stream().mapToInt(Codebook::size).max().orElseThrow();
+        }
+
+        @Override
+        public int storedFloats() {
+            return candidates.stream().mapToInt(Codebook::storedFloats).max().orElseThrow();
+        }
+
+        @Override
+        public long storageBits(long count) {
+            return candidates.stream()
+                    .mapToLong(c -> c.storageBits(count))
+                    .max()
+                    .orElseThrow();
+        }
+
+        @Override
+        public int bitsPerWeight() {
+            return candidates.stream().mapToInt(Codebook::bitsPerWeight).max().orElseThrow();
+        }
+
+        /**
+         * Returns {@code auto:K1,K2,…} when every candidate is an adaptive codebook of the default
+         * method, else {@code auto:} and the candidates' descriptions joined by {@code |}.
+         */
+        @Override
+        public String describe() {
+            if (candidates.stream().allMatch(c -> c instanceof Adaptive a && a.method() == Adaptive.Method.AUTO)) {
+                return "auto:"
+                        + candidates.stream()
+                                .map(c -> Integer.toString(c.size()))
+                                .collect(Collectors.joining(","));
+            }
+            return "auto:" + candidates.stream().map(Codebook::describe).collect(Collectors.joining("|"));
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+
+    /** Returns the choice among adaptive codebooks of the given sizes (e.g. 1, 2, 4, 8, 16). */
+    static Choice adaptiveChoice(int... sizes) {
+        requireNonNull(sizes, "sizes is null");
+        List<Codebook> candidates = new ArrayList<>();
+        for (int size : sizes) {
+            candidates.add(adaptive(size));
+        }
+        return new Choice(candidates);
+    }
+
+    /** Returns the choice among {@code candidates}. */
+    static Choice choice(Codebook... candidates) {
+        return new Choice(List.of(requireNonNull(candidates, "candidates is null")));
     }
 
     /** Returns an adaptive codebook with K learned values. */

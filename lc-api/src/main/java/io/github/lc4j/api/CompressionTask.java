@@ -139,4 +139,9 @@ public record CompressionTask(String name, List<String> parameters, Codebook cod
             }
         }
     }
+
+    /** Returns this task with {@code other} as its codebook (e.g. the candidate a choice settled on). */
+    public CompressionTask withCodebook(Codebook other) {
+        return new CompressionTask(name, parameters, other, channel);
+    }
 }

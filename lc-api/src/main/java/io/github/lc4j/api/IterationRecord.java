@@ -19,6 +19,9 @@ import java.util.Map;
  * @param train               evaluation of the quantized net on the training set
  * @param test                evaluation of the quantized net on the test set
  * @param codebooks           each task's effective codebook values (copied)
+ * @param choices             the codebook each choosing task settled on at this C step, by task
+ *                            (e.g. {@code adaptive:4}); empty when no task chooses
+ * @param compressionRatio    ρ of Δ(Θ) with those choices
  * @param lStepMillis         wall time of the L step
  * @param cStepMillis         wall time of the C step and multiplier update
  * @param evaluationMillis    wall time of the evaluation
@@ -35,6 +38,8 @@ public record IterationRecord(
         Evaluation train,
         Evaluation test,
         Map<String, float[]> codebooks,
+        Map<String, String> choices,
+        double compressionRatio,
         long lStepMillis,
         long cStepMillis,
         long evaluationMillis) {
@@ -47,10 +52,11 @@ public record IterationRecord(
         return iteration > 0 && assignmentChanges == 0 && constraintViolation <= tolerance * weightNorm;
     }
 
-    /** Copies the codebooks. */
+    /** Copies the codebooks and choices (a null {@code choices}, as in older checkpoints, is empty). */
     public IterationRecord {
         Map<String, float[]> copies = new LinkedHashMap<>();
         codebooks.forEach((name, values) -> copies.put(name, values.clone()));
         codebooks = java.util.Collections.unmodifiableMap(copies);
+        choices = choices == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(choices));
     }
 }

@@ -20,6 +20,7 @@ public final class LcOptions {
     private final long seed;
     private final boolean evaluateTrainingSet;
     private final double convergenceTolerance;
+    private final BitBudget bitBudget;
 
     private LcOptions(Builder builder) {
         this.tasks = List.copyOf(builder.tasks);
@@ -29,6 +30,7 @@ public final class LcOptions {
         this.seed = builder.seed;
         this.evaluateTrainingSet = builder.evaluateTrainingSet;
         this.convergenceTolerance = builder.convergenceTolerance;
+        this.bitBudget = builder.bitBudget;
     }
 
     /** Returns a builder; the tasks are required. */
@@ -76,6 +78,19 @@ public final class LcOptions {
         return convergenceTolerance;
     }
 
+    /**
+     * Returns the size budget the tasks that {@linkplain Codebook.Choice choose} their codebook
+     * share, or null when no task chooses.
+     */
+    public BitBudget bitBudget() {
+        return bitBudget;
+    }
+
+    /** Returns whether some task's codebook is a {@link Codebook.Choice}. */
+    public boolean choosesCodebooks() {
+        return tasks.stream().anyMatch(task -> task.codebook() instanceof Codebook.Choice);
+    }
+
     /** Returns whether the run stops once converged: LC (either mode) with a tolerance &gt; 0. */
     public boolean stopsWhenConverged() {
         return convergenceTolerance > 0
@@ -95,8 +110,18 @@ public final class LcOptions {
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
         private double convergenceTolerance = DEFAULT_CONVERGENCE_TOLERANCE;
+        private BitBudget bitBudget;
 
         private Builder() {}
+
+        /**
+         * Sets the size budget of the tasks whose codebook is a {@link Codebook.Choice}: required
+         * when a task chooses, refused when none does.
+         */
+        public Builder optBitBudget(BitBudget value) {
+            this.bitBudget = requireNonNull(value, "bit budget is null");
+            return this;
+        }
 
         /**
          * Sets the relative tolerance of the convergence test (default
@@ -153,6 +178,20 @@ public final class LcOptions {
         /** Returns the options. */
         public LcOptions build() {
             checkArgument(tasks != null, "LC options need compression tasks: call setTasks");
+            boolean chooses = tasks.stream().anyMatch(task -> task.codebook() instanceof Codebook.Choice);
+            checkArgument(
+                    !chooses || bitBudget != null,
+                    "a task chooses its codebook (%s) but no bit budget is set: call optBitBudget",
+                    tasks.stream()
+                            .filter(task -> task.codebook() instanceof Codebook.Choice)
+                            .map(task -> task.name() + "=" + task.codebook().describe())
+                            .findFirst()
+                            .orElse(""));
+            checkArgument(
+                    chooses || bitBudget == null,
+                    "a bit budget (%s) needs a task that chooses its codebook (e.g. Codebook.adaptiveChoice(1, 2, 4,"
+                            + " 8, 16)); every task's codebook is fixed",
+                    bitBudget == null ? "" : bitBudget.describe());
             return new LcOptions(this);
         }
     }

@@ -129,11 +129,20 @@ class ValueTypesTest {
             public String partiallyFixed(Codebook.PartiallyFixed codebook) {
                 return "partiallyFixed";
             }
+
+            @Override
+            public String choice(Codebook.Choice codebook) {
+                return "choice";
+            }
         };
         List<Codebook> codebooks = List.of(
-                Codebook.adaptive(2), Codebook.binary(), Codebook.scaledTernary(), Codebook.partiallyFixed(2, 0f));
+                Codebook.adaptive(2),
+                Codebook.binary(),
+                Codebook.scaledTernary(),
+                Codebook.partiallyFixed(2, 0f),
+                Codebook.adaptiveChoice(1, 2, 4));
         assertEquals(
-                List.of("adaptive", "fixed", "scaledFixed", "partiallyFixed"),
+                List.of("adaptive", "fixed", "scaledFixed", "partiallyFixed", "choice"),
                 codebooks.stream().map(codebook -> codebook.accept(families)).toList());
         assertEquals(Codebook.class.getPermittedSubclasses().length, codebooks.size(), "a codebook family is missing");
     }

@@ -51,9 +51,9 @@ final class CompressCommand implements Callable<Integer> {
 
     @Option(
             names = "--codebook",
-            defaultValue = "adaptive",
             paramLabel = "SPEC",
-            description = "Codebook: " + CodebookSpecs.GRAMMAR + ". Default: ${DEFAULT-VALUE}.")
+            description = "Codebook of every layer (see --layer for one layer): " + CodebookSpecs.GRAMMAR
+                    + ". Default: adaptive, or auto with --bits-per-weight or --rho.")
     String codebook;
 
     @Option(
@@ -121,6 +121,9 @@ final class CompressCommand implements Callable<Integer> {
     Path resume;
 
     @Mixin
+    LayerOptions layers = new LayerOptions();
+
+    @Mixin
     CommonOptions common = new CommonOptions();
 
     @Mixin
@@ -144,11 +147,13 @@ final class CompressCommand implements Callable<Integer> {
         ModelSource source = ModelSource.resolve(model);
         ModelSpec modelSpec = source.model();
         source.checkOutput(output, compact);
-        Integer k = codebook.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
-        Codebook parsed = CodebookSpecs.parse(codebook, k);
+        String codebookSpec = codebook != null ? codebook : layers.defaultCodebook("adaptive");
+        Integer k = codebookSpec.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
+        Codebook parsed = CodebookSpecs.parse(codebookSpec, k);
         schedule.applyPreset(spec, sgd);
         LcOptions options = LcJob.options(
-                tasks(modelSpec, parsed, shared, granularity),
+                layers.apply(modelSpec, tasks(modelSpec, parsed, shared, granularity), k),
+                layers.budget(),
                 CompressionMethod.byKey(method),
                 schedule,
                 sgd,

@@ -7,6 +7,7 @@ import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.TrainingRequest;
 import io.github.lc4j.core.data.TrainTestSplit;
@@ -49,6 +50,9 @@ final class DemoCommand implements Callable<Integer> {
     Path report;
 
     @Mixin
+    LayerOptions layers = new LayerOptions();
+
+    @Mixin
     CommonOptions common = new CommonOptions("embedded");
 
     @Mixin
@@ -63,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         Outputs.checkWritable(report, "--report");
         var err = spec.commandLine().getErr();
         ModelSpec model = ModelZoo.lenet300Tanh();
-        Codebook codebook = Codebook.adaptive(size);
+        Codebook codebook = CodebookSpecs.parse(layers.defaultCodebook("adaptive"), size);
         TrainTestSplit data = common.loadData();
         Lc4j lc4j = common.lc4j();
         String backend = lc4j.backendName();
@@ -87,7 +91,8 @@ final class DemoCommand implements Callable<Integer> {
         SgdOptions sgd = new SgdOptions(0.05, 0.98, 128);
         schedule.applyPreset(spec, sgd);
         LcOptions options = LcJob.options(
-                CompressionTask.perLayer(model, codebook),
+                layers.apply(model, CompressionTask.perLayer(model, codebook), size),
+                layers.budget(),
                 CompressionMethod.AUGMENTED_LAGRANGIAN,
                 schedule,
                 sgd,
@@ -97,10 +102,9 @@ final class DemoCommand implements Callable<Integer> {
                 lc4j, TrainingLocation.Data.local(data), model, reference, options, referenceSeconds, output, report);
         var out = spec.commandLine().getOut();
         out.printf(
-                "%nLeNet300 on %s, every layer quantized to K=%d (%d bit/weight), backend %s, %d threads%n",
+                "%nLeNet300 on %s, %s, backend %s, %d threads%n",
                 data.description(),
-                size,
-                codebook.bitsPerWeight(),
+                LcJob.describeCodebooks(options),
                 backend,
                 common.threads == null ? Runtime.getRuntime().availableProcessors() : common.threads);
         outcome.table().print(out);

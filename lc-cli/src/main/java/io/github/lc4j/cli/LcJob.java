@@ -1,5 +1,6 @@
 package io.github.lc4j.cli;
 
+import io.github.lc4j.api.BitBudget;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
@@ -10,11 +11,13 @@ import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.CompressionRequest;
 import io.github.lc4j.core.Lc4j;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +71,7 @@ final class LcJob {
 
     static LcOptions options(
             List<CompressionTask> tasks,
+            BitBudget budget,
             CompressionMethod method,
             LcScheduleOptions schedule,
             SgdOptions sgd,
@@ -76,8 +80,17 @@ final class LcJob {
         if (schedule.firstStepEpochs != null) {
             optimizer.optFirstStepEpochs(schedule.firstStepEpochs);
         }
-        return LcOptions.builder()
-                .setTasks(tasks)
+        LcOptions.Builder builder = LcOptions.builder();
+        if (budget != null) {
+            boolean chooses = tasks.stream().anyMatch(task -> task.codebook() instanceof Codebook.Choice);
+            if (!chooses) {
+                throw new IllegalArgumentException("--bits-per-weight and --rho budget the layers that choose their"
+                        + " codebook, and no layer does: use --codebook auto or --layer NAME=auto, or leave the"
+                        + " budget out");
+            }
+            builder.optBitBudget(budget);
+        }
+        return builder.setTasks(tasks)
                 .optMuSchedule(schedule.schedule())
                 .optOptimizer(optimizer.build())
                 .optMethod(method)
@@ -108,13 +121,12 @@ final class LcJob {
         String backend = lc4j.backendName();
         Evaluation referenceTrain = lc4j.evaluate(model, reference, data.training());
         Evaluation referenceTest = lc4j.evaluate(model, reference, data.test());
-        Codebook codebook = options.tasks().get(0).codebook();
         err.printf(
-                "%s on %s with %s: %s codebook, %d task(s), μ = %.3g·%.3g^j for %s iterations, %s, backend %s%n",
+                "%s on %s with %s: %s, %d task(s), μ = %.3g·%.3g^j for %s iterations, %s, backend %s%n",
                 options.method().key(),
                 model.name(),
                 data.description(),
-                codebook.describe(),
+                describeCodebooks(options),
                 options.tasks().size(),
                 options.muSchedule().mu0(),
                 options.muSchedule().factor(),
@@ -151,7 +163,10 @@ final class LcJob {
             settings.put("model", model.name());
             settings.put("data", data.description());
             settings.put("backend", backend);
-            settings.put("codebook", codebook.describe());
+            settings.put("codebook", describeCodebooks(options));
+            if (options.bitBudget() != null) {
+                settings.put("bitBudget", options.bitBudget().describe());
+            }
             settings.put(
                     "tasks",
                     options.tasks().stream()
@@ -169,28 +184,107 @@ final class LcJob {
         }
         IterationRecord direct = result.history().get(0);
         IterationRecord last = result.last();
-        String bits = Integer.toString(codebook.bitsPerWeight());
+        String label = describeCodebooksShort(options);
         ResultTable table = new ResultTable();
         table.add("reference", "32", 1, referenceTrain, referenceTest, referenceSeconds == null ? 0 : referenceSeconds);
         table.add(
-                "DC  " + codebook.describe(),
-                bits,
-                result.compressionRatio(),
+                "DC  " + label,
+                bitsLabel(model, chosenTasks(options, direct)),
+                direct.compressionRatio(),
                 direct.train(),
                 direct.test(),
                 direct.cStepMillis() / 1000.0);
         if (options.method() != CompressionMethod.DIRECT_COMPRESSION) {
-            String label = options.method().label();
+            String method = options.method().label();
             table.add(
-                    label + " ".repeat(Math.max(1, 4 - label.length())) + codebook.describe(),
-                    bits,
+                    method + " ".repeat(Math.max(1, 4 - method.length())) + label,
+                    bitsLabel(model, chosenTasks(options, last)),
                     result.compressionRatio(),
                     last.train(),
                     last.test(),
                     seconds);
             table.note(stopLine(result, options));
         }
+        if (!last.choices().isEmpty()) {
+            table.note("chosen within " + options.bitBudget().describe() + ": " + describeChoices(last.choices()));
+        }
         return new Outcome(result, table, referenceTest);
+    }
+
+    /**
+     * The tasks' codebooks in words: one codebook for all, or each codebook with the tasks that
+     * use it; and the budget of those that choose.
+     */
+    static String describeCodebooks(LcOptions options) {
+        Map<String, List<String>> byCodebook = new LinkedHashMap<>();
+        for (CompressionTask task : options.tasks()) {
+            byCodebook
+                    .computeIfAbsent(task.codebook().describe(), key -> new ArrayList<>())
+                    .add(task.name());
+        }
+        String text = byCodebook.size() == 1
+                ? "codebook " + byCodebook.keySet().iterator().next()
+                : "codebooks "
+                        + byCodebook.entrySet().stream()
+                                .map(entry -> entry.getKey() + " (" + abbreviate(entry.getValue()) + ")")
+                                .collect(java.util.stream.Collectors.joining(", "));
+        return options.bitBudget() == null
+                ? text
+                : text + " within " + options.bitBudget().describe();
+    }
+
+    /** The table's label: the one codebook, "auto" when tasks choose, else "mixed". */
+    private static String describeCodebooksShort(LcOptions options) {
+        List<String> distinct = options.tasks().stream()
+                .map(task -> task.codebook().describe())
+                .distinct()
+                .toList();
+        if (options.choosesCodebooks()) {
+            return distinct.size() == 1 ? distinct.get(0) : "auto+fixed";
+        }
+        return distinct.size() == 1 ? distinct.get(0) : "per-layer";
+    }
+
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 4
+                ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 3)) + " … " + names.size() + " tasks";
+    }
+
+    /** The tasks with the codebooks {@code record}'s C step chose. */
+    static List<CompressionTask> chosenTasks(LcOptions options, IterationRecord record) {
+        return options.tasks().stream()
+                .map(task -> record.choices().containsKey(task.name())
+                        ? task.withCodebook(CodebookSpecs.parse(record.choices().get(task.name()), null))
+                        : task)
+                .toList();
+    }
+
+    /** Code bits per compressed weight, averaged over the tasks (codebooks not included): "1" or "1.37". */
+    static String bitsLabel(ModelSpec model, List<CompressionTask> tasks) {
+        long weights = 0;
+        long bits = 0;
+        for (CompressionTask task : tasks) {
+            weights += task.size(model);
+            bits += (long) task.size(model) * task.codebook().bitsPerWeight();
+        }
+        return bits % weights == 0
+                ? Long.toString(bits / weights)
+                : String.format(Locale.ROOT, "%.2f", (double) bits / weights);
+    }
+
+    /** Each choosing task's codebook, or for many tasks how many chose each. */
+    static String describeChoices(Map<String, String> choices) {
+        if (choices.size() <= 12) {
+            return choices.entrySet().stream()
+                    .map(entry -> entry.getKey() + " " + entry.getValue())
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        choices.values().forEach(codebook -> counts.merge(codebook, 1L, Long::sum));
+        return counts.entrySet().stream()
+                .map(entry -> entry.getKey() + " ×" + entry.getValue())
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** One line: why the run stopped, with the final ‖w − Δ(Θ)‖ against the convergence threshold. */

@@ -100,6 +100,104 @@ class CompressEndToEndTest {
         return CliRunner.run(arguments.toArray(String[]::new));
     }
 
+    private static int distinct(Weights weights, String parameter) {
+        Set<Float> values = new TreeSet<>();
+        for (float value : weights.get(parameter)) {
+            values.add(value);
+        }
+        return values.size();
+    }
+
+    @Test
+    void layersChooseTheirKWithinTheBudgetOrStayFloat() throws IOException {
+        Path output = folder.resolve("chosen.npz");
+        CliRunner result = compressFor(
+                "chosen",
+                "--layer",
+                "fc3=float",
+                "--bits-per-weight",
+                "1.5",
+                "--mu-steps",
+                "2",
+                "--epochs-per-step",
+                "1",
+                "--output",
+                output.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        java.util.regex.Matcher chosen = java.util.regex.Pattern.compile(
+                        "chosen within 1.5 bits per weight: fc1 adaptive:(\\d+), fc2 adaptive:(\\d+)")
+                .matcher(result.out());
+        assertTrue(chosen.find(), result.out());
+        ModelSpec model = ModelZoo.lenet300Tanh();
+        Weights quantized = WeightsFile.read(output, model);
+        long bits = 0;
+        long weights = 0;
+        for (int layer = 1; layer <= 2; layer++) {
+            int k = Integer.parseInt(chosen.group(layer));
+            String name = "fc" + layer + ".weight";
+            int n = model.parameter(name).size();
+            assertTrue(distinct(quantized, name) <= k, name + " has more values than its chosen K = " + k);
+            bits += (long) n * (32 - Integer.numberOfLeadingZeros(k - 1)) + 32L * k;
+            weights += n;
+        }
+        assertTrue(bits <= 1.5 * weights, bits + " bits for " + weights + " weights exceed 1.5 per weight");
+        assertTrue(distinct(quantized, "fc3.weight") > 16, "fc3 stays float32");
+        String json = Files.readString(folder.resolve("chosen.json"));
+        assertTrue(json.contains("\"choices\"") && json.contains("\"bitBudget\""), json);
+    }
+
+    @Test
+    void aConfigFilesLayersMappingOverridesTheCodebookPerLayer() throws IOException {
+        Path config = folder.resolve("layers.yaml");
+        Files.writeString(config, "codebook: adaptive:2\nlayers:\n  fc1: adaptive:4\n  fc3: 'fixed:-0.5,0,0.5'\n");
+        Path output = folder.resolve("layers.npz");
+        CliRunner result = compressFor(
+                "layers",
+                "--config",
+                config.toString(),
+                "--mu-steps",
+                "1",
+                "--epochs-per-step",
+                "1",
+                "--output",
+                output.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        Weights quantized = WeightsFile.read(output, ModelZoo.lenet300Tanh());
+        assertEquals(4, distinct(quantized, "fc1.weight"));
+        assertEquals(2, distinct(quantized, "fc2.weight"));
+        assertTrue(distinct(quantized, "fc3.weight") <= 3);
+        for (float value : quantized.get("fc3.weight")) {
+            assertTrue(value == -0.5f || value == 0 || value == 0.5f, "fc3 off its fixed codebook: " + value);
+        }
+    }
+
+    @Test
+    void badLayerSpecsAndBudgetsAreOneErrorEachAndWriteNothing() {
+        Path output = folder.resolve("never.npz");
+        // each case: its options, then after "=>" what the error must say
+        String[][] cases = {
+            {"--layer", "fc9=adaptive:2", "=>", "'fc9'", "fc1, fc2, fc3"},
+            {"--layer", "fc1=adaptve:2", "=>", "--layer fc1=adaptve:2", "'float'"},
+            {"--bits-per-weight", "1", "--codebook", "adaptive:2", "=>", "no layer does", "--codebook auto"},
+            {"--bits-per-weight", "0.0001", "=>", "too small", "bits"},
+            {"--bits-per-weight", "1", "--rho", "30", "=>", "two budgets", "give one"},
+        };
+        for (String[] bad : cases) {
+            int arrow = java.util.Arrays.asList(bad).indexOf("=>");
+            java.util.List<String> arguments =
+                    new java.util.ArrayList<>(java.util.Arrays.asList(bad).subList(0, arrow));
+            java.util.List<String> expected = java.util.Arrays.asList(bad).subList(arrow + 1, bad.length);
+            arguments.addAll(java.util.List.of("--output", output.toString()));
+            CliRunner result = compressFor("bad", arguments.toArray(String[]::new));
+            assertEquals(2, result.exitCode(), String.join(" ", bad) + ": " + result.err());
+            for (String text : expected) {
+                assertTrue(result.err().contains(text), "expected '" + text + "' in: " + result.err());
+            }
+            assertTrue(!result.err().contains("\tat "), result.err());
+            assertTrue(!Files.exists(output), "no output may be written");
+        }
+    }
+
     @Test
     void aRunStopsOnceConvergedAndSaysWhy() throws IOException {
         CliRunner result = compressFor(

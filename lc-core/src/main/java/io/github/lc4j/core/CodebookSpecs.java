@@ -4,7 +4,14 @@ import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Parses the codebook grammar shared by the command line and configuration files:
@@ -21,13 +28,21 @@ import java.util.List;
  *   fixed:V1,V2,…       the given values
  *   scaled:V1,V2,…      the given values times a learned scale
  *   partial:P1,P2+L     the pinned values P plus L learned values, e.g. partial:0+2
+ *   auto                the C step chooses K in {1, 2, 4, 8, 16} under a bit budget
+ *   auto:K1,K2,…        the C step chooses among adaptive codebooks of these sizes
+ *   auto:S1|S2|…        the C step chooses among these codebooks, e.g. auto:scaled-binary|scaled-ternary
  * </pre>
+ * and, for one layer ({@link #withLayers}), {@code float}: the layer stays in float32.
  */
 public final class CodebookSpecs {
     /** One line per form, for help texts. */
     public static final String GRAMMAR =
             "adaptive[:K[:exact|lloyd]] | binary | ternary | scaled-binary | scaled-ternary | pow2:C"
-                    + " | scaled-pow2:C | fixed:V1,V2,... | scaled:V1,V2,... | partial:P1,P2+L";
+                    + " | scaled-pow2:C | fixed:V1,V2,... | scaled:V1,V2,... | partial:P1,P2+L"
+                    + " | auto[:K1,K2,...|:SPEC1|SPEC2|...]";
+
+    /** What {@link #withLayers} takes for a layer that stays in float32. */
+    public static final String FLOAT = "float";
 
     private CodebookSpecs() {}
 
@@ -106,14 +121,126 @@ public final class CodebookSpecs {
                     yield Codebook.partiallyFixed(
                             parseInt(body.substring(plus + 1), spec), parseFloats(body.substring(0, plus), spec));
                 }
+                case "auto" -> choice(argument, spec);
                 default -> throw bad(spec, "unknown codebook type '" + name + "'");
             };
-            if (size != null && !(codebook instanceof Codebook.Adaptive) && codebook.size() != size) {
+            if (size != null
+                    && !(codebook instanceof Codebook.Adaptive)
+                    && !(codebook instanceof Codebook.Choice)
+                    && codebook.size() != size) {
                 throw bad(spec, "--k " + size + " contradicts the codebook's " + codebook.size() + " values");
             }
             return codebook;
         } catch (IllegalArgumentException e) {
             throw bad(spec, e.getMessage());
+        }
+    }
+
+    private static Codebook.Choice choice(String argument, String spec) {
+        if (argument == null) {
+            return Codebook.adaptiveChoice(Codebook.Choice.DEFAULT_SIZES);
+        }
+        if (argument.matches("[0-9 ,]+")) {
+            String[] parts = argument.split(",");
+            int[] sizes = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                sizes[i] = parseInt(parts[i], spec);
+            }
+            return Codebook.adaptiveChoice(sizes);
+        }
+        List<Codebook> candidates = new ArrayList<>();
+        for (String candidate : argument.split("\\|")) {
+            if (candidate.strip().startsWith("auto")) {
+                throw bad(spec, "a candidate cannot be another 'auto'");
+            }
+            try {
+                candidates.add(parse(candidate.strip(), null));
+            } catch (InvalidInputException e) {
+                throw bad(spec, "candidate '" + candidate.strip() + "' is not a codebook");
+            }
+        }
+        return new Codebook.Choice(candidates);
+    }
+
+    /**
+     * Returns {@code tasks} with some layers' codebooks overridden: {@code layers} maps a layer
+     * name (one with a weight parameter) to a codebook spec, or to {@value #FLOAT} to keep the
+     * layer uncompressed. An overridden layer leaves the tasks it was in (a shared task keeps its
+     * other layers) and gets its own: one per output channel if it was compressed per channel,
+     * else one for the layer.
+     *
+     * @param size K for a bare {@code adaptive}, or null
+     * @throws InvalidInputException for an unknown layer (listing the layers) or a bad spec, or
+     *                               when no layer is left to compress
+     */
+    public static List<CompressionTask> withLayers(
+            ModelSpec model, List<CompressionTask> tasks, Map<String, String> layers, Integer size) {
+        if (layers == null || layers.isEmpty()) {
+            return tasks;
+        }
+        Map<String, List<String>> weightsByLayer = new LinkedHashMap<>();
+        for (ParameterSpec parameter : model.parameters()) {
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                weightsByLayer
+                        .computeIfAbsent(parameter.layer(), layer -> new ArrayList<>())
+                        .add(parameter.name());
+            }
+        }
+        Map<String, Codebook> overrides = new LinkedHashMap<>();
+        for (Map.Entry<String, String> entry : layers.entrySet()) {
+            String layer = entry.getKey() == null ? "" : entry.getKey().strip();
+            if (!weightsByLayer.containsKey(layer)) {
+                throw new InvalidInputException("--layer names '" + layer + "', which is not a layer with weights of "
+                        + model.name() + "; its layers are " + String.join(", ", weightsByLayer.keySet()));
+            }
+            String spec = entry.getValue() == null ? "" : entry.getValue().strip();
+            overrides.put(layer, spec.equals(FLOAT) ? null : parseForLayer(layer, spec, size));
+        }
+        Map<String, String> layerOf = new HashMap<>();
+        weightsByLayer.forEach((layer, names) -> names.forEach(name -> layerOf.put(name, layer)));
+        List<CompressionTask> result = new ArrayList<>();
+        Set<String> perChannel = new HashSet<>();
+        for (CompressionTask task : tasks) {
+            List<String> kept = task.parameters().stream()
+                    .filter(name -> !overrides.containsKey(layerOf.get(name)))
+                    .toList();
+            if (task.isChannel() && kept.isEmpty()) {
+                perChannel.add(layerOf.get(task.parameters().get(0)));
+            }
+            if (kept.size() == task.parameters().size()) {
+                result.add(task);
+            } else if (!kept.isEmpty()) {
+                result.add(new CompressionTask(task.name(), kept, task.codebook(), task.channel()));
+            }
+        }
+        overrides.forEach((layer, codebook) -> {
+            if (codebook == null) {
+                return;
+            }
+            for (String name : weightsByLayer.get(layer)) {
+                ParameterSpec parameter = model.parameter(name);
+                if (perChannel.contains(layer)) {
+                    for (int channel = 0; channel < parameter.outputChannels(); channel++) {
+                        result.add(new CompressionTask(layer + "[" + channel + "]", List.of(name), codebook, channel));
+                    }
+                } else {
+                    result.add(new CompressionTask(layer, List.of(name), codebook));
+                }
+            }
+        });
+        if (result.isEmpty()) {
+            throw new InvalidInputException(
+                    "--layer leaves no layer to compress: every layer of " + model.name() + " is float");
+        }
+        return result;
+    }
+
+    private static Codebook parseForLayer(String layer, String spec, Integer size) {
+        try {
+            return parse(spec, spec.equals("adaptive") ? size : null);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(
+                    "--layer " + layer + "=" + spec + ": " + e.getMessage() + ", or '" + FLOAT + "'");
         }
     }
 

@@ -1,5 +1,7 @@
 package io.github.lc4j.core;
 
+import io.github.lc4j.api.BitBudget;
+import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
@@ -32,6 +34,27 @@ public final class CompressionRatio {
             bits += 32L * (parameter.size() - compressed.getOrDefault(parameter.name(), 0L));
         }
         return bits;
+    }
+
+    /**
+     * Returns the bits the tasks whose codebook is a {@link Codebook.Choice} may store together
+     * under {@code budget}: the budget's total less what the other tasks and the uncompressed
+     * parameters store.
+     */
+    public static long choiceCapacity(ModelSpec model, List<CompressionTask> tasks, BitBudget budget) {
+        long compressedWeights = 0;
+        long fixedBits = 0;
+        for (CompressionTask task : tasks) {
+            long size = task.size(model);
+            compressedWeights += size;
+            if (!(task.codebook() instanceof Codebook.Choice)) {
+                fixedBits += task.codebook().storageBits(size);
+            }
+        }
+        long uncompressedBits = 32L * (model.parameterCount() - compressedWeights);
+        return budget.totalBits(model.parameterCount(), compressedWeights, uncompressedBits)
+                - uncompressedBits
+                - fixedBits;
     }
 
     /** Returns ρ for {@code model} compressed by {@code tasks}. */

@@ -2,6 +2,7 @@ package io.github.lc4j.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.lc4j.api.BitBudget;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
@@ -62,6 +63,9 @@ public final class CompressionRequest {
                 .optSeed(builder.seed)
                 .optEvaluateTrainingSet(builder.evaluateTrainingSet)
                 .optConvergenceTolerance(builder.convergenceTolerance);
+        if (builder.bitBudget != null) {
+            options.optBitBudget(builder.bitBudget);
+        }
         if (builder.schedule != null) {
             options.optMuSchedule(builder.schedule);
         }
@@ -142,6 +146,7 @@ public final class CompressionRequest {
         private long seed = 1;
         private boolean evaluateTrainingSet = true;
         private double convergenceTolerance = LcOptions.DEFAULT_CONVERGENCE_TOLERANCE;
+        private BitBudget bitBudget;
         private LcListener listener = LcListener.NONE;
         private Path checkpointFolder;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
@@ -225,6 +230,17 @@ public final class CompressionRequest {
             this.seed = options.seed();
             this.evaluateTrainingSet = options.evaluateTrainingSet();
             this.convergenceTolerance = options.convergenceTolerance();
+            this.bitBudget = options.bitBudget();
+            return this;
+        }
+
+        /**
+         * Sets the size budget of the tasks whose codebook is a {@link Codebook.Choice}, e.g.
+         * {@code codebook(Codebook.adaptiveChoice(1, 2, 4, 8, 16)).bitBudget(BitBudget.bitsPerWeight(1))}:
+         * every C step then chooses each layer's K so that the net fits.
+         */
+        public Builder bitBudget(BitBudget budget) {
+            this.bitBudget = requireNonNull(budget, "bit budget is null");
             return this;
         }
 

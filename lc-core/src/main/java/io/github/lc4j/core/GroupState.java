@@ -1,5 +1,6 @@
 package io.github.lc4j.core;
 
+import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
 import io.github.lc4j.api.InvalidInputException;
@@ -7,16 +8,25 @@ import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.QuantizedGroup;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.CStepKernels;
+import io.github.lc4j.core.cstep.BitAllocation;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.io.Checkpoint;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** The state of one compression group: concatenated w, λ, Θ and Δ(Θ). */
+/**
+ * The state of one compression group: concatenated w, λ, Θ and Δ(Θ). A group whose codebook is a
+ * {@link Codebook.Choice} solves its C step for every candidate; the run then picks one
+ * ({@link #choose}) for all groups together, under the bit budget.
+ */
 final class GroupState {
     final CompressionTask task;
-    final CStepSolver solver;
+    /** The codebooks this group may take: the choice's candidates, or the task's codebook alone. */
+    final List<Codebook> candidates;
+
+    private final List<CStepSolver> solvers;
     final int[] offsets;
     /** For a channel task: the channel's flat positions in its parameter; else null. */
     final int[] positions;
@@ -26,12 +36,24 @@ final class GroupState {
     final float[] multipliers;
     float[] quantized;
     CStepSolution solution;
+    /** The index into {@link #candidates} of {@link #solution}. */
+    int chosen;
+    /** Each candidate's solution at the last C step (null where none yet): its warm start. */
+    private final CStepSolution[] candidateSolutions;
     /** The assignments at the previous report, to count how many changed since (null before DC's). */
     private int[] reportedAssignments;
+    /** The candidate chosen at the previous report. */
+    private int reportedChoice;
 
-    GroupState(CompressionTask task, ModelSpec model, CStepSolver solver) {
+    GroupState(CompressionTask task, ModelSpec model, List<CStepSolver> solvers) {
         this.task = task;
-        this.solver = solver;
+        this.candidates = candidatesOf(task.codebook());
+        this.solvers = List.copyOf(solvers);
+        if (this.solvers.size() != candidates.size()) {
+            throw new IllegalArgumentException(
+                    solvers.size() + " solvers for the " + candidates.size() + " candidates of " + task.name());
+        }
+        this.candidateSolutions = new CStepSolution[candidates.size()];
         positions =
                 task.isChannel() ? model.parameter(task.parameters().get(0)).channelPositions(task.channel()) : null;
         offsets = new int[task.parameters().size() + 1];
@@ -82,33 +104,83 @@ final class GroupState {
         split(target, destination);
     }
 
-    /** Θ = Π(w): the C step on the weights themselves (DC; iDC warm-started). */
+    /** The codebooks a group with {@code codebook} may take. */
+    static List<Codebook> candidatesOf(Codebook codebook) {
+        return codebook instanceof Codebook.Choice choice ? choice.candidates() : List.of(codebook);
+    }
+
+    /**
+     * Θ_c = Π_c(w) for every candidate c: the C step on the weights themselves (DC; iDC
+     * warm-started); {@link #choose} follows.
+     */
     void quantize(Weights current) {
         gather(current);
-        solve(weights, false);
+        solveCandidates(weights);
     }
 
-    /** Θ ≈ Π(w) improved locally from the previous Θ: STE's C step after every minibatch. */
+    /**
+     * Θ ≈ Π(w) improved locally from the previous Θ, for the chosen candidate only: STE's C step
+     * after every minibatch keeps the choice its last full C step made.
+     */
     void refine(Weights current) {
         gather(current);
-        solve(weights, true);
+        RunChecks.checkFiniteInput(task, offsets, weights);
+        candidateSolutions[chosen] = solvers.get(chosen).refine(weights, solution);
+        choose(chosen);
     }
 
-    void compressionStep(Weights current, double mu, CompressionMethod mode, CStepKernels kernels) {
+    /** Θ_c = Π_c(w − λ/μ) for every candidate c; {@link #choose}, then {@link #updateMultipliers}, follow. */
+    void compressionStep(Weights current, double mu, CStepKernels kernels) {
         gather(current);
         float[] shifted = new float[weights.length];
         kernels.shiftedWeights(weights, multipliers, mu, shifted);
-        solve(shifted, false);
+        solveCandidates(shifted);
+    }
+
+    /** λ ← λ − μ(w − Δ(Θ)) in augmented-Lagrangian mode, after the choice. */
+    void updateMultipliers(double mu, CompressionMethod mode, CStepKernels kernels) {
         if (mode == CompressionMethod.AUGMENTED_LAGRANGIAN) {
             kernels.updateMultipliers(multipliers, weights, quantized, mu);
         }
     }
 
-    /** Θ for input x: the full C step, or ({@code locally}) a refinement of the current Θ. */
-    private void solve(float[] x, boolean locally) {
+    private void solveCandidates(float[] x) {
         RunChecks.checkFiniteInput(task, offsets, x);
-        solution = locally ? solver.refine(x, solution) : solver.solve(x, solution);
+        for (int c = 0; c < candidates.size(); c++) {
+            candidateSolutions[c] = solvers.get(c).solve(x, candidateSolutions[c]);
+        }
+    }
+
+    /** Each candidate's distortion at the last C step and the bits it stores. */
+    BitAllocation.Candidates costs() {
+        double[] distortions = new double[candidates.size()];
+        long[] bits = new long[candidates.size()];
+        for (int c = 0; c < candidates.size(); c++) {
+            distortions[c] = candidateSolutions[c].distortion();
+            bits[c] = candidates.get(c).storageBits(weights.length);
+        }
+        return new BitAllocation.Candidates(distortions, bits);
+    }
+
+    /** The bits each candidate stores, at distortion 0: enough to tell whether a budget can be met. */
+    BitAllocation.Candidates bitsOnly() {
+        long[] bits = new long[candidates.size()];
+        for (int c = 0; c < candidates.size(); c++) {
+            bits[c] = candidates.get(c).storageBits(weights.length);
+        }
+        return new BitAllocation.Candidates(new double[bits.length], bits);
+    }
+
+    /** Takes candidate c's solution of the last C step as Θ. */
+    void choose(int candidate) {
+        chosen = candidate;
+        solution = candidateSolutions[candidate];
         quantized = solution.reconstruction();
+    }
+
+    /** The task with the codebook it chose. */
+    CompressionTask chosenTask() {
+        return task.withCodebook(candidates.get(chosen));
     }
 
     Checkpoint.Group checkpoint() {
@@ -119,7 +191,8 @@ final class GroupState {
                 solution.scale(),
                 solution.assignments().clone(),
                 solution.reconstruction().clone(),
-                solution.distortion());
+                solution.distortion(),
+                candidates.get(chosen).describe());
     }
 
     /** Takes λ and the C-step solution from {@code saved}, and w from {@code current}. */
@@ -131,26 +204,41 @@ final class GroupState {
         }
         gather(current);
         System.arraycopy(saved.multipliers(), 0, multipliers, 0, multipliers.length);
-        solution = new CStepSolution(
+        int candidate = saved.codebook() == null ? 0 : indexOf(saved.codebook());
+        candidateSolutions[candidate] = new CStepSolution(
                 saved.values().clone(),
                 saved.scale(),
                 saved.assignments().clone(),
                 saved.reconstruction().clone(),
                 saved.distortion());
-        quantized = solution.reconstruction();
+        choose(candidate);
         // LC and iDC checkpoint the C step of the last report; STE, which quantizes after every
         // minibatch, counts a resumed iteration's changes from its checkpoint's assignments
         reportedAssignments = solution.assignments().clone();
+        reportedChoice = chosen;
+    }
+
+    private int indexOf(String codebook) {
+        for (int c = 0; c < candidates.size(); c++) {
+            if (candidates.get(c).describe().equals(codebook)) {
+                return c;
+            }
+        }
+        throw new InvalidInputException("the checkpoint's group " + task.name() + " chose codebook " + codebook
+                + ", which is not among this run's candidates "
+                + task.codebook().describe());
     }
 
     /**
-     * Returns how many assignments changed since the previous call (−1 at the first) and
-     * remembers the current ones.
+     * Returns how many assignments changed since the previous call (−1 at the first; every one
+     * when the group chose another codebook) and remembers the current ones.
      */
     long assignmentChangesSinceLastReport() {
         int[] current = solution.assignments();
         long changes = -1;
-        if (reportedAssignments != null) {
+        if (reportedAssignments != null && reportedChoice != chosen) {
+            changes = current.length;
+        } else if (reportedAssignments != null) {
             changes = 0;
             for (int i = 0; i < current.length; i++) {
                 if (current[i] != reportedAssignments[i]) {
@@ -159,6 +247,7 @@ final class GroupState {
             }
         }
         reportedAssignments = current.clone();
+        reportedChoice = chosen;
         return changes;
     }
 
@@ -185,6 +274,7 @@ final class GroupState {
             System.arraycopy(solution.assignments(), offsets[p], slice, 0, slice.length);
             assignments.put(task.parameters().get(p), slice);
         }
-        return new QuantizedGroup(task.name(), task.codebook(), solution.values(), solution.scale(), assignments);
+        return new QuantizedGroup(
+                task.name(), candidates.get(chosen), solution.values(), solution.scale(), assignments);
     }
 }

@@ -13,6 +13,8 @@ import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.api.spi.Evaluator;
+import io.github.lc4j.core.cstep.BitAllocation;
+import io.github.lc4j.core.cstep.CStepSolver;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.cstep.SmallVectorKernels;
 import io.github.lc4j.core.data.Dataset;
@@ -75,6 +77,8 @@ final class LcRun {
     private Weights lastQuantized;
 
     private Weights lastFitted;
+    /** The bits the groups that choose their codebook may store together; −1 when none chooses. */
+    private final long choiceCapacity;
 
     LcRun(
             CStepSolverFactory solverFactory,
@@ -98,7 +102,23 @@ final class LcRun {
         for (int t = 0; t < options.tasks().size(); t++) {
             CompressionTask task = options.tasks().get(t);
             long seed = options.seed() + LcAlgorithm.TASK_SEED_STRIDE * t;
-            groups.add(new GroupState(task, model, solverFactory.solverFor(task.codebook(), seed, kernels)));
+            List<CStepSolver> solvers = GroupState.candidatesOf(task.codebook()).stream()
+                    .map(candidate -> solverFactory.solverFor(candidate, seed, kernels))
+                    .toList();
+            groups.add(new GroupState(task, model, solvers));
+        }
+        if (options.choosesCodebooks()) {
+            choiceCapacity = CompressionRatio.choiceCapacity(model, options.tasks(), options.bitBudget());
+            // fails now, before any training, when even the smallest candidates do not fit
+            try {
+                BitAllocation.withinBudget(
+                        choosingGroups().stream().map(GroupState::bitsOnly).toList(), choiceCapacity);
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("the budget of "
+                        + options.bitBudget().describe() + " is too small for " + model.name() + ": " + e.getMessage());
+            }
+        } else {
+            choiceCapacity = -1;
         }
         this.batchesPerEpoch = learner.batchesPerEpoch();
         this.hasRunningStatistics = !model.runningStatistics().isEmpty();
@@ -116,7 +136,7 @@ final class LcRun {
     LcResult from(Weights reference) {
         learner.load(reference);
         long start = System.nanoTime();
-        groups.forEach(group -> group.quantize(reference));
+        quantize(reference);
         report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), reference);
         checkpoint(Checkpoint.Position.boundary(0));
         return continueFrom(0, reference);
@@ -161,7 +181,7 @@ final class LcRun {
                 quantizedWeights(weights),
                 groups.stream().map(GroupState::result).toList(),
                 history,
-                CompressionRatio.of(model, options.tasks()),
+                compressionRatio(),
                 stopReason());
     }
 
@@ -201,6 +221,36 @@ final class LcRun {
     /** Θ = Π(w) for every group: the C step on the weights themselves, warm-started. */
     void quantize(Weights weights) {
         groups.forEach(group -> group.quantize(weights));
+        choose();
+    }
+
+    /**
+     * Makes every group take one of its candidates' solutions: the only one of a fixed codebook;
+     * for the groups that choose, the allocation of {@link BitAllocation#withinBudget} over them all.
+     */
+    private void choose() {
+        List<GroupState> choosing = choosingGroups();
+        int[] choices = choosing.isEmpty()
+                ? new int[0]
+                : BitAllocation.withinBudget(
+                                choosing.stream().map(GroupState::costs).toList(), choiceCapacity)
+                        .choices();
+        for (GroupState group : groups) {
+            group.choose(0);
+        }
+        for (int g = 0; g < choosing.size(); g++) {
+            choosing.get(g).choose(choices[g]);
+        }
+    }
+
+    private List<GroupState> choosingGroups() {
+        return groups.stream().filter(group -> group.candidates.size() > 1).toList();
+    }
+
+    /** ρ of Δ(Θ) with the codebooks the groups have chosen. */
+    private double compressionRatio() {
+        return CompressionRatio.of(
+                model, groups.stream().map(GroupState::chosenTask).toList());
     }
 
     /** Θ ≈ Π(w) for every group, improved locally from the current Θ (see {@code CStepSolver.refine}). */
@@ -299,7 +349,9 @@ final class LcRun {
 
     /** Θ = Π(w − λ/μ) for every group, then λ ← λ − μ(w − Δ(Θ)) unless in quadratic-penalty mode. */
     void cStep(Weights weights, double mu) {
-        groups.forEach(group -> group.compressionStep(weights, mu, options.method(), kernels));
+        groups.forEach(group -> group.compressionStep(weights, mu, kernels));
+        choose();
+        groups.forEach(group -> group.updateMultipliers(mu, options.method(), kernels));
     }
 
     /** Evaluates the quantized net, records the iteration and tells the listener. */
@@ -316,7 +368,12 @@ final class LcRun {
         double weightNorm = 0;
         long changes = 0;
         Map<String, float[]> codebooks = new LinkedHashMap<>();
+        Map<String, String> choices = new LinkedHashMap<>();
         for (GroupState group : groups) {
+            if (group.candidates.size() > 1) {
+                choices.put(
+                        group.task.name(), group.candidates.get(group.chosen).describe());
+            }
             violation += kernels.distortion(group.weights, group.quantized);
             multipliers += group.multiplierSquaredNorm();
             weightNorm += group.weightSquaredNorm();
@@ -336,6 +393,8 @@ final class LcRun {
                 train,
                 testEvaluation,
                 codebooks,
+                choices,
+                compressionRatio(),
                 step.lStepMillis(),
                 step.cStepMillis(),
                 evaluationMillis);

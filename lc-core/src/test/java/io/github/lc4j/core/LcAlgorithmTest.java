@@ -12,6 +12,7 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
+import io.github.lc4j.api.BitBudget;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
@@ -181,6 +182,84 @@ class LcAlgorithmTest {
                                         .build())
                                 .build(),
                         LcListener.NONE));
+    }
+
+    private static LcResult choosing(BitBudget budget, CompressionMethod method) {
+        Weights reference = WeightInitializer.initialize(MODEL, 1);
+        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
+        return new LcAlgorithm(CStepSolverFactory.DEFAULT)
+                .run(LcAlgorithm.Request.of(
+                        backend,
+                        MODEL,
+                        reference,
+                        data(),
+                        LcOptions.builder()
+                                .setTasks(CompressionTask.perLayer(MODEL, Codebook.adaptiveChoice(1, 2, 4, 8)))
+                                .optBitBudget(budget)
+                                .optMethod(method)
+                                .optMuSchedule(MuSchedule.exponential(0.5, 1.5, ITERATIONS))
+                                .build(),
+                        LcListener.NONE));
+    }
+
+    @Test
+    void layersThatChooseTheirCodebookStayWithinTheBudgetAtEveryCStep() {
+        // a.weight holds 24 weights, b.weight 18: 42 in all, the biases (9) stay in float32
+        for (double bitsPerWeight : new double[] {1.6, 3, 5, 9, 16}) {
+            for (CompressionMethod method :
+                    List.of(CompressionMethod.AUGMENTED_LAGRANGIAN, CompressionMethod.DIRECT_COMPRESSION)) {
+                LcResult result = choosing(BitBudget.bitsPerWeight(bitsPerWeight), method);
+                long allowed = (long) Math.floor(bitsPerWeight * 42);
+                for (IterationRecord record : result.history()) {
+                    assertEquals(Set.of("a", "b"), record.choices().keySet());
+                    List<CompressionTask> chosen = List.of(
+                            new CompressionTask(
+                                    "a",
+                                    List.of("a.weight"),
+                                    parse(record.choices().get("a"))),
+                            new CompressionTask(
+                                    "b",
+                                    List.of("b.weight"),
+                                    parse(record.choices().get("b"))));
+                    long bits = CompressionRatio.compressedBits(MODEL, chosen) - 32L * 9;
+                    assertTrue(bits <= allowed, bits + " bits for " + record.choices() + " over " + allowed);
+                    assertEquals(CompressionRatio.of(MODEL, chosen), record.compressionRatio(), 1e-12);
+                }
+                IterationRecord last = result.last();
+                for (QuantizedGroup group : result.groups()) {
+                    assertEquals(
+                            last.choices().get(group.task()), group.codebook().describe());
+                    assertTrue(group.values().length <= group.codebook().size());
+                    Set<Float> distinct = new HashSet<>();
+                    for (float value : result.quantized().get(group.task() + ".weight")) {
+                        distinct.add(value);
+                    }
+                    assertTrue(distinct.size() <= group.codebook().size(), distinct + " for " + group.codebook());
+                }
+                assertEquals(last.compressionRatio(), result.compressionRatio(), 1e-12);
+            }
+        }
+        // codebooks dominate such small layers: K = 8 costs 3 bits per weight plus 256 bits of values,
+        // so only a generous budget affords it, and 1.6 bits per weight only K = 1
+        LcResult generous = choosing(BitBudget.bitsPerWeight(16), CompressionMethod.DIRECT_COMPRESSION);
+        assertEquals(
+                Map.of("a", "adaptive:8", "b", "adaptive:8"), generous.last().choices());
+        LcResult tight = choosing(BitBudget.bitsPerWeight(1.6), CompressionMethod.DIRECT_COMPRESSION);
+        assertEquals(Map.of("a", "adaptive:1", "b", "adaptive:1"), tight.last().choices());
+    }
+
+    private static Codebook parse(String description) {
+        return CodebookSpecs.parse(description, null);
+    }
+
+    @Test
+    void aBudgetNoCandidatesFitIsRefusedBeforeTraining() {
+        InvalidInputException error = assertThrows(
+                InvalidInputException.class,
+                () -> choosing(BitBudget.bitsPerWeight(1), CompressionMethod.AUGMENTED_LAGRANGIAN));
+        // K = 1 everywhere stores one float per layer: 64 bits for 42 weights
+        assertTrue(error.getMessage().contains("64"), error.getMessage());
+        assertTrue(error.getMessage().contains("1 bit per weight"), error.getMessage());
     }
 
     @Test

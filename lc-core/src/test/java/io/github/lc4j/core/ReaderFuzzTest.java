@@ -239,7 +239,8 @@ class ReaderFuzzTest {
                         Double.NaN,
                         new int[] {0, 0, 1, 1},
                         new float[] {-0.5f, -0.5f, 1, 1},
-                        0.8)),
+                        0.8,
+                        "adaptive:2")),
                 List.of(new IterationRecord(
                         0,
                         0,
@@ -252,6 +253,8 @@ class ReaderFuzzTest {
                         new Evaluation(0.5, 1, 4),
                         new Evaluation(0.6, 2, 4),
                         Map.of("a", new float[] {-0.5f, 1}),
+                        Map.of("a", "adaptive:2"),
+                        12.5,
                         0,
                         1,
                         2)));

@@ -35,6 +35,14 @@ public final class CStepSolvers {
                 return new KMeansSolver(
                         partial.learned(), partial.pinned(), seed, kernels, Codebook.Adaptive.Method.LLOYD);
             }
+
+            @Override
+            public CStepSolver choice(Codebook.Choice choice) {
+                // the choice couples the groups through the bit budget: the run solves each
+                // candidate with its own solver and then allocates (see BitAllocation)
+                throw new IllegalArgumentException("a codebook choice (" + choice.describe()
+                        + ") has no solver of its own; ask for one per candidate");
+            }
         });
     }
 }

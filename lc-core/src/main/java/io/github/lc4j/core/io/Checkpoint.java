@@ -99,6 +99,9 @@ public record Checkpoint(
      * @param assignments    each weight's index into {@code values}
      * @param reconstruction Δ(Θ)
      * @param distortion     ‖x − Δ(Θ)‖² of the C step
+     * @param codebook       the codebook the group took (its choice, where it chooses), as
+     *                       {@link io.github.lc4j.api.Codebook#describe()} writes it; null in older
+     *                       checkpoints
      */
     public record Group(
             String task,
@@ -107,7 +110,8 @@ public record Checkpoint(
             double scale,
             int[] assignments,
             float[] reconstruction,
-            double distortion) {
+            double distortion,
+            String codebook) {
         /** Checks that the arrays fit each other. */
         public Group {
             requireNonNull(task, "task is null");
@@ -197,6 +201,7 @@ public record Checkpoint(
                 entry.put("task", group.task());
                 entry.put("scale", group.scale());
                 entry.put("distortion", group.distortion());
+                entry.put("codebook", group.codebook());
                 groupEntries.add(entry);
             }
             out.flush();
@@ -361,7 +366,8 @@ public record Checkpoint(
                     number(node.path("scale"), source),
                     assignments,
                     array(entries, prefix + "reconstruction.npy", source),
-                    number(node.path("distortion"), source)));
+                    number(node.path("distortion"), source),
+                    node.path("codebook").isTextual() ? node.path("codebook").asText() : null));
         }
         return new Checkpoint(settings, position, weights, momentum, groups, Arrays.asList(history));
     }

@@ -37,6 +37,10 @@ public final class RunReport {
             entry.put("train", evaluation(record.train()));
             entry.put("test", evaluation(record.test()));
             entry.put("codebooks", record.codebooks());
+            if (!record.choices().isEmpty()) {
+                entry.put("choices", record.choices());
+            }
+            entry.put("compressionRatio", record.compressionRatio());
             entry.put("lStepMillis", record.lStepMillis());
             entry.put("cStepMillis", record.cStepMillis());
             entry.put("evaluationMillis", record.evaluationMillis());

@@ -41,7 +41,8 @@ class CheckpointStoreTest {
                 Double.NaN,
                 new int[] {0, 1, 1, 0},
                 new float[] {-1, 1, 1, -1},
-                4.25);
+                4.25,
+                "adaptive:2");
         IterationRecord record = new IterationRecord(
                 0,
                 0,
@@ -54,6 +55,8 @@ class CheckpointStoreTest {
                 new Evaluation(0.7, 3, 10),
                 Evaluation.empty(),
                 Map.of("d", new float[] {-1, 1}),
+                Map.of(),
+                31.5,
                 0,
                 12,
                 30);
