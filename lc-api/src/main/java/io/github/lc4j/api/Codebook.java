@@ -278,8 +278,13 @@ public sealed interface Codebook {
      * @param candidates at least one codebook, none a choice itself, no two alike
      */
     record Choice(List<Codebook> candidates) implements Codebook {
-        /** The candidates of a bare {@code auto}: 0 to 4 bits per weight. */
-        public static final int[] DEFAULT_SIZES = {1, 2, 4, 8, 16};
+        /**
+         * The candidates of a bare {@code auto}: 1 to 4 bits per weight. K = 1 is left out: the
+         * distortion cannot tell that a layer whose weights all take one value is dead (an output
+         * layer at K = 1 predicts one class), and on LeNet300 it chose exactly that for the output
+         * layer at 1 bit per weight (docs/lc-algorithm.md). {@code auto:1,2,4,8,16} allows it.
+         */
+        public static final int[] DEFAULT_SIZES = {2, 4, 8, 16};
 
         @Override
         public <R> R accept(Visitor<R> visitor) {

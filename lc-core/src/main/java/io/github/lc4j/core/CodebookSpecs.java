@@ -28,7 +28,7 @@ import java.util.Set;
  *   fixed:V1,V2,…       the given values
  *   scaled:V1,V2,…      the given values times a learned scale
  *   partial:P1,P2+L     the pinned values P plus L learned values, e.g. partial:0+2
- *   auto                the C step chooses K in {1, 2, 4, 8, 16} under a bit budget
+ *   auto                the C step chooses K in {2, 4, 8, 16} under a bit budget
  *   auto:K1,K2,…        the C step chooses among adaptive codebooks of these sizes
  *   auto:S1|S2|…        the C step chooses among these codebooks, e.g. auto:scaled-binary|scaled-ternary
  * </pre>

@@ -236,7 +236,7 @@ public final class CompressionRequest {
 
         /**
          * Sets the size budget of the tasks whose codebook is a {@link Codebook.Choice}, e.g.
-         * {@code codebook(Codebook.adaptiveChoice(1, 2, 4, 8, 16)).bitBudget(BitBudget.bitsPerWeight(1))}:
+         * {@code codebook(Codebook.adaptiveChoice(2, 4, 8, 16)).bitBudget(BitBudget.bitsPerWeight(1))}:
          * every C step then chooses each layer's K so that the net fits.
          */
         public Builder bitBudget(BitBudget budget) {

@@ -230,6 +230,9 @@ final class LcAlgorithm {
         settings.put("seed", options.seed());
         settings.put("evaluateTrainingSet", options.evaluateTrainingSet());
         settings.put("convergenceTolerance", options.convergenceTolerance());
+        if (options.bitBudget() != null) {
+            settings.put("bitBudget", options.bitBudget().describe());
+        }
         settings.put("data", description + " (" + training.size() + " training, " + test.size() + " test samples)");
         settings.put("backend", backend.name());
         if (!training.settings().isEmpty()) {

@@ -73,7 +73,7 @@ class CodebookSpecsTest {
 
     @Test
     void autoChoosesAmongSizesOrAmongSpecs() {
-        assertEquals(Codebook.adaptiveChoice(1, 2, 4, 8, 16), CodebookSpecs.parse("auto", null));
+        assertEquals(Codebook.adaptiveChoice(2, 4, 8, 16), CodebookSpecs.parse("auto", null));
         assertEquals(Codebook.adaptiveChoice(2, 4), CodebookSpecs.parse("auto:2,4", null));
         Codebook.Choice scaled =
                 Codebook.choice(Codebook.scaledBinary(), Codebook.scaledTernary(), Codebook.scaledPowersOfTwo(2));

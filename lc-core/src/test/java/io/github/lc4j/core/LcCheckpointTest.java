@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lc4j.api.BitBudget;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.stream.Stream;
@@ -57,9 +59,20 @@ class LcCheckpointTest {
         return new TrainTestSplit(set, set, "random");
     }
 
+    /** Per-layer tasks that choose K in {1, 2, 4} within 40 bits per layer-ish: the choice moves as w does. */
+    private static final List<CompressionTask> CHOOSING =
+            CompressionTask.perLayer(MODEL, Codebook.adaptiveChoice(1, 2, 4));
+
     private static LcOptions options(CompressionMethod method, long seed) {
-        return LcOptions.builder()
-                .setTasks(TASKS)
+        return options(method, seed, false);
+    }
+
+    private static LcOptions options(CompressionMethod method, long seed, boolean choosing) {
+        LcOptions.Builder builder = LcOptions.builder();
+        if (choosing) {
+            builder.optBitBudget(BitBudget.bitsPerWeight(5));
+        }
+        return builder.setTasks(choosing ? CHOOSING : TASKS)
                 .optMethod(method)
                 .optSeed(seed)
                 .optMuSchedule(MuSchedule.exponential(0.5, 1.5, 4))
@@ -91,6 +104,19 @@ class LcCheckpointTest {
     @ParameterizedTest(name = "{0}, stopped after {1} steps, checkpoint every {2}")
     @MethodSource("stops")
     void aResumedRunEndsBitForBitWhereTheUninterruptedRunEnds(CompressionMethod method, int steps, Duration interval) {
+        assertResumedEqualsUninterrupted(method, steps, interval, false);
+    }
+
+    @ParameterizedTest(name = "{0}, stopped after {1} steps")
+    @MethodSource("stops")
+    void aResumedRunWhoseLayersChooseTheirKEndsOnTheSameChoices(
+            CompressionMethod method, int steps, Duration interval) {
+        LcResult resumed = assertResumedEqualsUninterrupted(method, steps, interval, true);
+        assertEquals(Set.of("a", "b"), resumed.last().choices().keySet(), "every layer chose: " + resumed.last());
+    }
+
+    private LcResult assertResumedEqualsUninterrupted(
+            CompressionMethod method, int steps, Duration interval, boolean choosing) {
         Weights reference = WeightInitializer.initialize(MODEL, 1);
         LcAlgorithm algorithm = new LcAlgorithm(CStepSolvers::forCodebook);
         LcResult uninterrupted = algorithm.run(LcAlgorithm.Request.of(
@@ -98,23 +124,23 @@ class LcCheckpointTest {
                 MODEL,
                 reference,
                 data(),
-                options(method, 1),
+                options(method, 1, choosing),
                 LcListener.NONE));
 
         QuadraticBackend stopped = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
         assertThrows(
                 CancellationException.class,
-                () -> algorithm.run(
-                        LcAlgorithm.Request.of(stopped, MODEL, reference, data(), options(method, 1), LcListener.NONE)
-                                .stoppingWhen(() -> stopped.steps >= steps)
-                                .checkpointing(new LcAlgorithm.Checkpointing(folder, interval, false))));
+                () -> algorithm.run(LcAlgorithm.Request.of(
+                                stopped, MODEL, reference, data(), options(method, 1, choosing), LcListener.NONE)
+                        .stoppingWhen(() -> stopped.steps >= steps)
+                        .checkpointing(new LcAlgorithm.Checkpointing(folder, interval, false))));
         List<String> notices = new ArrayList<>();
         LcResult resumed = algorithm.run(LcAlgorithm.Request.of(
                         new QuadraticBackend(WeightInitializer.initialize(MODEL, 2)),
                         MODEL,
                         reference,
                         data(),
-                        options(method, 1),
+                        options(method, 1, choosing),
                         new LcListener() {
                             @Override
                             public void onNotice(String message) {
@@ -142,7 +168,17 @@ class LcCheckpointTest {
             assertEquals(
                     uninterrupted.history().get(i).test(),
                     resumed.history().get(i).test());
+            assertEquals(
+                    uninterrupted.history().get(i).choices(),
+                    resumed.history().get(i).choices(),
+                    "choices of iteration " + i);
         }
+        assertEquals(
+                uninterrupted.groups().stream()
+                        .map(g -> g.codebook().describe())
+                        .toList(),
+                resumed.groups().stream().map(g -> g.codebook().describe()).toList());
+        return resumed;
     }
 
     @ParameterizedTest(name = "{0}")

@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -47,9 +48,14 @@ import java.util.stream.Stream;
  * again; a cell that was stopped resumes from its checkpoint, or starts over when that checkpoint
  * is damaged or was written with other settings.
  *
- * <p>A cell is a model, codebook, method, seed and budget, named
+ * <p>A cell is a model, codebook entry, method, seed and budget, named
  * {@code <model>__<codebook>@<granularity>__<method>__seed<seed>}, with {@code __x<budget>}
- * appended for a budget other than 1. Every compression cell gets the schedule's convergence
+ * appended for a budget other than 1. A codebook entry with a size budget
+ * ({@code SPEC[@GRANULARITY];bits=B} or {@code ;rho=R}, see {@link GridSpec.CodebookEntry}) adds
+ * it to the codebook's part, {@code -bits<B>} or {@code -rho<R>}: {@code auto;rho=30.5} names
+ * {@code lenet300__auto@layer-rho30.5__lc__seed1}. Such a cell's request carries the size budget, so
+ * every C step, DC's included, chooses each task's codebook within it; its result records the
+ * final choices and the ρ they reach. Every compression cell gets the schedule's convergence
  * tolerance and trains {@code epochs-per-step} × budget epochs per iteration. The reference
  * ({@code <model>__float__reference__seed<seed>}) and DC have no budget: they train nothing under
  * the schedule, so they run once per model and seed (and codebook, for DC) and stand in every
@@ -122,11 +128,12 @@ public final class ExperimentRunner {
             AtomicFiles.write(result, out -> out.write(json));
             log.printf(
                     Locale.ROOT,
-                    "  done: train loss %.4f, train error %.2f %%, test error %.2f %%, ρ %.1f, %.0f s%n",
+                    "  done: train loss %.4f, train error %.2f %%, test error %.2f %%, ρ %.1f%s, %.0f s%n",
                     measured.trainLoss(),
                     100 * measured.trainError(),
                     100 * measured.testError(),
                     measured.rho(),
+                    measured.chooses() ? " (" + measured.allocation() + ")" : "",
                     measured.seconds());
             log.flush();
             ran++;
@@ -143,14 +150,21 @@ public final class ExperimentRunner {
         return ResultsReport.write(output, grid, cells(grid), command);
     }
 
-    /** One cell of the grid; {@code budget} is 1 for the reference and DC. */
+    /**
+     * One cell of the grid; {@code codebook} is the grid's codebook entry (null for the reference),
+     * {@code budget} is 1 for the reference and DC.
+     */
     record Cell(String model, String codebook, String method, long seed, int budget) {
         String id() {
-            String entry =
-                    codebook == null ? "float" : GridSpec.specOf(codebook) + "@" + GridSpec.granularityOf(codebook);
+            String entry = codebook == null ? "float" : entry().idPart();
             // budget 1 keeps the names cells had before budgets, so finished cells are found again
             return (model + "__" + entry + "__" + method + "__seed" + seed + (budget == 1 ? "" : "__x" + budget))
                     .replaceAll("[^A-Za-z0-9@.,_+-]", "-");
+        }
+
+        /** The codebook entry read: spec, granularity and size budget; null for the reference. */
+        GridSpec.CodebookEntry entry() {
+            return codebook == null ? null : GridSpec.CodebookEntry.parse(codebook);
         }
 
         /** Whether this cell's result stands in the comparison at {@code budget}. */
@@ -216,6 +230,9 @@ public final class ExperimentRunner {
                     data.description(),
                     1,
                     32,
+                    32,
+                    null,
+                    Map.of(),
                     train.meanLoss(),
                     train.errorRate(),
                     test.meanLoss(),
@@ -225,13 +242,13 @@ public final class ExperimentRunner {
                     List.of(),
                     null);
         }
-        Codebook codebook = CodebookSpecs.parse(GridSpec.specOf(cell.codebook()), null);
-        String granularity = GridSpec.granularityOf(cell.codebook());
-        List<CompressionTask> tasks = CodebookSpecs.tasks(model, codebook, granularity);
+        GridSpec.CodebookEntry entry = cell.entry();
+        Codebook codebook = CodebookSpecs.parse(entry.spec(), null);
+        List<CompressionTask> tasks = CodebookSpecs.tasks(model, codebook, entry.granularity());
         GridSpec.Schedule schedule = grid.scheduleOf(modelGrid);
         int epochsPerStep = schedule.epochsPerStep() * cell.budget();
         Path checkpoints = output.resolve("checkpoints").resolve(cell.id());
-        Supplier<CompressionRequest.Builder> request = () -> CompressionRequest.builder()
+        Supplier<CompressionRequest.Builder> request = () -> withSizeBudget(entry, CompressionRequest.builder())
                 .model(model)
                 .reference(reference)
                 .data(data)
@@ -265,8 +282,7 @@ public final class ExperimentRunner {
                                 .readLatest()
                                 .checkpoint()
                                 .weights());
-        CellResult measured =
-                measured(cell, model, result, continuous, data, seconds(start), granularity, epochsPerStep);
+        CellResult measured = measured(cell, model, result, continuous, data, seconds(start), entry, epochsPerStep);
         deleteRecursively(checkpoints);
         return measured;
     }
@@ -278,7 +294,7 @@ public final class ExperimentRunner {
             Weights continuous,
             TrainTestSplit data,
             double seconds,
-            String granularity,
+            GridSpec.CodebookEntry entry,
             int epochsPerStep) {
         List<CellResult.Iteration> iterations = new ArrayList<>();
         for (IterationRecord record : result.history()) {
@@ -292,11 +308,20 @@ public final class ExperimentRunner {
         }
         IterationRecord last = result.last();
         QuantizedGroup first = result.groups().get(0);
-        Codebook codebook = first.codebook();
+        // a result's groups hold the codebooks chosen, so these are the sizes the net is stored at
+        int widestCode = 0;
+        long codeAndCodebookBits = 0;
+        long compressedWeights = 0;
+        for (QuantizedGroup group : result.groups()) {
+            widestCode = Math.max(widestCode, group.codebook().bitsPerWeight());
+            codeAndCodebookBits += group.codebook().storageBits(group.weightCount());
+            compressedWeights += group.weightCount();
+        }
+        String granularity = entry.granularity();
         return new CellResult(
                 cell.id(),
                 cell.model(),
-                GridSpec.specOf(cell.codebook()),
+                entry.spec(),
                 granularity,
                 cell.method(),
                 cell.seed(),
@@ -305,7 +330,10 @@ public final class ExperimentRunner {
                 lc4j.backendName(),
                 data.description(),
                 result.compressionRatio(),
-                codebook.bitsPerWeight(),
+                widestCode,
+                (double) codeAndCodebookBits / compressedWeights,
+                entry.sizeBudgetText(),
+                last.choices(),
                 last.train().meanLoss(),
                 last.train().errorRate(),
                 last.test().meanLoss(),
@@ -314,6 +342,12 @@ public final class ExperimentRunner {
                 result.stop().name(),
                 iterations,
                 granularity.equals("channel") ? null : histogram(model, continuous, first));
+    }
+
+    /** Sets the entry's size budget on {@code request} when the entry chooses its codebooks. */
+    private static CompressionRequest.Builder withSizeBudget(
+            GridSpec.CodebookEntry entry, CompressionRequest.Builder request) {
+        return entry.chooses() ? request.bitBudget(entry.sizeBudget()) : request;
     }
 
     /** A histogram of the first compressed parameter's continuous weights, with its group's codebook. */

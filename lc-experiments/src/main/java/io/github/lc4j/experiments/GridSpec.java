@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.github.lc4j.api.BitBudget;
+import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.core.CodebookSpecs;
@@ -15,6 +17,7 @@ import io.github.lc4j.core.zoo.ModelZoo;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,6 +27,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An experiment grid, read from YAML or JSON: every model with its reference training and its
@@ -35,6 +40,15 @@ import java.util.TreeMap;
  * (and of every iDC and STE iteration) alike; the μ schedule, the learning rates and the number of
  * iterations stay as the schedule says. The schedule's {@code tolerance} is 0 unless given, so a
  * grid runs fixed budgets; with a tolerance LC and LC-qp may stop early, once converged.
+ *
+ * <p>A model's codebook entry is {@code SPEC[@GRANULARITY][;bits=B | ;rho=R]} ({@link CodebookEntry}).
+ * A spec that chooses its codebooks, {@code auto} (K in {2, 4, 8, 16} per layer) or
+ * {@code auto:…}, carries a size budget after {@code ;}: {@code auto;bits=1} lets each layer take
+ * its own K as long as the compressed weights average at most 1 bit each, codebooks included;
+ * {@code auto;rho=30.5} as long as the whole net's compression ratio stays at least 30.5. Such an
+ * entry is the grid's automatic allocation, set against the uniform {@code adaptive:K} entries in
+ * the report. Every method of the grid chooses under the entry's budget, DC included (its C step
+ * on the reference). The training {@code budgets} below are another thing: epochs, not bits.
  *
  * @param name     a title for the report
  * @param data     {@code embedded}, {@code full} (Debian's {@code dataset-fashion-mnist}; an error
@@ -112,24 +126,141 @@ public record GridSpec(
      * @param name      a model of the zoo: lenet300, lenet300-relu, lenet5
      * @param reference how its reference net is trained
      * @param schedule  this model's schedule, or null for the grid's
-     * @param codebooks codebook specs as {@code lc4j compress --codebook} takes them, each with an
-     *                  optional granularity after {@code @}: {@code adaptive:2},
-     *                  {@code adaptive:2@shared}, {@code adaptive:2@channel}
+     * @param codebooks codebook entries, each {@code SPEC[@GRANULARITY][;bits=B | ;rho=R]} as
+     *                  {@link CodebookEntry} reads it: {@code adaptive:2}, {@code adaptive:2@shared},
+     *                  {@code adaptive:2@channel}, {@code auto;rho=30.5}, {@code auto:1,2,4@channel;bits=2}
      */
     public record Model(String name, Training reference, Schedule schedule, List<String> codebooks) {
-        /** Checks the model name and every codebook spec. */
+        /** Checks the model name and every codebook entry; no two entries may name the same cells. */
         public Model {
             ModelZoo.byName(required(name, "models[].name"));
             required(reference, "models[].reference");
             codebooks = List.copyOf(required(codebooks, "models[].codebooks"));
+            Map<String, String> entryByIdPart = new TreeMap<>();
             for (String codebook : codebooks) {
-                CodebookSpecs.parse(specOf(codebook), null);
-                String granularity = granularityOf(codebook);
-                if (!CodebookSpecs.GRANULARITIES.contains(granularity)) {
-                    throw new IllegalArgumentException(
-                            "codebook '" + codebook + "': granularity must be one of " + CodebookSpecs.GRANULARITIES);
+                String idPart = CodebookEntry.parse(codebook).idPart();
+                String earlier = entryByIdPart.putIfAbsent(idPart, codebook);
+                if (earlier != null) {
+                    // bits=1 and bits=1.0, or adaptive:2 and adaptive:2@layer, would write the same cell files
+                    throw new IllegalArgumentException("codebooks of " + name + ": '" + earlier + "' and '" + codebook
+                            + "' are the same entry (" + idPart + "); list it once");
                 }
             }
+        }
+    }
+
+    /**
+     * One codebook entry of a model, written {@code SPEC[@GRANULARITY][;bits=B | ;rho=R]}: a codebook
+     * spec as {@code lc4j compress --codebook} takes it, its granularity ({@code layer} when left
+     * out: one codebook per layer; {@code shared}; {@code channel}) and, for a spec that chooses its
+     * codebooks ({@code auto}, {@code auto:K1,K2,…}, {@code auto:S1|S2|…}), the size budget the
+     * choices must fit: {@code bits=B} bits per compressed weight on average, codebooks included,
+     * or {@code rho=R} a compression ratio ρ &gt;= R of the whole net. A choosing spec needs a size
+     * budget and only a choosing spec takes one. Examples: {@code adaptive:4}, {@code auto;rho=30.5},
+     * {@code auto;bits=1}, {@code auto:1,2,4,8@channel;bits=2}.
+     *
+     * @param spec        the codebook spec, e.g. {@code adaptive:2} or {@code auto:1,2,4}
+     * @param granularity {@code layer}, {@code shared} or {@code channel}
+     * @param sizeBudget  the size budget of a choosing spec; null for any other spec
+     */
+    public record CodebookEntry(String spec, String granularity, BitBudget sizeBudget) {
+        private static final Pattern SIZE_BUDGET = Pattern.compile("(bits|rho)\\s*=\\s*(.*)");
+        private static final Pattern DECIMAL = Pattern.compile("[0-9]+(\\.[0-9]*)?|\\.[0-9]+");
+
+        /**
+         * Checks the granularity, the spec, and that a size budget comes with a choosing spec and
+         * only with one.
+         */
+        public CodebookEntry {
+            required(spec, "models[].codebooks[]");
+            required(granularity, "models[].codebooks[]");
+            if (!CodebookSpecs.GRANULARITIES.contains(granularity)) {
+                throw new IllegalArgumentException(
+                        "granularity must be one of " + CodebookSpecs.GRANULARITIES + ", got '" + granularity + "'");
+            }
+            boolean chooses = CodebookSpecs.parse(spec, null) instanceof Codebook.Choice;
+            if (chooses && sizeBudget == null) {
+                throw new IllegalArgumentException("'" + spec + "' chooses its codebooks and needs a size budget:"
+                        + " append ;bits=B (bits per compressed weight) or ;rho=R (compression ratio of the net),"
+                        + " e.g. " + spec + ";rho=30");
+            }
+            if (!chooses && sizeBudget != null) {
+                throw new IllegalArgumentException("a size budget (" + sizeBudget.describe() + ") needs a spec that"
+                        + " chooses its codebooks (auto, auto:K1,K2,... or auto:S1|S2|...), but '" + spec
+                        + "' has a fixed size");
+            }
+        }
+
+        /**
+         * Reads {@code SPEC[@GRANULARITY][;bits=B | ;rho=R]}.
+         *
+         * @throws IllegalArgumentException naming the entry and what is wrong with it
+         */
+        public static CodebookEntry parse(String entry) {
+            String text = required(entry, "models[].codebooks[]").strip();
+            try {
+                int semicolon = text.indexOf(';');
+                String head = semicolon < 0 ? text : text.substring(0, semicolon);
+                int at = head.indexOf('@');
+                String spec = (at < 0 ? head : head.substring(0, at)).strip();
+                String granularity =
+                        at < 0 ? "layer" : head.substring(at + 1).strip().toLowerCase(Locale.ROOT);
+                BitBudget sizeBudget = semicolon < 0
+                        ? null
+                        : sizeBudget(text.substring(semicolon + 1).strip());
+                return new CodebookEntry(spec, granularity, sizeBudget);
+            } catch (IllegalArgumentException | InvalidInputException e) {
+                throw new IllegalArgumentException("codebook '" + text + "': " + e.getMessage(), e);
+            }
+        }
+
+        private static BitBudget sizeBudget(String text) {
+            Matcher matcher = SIZE_BUDGET.matcher(text);
+            if (!matcher.matches()) {
+                throw new IllegalArgumentException(
+                        "after ';' comes the size budget, bits=B or rho=R (e.g. bits=1, rho=30.5), got '" + text + "'");
+            }
+            String number = matcher.group(2);
+            // a plain decimal: Double.parseDouble would take NaN, Infinity, 1e3, 0x1p3 and 1d too
+            if (!DECIMAL.matcher(number).matches()) {
+                throw new IllegalArgumentException(
+                        matcher.group(1) + " must be a decimal number such as 1 or 30.5, got '" + number + "'");
+            }
+            double value = Double.parseDouble(number);
+            return matcher.group(1).equals("bits") ? BitBudget.bitsPerWeight(value) : BitBudget.compressionRatio(value);
+        }
+
+        /** Whether the C step chooses this entry's codebooks under {@link #sizeBudget}. */
+        public boolean chooses() {
+            return sizeBudget != null;
+        }
+
+        /** The size budget as the grid writes it, {@code bits=1} or {@code rho=30.5}; null when none. */
+        public String sizeBudgetText() {
+            if (sizeBudget == null) {
+                return null;
+            }
+            return (sizeBudget.kind() == BitBudget.Kind.BITS_PER_WEIGHT ? "bits=" : "rho=")
+                    + BigDecimal.valueOf(sizeBudget.value())
+                            .stripTrailingZeros()
+                            .toPlainString();
+        }
+
+        /**
+         * The entry's part of a cell id, file-name safe: {@code spec@granularity}, then
+         * {@code -bits<B>} or {@code -rho<R>} for a size budget (e.g. {@code auto@layer-rho30.5});
+         * entries without a size budget keep the ids their cells had before size budgets.
+         */
+        String idPart() {
+            String budget = sizeBudgetText();
+            return (spec + "@" + granularity + (budget == null ? "" : "-" + budget.replace("=", "")))
+                    .replaceAll("[^A-Za-z0-9@.,_+-]", "-");
+        }
+
+        /** The entry as the grid writes it, granularity and size budget included: {@code auto@layer;bits=1}. */
+        @Override
+        public String toString() {
+            return spec + "@" + granularity + (sizeBudget == null ? "" : ";" + sizeBudgetText());
         }
     }
 
@@ -198,18 +329,6 @@ public record GridSpec(
             throw new IllegalArgumentException(
                     key + " must be " + rule + ", got " + value + " (missing keys read as 0)");
         }
-    }
-
-    /** Returns the codebook spec of a grid entry, without its granularity. */
-    static String specOf(String entry) {
-        int at = entry.indexOf('@');
-        return at < 0 ? entry.strip() : entry.substring(0, at).strip();
-    }
-
-    /** Returns the granularity of a grid entry: what follows {@code @}, else {@code layer}. */
-    static String granularityOf(String entry) {
-        int at = entry.indexOf('@');
-        return at < 0 ? "layer" : entry.substring(at + 1).strip().toLowerCase(Locale.ROOT);
     }
 
     private static <T> T required(T value, String key) {

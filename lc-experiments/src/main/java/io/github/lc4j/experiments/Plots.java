@@ -30,6 +30,12 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * epochs ({@code <model>-loss-vs-epochs-adaptive-<K>[-x<b>].png}); the suffix is left out for
  * budget 1. Once, for the first budget: one layer's continuous weights with the codebook, for DC
  * and for LC ({@code <model>-histogram-<method>.png}).
+ *
+ * <p>Cells whose codebooks were chosen under a size budget ({@code auto;bits=B}, {@code auto;rho=R})
+ * stay off the first plot, where every budget would add a marker; where the model has such cells
+ * per layer, each budget gets {@code <model>-error-vs-rho-allocation[-x<b>].png} instead: test
+ * error against ρ of uniform K (the {@code adaptive:K} entries per layer) and of automatic
+ * allocation (the {@code auto} entries per layer, one point per size budget), for LC and DC.
  */
 final class Plots {
     private Plots() {}
@@ -104,28 +110,29 @@ final class Plots {
             }
             String budgetTitle = budgetTitle(budgets, budget, epochsPerStep);
             written.add(errorAgainstRho(output, model, budget, budgetTitle, methods, cells, reference));
+            RhoSeries allocation = allocationSeries(cells);
+            if (allocation.lines().containsKey(AUTOMATIC_LC)
+                    || allocation.lines().containsKey(AUTOMATIC_DC)) {
+                written.add(errorAgainstRhoByAllocation(output, model, budget, budgetTitle, allocation, reference));
+            }
             for (String codebook : model.codebooks()) {
-                String entry = entry(GridSpec.specOf(codebook), GridSpec.granularityOf(codebook));
-                List<CellResult> ofCodebook = cells.stream()
-                        .filter(c -> entry(c.codebook(), c.granularity()).equals(entry))
-                        .toList();
+                String entry = GridSpec.CodebookEntry.parse(codebook).toString();
+                List<CellResult> ofCodebook =
+                        cells.stream().filter(c -> entry(c).equals(entry)).toList();
                 if (LOSS_CODEBOOKS.contains(entry)
                         && ofCodebook.stream().anyMatch(c -> c.iterations().size() > 1)) {
                     written.add(lossAgainstEpochs(output, model, budget, budgetTitle, entry, methods, ofCodebook));
                 }
             }
         }
-        String firstCodebook = GridSpec.specOf(model.codebooks().get(0));
-        String firstGranularity = GridSpec.granularityOf(model.codebooks().get(0));
+        String firstEntry =
+                GridSpec.CodebookEntry.parse(model.codebooks().get(0)).toString();
         int firstBudget = budgets.get(0);
         for (String method : List.of("dc", "lc")) {
             ofModel.entrySet().stream()
                     .filter(e -> e.getKey().codebook() != null && e.getKey().comparesAt(firstBudget))
                     .map(Map.Entry::getValue)
-                    .filter(c -> c.codebook().equals(firstCodebook)
-                            && c.granularity().equals(firstGranularity)
-                            && c.method().equals(method)
-                            && c.histogram() != null)
+                    .filter(c -> entry(c).equals(firstEntry) && c.method().equals(method) && c.histogram() != null)
                     .findFirst()
                     .ifPresent(cell -> written.add(histogram(output, model, cell)));
         }
@@ -145,15 +152,36 @@ final class Plots {
         return spec + "@" + granularity;
     }
 
-    /** A codebook entry as plots name it: the spec, with its granularity unless that is per layer. */
+    /**
+     * The codebook entry of a cell as {@link GridSpec.CodebookEntry#toString()} writes it:
+     * spec@granularity, then ;bits=B or ;rho=R for a size budget.
+     */
+    static String entry(CellResult cell) {
+        return entry(cell.codebook(), cell.granularity()) + (cell.chooses() ? ";" + cell.sizeBudget() : "");
+    }
+
+    /**
+     * A codebook entry as plots name it: the spec, with its granularity unless that is per layer,
+     * and its size budget if it has one.
+     */
     static String codebookLabel(CellResult cell) {
-        return cell.granularity().equals("layer") ? cell.codebook() : entry(cell.codebook(), cell.granularity());
+        return (cell.granularity().equals("layer") ? cell.codebook() : entry(cell.codebook(), cell.granularity()))
+                + (cell.chooses() ? ";" + cell.sizeBudget() : "");
     }
 
     /** K of an adaptive codebook per layer (the ρ sweep), else null. */
     static Integer sweepSize(CellResult cell) {
         Matcher matcher = ADAPTIVE.matcher(cell.codebook());
         return cell.granularity().equals("layer") && matcher.matches() ? Integer.valueOf(matcher.group(1)) : null;
+    }
+
+    /** Adds the ρ of a cell of the sweep to {@code sweep}, once per K whichever cell measured it. */
+    private static void addToSweep(TreeMap<Double, Integer> sweep, CellResult cell) {
+        // two keys a rounding apart would divide by log(1)
+        Double near = sweep.ceilingKey(cell.rho() * (1 - 1e-9));
+        if (near == null || near > cell.rho() * (1 + 1e-9)) {
+            sweep.put(cell.rho(), sweepSize(cell));
+        }
     }
 
     private static String suffix(int budget) {
@@ -261,12 +289,11 @@ final class Plots {
         Map<String, List<Point>> lines = new LinkedHashMap<>();
         Map<String, Map<String, Point>> markers = new LinkedHashMap<>();
         for (CellResult cell : cells) {
+            if (cell.chooses()) {
+                continue; // the allocation plot's
+            }
             if (sweepSize(cell) != null) {
-                // one ρ per K whichever cell measured it: two keys a rounding apart would divide by log(1)
-                Double near = sweep.ceilingKey(cell.rho() * (1 - 1e-9));
-                if (near == null || near > cell.rho() * (1 + 1e-9)) {
-                    sweep.put(cell.rho(), sweepSize(cell));
-                }
+                addToSweep(sweep, cell);
             } else if (methods.contains(cell.method())) {
                 markers.computeIfAbsent(codebookLabel(cell), label -> new LinkedHashMap<>());
             }
@@ -281,7 +308,7 @@ final class Plots {
                 lines.put(method, line);
             }
             for (CellResult cell : cells) {
-                if (cell.method().equals(method) && sweepSize(cell) == null) {
+                if (cell.method().equals(method) && sweepSize(cell) == null && !cell.chooses()) {
                     markers.get(codebookLabel(cell)).put(method, new Point(cell.rho(), cell.testError()));
                 }
             }
@@ -357,6 +384,93 @@ final class Plots {
         return save(output, chart, title, model.name() + "-error-vs-rho" + suffix(budget) + ".png");
     }
 
+    // ---- test error against ρ: uniform K against automatic allocation
+
+    /** The allocation plot's series of LC over the adaptive codebooks per layer. */
+    static final String UNIFORM_LC = "uniform K, LC";
+
+    /** The allocation plot's series of DC over the adaptive codebooks per layer. */
+    static final String UNIFORM_DC = "uniform K, DC";
+
+    /** The allocation plot's series of LC over the entries per layer that choose under a size budget. */
+    static final String AUTOMATIC_LC = "automatic, LC";
+
+    /** The allocation plot's series of DC over the entries per layer that choose under a size budget. */
+    static final String AUTOMATIC_DC = "automatic, DC";
+
+    /**
+     * Sorts the cells of one model, seed and budget into the allocation plot's lines, each
+     * ascending in ρ: uniform K (the adaptive codebooks per layer, the same sweep as the first
+     * plot's) and automatic allocation (the entries per layer that choose under a size budget),
+     * for LC and for DC; a line without cells is left out. The sweep is the uniform cells' ρ.
+     */
+    static RhoSeries allocationSeries(List<CellResult> cells) {
+        TreeMap<Double, Integer> sweep = new TreeMap<>();
+        Map<String, List<Point>> lines = new LinkedHashMap<>();
+        for (String series : List.of(UNIFORM_LC, UNIFORM_DC, AUTOMATIC_LC, AUTOMATIC_DC)) {
+            String method = series.endsWith("LC") ? "lc" : "dc";
+            boolean automatic = series.startsWith("automatic");
+            List<CellResult> ofSeries = cells.stream()
+                    .filter(c -> c.method().equals(method))
+                    .filter(c -> automatic
+                            ? c.chooses() && c.granularity().equals("layer")
+                            : !c.chooses() && sweepSize(c) != null)
+                    .sorted(Comparator.comparingDouble(CellResult::rho))
+                    .toList();
+            if (!automatic) {
+                ofSeries.forEach(cell -> addToSweep(sweep, cell));
+            }
+            if (!ofSeries.isEmpty()) {
+                lines.put(
+                        series,
+                        ofSeries.stream()
+                                .map(c -> new Point(c.rho(), c.testError()))
+                                .toList());
+            }
+        }
+        return new RhoSeries(sweep, lines, Map.of());
+    }
+
+    private static final BasicStroke DOTTED =
+            new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10, new float[] {1, 5}, 0);
+
+    private static Written errorAgainstRhoByAllocation(
+            Path output, GridSpec.Model model, int budget, String budgetTitle, RhoSeries series, CellResult reference) {
+        String title = model.name() + budgetTitle + ": test error against ρ, uniform K against automatic allocation";
+        XYChart chart = chart(
+                title,
+                series.sweep().isEmpty()
+                        ? "compression ratio ρ (log scale)"
+                        : "compression ratio ρ (log scale; a tick per uniform K)",
+                "test error, %");
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(series::tickLabel);
+        double[] axis = series.axis();
+        chart.getStyler().setXAxisMin(axis[0]);
+        chart.getStyler().setXAxisMax(axis[1]);
+        for (Map.Entry<String, List<Point>> line : series.lines().entrySet()) {
+            XYSeries drawn = chart.addSeries(
+                    line.getKey(),
+                    line.getValue().stream().map(p -> series.position(p.rho())).toList(),
+                    line.getValue().stream().map(p -> 100 * p.testError()).toList());
+            color(drawn, line.getKey().endsWith("LC") ? "lc" : "dc");
+            // a method keeps its colour; automatic allocation is told apart by its marker and dotted line
+            if (line.getKey().startsWith("automatic")) {
+                drawn.setMarker(SeriesMarkers.DIAMOND);
+                drawn.setLineStyle(DOTTED);
+            } else {
+                drawn.setMarker(SeriesMarkers.CIRCLE);
+            }
+        }
+        if (reference != null) {
+            double error = 100 * reference.testError();
+            XYSeries drawn = chart.addSeries("reference", axis, new double[] {error, error});
+            drawn.setMarker(SeriesMarkers.NONE);
+            drawn.setLineStyle(DASHED);
+            drawn.setLineColor(COLORS.get(GridSpec.REFERENCE));
+        }
+        return save(output, chart, title, model.name() + "-error-vs-rho-allocation" + suffix(budget) + ".png");
+    }
+
     // ---- training loss against epochs
 
     /**
@@ -403,7 +517,7 @@ final class Plots {
             String entry,
             List<String> methods,
             List<CellResult> cells) {
-        String codebook = GridSpec.specOf(entry);
+        String codebook = GridSpec.CodebookEntry.parse(entry).spec();
         String title =
                 model.name() + ", " + codebook + budgetTitle + ": training loss of the quantized net against epochs";
         // linear: XChart labels no tick on a log axis spanning less than a decade

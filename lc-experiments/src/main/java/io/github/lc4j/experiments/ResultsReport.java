@@ -17,7 +17,10 @@ import java.util.function.ToDoubleFunction;
 /**
  * Writes {@code RESULTS.md} and the plots from the cells a grid has finished: per model, the
  * quantized nets' training loss and test error per codebook and method (means over seeds), which
- * method reached the lowest of each, and what that says about LC against DC, iDC and STE.
+ * method reached the lowest of each, and what that says about LC against DC, iDC and STE. Entries
+ * that choose their codebooks under a size budget ({@code auto;bits=B}, {@code auto;rho=R}) get
+ * the ρ their choices reached in the tables, a table of the K each layer chose, and a plot of test
+ * error against ρ setting them against the uniform {@code adaptive:K} entries.
  */
 final class ResultsReport {
     private ResultsReport() {}
@@ -71,7 +74,17 @@ final class ResultsReport {
                         : "; pending: " + String.join(", ", pending.subList(0, Math.min(5, pending.size())))
                                 + (pending.size() > 5 ? " and " + (pending.size() - 5) + " more" : "") + ".\n");
         md.append("- Loss: mean cross-entropy of the quantized net on the whole training set; errors in %; ρ: the")
-                .append(" compression ratio against float32, codebooks included.\n\n");
+                .append(" compression ratio against float32, codebooks included.\n");
+        if (grid.models().stream()
+                .flatMap(model -> model.codebooks().stream())
+                .anyMatch(codebook -> GridSpec.CodebookEntry.parse(codebook).chooses())) {
+            md.append("- Automatic allocation (`auto` entries): every C step, DC's included, chooses each layer's")
+                    .append(" codebook among the candidates (`auto`: K in {2, 4, 8, 16}) so that the net fits")
+                    .append(" the entry's size budget: `bits=B`, at most B bits per compressed weight on average,")
+                    .append(" codebooks included; `rho=R`, ρ ≥ R for the whole net. Their ρ is what the chosen")
+                    .append(" codebooks reach (a range where cells chose differently).\n");
+        }
+        md.append('\n');
         List<String> methods = grid.methods().stream()
                 .filter(method -> !method.equals(GridSpec.REFERENCE))
                 .toList();
@@ -185,10 +198,8 @@ final class ResultsReport {
                                 .map(Map.Entry::getValue)
                                 .toList());
             }
-            CellResult any =
-                    byMethod.values().stream().flatMap(List::stream).findFirst().orElse(null);
-            String head = "| " + codebook + " | " + (any == null ? "" : String.format(Locale.ROOT, "%.1f", any.rho()))
-                    + " | ";
+            String head = "| " + codebook + " | "
+                    + rhoColumn(byMethod.values().stream().flatMap(List::stream).toList()) + " | ";
             lossLines.add(head + cells(byMethod, methods, CellResult::trainLoss, 1, "%.4f") + " |");
             errorLines.add(head + cells(byMethod, methods, CellResult::testError, 100, "%.2f") + " |");
             String lc = CompressionMethod.AUGMENTED_LAGRANGIAN.key();
@@ -227,6 +238,7 @@ final class ResultsReport {
         md.append("\nTest error, % (lowest per row in bold):\n\n").append(header);
         errorLines.forEach(line -> md.append(line).append('\n'));
         md.append('\n');
+        allocationTable(md, model, methods, done, budget);
         if (compared == 0) {
             findings.add("- " + sentence(prefix, "no codebook has both LC and a baseline finished yet.\n"));
             return;
@@ -245,6 +257,68 @@ final class ResultsReport {
                             + String.join("; ", disagreements) + ".\n";
             findings.add("- " + sentence(prefix, where));
         }
+    }
+
+    /**
+     * The ρ of a table row: the one ρ its cells share, else (cells that chose their codebooks
+     * differently) the range they span; empty when no cell has finished.
+     */
+    static String rhoColumn(List<CellResult> cells) {
+        if (cells.isEmpty()) {
+            return "";
+        }
+        String low = String.format(
+                Locale.ROOT,
+                "%.1f",
+                cells.stream().mapToDouble(CellResult::rho).min().orElseThrow());
+        String high = String.format(
+                Locale.ROOT,
+                "%.1f",
+                cells.stream().mapToDouble(CellResult::rho).max().orElseThrow());
+        return low.equals(high) ? low : low + "–" + high;
+    }
+
+    /**
+     * Appends, when some of {@code model}'s entries choose their codebooks, what each of their cells
+     * compared at {@code budget} chose: ρ, mean bits per weight and K per layer, with its test error.
+     */
+    private static void allocationTable(
+            StringBuilder md,
+            GridSpec.Model model,
+            List<String> methods,
+            Map<ExperimentRunner.Cell, CellResult> done,
+            int budget) {
+        List<String> rows = new ArrayList<>();
+        for (String codebook : model.codebooks()) {
+            for (String method : methods) {
+                done.entrySet().stream()
+                        .filter(e -> e.getKey().model().equals(model.name())
+                                && codebook.equals(e.getKey().codebook())
+                                && e.getKey().method().equals(method)
+                                && e.getKey().comparesAt(budget)
+                                && e.getValue().chooses())
+                        .forEach(e -> rows.add(String.format(
+                                Locale.ROOT,
+                                "| %s | %s | %d | %.1f | %.3f | %s | %.2f |",
+                                codebook,
+                                label(method),
+                                e.getKey().seed(),
+                                e.getValue().rho(),
+                                e.getValue().meanBitsPerWeight(),
+                                e.getValue().allocation(),
+                                100 * e.getValue().testError())));
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("Automatic allocation: the codebook each layer's last C step chose within the entry's size")
+                .append(" budget (K of an adaptive codebook; a layer whose channels differ: K×channels), the ρ and")
+                .append(" mean bits per compressed weight (codebooks included) that reaches:\n\n")
+                .append("| codebook | method | seed | ρ | bits per weight | K per layer | test error, % |\n")
+                .append("|---|---|---:|---:|---:|---|---:|\n");
+        rows.forEach(row -> md.append(row).append('\n'));
+        md.append('\n');
     }
 
     /** {@code text} after {@code prefix}, or capitalized as a sentence of its own when there is none. */
@@ -294,10 +368,13 @@ final class ResultsReport {
         for (CellResult cell : done) {
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %.1f | %d | %d | %.4f | %.2f | %.2f | %.0f s | %s | %d |%n",
+                    "| %s | %.1f | %s | %d | %.4f | %.2f | %.2f | %.0f s | %s | %d |%n",
                     cell.id(),
                     cell.rho(),
-                    cell.bitsPerWeight(),
+                    // a mixed allocation has no one code width: its mean, codebooks included
+                    cell.chooses()
+                            ? String.format(Locale.ROOT, "%.2f", cell.meanBitsPerWeight())
+                            : Integer.toString(cell.bitsPerWeight()),
                     epochs(grid, cell),
                     cell.trainLoss(),
                     100 * cell.trainError(),

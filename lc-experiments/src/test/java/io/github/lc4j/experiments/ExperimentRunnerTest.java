@@ -7,14 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.LcListener;
+import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.zoo.ModelZoo;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The committed quick grid runs end to end, is not run twice, restarts a damaged cell cleanly, and
- * grows by the cells of another budget without running the finished ones again.
+ * grows by the cells of another budget without running the finished ones again, and by automatic
+ * allocation cells that choose within their size budget.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExperimentRunnerTest {
@@ -176,6 +183,107 @@ class ExperimentRunnerTest {
                 "lenet300-loss-vs-epochs-adaptive-2-x2.png")) {
             assertTrue(results.contains("(plots/" + plot + ")"), plot);
             assertNotNull(ImageIO.read(output.resolve("plots").resolve(plot).toFile()), plot);
+        }
+    }
+
+    /**
+     * Automatic allocation end to end: {@code auto;bits=1.5} and {@code auto:1,2,4;rho=20} run for DC
+     * and LC next to the finished uniform K = 2; each cell's JSON holds the choices of every layer
+     * and the ρ those choices give, within the size budget, and the report has their table and plot.
+     */
+    @Test
+    @Order(4)
+    void automaticAllocationCellsRecordChoicesWithinTheirSizeBudgetAndArePlotted(@TempDir Path folder)
+            throws Exception {
+        Path file = GridSpecTest.quickWith(folder, "[adaptive:2, \"auto;bits=1.5\", \"auto:1,2,4;rho=20\"]");
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace("methods: [reference, dc, idc, ste, qp, lc]", "methods: [reference, dc, lc]"));
+        GridSpec auto = GridSpec.read(file);
+        Lc4j lc4j =
+                Lc4j.builder().backend(auto.backend()).threads(auto.threads()).build();
+        ExperimentRunner.Summary summary = new ExperimentRunner(
+                        lc4j, output, new PrintWriter(log, true), LcListener.NONE)
+                .run(auto, data, "lc4j experiment --config grid.yaml");
+        assertEquals(4, summary.ran(), "DC and LC of the two auto entries; the reference and K = 2 kept: " + log);
+
+        ModelSpec lenet300 = ModelZoo.byName("lenet300");
+        Map<String, Long> weightsByLayer = new LinkedHashMap<>();
+        for (ParameterSpec parameter : lenet300.parameters()) {
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                weightsByLayer.put(parameter.layer(), (long) parameter.size());
+            }
+        }
+        long parameters = lenet300.parameterCount();
+        long compressed =
+                weightsByLayer.values().stream().mapToLong(Long::longValue).sum();
+        long uncompressedBits = 32 * (parameters - compressed);
+        for (String method : List.of("dc", "lc")) {
+            CellResult bits = ExperimentRunner.JSON.readValue(
+                    output.resolve("cells")
+                            .resolve("lenet300__auto@layer-bits1.5__" + method + "__seed1.json")
+                            .toFile(),
+                    CellResult.class);
+            assertEquals("auto", bits.codebook(), method);
+            assertEquals("bits=1.5", bits.sizeBudget(), method);
+            assertEquals(method.equals("dc") ? 1 : 3, bits.iterations().size(), method);
+            assertEquals(
+                    List.copyOf(weightsByLayer.keySet()),
+                    List.copyOf(bits.choices().keySet()),
+                    method);
+            long chosenBits = uncompressedBits;
+            for (Map.Entry<String, String> choice : bits.choices().entrySet()) {
+                assertTrue(
+                        List.of("adaptive:2", "adaptive:4", "adaptive:8", "adaptive:16")
+                                .contains(choice.getValue()),
+                        method + ": " + bits.choices());
+                chosenBits +=
+                        CodebookSpecs.parse(choice.getValue(), null).storageBits(weightsByLayer.get(choice.getKey()));
+            }
+            // K = 2 everywhere fits with room to spare: some layer must take more
+            assertTrue(
+                    !bits.choices().values().stream().allMatch("adaptive:2"::equals), method + ": " + bits.choices());
+            assertEquals(32.0 * parameters / chosenBits, bits.rho(), 1e-9, method + ": ρ is that of the choices");
+            assertTrue(
+                    bits.rho() >= 32.0 * parameters / (1.5 * compressed + uncompressedBits),
+                    method + ": ρ " + bits.rho() + " within 1.5 bits per compressed weight");
+            assertEquals(
+                    (double) (chosenBits - uncompressedBits) / compressed, bits.meanBitsPerWeight(), 1e-12, method);
+            assertTrue(bits.meanBitsPerWeight() <= 1.5, method + ": " + bits.meanBitsPerWeight());
+
+            CellResult rho = ExperimentRunner.JSON.readValue(
+                    output.resolve("cells")
+                            .resolve("lenet300__auto-1,2,4@layer-rho20__" + method + "__seed1.json")
+                            .toFile(),
+                    CellResult.class);
+            assertEquals("auto:1,2,4", rho.codebook(), method);
+            assertEquals("rho=20", rho.sizeBudget(), method);
+            assertTrue(rho.rho() >= 20, method + ": ρ " + rho.rho());
+            assertEquals(3, rho.choices().size(), method + ": " + rho.choices());
+            assertTrue(
+                    List.of("adaptive:1", "adaptive:2", "adaptive:4")
+                            .containsAll(rho.choices().values()),
+                    method + ": " + rho.choices());
+        }
+
+        String results = Files.readString(summary.results());
+        assertTrue(results.contains("Automatic allocation (`auto` entries)"), results);
+        assertTrue(results.matches("(?s).*\\| auto;bits=1\\.5 \\| [0-9.]+(–[0-9.]+)? \\| .*"), results);
+        assertTrue(
+                results.matches("(?s).*\\| auto;bits=1\\.5 \\| LC \\| 1 \\| [0-9.]+ \\| [01]\\.[0-9]{3} \\| "
+                        + "fc1:[0-9]+ fc2:[0-9]+ fc3:[0-9]+ \\| [0-9.]+ \\|.*"),
+                results);
+        assertTrue(
+                results.matches(
+                        "(?s).*\\| lenet300__auto@layer-bits1\\.5__dc__seed1 \\| [0-9.]+ \\| [01]\\.[0-9]{2} \\| 0 \\|.*"),
+                "the cell table's bits: the mean of a mixed allocation");
+        for (String plot : List.of("lenet300-error-vs-rho.png", "lenet300-error-vs-rho-allocation.png")) {
+            assertTrue(results.contains("(plots/" + plot + ")"), plot);
+            BufferedImage image =
+                    ImageIO.read(output.resolve("plots").resolve(plot).toFile());
+            assertNotNull(image, plot + " is not a PNG");
+            assertEquals(900, image.getWidth());
         }
     }
 

@@ -32,6 +32,25 @@ class PlotsTest {
             double error,
             int epochsPerStep,
             int iterations) {
+        return cell(codebook, granularity, null, Map.of(), method, rho, error, epochsPerStep, iterations);
+    }
+
+    /** A finished cell of an entry that chose its codebooks under {@code sizeBudget} (e.g. bits=1). */
+    static CellResult chosen(
+            String codebook, String sizeBudget, Map<String, String> choices, String method, double rho, double error) {
+        return cell(codebook, "layer", sizeBudget, choices, method, rho, error, 1, method.equals("dc") ? 0 : 2);
+    }
+
+    static CellResult cell(
+            String codebook,
+            String granularity,
+            String sizeBudget,
+            Map<String, String> choices,
+            String method,
+            double rho,
+            double error,
+            int epochsPerStep,
+            int iterations) {
         List<CellResult.Iteration> history = new ArrayList<>();
         for (int i = 0; i <= iterations; i++) {
             history.add(new CellResult.Iteration(i, i == 0 ? 0 : 0.01 * i, Double.NaN, 1 - 0.1 * i, error, error));
@@ -49,6 +68,9 @@ class PlotsTest {
                 "test",
                 rho,
                 1,
+                32 / rho,
+                sizeBudget,
+                choices,
                 1 - 0.1 * iterations,
                 error,
                 1,
@@ -171,6 +193,9 @@ class PlotsTest {
             Path file = output.resolve("cells").resolve(cell.id() + ".json");
             if (Files.exists(file) && cell.codebook() != null) {
                 CellResult read = ResultsReport.read(file, grid, cell);
+                assertFalse(read.chooses(), cell.id());
+                assertEquals(Map.of(), read.choices(), cell.id() + ": written before choices");
+                assertEquals(0, read.meanBitsPerWeight(), cell.id() + ": not recorded");
                 assertEquals(1, read.budget(), cell.id());
                 assertEquals(cell.model().equals("lenet5") ? 1 : 2, read.epochsPerStep(), cell.id());
             }
@@ -199,6 +224,114 @@ class PlotsTest {
             assertEquals(900, image.getWidth(), plot);
         }
         assertFalse(md.contains("loss-per-iteration"), md);
+        assertFalse(md.contains("allocation"), "no auto entry: no allocation table, bullet or plot");
+    }
+
+    @Test
+    void theAllocationPlotSetsUniformKAgainstTheAutoEntriesPerLayerForLcAndDc() {
+        Map<String, String> choices = Map.of("fc1", "adaptive:2", "fc2", "adaptive:4", "fc3", "adaptive:8");
+        List<CellResult> cells = List.of(
+                cell("adaptive:4", "layer", "lc", 15.9, 0.12, 1, 2),
+                cell("adaptive:2", "layer", "lc", 30.5, 0.15, 1, 2),
+                cell("adaptive:2", "layer", "dc", 30.5, 0.4, 1, 0),
+                cell("adaptive:2", "layer", "ste", 30.5, 0.17, 1, 2),
+                cell("adaptive:2", "shared", "lc", 31.9, 0.16, 1, 2),
+                cell("scaled-ternary", "layer", "lc", 16.0, 0.13, 1, 2),
+                chosen("auto", "bits=2", choices, "lc", 16.5, 0.11),
+                chosen("auto", "bits=1", choices, "lc", 31.0, 0.14),
+                chosen("auto", "bits=1", choices, "dc", 31.2, 0.3),
+                chosen("auto", "bits=1", choices, "ste", 31.1, 0.16),
+                cell("auto", "channel", "bits=1", choices, "lc", 30.0, 0.1, 1, 2));
+        Plots.RhoSeries allocation = Plots.allocationSeries(cells);
+        assertEquals(
+                List.of(Plots.UNIFORM_LC, Plots.UNIFORM_DC, Plots.AUTOMATIC_LC, Plots.AUTOMATIC_DC),
+                List.copyOf(allocation.lines().keySet()));
+        assertEquals(
+                List.of(new Plots.Point(15.9, 0.12), new Plots.Point(30.5, 0.15)),
+                allocation.lines().get(Plots.UNIFORM_LC),
+                "adaptive K per layer only, ascending in ρ");
+        assertEquals(List.of(new Plots.Point(30.5, 0.4)), allocation.lines().get(Plots.UNIFORM_DC));
+        assertEquals(
+                List.of(new Plots.Point(16.5, 0.11), new Plots.Point(31.0, 0.14)),
+                allocation.lines().get(Plots.AUTOMATIC_LC),
+                "one point per size budget, per layer only");
+        assertEquals(List.of(new Plots.Point(31.2, 0.3)), allocation.lines().get(Plots.AUTOMATIC_DC));
+        assertEquals(List.of(15.9, 30.5), List.copyOf(allocation.sweep().keySet()), "the ticks: uniform K");
+
+        Plots.RhoSeries first = Plots.rhoSeries(METHODS, cells);
+        assertEquals(
+                List.of("adaptive:2@shared", "scaled-ternary"),
+                List.copyOf(first.markers().keySet()),
+                "the auto cells are the allocation plot's, not markers of the first");
+        assertEquals(
+                List.of(new Plots.Point(15.9, 0.12), new Plots.Point(30.5, 0.15)),
+                first.lines().get("lc"));
+        assertEquals(
+                "auto;bits=1",
+                Plots.codebookLabel(chosen("auto", "bits=1", choices, "lc", 31.0, 0.14)),
+                "a size budget is part of the entry's name");
+
+        assertEquals(
+                List.of(Plots.UNIFORM_LC, Plots.UNIFORM_DC),
+                List.copyOf(Plots.allocationSeries(cells.subList(0, 6)).lines().keySet()),
+                "without auto cells the plot has nothing to set uniform K against");
+    }
+
+    @Test
+    void aModelWithAutoCellsGetsTheAllocationPlotAtEveryBudget(@TempDir Path output) throws Exception {
+        GridSpec quick = GridSpec.read(GridSpecTest.quickWith(output, "[adaptive:2, adaptive:4, \"auto;bits=1\"]"));
+        GridSpec grid = ExperimentRunnerTest.withBudgets(quick, List.of(1, 3));
+        Files.createDirectories(output.resolve("plots"));
+        Map<String, String> choices = Map.of("fc1", "adaptive:1", "fc2", "adaptive:4", "fc3", "adaptive:8");
+        Map<ExperimentRunner.Cell, CellResult> done = new LinkedHashMap<>();
+        for (ExperimentRunner.Cell cell : ExperimentRunner.cells(grid)) {
+            if (cell.codebook() == null) {
+                continue;
+            }
+            GridSpec.CodebookEntry entry = cell.entry();
+            int iterations = cell.method().equals("dc") ? 0 : 2;
+            done.put(
+                    cell,
+                    entry.chooses()
+                            ? cell(
+                                    entry.spec(),
+                                    "layer",
+                                    entry.sizeBudgetText(),
+                                    choices,
+                                    cell.method(),
+                                    35,
+                                    0.18,
+                                    cell.budget(),
+                                    iterations)
+                            : cell(
+                                    entry.spec(),
+                                    "layer",
+                                    cell.method(),
+                                    entry.spec().equals("adaptive:2") ? 30.5 : 15.9,
+                                    0.2,
+                                    cell.budget(),
+                                    iterations));
+        }
+        List<String> files = Plots.write(output, grid, grid.models().get(0), METHODS, done).stream()
+                .map(Plots.Written::file)
+                .toList();
+        assertEquals(
+                List.of(
+                        "lenet300-error-vs-rho.png",
+                        "lenet300-error-vs-rho-allocation.png",
+                        "lenet300-loss-vs-epochs-adaptive-2.png",
+                        "lenet300-loss-vs-epochs-adaptive-4.png",
+                        "lenet300-error-vs-rho-x3.png",
+                        "lenet300-error-vs-rho-allocation-x3.png",
+                        "lenet300-loss-vs-epochs-adaptive-2-x3.png",
+                        "lenet300-loss-vs-epochs-adaptive-4-x3.png"),
+                files);
+        for (String file : files) {
+            BufferedImage image =
+                    ImageIO.read(output.resolve("plots").resolve(file).toFile());
+            assertNotNull(image, file);
+            assertEquals(900, image.getWidth(), file);
+        }
     }
 
     @Test

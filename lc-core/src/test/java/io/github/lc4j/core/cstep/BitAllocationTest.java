@@ -1,5 +1,6 @@
 package io.github.lc4j.core.cstep;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -153,43 +155,105 @@ class BitAllocationTest {
         }
     }
 
+    /** The least Σ d of any combination within {@code capacity}, by enumeration. */
+    private static double bestWithin(List<BitAllocation.Candidates> groups, int candidates, long capacity) {
+        double[] best = {Double.POSITIVE_INFINITY};
+        everyCombination(groups.size(), candidates, choice -> {
+            long bits = 0;
+            double distortion = 0;
+            for (int g = 0; g < groups.size(); g++) {
+                bits += groups.get(g).bits()[choice[g]];
+                distortion += groups.get(g).distortions()[choice[g]];
+            }
+            if (bits <= capacity) {
+                best[0] = Math.min(best[0], distortion);
+            }
+        });
+        return best[0];
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
-    void withinABudgetTheChoiceFitsAndBeatsEveryPricedChoiceThatFits(boolean adaptive) {
+    void withinABudgetTheChoiceIsTheBestCombinationThatFits(boolean adaptive) {
         List<Codebook> codebooks = candidates(adaptive);
         for (long seed = 11; seed <= 15; seed++) {
-            float[][] layers = layers(seed);
-            List<BitAllocation.Candidates> groups = solved(layers, codebooks);
+            List<BitAllocation.Candidates> groups = solved(layers(seed), codebooks);
             long smallest = BitAllocation.atPrice(groups, 1e12).bits();
             long largest = BitAllocation.atPrice(groups, 0).bits();
             for (long capacity = smallest; capacity <= largest + 8; capacity += 3) {
                 BitAllocation.Allocation budgeted = BitAllocation.withinBudget(groups, capacity);
                 assertTrue(budgeted.bits() <= capacity, budgeted.bits() + " bits exceed " + capacity);
-                double[] bestFitting = {Double.POSITIVE_INFINITY};
-                long cap = capacity;
-                everyCombination(LAYERS, codebooks.size(), choice -> {
-                    long bits = 0;
-                    double distortion = 0;
-                    for (int g = 0; g < LAYERS; g++) {
-                        bits += groups.get(g).bits()[choice[g]];
-                        distortion += groups.get(g).distortions()[choice[g]];
-                    }
-                    if (bits <= cap) {
-                        bestFitting[0] = Math.min(bestFitting[0], distortion);
-                    }
-                });
-                assertTrue(budgeted.distortion() >= bestFitting[0] - 1e-9, "no choice beats the exact optimum");
+                assertEquals(
+                        bestWithin(groups, codebooks.size(), capacity),
+                        budgeted.distortion(),
+                        1e-9,
+                        "seed " + seed + ", capacity " + capacity + ": " + Arrays.toString(budgeted.choices()));
+            }
+        }
+    }
+
+    @Test
+    void aLargeLayersSingleStepIsNotCrowdedOutByTheCheaperStepsOfSmallOnes() {
+        // LeNet300's shape: fc1 holds 88 % of the weights and saves less per bit than fc2 and fc3,
+        // so going by rate spends the budget on fc2 and fc3 and leaves fc1 at K = 1; the optimum is K = 2 everywhere
+        List<BitAllocation.Candidates> groups = List.of(
+                new BitAllocation.Candidates(
+                        new double[] {1727.8, 697.8, 253.6}, new long[] {32, 235_200 + 64, 2 * 235_200 + 128}),
+                new BitAllocation.Candidates(
+                        new double[] {617.9, 232.9, 79.1}, new long[] {32, 30_000 + 64, 60_000 + 128}),
+                new BitAllocation.Candidates(
+                        new double[] {166.8, 55.4, 17.5}, new long[] {32, 1_000 + 64, 2_000 + 128}));
+        long uniform = 235_264 + 30_064 + 1_064;
+        assertArrayEquals(
+                new int[] {1, 1, 1}, BitAllocation.withinBudget(groups, uniform).choices());
+        assertArrayEquals(
+                new int[] {0, 2, 2}, BitAllocation.greedy(groups, uniform).choices());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theGreedyChoiceForManyGroupsFitsAndBeatsEveryPricedChoiceThatFits(boolean adaptive) {
+        List<Codebook> codebooks = candidates(adaptive);
+        for (long seed = 21; seed <= 25; seed++) {
+            List<BitAllocation.Candidates> groups = solved(layers(seed), codebooks);
+            long smallest = BitAllocation.atPrice(groups, 1e12).bits();
+            long largest = BitAllocation.atPrice(groups, 0).bits();
+            for (long capacity = smallest; capacity <= largest + 8; capacity += 3) {
+                BitAllocation.Allocation greedy = BitAllocation.greedy(groups, capacity);
+                assertTrue(greedy.bits() <= capacity, greedy.bits() + " bits exceed " + capacity);
                 for (double price = 1e-5; price < 1e4; price *= 1.5) {
                     BitAllocation.Allocation priced = BitAllocation.atPrice(groups, price);
                     if (priced.bits() <= capacity) {
                         assertTrue(
-                                budgeted.distortion() <= priced.distortion() + 1e-9,
+                                greedy.distortion() <= priced.distortion() + 1e-9,
                                 "seed " + seed + ", capacity " + capacity + ": price " + price + " fits with "
-                                        + priced.distortion() + " < " + budgeted.distortion());
+                                        + priced.distortion() + " < " + greedy.distortion());
                     }
                 }
             }
         }
+    }
+
+    @Test
+    void withTooManyTotalsTheExactProgramGivesWayToTheGreedyOne() {
+        // 40 groups of candidates with unrelated bit counts: the frontier of totals outgrows a limit of 1,000
+        SplittableRandom random = new SplittableRandom(7);
+        List<BitAllocation.Candidates> groups = new ArrayList<>();
+        for (int g = 0; g < 40; g++) {
+            long[] bits = new long[5];
+            double[] distortions = new double[5];
+            for (int c = 0; c < 5; c++) {
+                bits[c] = 1000L * c + random.nextInt(997);
+                distortions[c] = 100.0 / (c + 1) + random.nextDouble();
+            }
+            groups.add(new BitAllocation.Candidates(distortions, bits));
+        }
+        long capacity = 40 * 2000;
+        assertEquals(null, BitAllocation.exact(groups, capacity, 1_000));
+        BitAllocation.Allocation exact = BitAllocation.exact(groups, capacity, BitAllocation.FRONTIER_LIMIT);
+        BitAllocation.Allocation greedy = BitAllocation.greedy(groups, capacity);
+        assertTrue(exact != null && exact.bits() <= capacity && greedy.bits() <= capacity);
+        assertTrue(exact.distortion() <= greedy.distortion(), exact + " against " + greedy);
     }
 
     @ParameterizedTest
