@@ -79,6 +79,13 @@ final class ConsoleProgress implements LcListener {
                     100 * record.test().errorRate(),
                     elapsed());
         }
+        if (!record.choices().isEmpty()) {
+            err.printf(
+                    Locale.ROOT,
+                    "            chosen: %s (ρ %.1f)%n",
+                    LcJob.describeChoices(record.choices()),
+                    record.compressionRatio());
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.github.lc4j.core.TrainingRequest;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.zoo.ModelZoo;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -101,10 +102,14 @@ final class DemoCommand implements Callable<Integer> {
         LcJob.Outcome outcome = job.run(
                 lc4j, TrainingLocation.Data.local(data), model, reference, options, referenceSeconds, output, report);
         var out = spec.commandLine().getOut();
+        String codebooks = layers.layers.isEmpty() && layers.budget() == null
+                ? String.format(
+                        Locale.ROOT, "every layer quantized to K=%d (%d bit/weight)", size, codebook.bitsPerWeight())
+                : LcJob.describeCodebooks(options);
         out.printf(
                 "%nLeNet300 on %s, %s, backend %s, %d threads%n",
                 data.description(),
-                LcJob.describeCodebooks(options),
+                codebooks,
                 backend,
                 common.threads == null ? Runtime.getRuntime().availableProcessors() : common.threads);
         outcome.table().print(out);

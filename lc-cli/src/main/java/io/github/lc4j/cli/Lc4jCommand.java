@@ -2,6 +2,8 @@ package io.github.lc4j.cli;
 
 import io.github.lc4j.api.Lc4jException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,6 +69,20 @@ public final class Lc4jCommand implements Runnable {
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((exception, arguments) -> {
             err.println("lc4j: " + exception.getMessage());
+            if (exception instanceof CommandLine.UnmatchedArgumentException unmatched) {
+                List<String> names = new ArrayList<>();
+                unmatched
+                        .getCommandLine()
+                        .getCommandSpec()
+                        .options()
+                        .forEach(option -> names.addAll(List.of(option.names())));
+                for (String typed : unmatched.getUnmatched()) {
+                    String closest = typed.startsWith("-") ? Suggestions.closest(typed, names) : null;
+                    if (closest != null) {
+                        err.println("Did you mean " + closest + " (for " + typed + ")?");
+                    }
+                }
+            }
             err.println("Run 'lc4j " + exception.getCommandLine().getCommandName() + " --help' for the options.");
             return BAD_INPUT;
         });

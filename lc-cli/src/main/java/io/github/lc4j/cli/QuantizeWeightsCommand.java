@@ -1,9 +1,11 @@
 package io.github.lc4j.cli;
 
+import io.github.lc4j.api.BitBudget;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.spi.CStepKernels;
 import io.github.lc4j.core.CodebookSpecs;
+import io.github.lc4j.core.cstep.BitAllocation;
 import io.github.lc4j.core.cstep.CStepSolution;
 import io.github.lc4j.core.cstep.CStepSolvers;
 import io.github.lc4j.core.io.AtomicFiles;
@@ -15,7 +17,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -39,7 +43,8 @@ import picocli.CommandLine.Spec;
             "  scaled-binary/-ternary    {-a,+a}, {-a,0,+a} with the optimal a",
             "  pow2:C, scaled-pow2:C     {0, ±1, ±2^-1, …, ±2^-C}, optionally times the optimal a",
             "  fixed:V1,..  scaled:V1,.. any sorted list, optionally times the optimal a",
-            "  partial:P1,P2+L           pinned values P plus L learned ones, e.g. partial:0+2"
+            "  partial:P1,P2+L           pinned values P plus L learned ones, e.g. partial:0+2",
+            "  auto[:K1,K2,..|:S1|S2..]  the candidate of least distortion within --bits-per-weight"
         })
 final class QuantizeWeightsCommand implements Callable<Integer> {
     @Option(
@@ -63,6 +68,12 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
             paramLabel = "R.json",
             description = "Where to write codebook, scale, distortion," + " bits per weight and time as JSON.")
     Path report;
+
+    @Option(
+            names = "--bits-per-weight",
+            paramLabel = "B",
+            description = "With an 'auto' codebook: the size budget, at most B bits per value, codebook included.")
+    Double bitsPerWeight;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of k-means++ seeding. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -88,8 +99,33 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
         }
         float[] x = array.toFloats();
         long start = System.nanoTime();
-        CStepSolution solution =
-                CStepSolvers.forCodebook(parsed, seed, CStepKernels.DEFAULT).solve(x, null);
+        List<Codebook> candidates = parsed instanceof Codebook.Choice choice ? choice.candidates() : List.of(parsed);
+        if (parsed instanceof Codebook.Choice != (bitsPerWeight != null)) {
+            throw new IllegalArgumentException(
+                    bitsPerWeight == null
+                            ? "--codebook " + codebook
+                                    + " chooses among codebooks: give the budget with --bits-per-weight B"
+                            : "--bits-per-weight budgets an 'auto' codebook; --codebook " + codebook + " is fixed");
+        }
+        List<CStepSolution> solutions = new ArrayList<>();
+        double[] distortions = new double[candidates.size()];
+        long[] storage = new long[candidates.size()];
+        for (int c = 0; c < candidates.size(); c++) {
+            solutions.add(CStepSolvers.forCodebook(candidates.get(c), seed, CStepKernels.DEFAULT)
+                    .solve(x, null));
+            distortions[c] = solutions.get(c).distortion();
+            storage[c] = candidates.get(c).storageBits(x.length);
+        }
+        int chosen = 0;
+        if (bitsPerWeight != null) {
+            BitBudget budget = BitBudget.bitsPerWeight(bitsPerWeight);
+            chosen = BitAllocation.withinBudget(
+                            List.of(new BitAllocation.Candidates(distortions, storage)),
+                            budget.totalBits(x.length, x.length, 0))
+                    .choices()[0];
+            parsed = candidates.get(chosen);
+        }
+        CStepSolution solution = solutions.get(chosen);
         double seconds = (System.nanoTime() - start) / 1e9;
         float[] quantized = solution.reconstruction();
         double[] values = new double[quantized.length];

@@ -66,8 +66,10 @@ final class RunConfig implements CommandLine.IDefaultValueProvider {
         for (Map.Entry<?, ?> entry : raw.entrySet()) {
             String key = String.valueOf(entry.getKey());
             if (!valid.contains(key)) {
+                String closest = Suggestions.closest(key, valid);
                 throw new InvalidInputException("config file " + file + ": unknown key '" + key + "' for 'lc4j "
-                        + command.name() + "'; valid keys: " + String.join(", ", valid));
+                        + command.name() + "'" + (closest == null ? "" : " (did you mean '" + closest + "'?)")
+                        + "; valid keys: " + String.join(", ", valid));
             }
             String text = text(file, key, entry.getValue());
             if (!text.isEmpty() || !(entry.getValue() instanceof Map || entry.getValue() instanceof List)) {
@@ -122,7 +124,14 @@ final class RunConfig implements CommandLine.IDefaultValueProvider {
             String key = key(option);
             if (!NOT_IN_FILES.contains(key)) {
                 Object value = option.getValue();
-                settings.put(key, value == null ? null : value instanceof Map<?, ?> ? value : String.valueOf(value));
+                settings.put(
+                        key,
+                        value == null
+                                        || value instanceof Map<?, ?>
+                                        || value instanceof Number
+                                        || value instanceof Boolean
+                                ? value
+                                : String.valueOf(value));
             }
         }
         return settings;

@@ -198,6 +198,14 @@ class BadInputTest {
     @Test
     void unknownOptionAndModel() throws IOException {
         assertBadInput("Unknown option", "compress", "--reference", reference.toString(), "--frobnicate");
+        assertBadInput(
+                "Did you mean --mu-steps (for --mu-stpes)?",
+                "compress",
+                "--reference",
+                reference.toString(),
+                "--mu-stpes",
+                "3");
+        assertBadInput("Did you mean --bits-per-weight", "compress", "--bit-per-weight", "1");
         assertBadInput("unknown model 'resnet'", "train", "--model", "resnet", "--data", "embedded");
     }
 

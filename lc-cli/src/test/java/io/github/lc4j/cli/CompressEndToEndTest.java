@@ -246,8 +246,15 @@ class CompressEndToEndTest {
         assertEquals(0, result.exitCode(), result.err());
         String json = Files.readString(folder.resolve("paper.json")).replaceAll("\\s+", "");
         for (String setting : new String[] {
-            "\"mu0\":\"9.0E-5\"", "\"mu-factor\":\"1.1\"", "\"lr\":\"0.09\"", "\"lr-decay\":\"0.98\"",
-            "\"batch\":\"256\"", "\"tolerance\":\"0.0\"", "\"mu-steps\":\"1\"", "\"epochs-per-step\":\"1\""
+            "\"mu0\":9.0E-5",
+            "\"mu-factor\":1.1",
+            "\"lr\":0.09",
+            "\"lr-decay\":0.98",
+            "\"batch\":256",
+            "\"tolerance\":0.0",
+            "\"mu-steps\":1",
+            "\"epochs-per-step\":1",
+            "\"nesterov\":true"
         }) {
             assertTrue(json.contains(setting), "report lacks " + setting + ": " + json);
         }
@@ -438,9 +445,7 @@ class CompressEndToEndTest {
         assertTrue(result.out().contains("STE adaptive:4"), "the command line's --method wins: " + result.out());
         String json = Files.readString(report);
         assertTrue(
-                json.contains("\"mu-steps\": \"1\"")
-                        && json.contains("\"k\": \"4\"")
-                        && json.contains("\"method\": \"ste\""),
+                json.contains("\"mu-steps\": 1") && json.contains("\"k\": 4") && json.contains("\"method\": \"ste\""),
                 "the resolved options are in the report: " + json);
 
         Path jsonConfig = folder.resolve("run.json");
@@ -465,7 +470,9 @@ class CompressEndToEndTest {
         CliRunner result = CliRunner.run("compress", "--config", config.toString());
         assertEquals(2, result.exitCode(), result.err());
         assertTrue(
-                result.err().contains("unknown key 'mu-step' for 'lc4j compress'; valid keys:")
+                result.err()
+                                .contains(
+                                        "unknown key 'mu-step' for 'lc4j compress' (did you mean 'mu-steps'?); valid keys:")
                         && result.err().contains("mu-steps"),
                 result.err());
         Files.writeString(config, "- just\n- a list\n");

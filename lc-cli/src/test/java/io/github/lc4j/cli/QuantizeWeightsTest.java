@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -204,5 +205,38 @@ class QuantizeWeightsTest {
         values[3] = Double.NaN;
         Path nan = write("nan.npy", new NpyArray(new int[] {5}, values, NpyArray.DType.FLOAT64));
         assertRejected(nan, "binary", "flat index 3");
+    }
+
+    @Test
+    void anAutoCodebookTakesTheLeastDistortedCandidateWithinTheBudget() throws IOException {
+        Path input = write("auto.npy", gaussian(new int[] {30, 20}, NpyArray.DType.FLOAT32));
+        Path output = folder.resolve("auto-q.npy");
+        Path report = folder.resolve("auto.json");
+        // 600 values: K = 4 stores 1,200 code bits and 128 codebook bits (2.2 per value), K = 8 3.4 per value
+        CliRunner result = CliRunner.run(
+                "quantize-weights",
+                "--input",
+                input.toString(),
+                "--codebook",
+                "auto",
+                "--bits-per-weight",
+                "2.5",
+                "--output",
+                output.toString(),
+                "--report",
+                report.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        String json = Files.readString(report).replaceAll("\\s+", "");
+        assertTrue(json.contains("\"codebook\":\"adaptive:4\""), json);
+        TreeSet<Double> distinct = new TreeSet<>();
+        for (double value : read(output).values()) {
+            distinct.add(value);
+        }
+        assertEquals(4, distinct.size(), distinct.toString());
+
+        CliRunner unbudgeted = CliRunner.run(
+                "quantize-weights", "--input", input.toString(), "--codebook", "auto", "--output", output.toString());
+        assertEquals(2, unbudgeted.exitCode(), unbudgeted.err());
+        assertTrue(unbudgeted.err().contains("--bits-per-weight"), unbudgeted.err());
     }
 }

@@ -31,7 +31,7 @@ import java.util.Set;
  * Writes quantized weights back into an ONNX graph. The graph stays as it was; each parameter's
  * initializer takes the new values. With {@code compact}, each weight with few distinct values is
  * stored as its codebook plus bit-packed codes, and a few standard operators (BitShift, Cast,
- * Reshape, Slice, Gather or GatherElements; opset 11 or later) rebuild it when the model loads, so
+ * ReduceSum, Reshape, Slice, Gather or GatherElements; opset 11 or later) rebuild it when the model loads, so
  * that any ONNX runtime runs the file.
  */
 public final class OnnxExporter {
@@ -88,12 +88,15 @@ public final class OnnxExporter {
                         binding.weight(),
                         OnnxTensors.withFloats(original(graph, binding.weight()), binding.weightDims(), weight));
             } else {
-                if (unpacking.isEmpty()) {
-                    added.addAll(Unpacking.constants());
-                }
                 removed.add(binding.weight());
-                String layout =
-                        Unpacking.append(binding.weight(), binding.weightDims(), codes, names, added, unpacking);
+                String layout = Unpacking.append(
+                        binding.weight(),
+                        binding.weightDims(),
+                        codes,
+                        defaultOpset(source.proto()),
+                        names,
+                        added,
+                        unpacking);
                 model.addMetadataProps(StringStringEntryProto.newBuilder()
                         .setKey(COMPACT_KEY + binding.weight())
                         .setValue(layout));

@@ -6,6 +6,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import com.google.protobuf.ByteString;
 import io.github.lc4j.api.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,35 +17,39 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The operators that rebuild a compact weight inside the graph: per bit plane, BitShift left then
- * right isolates each bit of each byte (uint8 shifts drop the bits pushed out), Cast to int64,
- * weighted by 2^j and summed; Reshape and Slice give one code per weight, and Gather (one
- * codebook) or GatherElements (one per channel) looks the values up.
+ * The operators that rebuild a compact weight inside the graph. All bit planes of a weight are one
+ * uint8 initializer {@code [bits, bytes, 1]}, unpacked by one chain whatever the width: BitShift
+ * left by {@code [8]} shifts then right by 7 isolates each bit of each byte ({@code [bits, bytes,
+ * 8]}; uint8 shifts drop the bits pushed out), BitShift left by {@code [bits, 1, 1]} puts plane j's
+ * bits at bit j, Cast to int64 and ReduceSum over the planes give the codes; Reshape and Slice give
+ * one code per weight, and Gather (one codebook) or GatherElements (one per channel) looks the values
+ * up.
  */
 final class Unpacking {
     private static final String SHIFTS = "lc4j.unpack.shifts";
     private static final String SEVEN = "lc4j.unpack.seven";
+    /** Followed by the width: the bit each plane lands on, shared by the weights of that width. */
+    private static final String PLANE_SHIFTS = "lc4j.unpack.bit";
+
+    private static final String AXIS_ZERO = "lc4j.unpack.axis0";
+    /** ReduceSum reads its axes from an input from this opset on, from an attribute before. */
+    private static final int AXES_AS_INPUT_OPSET = 13;
     /** What every unpacking node's name holds, and no other node's. */
     private static final String NODE_PREFIX = "/lc4j/";
 
     private Unpacking() {}
 
-    /** The constants every unpacking shares; added once per file. */
-    static List<TensorProto> constants() {
-        return List.of(
-                OnnxTensors.byteTensor(SHIFTS, new long[] {8}, new byte[] {7, 6, 5, 4, 3, 2, 1, 0}),
-                OnnxTensors.byteTensor(SEVEN, new long[] {1}, new byte[] {7}));
-    }
-
     /**
      * Appends the initializers and nodes that compute the weight {@code name} of {@code dims} from
-     * {@code codes}; the last node's output is {@code name}, so its consumers stay as they were.
-     * Returns the description {@code lc4j inspect} reads back.
+     * {@code codes}, with operators of the default-domain {@code opset}; the last node's output is
+     * {@code name}, so its consumers stay as they were. Constants the weights share are added to
+     * {@code initializers} once. Returns the description {@code lc4j inspect} reads back.
      */
     static String append(
             String name,
             long[] dims,
             CompactCodes codes,
+            long opset,
             OnnxExporter.Names names,
             List<TensorProto> initializers,
             List<NodeProto> nodes) {
@@ -52,40 +57,67 @@ final class Unpacking {
         // short names: they are stored once per tensor and node, and the file should be the codes
         String key = names.fresh("q");
         int bytes = (count + 7) / 8;
-        String sum = null;
-        List<String> planes = new ArrayList<>();
-        for (int bit = 0; bit < codes.bits(); bit++) {
-            String plane = names.fresh(key + ".p" + bit);
-            planes.add(plane);
-            initializers.add(OnnxTensors.byteTensor(plane, new long[] {bytes, 1}, codes.planes()[bit]));
-            String up = op(nodes, names, key, "BitShift", key + "/l", direction("LEFT"), plane, SHIFTS);
-            String down = op(nodes, names, key, "BitShift", key + "/r", direction("RIGHT"), up, SEVEN);
-            AttributeProto toInt64 = OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE);
-            String wide = op(nodes, names, key, "Cast", key + "/c" + bit, toInt64, down);
-            if (bit > 0) {
-                String weight = names.fresh(key + ".x" + bit);
-                initializers.add(OnnxTensors.longTensor(weight, new long[0], 1L << bit));
-                wide = op(nodes, names, key, "Mul", key + "/m", null, wide, weight);
-                sum = op(nodes, names, key, "Add", key + "/a", null, sum, wide);
-            } else {
-                sum = wide;
+        int bits = codes.bits();
+        String planes = names.fresh(key + ".p");
+        initializers.add(OnnxTensors.byteTensor(planes, new long[] {bits, bytes, 1}, concatenated(codes.planes())));
+        String shifts = shared(
+                initializers, OnnxTensors.byteTensor(SHIFTS, new long[] {8}, new byte[] {7, 6, 5, 4, 3, 2, 1, 0}));
+        String seven = shared(initializers, OnnxTensors.byteTensor(SEVEN, new long[] {1}, new byte[] {7}));
+        String up = op(nodes, names, key, "BitShift", key + "/l", List.of(direction("LEFT")), planes, shifts);
+        // [bits, bytes, 8]: bit c of byte i of plane j, which is bit j of code 8 i + c
+        String isolated = op(nodes, names, key, "BitShift", key + "/r", List.of(direction("RIGHT")), up, seven);
+        AttributeProto toInt64 = OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE);
+        String codesOut;
+        if (bits == 1) {
+            // the bits are the codes; the Reshapes below drop the leading axis of 1
+            codesOut = op(nodes, names, key, "Cast", key + "/c", List.of(toInt64), isolated);
+        } else {
+            byte[] positions = new byte[bits];
+            for (int bit = 0; bit < bits; bit++) {
+                positions[bit] = (byte) bit;
             }
+            String weights = shared(
+                    initializers, OnnxTensors.byteTensor(PLANE_SHIFTS + bits, new long[] {bits, 1, 1}, positions));
+            // at most 2^7 per plane: the shifted bits still fit uint8, and int64 only where they add
+            String placed =
+                    op(nodes, names, key, "BitShift", key + "/w", List.of(direction("LEFT")), isolated, weights);
+            String wide = op(nodes, names, key, "Cast", key + "/c", List.of(toInt64), placed);
+            AttributeProto keep = OnnxExporter.integer("keepdims", 0);
+            codesOut = opset >= AXES_AS_INPUT_OPSET
+                    ? op(
+                            nodes,
+                            names,
+                            key,
+                            "ReduceSum",
+                            key + "/s",
+                            List.of(keep),
+                            wide,
+                            shared(initializers, OnnxTensors.longTensor(AXIS_ZERO, new long[] {1}, 0)))
+                    : op(nodes, names, key, "ReduceSum", key + "/s", List.of(OnnxExporter.ints("axes", 0), keep), wide);
         }
-        String flat =
-                op(nodes, names, key, "Reshape", key + "/r", null, sum, shape(initializers, names, key, bytes * 8L));
-        String perWeight = flat;
+        // [bytes, 8] (or [1, bytes, 8]): one code per weight in C order, then the padding
+        String perWeight = codesOut;
         if (bytes * 8L != count) {
+            String flat = op(
+                    nodes,
+                    names,
+                    key,
+                    "Reshape",
+                    key + "/f",
+                    List.of(),
+                    codesOut,
+                    shape(initializers, names, key, bytes * 8L));
             String starts = names.fresh(key + ".a");
             String ends = names.fresh(key + ".z");
             initializers.add(OnnxTensors.longTensor(starts, new long[] {1}, 0));
             initializers.add(OnnxTensors.longTensor(ends, new long[] {1}, count));
-            perWeight = op(nodes, names, key, "Slice", key + "/i", null, flat, starts, ends);
+            perWeight = op(nodes, names, key, "Slice", key + "/i", List.of(), flat, starts, ends);
         }
         String book = names.fresh(key + ".cb");
-        String values;
         if (!codes.perChannel()) {
             initializers.add(OnnxTensors.floatTensor(book, new long[] {codes.size()}, codes.codebook()));
-            values = op(nodes, names, key, "Gather", key + "/g", null, book, perWeight);
+            String values = op(nodes, names, key, "Gather", key + "/g", List.of(), book, perWeight);
+            last(nodes, names, key, "Reshape", name, List.of(), values, shape(initializers, names, key, dims));
         } else {
             int channels = codes.channels();
             boolean rows = codes.channelAxis() == 0;
@@ -93,23 +125,50 @@ final class Unpacking {
             long[] bookDims = rows ? new long[] {channels, codes.size()} : new long[] {codes.size(), channels};
             initializers.add(OnnxTensors.floatTensor(book, bookDims, codes.codebook()));
             String indices = op(
-                    nodes, names, key, "Reshape", key + "/r", null, perWeight, shape(initializers, names, key, grid));
+                    nodes,
+                    names,
+                    key,
+                    "Reshape",
+                    key + "/x",
+                    List.of(),
+                    perWeight,
+                    shape(initializers, names, key, grid));
             AttributeProto axis = OnnxExporter.integer("axis", rows ? 1 : 0);
-            values = op(nodes, names, key, "GatherElements", key + "/v", axis, book, indices);
+            if (Arrays.equals(grid, dims)) {
+                // a matrix is its own grid: no Reshape after the lookup
+                last(nodes, names, key, "GatherElements", name, List.of(axis), book, indices);
+            } else {
+                String values = op(nodes, names, key, "GatherElements", key + "/v", List.of(axis), book, indices);
+                last(nodes, names, key, "Reshape", name, List.of(), values, shape(initializers, names, key, dims));
+            }
         }
-        // the weight's own name as the last output: its consumers read it as before
-        nodes.add(NodeProto.newBuilder()
-                .setOpType("Reshape")
-                .setName(names.fresh(NODE_PREFIX + key))
-                .addInput(values)
-                .addInput(shape(initializers, names, key, dims))
-                .addOutput(name)
-                .build());
         return describe(codes, dims, book, planes);
     }
 
+    /** The planes back to back: plane j is bytes {@code [j * n, (j + 1) * n)} of the initializer. */
+    private static byte[] concatenated(byte[][] planes) {
+        int length = planes.length == 0 ? 0 : planes[0].length;
+        byte[] all = new byte[planes.length * length];
+        for (int bit = 0; bit < planes.length; bit++) {
+            System.arraycopy(planes[bit], 0, all, bit * length, length);
+        }
+        return all;
+    }
+
+    /**
+     * Adds {@code constant} to {@code initializers} unless an earlier weight did; returns its name.
+     */
+    private static String shared(List<TensorProto> initializers, TensorProto constant) {
+        boolean added =
+                initializers.stream().anyMatch(tensor -> tensor.getName().equals(constant.getName()));
+        if (!added) {
+            initializers.add(constant);
+        }
+        return constant.getName();
+    }
+
     /** What {@code lc4j inspect} reads back: the layout of one compact weight. */
-    private static String describe(CompactCodes codes, long[] dims, String book, List<String> planes) {
+    private static String describe(CompactCodes codes, long[] dims, String book, String planes) {
         StringBuilder shape = new StringBuilder();
         for (long dimension : dims) {
             shape.append(shape.length() > 0 ? "x" : "").append(dimension);
@@ -117,7 +176,7 @@ final class Unpacking {
         return "shape=" + shape + ";k=" + codes.size() + ";bits=" + codes.bits() + ";per="
                 + (codes.perChannel() ? "channel" : "tensor") + ";channels=" + codes.channels() + ";axis="
                 + codes.channelAxis() + ";codebook=" + book
-                + ";planes=" + String.join(",", planes);
+                + ";planes=" + planes;
     }
 
     /** A compact weight as the file stores it. */
@@ -144,25 +203,19 @@ final class Unpacking {
                         .mapToLong(Long::parseLong)
                         .toArray();
                 int count = OnnxTensors.elementCount(dims, "compact weight '" + name + "'");
-                String[] planeNames = fields.get("planes").split(",");
-                byte[][] planes = new byte[planeNames.length][];
-                for (int bit = 0; bit < planes.length; bit++) {
-                    planes[bit] = initializers.get(planeNames[bit]).getRawData().toByteArray();
-                    if (planes[bit].length != (count + 7) / 8) {
-                        throw new IllegalArgumentException("plane " + planeNames[bit] + " holds " + planes[bit].length
-                                + " bytes for " + count + " codes");
-                    }
-                }
+                int bits = Integer.parseInt(fields.get("bits"));
+                byte[][] planes = planes(fields.get("planes"), bits, (count + 7) / 8, initializers);
                 CompactCodes codes = new CompactCodes(
-                        Integer.parseInt(fields.get("bits")),
+                        bits,
                         Integer.parseInt(fields.get("k")),
                         fields.get("per").equals("channel"),
                         Integer.parseInt(fields.getOrDefault("axis", "0")),
                         Integer.parseInt(fields.get("channels")),
                         OnnxTensors.floats(initializers.get(fields.get("codebook")), null, "codebook of " + name),
                         planes);
-                if (codes.bits() != planes.length || codes.codebook().length != codes.size() * codes.channels()) {
-                    throw new IllegalArgumentException("bits and codebook size disagree with the stored arrays");
+                if (codes.codebook().length != codes.size() * codes.channels()) {
+                    throw new IllegalArgumentException("the codebook holds " + codes.codebook().length
+                            + " values, not k × channels = " + codes.size() * codes.channels());
                 }
                 codes.values(count); // every code must point into its codebook
                 stored.add(new Stored(name, dims, codes));
@@ -174,6 +227,43 @@ final class Unpacking {
             }
         }
         return stored;
+    }
+
+    /**
+     * Returns the {@code bits} planes of {@code perPlane} bytes each that the initializers {@code
+     * listed} (comma-separated) hold back to back: one {@code [bits, bytes, 1]} initializer, or, in
+     * files written before all planes became one, one {@code [bytes, 1]} initializer per plane.
+     */
+    private static byte[][] planes(String listed, int bits, int perPlane, Map<String, TensorProto> initializers) {
+        if (bits < 1 || bits > 8) {
+            throw new IllegalArgumentException("codes of " + bits + " bits; a compact file stores 1 to 8");
+        }
+        List<ByteString> stored = new ArrayList<>();
+        long size = 0;
+        for (String plane : listed.split(",")) {
+            TensorProto tensor = initializers.get(plane);
+            if (tensor == null) {
+                throw new IllegalArgumentException("no initializer " + plane + " holds the planes");
+            }
+            ByteString bytes = tensor.getRawData();
+            // whole planes only: a plane split over two initializers is no layout lc4j writes
+            if (perPlane > 0 && bytes.size() % perPlane != 0) {
+                throw new IllegalArgumentException(
+                        "initializer " + plane + " holds " + bytes.size() + " bytes, no whole planes of " + perPlane);
+            }
+            stored.add(bytes);
+            size += bytes.size();
+        }
+        if (size != (long) bits * perPlane) {
+            throw new IllegalArgumentException(
+                    "planes " + listed + " hold " + size + " bytes for " + bits + " planes of " + perPlane);
+        }
+        byte[] all = ByteString.copyFrom(stored).toByteArray();
+        byte[][] planes = new byte[bits][];
+        for (int bit = 0; bit < bits; bit++) {
+            planes[bit] = Arrays.copyOfRange(all, bit * perPlane, (bit + 1) * perPlane);
+        }
+        return planes;
     }
 
     /**
@@ -241,19 +331,29 @@ final class Unpacking {
             String key,
             String opType,
             String output,
-            AttributeProto attribute,
+            List<AttributeProto> attributes,
             String... inputs) {
-        NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(names.fresh(NODE_PREFIX + key));
-        for (String input : inputs) {
-            node.addInput(input);
-        }
         String name = names.fresh(output);
-        node.addOutput(name);
-        if (attribute != null) {
-            node.addAttribute(attribute);
-        }
-        nodes.add(node.build());
+        last(nodes, names, key, opType, name, attributes, inputs);
         return name;
+    }
+
+    /** Appends one unpacking node named after {@code key} whose output is {@code output} itself. */
+    private static void last(
+            List<NodeProto> nodes,
+            OnnxExporter.Names names,
+            String key,
+            String opType,
+            String output,
+            List<AttributeProto> attributes,
+            String... inputs) {
+        nodes.add(NodeProto.newBuilder()
+                .setOpType(opType)
+                .setName(names.fresh(NODE_PREFIX + key))
+                .addAllInput(List.of(inputs))
+                .addOutput(output)
+                .addAllAttribute(attributes)
+                .build());
     }
 
     private static AttributeProto direction(String direction) {
