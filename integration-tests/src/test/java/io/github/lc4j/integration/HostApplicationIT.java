@@ -100,6 +100,50 @@ class HostApplicationIT {
         assertEquals(0, iterationsSeen.get(0), "the listener saw direct compression first");
     }
 
+    @Test
+    void closingTheFacadeCancelsItsRunsOnTheHostsExecutorAndRefusesNewOnes() throws Exception {
+        CountDownLatch firstIteration = new CountDownLatch(1);
+        LcListener listener = new LcListener() {
+            @Override
+            public void onIterationEnd(IterationRecord record, int iterations) {
+                if (record.iteration() == 1) {
+                    firstIteration.countDown();
+                }
+            }
+        };
+        java.util.concurrent.ExecutorService executor =
+                java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "host-pool"));
+        try {
+            CompletableFuture<LcResult> run;
+            try (Lc4j lc4j = Lc4j.builder()
+                    .addProvider(new CountingBackendProvider())
+                    .backend(CountingBackendProvider.NAME)
+                    .threads(2)
+                    .build()) {
+                run = lc4j.compressAsync(QuantizeMyModel.request(folder.resolve("weights"), 4, listener), executor);
+                assertTrue(firstIteration.await(120, TimeUnit.SECONDS), "the run never finished its first iteration");
+                assertTrue(!run.isDone(), "the run ended before the facade was closed");
+            }
+            assertTrue(run.isCancelled(), "closing the facade cancels its runs");
+            // the executor's thread is free again once the run has stopped at its next minibatch
+            CompletableFuture<String> next =
+                    CompletableFuture.supplyAsync(() -> Thread.currentThread().getName(), executor);
+            assertEquals("host-pool", next.get(60, TimeUnit.SECONDS));
+            assertEquals(0, workers(), "a run on the host's executor starts no thread of its own");
+        } finally {
+            executor.shutdownNow();
+        }
+        Lc4j closed = Lc4j.builder()
+                .addProvider(new CountingBackendProvider())
+                .backend(CountingBackendProvider.NAME)
+                .build();
+        closed.close();
+        IllegalStateException refused = assertThrows(
+                IllegalStateException.class,
+                () -> closed.compress(QuantizeMyModel.request(folder.resolve("weights"), 4, LcListener.NONE)));
+        assertTrue(refused.getMessage().contains("closed"), refused.getMessage());
+    }
+
     private static long workers() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().startsWith("lc4j-compress-") && thread.isAlive())

@@ -35,7 +35,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -52,10 +56,16 @@ import java.util.function.BooleanSupplier;
  * <p>Besides the instance methods, the static methods read and write the files lc4j uses
  * (weights as {@code .npz}, arrays as {@code .npy}, JSON reports), so that a host needs no other
  * package than this one and {@code io.github.lc4j.api}. An instance is safe to share between
- * threads; each run uses its own trainers.
+ * threads; each run uses its own trainers. {@link #close()} cancels the asynchronous runs still
+ * going and refuses new work, so a host's try-with-resources leaves no run behind.
  */
-public final class Lc4j {
+public final class Lc4j implements AutoCloseable {
     private static final AtomicInteger ASYNC_RUNS = new AtomicInteger();
+
+    /** The futures of {@link #compressAsync} runs not finished yet. */
+    private final Set<CompletableFuture<LcResult>> running = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean closed;
 
     private final BackendRegistry registry;
     private final LcAlgorithm algorithm;
@@ -115,6 +125,7 @@ public final class Lc4j {
      */
     public Weights train(TrainingRequest request) {
         requireNonNull(request, "request is null");
+        checkOpen();
         return Training.train(backend, request, Thread.currentThread()::isInterrupted);
     }
 
@@ -130,6 +141,7 @@ public final class Lc4j {
      */
     public LcResult compress(CompressionRequest request) {
         requireNonNull(request, "request is null");
+        checkOpen();
         return run(request, Thread.currentThread()::isInterrupted);
     }
 
@@ -157,22 +169,59 @@ public final class Lc4j {
      * called from the run's thread until then.
      */
     public CompletableFuture<LcResult> compressAsync(CompressionRequest request) {
+        return compressAsync(request, null);
+    }
+
+    /**
+     * Starts LC on {@code executor} (a new daemon thread when null) and returns its future, which
+     * cancels as {@link #compressAsync(CompressionRequest)}'s does. A run the executor rejects
+     * completes the future exceptionally.
+     */
+    public CompletableFuture<LcResult> compressAsync(CompressionRequest request, Executor executor) {
         requireNonNull(request, "request is null");
+        checkOpen();
         CompletableFuture<LcResult> future = new CompletableFuture<>();
-        Thread worker = new Thread(
-                () -> {
-                    try {
-                        future.complete(run(
-                                request,
-                                () -> future.isDone() || Thread.currentThread().isInterrupted()));
-                    } catch (Throwable failure) {
-                        future.completeExceptionally(failure);
-                    }
-                },
-                "lc4j-compress-" + ASYNC_RUNS.incrementAndGet());
-        worker.setDaemon(true);
-        worker.start();
+        running.add(future);
+        future.whenComplete((result, failure) -> running.remove(future));
+        Runnable task = () -> {
+            try {
+                future.complete(run(
+                        request, () -> future.isDone() || Thread.currentThread().isInterrupted()));
+            } catch (Throwable failure) {
+                future.completeExceptionally(failure);
+            }
+        };
+        if (executor == null) {
+            Thread worker = new Thread(task, "lc4j-compress-" + ASYNC_RUNS.incrementAndGet());
+            worker.setDaemon(true);
+            worker.start();
+        } else {
+            try {
+                executor.execute(task);
+            } catch (RejectedExecutionException e) {
+                future.completeExceptionally(e);
+            }
+        }
         return future;
+    }
+
+    /**
+     * Cancels every {@link #compressAsync} run still going (each stops at its next minibatch) and
+     * makes later {@code train}, {@code compress} and {@code compressAsync} calls fail. Calling it
+     * again does nothing.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        for (CompletableFuture<LcResult> future : List.copyOf(running)) {
+            future.cancel(true);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Lc4j is closed; build a new one with Lc4j.builder()");
+        }
     }
 
     /** Returns loss and errors of {@code weights} on every sample of {@code dataset}. */
