@@ -17,8 +17,12 @@ final class CommonOptions {
                     + " Fashion-MNIST in /usr/share/datasets/fashion-mnist if installed, else embedded), a folder"
                     + " with the four MNIST idx files (standardized), or one .npz with x_train, y_train, x_test, y_test"
                     + " (float32 inputs in the model's layout, used as they are; integer labels)."
-                    + " Default: embedded for demo, auto otherwise.")
+                    + " Default: embedded for demo, auto otherwise, and none for your own ONNX model: it must be"
+                    + " given the data it was trained for.")
     String data;
+
+    /** What --data means when not given. */
+    private final String defaultData;
 
     @Option(
             names = "--backend",
@@ -53,7 +57,7 @@ final class CommonOptions {
     Map<String, String> backendProperties = new LinkedHashMap<>();
 
     CommonOptions(String defaultData) {
-        this.data = defaultData;
+        this.defaultData = defaultData;
     }
 
     CommonOptions() {
@@ -73,7 +77,25 @@ final class CommonOptions {
         return builder.build();
     }
 
+    /** The --data given, or the command's default. */
+    String data() {
+        return data != null ? data : defaultData;
+    }
+
+    /**
+     * Fails when {@code model} is an ONNX file and no --data was given (on the command line or in
+     * a config file): the default data fit the zoo's nets, and a user's net silently trained and
+     * scored on them would give numbers that mean nothing.
+     */
+    void requireDataFor(String model) {
+        if (data == null && model != null && ModelSource.isOnnx(model)) {
+            throw new IllegalArgumentException("--model " + model + " is your own net: give the data it was"
+                    + " trained for with --data DIR|FILE.npz (x_train, y_train, x_test, y_test in the model's"
+                    + " input layout); only the zoo's models default to Fashion-MNIST");
+        }
+    }
+
     TrainTestSplit loadData() {
-        return DataSets.resolve(data);
+        return DataSets.resolve(data());
     }
 }

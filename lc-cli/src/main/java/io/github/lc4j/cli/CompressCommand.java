@@ -147,6 +147,7 @@ final class CompressCommand implements Callable<Integer> {
         ModelSource source = ModelSource.resolve(model);
         ModelSpec modelSpec = source.model();
         source.checkOutput(output, compact);
+        common.requireDataFor(model);
         String codebookSpec = codebook != null ? codebook : layers.defaultCodebook("adaptive");
         Integer k = codebookSpec.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
         Codebook parsed = CodebookSpecs.parse(codebookSpec, k);
@@ -163,7 +164,7 @@ final class CompressCommand implements Callable<Integer> {
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));
         if (location != null) {
-            job.trainOn(location.load(common.data));
+            job.trainOn(location.load(common.data()));
         }
         Path folder = checkpointFolder();
         if (folder == null) {

@@ -64,6 +64,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     + " and no --weights (write them into one with 'lc4j export')");
         }
         ModelSource source = ModelSource.resolve(model);
+        common.requireDataFor(model);
         Weights values = source.reference(weights, "--weights");
         TrainTestSplit data = common.loadData();
         PrintWriter out = spec.commandLine().getOut();

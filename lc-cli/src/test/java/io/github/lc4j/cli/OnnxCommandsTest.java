@@ -202,6 +202,18 @@ class OnnxCommandsTest {
         assertEquals(2, compactNpz.exitCode());
         assertTrue(compactNpz.err().contains("--compact writes an ONNX file"), compactNpz.err());
 
+        Path lenet300 = folder.resolve("lenet300.onnx");
+        for (String command : List.of("compress", "evaluate")) {
+            List<String> arguments = new java.util.ArrayList<>(List.of(command, "--model", lenet300.toString()));
+            if (command.equals("compress")) {
+                arguments.addAll(List.of("--output", output.toString()));
+            }
+            CliRunner noData = CliRunner.run(arguments.toArray(String[]::new));
+            assertEquals(2, noData.exitCode(), command + ": " + noData.err());
+            assertTrue(noData.err().contains("give the data it was trained for with --data"), noData.err());
+            assertTrue(Files.notExists(output), command + " wrote " + output);
+        }
+
         CliRunner noReference = CliRunner.run("compress", "--model", "lenet5");
         assertEquals(2, noReference.exitCode());
         assertTrue(noReference.err().contains("--reference FILE.npz is required"), noReference.err());
