@@ -228,4 +228,25 @@ class OnnxCommandsTest {
                     || path.getFileName().toString().endsWith(".partial")));
         }
     }
+
+    @Test
+    void inspectSaysWhetherCompressCanTakeTheNetAndCheckExitsNonZeroWhereNot() throws IOException {
+        Path unsupported = fixture("unsupported.onnx");
+        CliRunner told = CliRunner.run("inspect", "--model", unsupported.toString());
+        assertEquals(0, told.exitCode(), told.err());
+        assertTrue(told.out().contains("compress: cannot take this net"), told.out());
+        assertTrue(told.out().contains("Sigmoid") && told.out().contains("Softplus"), told.out());
+        CliRunner checked = CliRunner.run("inspect", "--model", unsupported.toString(), "--check");
+        assertEquals(2, checked.exitCode(), checked.out());
+
+        Path lenet300 = fixture("lenet300.onnx");
+        CliRunner fine = CliRunner.run("inspect", "--model", lenet300.toString(), "--check");
+        assertEquals(0, fine.exitCode(), fine.err());
+        assertTrue(fine.out().contains("compress: can take this net (3 weight tensors"), fine.out());
+        // the older positional spelling keeps working, with a notice naming the new one
+        CliRunner old = CliRunner.run("inspect", lenet300.toString());
+        assertEquals(0, old.exitCode(), old.err());
+        assertTrue(old.err().contains("'inspect --model FILE'"), old.err());
+        assertEquals(fine.out(), old.out());
+    }
 }

@@ -30,7 +30,7 @@ final class Unpacking {
     private static final String SEVEN = "lc4j.unpack.seven";
     /** Followed by the width: the bit each plane lands on, shared by the weights of that width. */
     private static final String PLANE_SHIFTS = "lc4j.unpack.bit";
-
+    /** The axis of planes, which ReduceSum sums: an input from opset 13 on. */
     private static final String AXIS_ZERO = "lc4j.unpack.axis0";
     /** ReduceSum reads its axes from an input from this opset on, from an attribute before. */
     private static final int AXES_AS_INPUT_OPSET = 13;
@@ -67,23 +67,23 @@ final class Unpacking {
         // [bits, bytes, 8]: bit c of byte i of plane j, which is bit j of code 8 i + c
         String isolated = op(nodes, names, key, "BitShift", key + "/r", List.of(direction("RIGHT")), up, seven);
         AttributeProto toInt64 = OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE);
-        String codesOut;
+        String unpacked;
         if (bits == 1) {
             // the bits are the codes; the Reshapes below drop the leading axis of 1
-            codesOut = op(nodes, names, key, "Cast", key + "/c", List.of(toInt64), isolated);
+            unpacked = op(nodes, names, key, "Cast", key + "/c", List.of(toInt64), isolated);
         } else {
             byte[] positions = new byte[bits];
             for (int bit = 0; bit < bits; bit++) {
                 positions[bit] = (byte) bit;
             }
-            String weights = shared(
+            String planeShifts = shared(
                     initializers, OnnxTensors.byteTensor(PLANE_SHIFTS + bits, new long[] {bits, 1, 1}, positions));
-            // at most 2^7 per plane: the shifted bits still fit uint8, and int64 only where they add
+            // a bit moved to j <= 7 still fits uint8; int64 only for the sum (ReduceSum takes no uint8)
             String placed =
-                    op(nodes, names, key, "BitShift", key + "/w", List.of(direction("LEFT")), isolated, weights);
+                    op(nodes, names, key, "BitShift", key + "/w", List.of(direction("LEFT")), isolated, planeShifts);
             String wide = op(nodes, names, key, "Cast", key + "/c", List.of(toInt64), placed);
             AttributeProto keep = OnnxExporter.integer("keepdims", 0);
-            codesOut = opset >= AXES_AS_INPUT_OPSET
+            unpacked = opset >= AXES_AS_INPUT_OPSET
                     ? op(
                             nodes,
                             names,
@@ -96,7 +96,7 @@ final class Unpacking {
                     : op(nodes, names, key, "ReduceSum", key + "/s", List.of(OnnxExporter.ints("axes", 0), keep), wide);
         }
         // [bytes, 8] (or [1, bytes, 8]): one code per weight in C order, then the padding
-        String perWeight = codesOut;
+        String perWeight = unpacked;
         if (bytes * 8L != count) {
             String flat = op(
                     nodes,
@@ -105,7 +105,7 @@ final class Unpacking {
                     "Reshape",
                     key + "/f",
                     List.of(),
-                    codesOut,
+                    unpacked,
                     shape(initializers, names, key, bytes * 8L));
             String starts = names.fresh(key + ".a");
             String ends = names.fresh(key + ".z");

@@ -559,8 +559,6 @@ class OnnxExporterTest {
                 .count();
         long counted = countedByRho(inspection);
         long size = Files.size(compact);
-        System.out.println("NEEDPROBE " + compact.getFileName() + " " + (size - counted - graph) / (double) weights
-                + " graph " + graph);
         long allowed = counted + graph + UNPACKING_BYTES_PER_WEIGHT * weights;
         assertTrue(
                 size <= allowed,
