@@ -86,11 +86,17 @@ public final class QuantizeMyModel {
         run(Path.of(args[0]), Path.of(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 4);
     }
 
-    /** Reads {@code <parameter>.npy} for every parameter of {@code model}. */
+    /**
+     * Reads {@code <parameter>.npy} for every parameter of {@code model}, each checked against the
+     * parameter's shape (arrays saved from a PyTorch state dict: read them with Layout.PYTORCH).
+     */
     public static Weights readWeights(ModelSpec model, Path directory) {
         Map<String, float[]> values = new LinkedHashMap<>();
         for (ParameterSpec parameter : model.parameters()) {
-            values.put(parameter.name(), Lc4j.readArray(directory.resolve(parameter.name() + ".npy")));
+            values.put(
+                    parameter.name(),
+                    Lc4j.readParameter(
+                            directory.resolve(parameter.name() + ".npy"), model, parameter.name(), Lc4j.Layout.LC4J));
         }
         return Weights.of(model, values);
     }

@@ -268,6 +268,64 @@ public final class Lc4j implements AutoCloseable {
         }
     }
 
+    /** How a file lays out a dense layer's weight; convolutions are [filters, channels, kh, kw] in both. */
+    public enum Layout {
+        /** lc4j's: a dense weight is [inputs, outputs]. */
+        LC4J,
+        /** PyTorch's {@code nn.Linear.weight}: [outputs, inputs], transposed on reading. */
+        PYTORCH
+    }
+
+    /**
+     * Reads the float32 or float64 {@code .npy} array of {@code parameter} of {@code model}, checking
+     * its shape: a file whose shape differs from the parameter's is an error naming both, so a
+     * PyTorch [outputs, inputs] Linear weight cannot load silently transposed. With
+     * {@link Layout#PYTORCH} a dense weight of shape [outputs, inputs] is transposed into lc4j's
+     * [inputs, outputs].
+     *
+     * @throws InvalidInputException naming the file, both shapes and, for a transposed weight, the fix
+     */
+    public static float[] readParameter(Path npy, ModelSpec model, String parameter, Layout layout) {
+        requireNonNull(layout, "layout is null");
+        int[] expected = model.parameter(parameter).shape();
+        NpyArray array;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(npy))) {
+            array = NpyArray.read(in, npy.toString()).requireFloats(npy.toString());
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException("array file " + npy + " does not exist", e);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read array file " + npy + ": " + e, e);
+        }
+        int[] shape = array.shape();
+        boolean dense = expected.length == 2;
+        int[] stored = layout == Layout.PYTORCH && dense ? new int[] {expected[1], expected[0]} : expected;
+        if (!java.util.Arrays.equals(shape, stored)) {
+            boolean transposed = dense && java.util.Arrays.equals(shape, new int[] {stored[1], stored[0]});
+            throw new InvalidInputException(npy + " holds " + java.util.Arrays.toString(shape) + " for "
+                    + parameter + ", which is " + java.util.Arrays.toString(stored) + " in the " + layout
+                    + " layout"
+                    + (transposed
+                            ? "; it looks transposed: "
+                                    + (layout == Layout.LC4J
+                                            ? "a PyTorch Linear weight is [outputs, inputs], read it with Layout.PYTORCH"
+                                            : "it is already in lc4j's [inputs, outputs], read it with Layout.LC4J")
+                            : ""));
+        }
+        float[] values = array.toFloats();
+        if (stored == expected) {
+            return values;
+        }
+        float[] transposed = new float[values.length];
+        int rows = stored[0];
+        int columns = stored[1];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                transposed[c * rows + r] = values[r * columns + c];
+            }
+        }
+        return transposed;
+    }
+
     /** Writes a float32 {@code .npy} array of {@code shape}, atomically. */
     public static void writeArray(Path npy, int[] shape, float[] values) {
         Checks.checkArgument(
