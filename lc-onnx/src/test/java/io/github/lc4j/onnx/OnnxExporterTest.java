@@ -351,7 +351,8 @@ class OnnxExporterTest {
                 assertEquals(List.of((long) bits, (count + 7) / 8, 1L), stored.getDimsList(), entry.getKey());
             }
         }
-        // 1 bit needs no weighting of planes; from 2 to 8 bits the same chain unpacks all of them
+        // 1 bit needs no weighting of planes; from 2 to 8 bits the same chain unpacks all of them, at
+        // most 5 nodes, a Reshape and Slice when the planes end in padding, and the lookup with its Reshapes
         assertEquals(nodes.get(4), nodes.get(16), "unpacking nodes by K: " + nodes);
         assertEquals(nodes.get(4), nodes.get(256), "unpacking nodes by K: " + nodes);
         assertTrue(nodes.get(2) <= nodes.get(256), "unpacking nodes by K: " + nodes);
@@ -514,7 +515,6 @@ class OnnxExporterTest {
                     parameter.bytes(),
                     what + ": its codebooks' floats plus " + bits + " bits per weight");
         }
-
         assertWithinTheBitsRhoCountsPlusAFixedUnpacking(compact, plain);
 
         Dataset data = randomData(WIDTHS, 64, 23);
