@@ -163,6 +163,7 @@ final class CompressCommand implements Callable<Integer> {
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));
+        job.compactOutput(compact);
         if (location != null) {
             job.trainOn(location.load(common.data()));
         }

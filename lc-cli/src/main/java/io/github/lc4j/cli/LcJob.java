@@ -52,6 +52,11 @@ final class LcJob {
         this.resolvedOptions = resolvedOptions;
     }
 
+    /** Makes the output line compare a compact file's size with the bytes ρ counts. */
+    void compactOutput(boolean compact) {
+        this.compactOutput = compact;
+    }
+
     /** Makes the run write its output with {@code writer} instead of as {@code .npz}. */
     void writer(WeightsWriter writer) {
         this.writer = writer;
@@ -63,6 +68,8 @@ final class LcJob {
     }
 
     /** Makes the run write checkpoints to {@code folder} and, if {@code resume}, continue from them. */
+    private boolean compactOutput;
+
     void checkpoints(Path folder, Duration interval, boolean resume) {
         this.checkpointFolder = folder;
         this.checkpointInterval = interval;
@@ -155,7 +162,15 @@ final class LcJob {
         double seconds = (System.nanoTime() - start) / 1e9;
         if (output != null) {
             writer.write(output, model, result.quantized());
-            out.println("quantized weights written to " + output + " (" + sizeOf(output) + " bytes)");
+            out.println("quantized weights written to " + output + " (" + sizeOf(output) + " bytes"
+                    + (compactOutput
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "; ρ counts %,d of them: codes, codebooks and float32 parameters; the rest is"
+                                            + " the ONNX graph",
+                                    Math.round(32.0 * model.parameterCount() / result.compressionRatio() / 8))
+                            : "")
+                    + ")");
         }
         if (report != null) {
             Map<String, Object> settings = new LinkedHashMap<>();

@@ -79,6 +79,12 @@ class OnnxCommandsTest {
         assertEquals(0, compress.exitCode(), compress.err());
         assertTrue(Files.size(output) < 40_000, "compact LeNet300 at K = 2: " + Files.size(output) + " bytes");
         assertTrue(compress.out().contains("LC  adaptive:2"), compress.out());
+        // ρ's count of LeNet300 at K = 2: 279,512 bits
+        assertTrue(
+                compress.out()
+                        .contains(String.format(
+                                java.util.Locale.ROOT, "(%,d bytes; ρ counts 34,939 of them", Files.size(output))),
+                compress.out());
 
         CliRunner inspect = CliRunner.run("inspect", output.toString());
         assertEquals(0, inspect.exitCode(), inspect.err());
