@@ -46,7 +46,26 @@ public final class Lc4jCommand implements Runnable {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
+        quietLibraries(java.util.Arrays.asList(args).contains("--verbose"));
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * Silences the backend libraries' Java logging (SLF4J, routed to java.util.logging, and
+     * JavaCPP's loader, routed to SLF4J) unless {@code verbose}: their notices are noise to a user
+     * reading a result table. TensorFlow's native logging is the launcher's to quiet
+     * ({@code TF_CPP_MIN_LOG_LEVEL}), as it reads the environment.
+     */
+    static void quietLibraries(boolean verbose) {
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.Level level = verbose ? java.util.logging.Level.INFO : java.util.logging.Level.SEVERE;
+        root.setLevel(level);
+        for (java.util.logging.Handler handler : root.getHandlers()) {
+            handler.setLevel(level);
+        }
     }
 
     /** Runs the command line with the given streams and returns the exit code. */
