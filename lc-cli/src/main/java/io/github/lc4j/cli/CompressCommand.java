@@ -43,10 +43,10 @@ final class CompressCommand implements Callable<Integer> {
     String model;
 
     @Option(
-            names = "--reference",
+            names = {"--weights", "--reference"},
             paramLabel = "FILE.npz",
             description = "Reference weights, as written by 'lc4j train'; required for a zoo model, optional for an"
-                    + " ONNX model (which brings its own).")
+                    + " ONNX model (which brings its own). --reference is the older spelling.")
     Path reference;
 
     @Option(
@@ -142,6 +142,7 @@ final class CompressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Renamed.notice(spec, spec.commandLine().getErr());
         Outputs.checkWritable(output, "--output");
         Outputs.checkWritable(report, "--report");
         ModelSource source = ModelSource.resolve(model);
@@ -159,7 +160,7 @@ final class CompressCommand implements Callable<Integer> {
                 schedule,
                 sgd,
                 common.seed);
-        Weights weights = source.reference(reference, "--reference");
+        Weights weights = source.reference(reference, "--weights");
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));

@@ -25,13 +25,17 @@ import picocli.CommandLine.Spec;
         })
 final class ExperimentCommand implements Callable<Integer> {
     @Option(
-            names = "--config",
+            names = {"--grid", "--config"},
             required = true,
             paramLabel = "GRID.yaml",
-            description = "The grid, YAML or JSON (e.g. docs/grids/quick.yaml).")
+            description = "The grid, YAML or JSON (e.g. docs/grids/quick.yaml); --config is the older spelling.")
     Path config;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "The results folder.")
+    @Option(
+            names = {"--output-dir", "--output"},
+            required = true,
+            paramLabel = "DIR",
+            description = "The results folder; --output is the older spelling.")
     Path output;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "Backend, instead of the grid's.")
@@ -50,8 +54,9 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Renamed.notice(spec, spec.commandLine().getErr());
         GridSpec grid = GridSpec.read(config);
-        String command = "lc4j experiment --config " + config + " --output " + output
+        String command = "lc4j experiment --grid " + config + " --output-dir " + output
                 + (backend != null ? " --backend " + backend : "") + (threads != null ? " --threads " + threads : "");
         if (reportOnly) {
             Path results = new ExperimentRunner(

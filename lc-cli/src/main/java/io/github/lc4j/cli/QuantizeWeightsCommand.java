@@ -54,11 +54,20 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
                     + " the command line overrides the file.")
     Path config;
 
-    @Option(names = "--input", required = true, paramLabel = "W.npy", description = "The array to quantize.")
+    @Option(
+            names = {"--weights", "--input"},
+            required = true,
+            paramLabel = "W.npy",
+            description = "The array to quantize (--input is the older spelling).")
     Path input;
 
     @Option(names = "--codebook", required = true, paramLabel = "SPEC", description = "The codebook (see above).")
     String codebook;
+
+    @Option(
+            names = {"-k", "--k"},
+            description = "Codebook size K for a bare 'adaptive' codebook, as in compress.")
+    Integer size;
 
     @Option(names = "--output", required = true, paramLabel = "Q.npy", description = "Where to write the result.")
     Path output;
@@ -85,7 +94,8 @@ final class QuantizeWeightsCommand implements Callable<Integer> {
     public Integer call() {
         Outputs.checkWritable(output, "--output");
         Outputs.checkWritable(report, "--report");
-        Codebook parsed = CodebookSpecs.parse(codebook, null);
+        Renamed.notice(spec, spec.commandLine().getErr());
+        Codebook parsed = CodebookSpecs.parse(codebook, size);
         NpyArray array = read(input);
         double[] original = array.values();
         if (original.length == 0) {

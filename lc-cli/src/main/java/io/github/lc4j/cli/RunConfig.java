@@ -64,7 +64,7 @@ final class RunConfig implements CommandLine.IDefaultValueProvider {
         Set<String> valid = keys(command);
         Map<String, String> values = new LinkedHashMap<>();
         for (Map.Entry<?, ?> entry : raw.entrySet()) {
-            String key = String.valueOf(entry.getKey());
+            String key = Renamed.currentKey(command.name(), String.valueOf(entry.getKey()));
             if (!valid.contains(key)) {
                 String closest = Suggestions.closest(key, valid);
                 throw new InvalidInputException("config file " + file + ": unknown key '" + key + "' for 'lc4j "
@@ -92,7 +92,7 @@ final class RunConfig implements CommandLine.IDefaultValueProvider {
     }
 
     private static String key(OptionSpec option) {
-        return option.longestName().replaceFirst("^-+", "");
+        return Renamed.key(option);
     }
 
     /** A value as picocli parses it from the command line: lists and mappings joined with commas. */

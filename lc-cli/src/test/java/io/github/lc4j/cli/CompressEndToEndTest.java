@@ -60,6 +60,7 @@ class CompressEndToEndTest {
                 report.toString());
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("LC  adaptive:" + k), result.out());
+        assertTrue(result.err().contains("lc4j: note: --reference is now --weights"), result.err());
 
         ModelSpec model = ModelZoo.lenet300Tanh();
         Weights quantized = WeightsFile.read(output, model);
@@ -88,7 +89,7 @@ class CompressEndToEndTest {
     private CliRunner compressFor(String name, String... options) {
         java.util.List<String> arguments = new java.util.ArrayList<>(java.util.List.of(
                 "compress",
-                "--reference",
+                "--weights",
                 reference.toString(),
                 "--data",
                 "embedded",

@@ -18,11 +18,22 @@ class ExperimentCommandTest {
     @Test
     void reportOnlyWritesTheReportOfWhatIsFinishedAndRunsNothing() throws Exception {
         CliRunner result = CliRunner.run(
-                "experiment", "--config", QUICK.toString(), "--output", folder.toString(), "--report-only");
+                "experiment", "--grid", QUICK.toString(), "--output-dir", folder.toString(), "--report-only");
         assertEquals(0, result.exitCode(), result.err());
+        assertTrue(!result.err().contains("note:"), result.err());
         String results = Files.readString(folder.resolve("RESULTS.md"));
         assertTrue(results.contains("Finished: 0 of 6 cells; pending: lenet300__float__reference__seed1"), results);
-        assertTrue(results.contains("lc4j experiment --config " + QUICK), results);
+        assertTrue(results.contains("lc4j experiment --grid " + QUICK + " --output-dir " + folder), results);
+    }
+
+    @Test
+    void theOlderSpellingsStillWorkWithANoticeNamingTheNewOnes() throws Exception {
+        CliRunner result = CliRunner.run(
+                "experiment", "--config", QUICK.toString(), "--output", folder.toString(), "--report-only");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.err().contains("lc4j: note: --config is now --grid"), result.err());
+        assertTrue(result.err().contains("lc4j: note: --output is now --output-dir"), result.err());
+        assertTrue(Files.exists(folder.resolve("RESULTS.md")));
     }
 
     @Test

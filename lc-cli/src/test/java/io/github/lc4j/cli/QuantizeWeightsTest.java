@@ -239,4 +239,33 @@ class QuantizeWeightsTest {
         assertEquals(2, unbudgeted.exitCode(), unbudgeted.err());
         assertTrue(unbudgeted.err().contains("--bits-per-weight"), unbudgeted.err());
     }
+
+    @Test
+    void weightsIsTheInputsNameAndKSizesABareAdaptiveCodebookAsInCompress() throws IOException {
+        Path input = write("k.npy", gaussian(new int[] {40}, NpyArray.DType.FLOAT32));
+        Path output = folder.resolve("k-q.npy");
+        CliRunner result = CliRunner.run(
+                "quantize-weights",
+                "--weights",
+                input.toString(),
+                "--codebook",
+                "adaptive",
+                "-k",
+                "3",
+                "--output",
+                output.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        assertEquals(
+                3, new TreeSet<>(Arrays.stream(read(output).values()).boxed().toList()).size());
+        CliRunner old = CliRunner.run(
+                "quantize-weights",
+                "--input",
+                input.toString(),
+                "--codebook",
+                "adaptive:3",
+                "--output",
+                output.toString());
+        assertEquals(0, old.exitCode(), old.err());
+        assertTrue(old.err().contains("lc4j: note: --input is now --weights"), old.err());
+    }
 }
