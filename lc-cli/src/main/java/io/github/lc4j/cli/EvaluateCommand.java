@@ -4,7 +4,8 @@ import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.data.TrainTestSplit;
+import io.github.lc4j.core.data.DataSets;
+import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.onnx.OnnxRuntimeEvaluator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -66,19 +67,31 @@ final class EvaluateCommand implements Callable<Integer> {
         ModelSource source = ModelSource.resolve(model);
         common.requireDataFor(model);
         Weights values = source.reference(weights, "--weights");
-        TrainTestSplit data = common.loadData();
+        // an .npz needs only its test arrays here; other sources standardize with the training set
+        String dataChoice = common.data();
+        boolean npz = dataChoice.toLowerCase(Locale.ROOT).endsWith(".npz");
+        Dataset test;
+        String description;
+        if (npz) {
+            test = DataSets.npzSplit(Path.of(dataChoice), "test");
+            description = dataChoice + " (test arrays)";
+        } else {
+            var data = common.loadData();
+            test = data.test();
+            description = data.description();
+        }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%s on %s%n", model, data.description());
+        out.printf(Locale.ROOT, "%s on %s%n", model, description);
         out.printf(Locale.ROOT, "%-28s %10s %11s%n", "runtime", "test loss", "test error");
         if (!choice.equals("onnxruntime")) {
             Lc4j lc4j = common.lc4j();
-            print(out, "lc4j (" + lc4j.backendName() + ")", lc4j.evaluate(source.model(), values, data.test()));
+            print(out, "lc4j (" + lc4j.backendName() + ")", lc4j.evaluate(source.model(), values, test));
         }
         if (onnx && weights == null && !choice.equals("lc4j")) {
             print(
                     out,
                     "ONNX Runtime " + OnnxRuntimeEvaluator.version(),
-                    OnnxRuntimeEvaluator.evaluate(Path.of(model), data.test()));
+                    OnnxRuntimeEvaluator.evaluate(Path.of(model), test));
         }
         out.flush();
         return 0;

@@ -120,11 +120,15 @@ class OnnxCommandsTest {
     }
 
     private Path npzData(int classes, int labelBound) throws IOException {
-        Path file = folder.resolve("data-" + labelBound + ".npz");
+        return npzData(classes, labelBound, "train", "test");
+    }
+
+    private Path npzData(int classes, int labelBound, String... splits) throws IOException {
+        Path file = folder.resolve("data-" + labelBound + "-" + String.join("-", splits) + ".npz");
         Random random = new Random(1);
         try (OutputStream stream = Files.newOutputStream(file);
                 ZipOutputStream zip = new ZipOutputStream(stream)) {
-            for (String split : new String[] {"train", "test"}) {
+            for (String split : splits) {
                 int count = split.equals("train") ? 256 : 64;
                 double[] inputs = new double[count * 12];
                 double[] labels = new double[count];
@@ -166,7 +170,18 @@ class OnnxCommandsTest {
                 "--output",
                 output.toString());
         assertEquals(0, compress.exitCode(), compress.err());
-        assertTrue(compress.err().contains("data-3.npz (256 train / 64 test)"), compress.err());
+        assertTrue(compress.err().contains("data-3-train-test.npz (256 train / 64 test)"), compress.err());
+
+        // evaluate reads only the test arrays: a file without training arrays will do
+        CliRunner evaluate = CliRunner.run(
+                "evaluate",
+                "--model",
+                output.toString(),
+                "--data",
+                npzData(3, 3, "test").toString());
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        assertTrue(evaluate.out().contains("data-3-test.npz (test arrays)"), evaluate.out());
+        assertEquals(2, errors(evaluate.out()).size(), evaluate.out());
 
         CliRunner outOfRange = CliRunner.run(
                 "compress",
@@ -222,7 +237,7 @@ class OnnxCommandsTest {
 
         CliRunner noReference = CliRunner.run("compress", "--model", "lenet5");
         assertEquals(2, noReference.exitCode());
-        assertTrue(noReference.err().contains("--reference FILE.npz is required"), noReference.err());
+        assertTrue(noReference.err().contains("--weights FILE.npz is required"), noReference.err());
 
         CliRunner inspect = CliRunner.run("inspect", garbage.toString());
         assertEquals(2, inspect.exitCode());
