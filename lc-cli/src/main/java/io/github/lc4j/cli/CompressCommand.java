@@ -165,9 +165,10 @@ final class CompressCommand implements Callable<Integer> {
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));
         job.compactOutput(compact);
-        if (location != null) {
-            job.trainOn(location.load(common.data()));
-        }
+        TrainingLocation.Data data =
+                location != null ? location.load(common.data()) : TrainingLocation.Data.local(common.loadData());
+        ModelSource.checkData(model, modelSpec, data.test(), data.description());
+        job.trainOn(data);
         Path folder = checkpointFolder();
         if (folder == null) {
             LcJob.Outcome outcome = job.run(modelSpec, weights, options, null, output, report);

@@ -80,6 +80,7 @@ final class EvaluateCommand implements Callable<Integer> {
             test = data.test();
             description = data.description();
         }
+        ModelSource.checkData(model, source.model(), test, description);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s on %s%n", model, description);
         out.printf(Locale.ROOT, "%-28s %10s %11s%n", "runtime", "test loss", "test error");

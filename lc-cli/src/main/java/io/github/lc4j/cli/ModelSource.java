@@ -8,6 +8,7 @@ import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.onnx.OnnxExporter;
 import io.github.lc4j.onnx.OnnxImporter;
 import io.github.lc4j.onnx.OnnxModel;
+import io.github.lc4j.core.data.Dataset;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -32,6 +33,30 @@ final class ModelSource {
             return new ModelSource(imported.model(), imported);
         }
         return new ModelSource(ModelZoo.byName(model), null);
+    }
+
+    /**
+     * Checks, before anything runs, that {@code data}'s samples fit {@code model}: as many values
+     * per sample for any model (lc4j reads each sample flat), and the very shape for an ONNX file,
+     * which ONNX Runtime feeds as it is.
+     *
+     * @throws InvalidInputException naming both shapes
+     */
+    static void checkData(String modelName, ModelSpec model, Dataset data, String source) {
+        int[] expected = model.inputShape();
+        int[] actual = data.sampleShape();
+        boolean fits = isOnnx(modelName)
+                ? java.util.Arrays.equals(expected, actual)
+                : model.inputSize() == data.sampleSize();
+        if (!fits) {
+            throw new InvalidInputException("the data " + source + " has samples of shape "
+                    + java.util.Arrays.toString(actual) + " but " + modelName + " takes "
+                    + java.util.Arrays.toString(expected) + " per sample"
+                    + (isOnnx(modelName) && model.inputSize() == data.sampleSize()
+                            ? "; reshape the arrays to [samples, " + java.util.Arrays.toString(expected)
+                                    .replaceAll("[\\[\\]]", "") + "] (an ONNX net is fed its inputs as they are)"
+                            : ""));
+        }
     }
 
     static boolean isOnnx(String name) {

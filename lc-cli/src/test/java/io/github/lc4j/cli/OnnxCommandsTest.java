@@ -32,6 +32,9 @@ class OnnxCommandsTest {
 
     private Path fixture(String name) throws IOException {
         Path copy = folder.resolve(name);
+        if (Files.exists(copy)) {
+            return copy;
+        }
         try (InputStream in = getClass().getResourceAsStream("/io/github/lc4j/onnx/" + name)) {
             if (in == null) {
                 // the fixtures live in lc-onnx's test resources
@@ -172,6 +175,15 @@ class OnnxCommandsTest {
         assertEquals(0, compress.exitCode(), compress.err());
         assertTrue(compress.err().contains("data-3-train-test.npz (256 train / 64 test)"), compress.err());
 
+        // conv_nobias.onnx takes [1, 8, 8]: the flat 12-value samples fit neither its shape nor its size
+        for (String command : List.of("compress", "evaluate")) {
+            CliRunner misshapen = CliRunner.run(
+                    command, "--model", fixture("conv_nobias.onnx").toString(), "--data", npzData(3, 3).toString());
+            assertEquals(2, misshapen.exitCode(), command + ": " + misshapen.err());
+            assertTrue(misshapen.err().contains("has samples of shape [12] but"), misshapen.err());
+            assertTrue(misshapen.out().isEmpty(), command + " printed before failing: " + misshapen.out());
+        }
+
         // evaluate reads only the test arrays: a file without training arrays will do
         CliRunner evaluate = CliRunner.run(
                 "evaluate",
@@ -223,7 +235,7 @@ class OnnxCommandsTest {
         assertEquals(2, compactNpz.exitCode());
         assertTrue(compactNpz.err().contains("--compact writes an ONNX file"), compactNpz.err());
 
-        Path lenet300 = folder.resolve("lenet300.onnx");
+        Path lenet300 = fixture("lenet300.onnx");
         for (String command : List.of("compress", "evaluate")) {
             List<String> arguments = new java.util.ArrayList<>(List.of(command, "--model", lenet300.toString()));
             if (command.equals("compress")) {
