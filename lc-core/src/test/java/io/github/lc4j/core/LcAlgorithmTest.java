@@ -161,45 +161,35 @@ class LcAlgorithmTest {
 
     /** LC on the quadratic backend with μ growing ×3 for up to {@code steps} values, at {@code tolerance}. */
     private static LcResult untilConverged(CompressionMethod method, int steps, double tolerance) {
+        return runOnQuadratic(LcOptions.builder()
+                .setTasks(sharedTask(Codebook.adaptive(2)))
+                .optMethod(method)
+                .optMuSchedule(MuSchedule.exponential(0.5, 3, steps))
+                .optConvergenceTolerance(tolerance)
+                .optOptimizer(OptimizerSpec.builder()
+                        .optLearningRate(0.1)
+                        .optMomentum(0.9)
+                        .optBatchSize(20)
+                        .optEpochsPerStep(2)
+                        .build())
+                .build());
+    }
+
+    /** LC from reference weights of seed 1 on the quadratic backend whose optimum has seed 2. */
+    private static LcResult runOnQuadratic(LcOptions options) {
         Weights reference = WeightInitializer.initialize(MODEL, 1);
         QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
         return new LcAlgorithm(CStepSolverFactory.DEFAULT)
-                .run(LcAlgorithm.Request.of(
-                        backend,
-                        MODEL,
-                        reference,
-                        data(),
-                        LcOptions.builder()
-                                .setTasks(sharedTask(Codebook.adaptive(2)))
-                                .optMethod(method)
-                                .optMuSchedule(MuSchedule.exponential(0.5, 3, steps))
-                                .optConvergenceTolerance(tolerance)
-                                .optOptimizer(OptimizerSpec.builder()
-                                        .optLearningRate(0.1)
-                                        .optMomentum(0.9)
-                                        .optBatchSize(20)
-                                        .optEpochsPerStep(2)
-                                        .build())
-                                .build(),
-                        LcListener.NONE));
+                .run(LcAlgorithm.Request.of(backend, MODEL, reference, data(), options, LcListener.NONE));
     }
 
     private static LcResult choosing(BitBudget budget, CompressionMethod method) {
-        Weights reference = WeightInitializer.initialize(MODEL, 1);
-        QuadraticBackend backend = new QuadraticBackend(WeightInitializer.initialize(MODEL, 2));
-        return new LcAlgorithm(CStepSolverFactory.DEFAULT)
-                .run(LcAlgorithm.Request.of(
-                        backend,
-                        MODEL,
-                        reference,
-                        data(),
-                        LcOptions.builder()
-                                .setTasks(CompressionTask.perLayer(MODEL, Codebook.adaptiveChoice(1, 2, 4, 8)))
-                                .optBitBudget(budget)
-                                .optMethod(method)
-                                .optMuSchedule(MuSchedule.exponential(0.5, 1.5, ITERATIONS))
-                                .build(),
-                        LcListener.NONE));
+        return runOnQuadratic(LcOptions.builder()
+                .setTasks(CompressionTask.perLayer(MODEL, Codebook.adaptiveChoice(1, 2, 4, 8)))
+                .optBitBudget(budget)
+                .optMethod(method)
+                .optMuSchedule(MuSchedule.exponential(0.5, 1.5, ITERATIONS))
+                .build());
     }
 
     @Test

@@ -374,14 +374,20 @@ final class Plots {
                 drawn.setShowInLegend(false);
             }
         }
-        if (reference != null) {
-            double error = 100 * reference.testError();
-            XYSeries drawn = chart.addSeries("reference", axis, new double[] {error, error});
-            drawn.setMarker(SeriesMarkers.NONE);
-            drawn.setLineStyle(DASHED);
-            drawn.setLineColor(COLORS.get(GridSpec.REFERENCE));
-        }
+        addReferenceLine(chart, axis, reference);
         return save(output, chart, title, model.name() + "-error-vs-rho" + suffix(budget) + ".png");
+    }
+
+    /** The float reference's test error as a dashed line across {@code axis}, when there is one. */
+    private static void addReferenceLine(XYChart chart, double[] axis, CellResult reference) {
+        if (reference == null) {
+            return;
+        }
+        double error = 100 * reference.testError();
+        XYSeries drawn = chart.addSeries("reference", axis, new double[] {error, error});
+        drawn.setMarker(SeriesMarkers.NONE);
+        drawn.setLineStyle(DASHED);
+        drawn.setLineColor(COLORS.get(GridSpec.REFERENCE));
     }
 
     // ---- test error against ρ: uniform K against automatic allocation
@@ -461,13 +467,7 @@ final class Plots {
                 drawn.setMarker(SeriesMarkers.CIRCLE);
             }
         }
-        if (reference != null) {
-            double error = 100 * reference.testError();
-            XYSeries drawn = chart.addSeries("reference", axis, new double[] {error, error});
-            drawn.setMarker(SeriesMarkers.NONE);
-            drawn.setLineStyle(DASHED);
-            drawn.setLineColor(COLORS.get(GridSpec.REFERENCE));
-        }
+        addReferenceLine(chart, axis, reference);
         return save(output, chart, title, model.name() + "-error-vs-rho-allocation" + suffix(budget) + ".png");
     }
 
