@@ -4,11 +4,11 @@ import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.Lc4j;
+import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.onnx.OnnxExporter;
 import io.github.lc4j.onnx.OnnxImporter;
 import io.github.lc4j.onnx.OnnxModel;
-import io.github.lc4j.core.data.Dataset;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -45,16 +45,16 @@ final class ModelSource {
     static void checkData(String modelName, ModelSpec model, Dataset data, String source) {
         int[] expected = model.inputShape();
         int[] actual = data.sampleShape();
-        boolean fits = isOnnx(modelName)
-                ? java.util.Arrays.equals(expected, actual)
-                : model.inputSize() == data.sampleSize();
+        boolean fits =
+                isOnnx(modelName) ? java.util.Arrays.equals(expected, actual) : model.inputSize() == data.sampleSize();
         if (!fits) {
             throw new InvalidInputException("the data " + source + " has samples of shape "
                     + java.util.Arrays.toString(actual) + " but " + modelName + " takes "
                     + java.util.Arrays.toString(expected) + " per sample"
                     + (isOnnx(modelName) && model.inputSize() == data.sampleSize()
-                            ? "; reshape the arrays to [samples, " + java.util.Arrays.toString(expected)
-                                    .replaceAll("[\\[\\]]", "") + "] (an ONNX net is fed its inputs as they are)"
+                            ? "; reshape the arrays to [samples, "
+                                    + java.util.Arrays.toString(expected).replaceAll("[\\[\\]]", "")
+                                    + "] (an ONNX net is fed its inputs as they are)"
                             : ""));
         }
     }

@@ -178,7 +178,11 @@ class OnnxCommandsTest {
         // conv_nobias.onnx takes [1, 8, 8]: the flat 12-value samples fit neither its shape nor its size
         for (String command : List.of("compress", "evaluate")) {
             CliRunner misshapen = CliRunner.run(
-                    command, "--model", fixture("conv_nobias.onnx").toString(), "--data", npzData(3, 3).toString());
+                    command,
+                    "--model",
+                    fixture("conv_nobias.onnx").toString(),
+                    "--data",
+                    npzData(3, 3).toString());
             assertEquals(2, misshapen.exitCode(), command + ": " + misshapen.err());
             assertTrue(misshapen.err().contains("has samples of shape [12] but"), misshapen.err());
             assertTrue(misshapen.out().isEmpty(), command + " printed before failing: " + misshapen.out());
