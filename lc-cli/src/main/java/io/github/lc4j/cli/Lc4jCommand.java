@@ -128,7 +128,7 @@ public final class Lc4jCommand implements Runnable {
             CommandLine command = commandLine.getSubcommands().get(first);
             if (command == null) {
                 err.println("lc4j: error: --config needs a command that takes it (demo, train, compress,"
-                        + " quantize-weights)");
+                        + " quantize-weights, evaluate)");
                 return BAD_INPUT;
             }
             try {
