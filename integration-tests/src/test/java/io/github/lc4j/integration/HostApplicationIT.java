@@ -144,6 +144,32 @@ class HostApplicationIT {
         assertTrue(refused.getMessage().contains("closed"), refused.getMessage());
     }
 
+    @Test
+    void aHostCompressesAnOnnxFileThroughTheFacadeAlone() throws Exception {
+        Path onnx = folder.resolve("host-lenet300.onnx");
+        java.nio.file.Files.copy(
+                Path.of("..", "lc-onnx", "src", "test", "resources", "io", "github", "lc4j", "onnx", "lenet300.onnx"),
+                onnx);
+        Path output = folder.resolve("host-lenet300-q.onnx");
+        LcResult result =
+                io.github.lc4j.examples.CompressOnnxModel.run(onnx, DataSets.embeddedFashionMnist(), output, 4);
+        assertTrue(java.nio.file.Files.size(output) * 10 < java.nio.file.Files.size(onnx), "a compact file at 2 bits");
+        io.github.lc4j.onnx.OnnxNet back = io.github.lc4j.onnx.OnnxNet.read(output);
+        assertEquals(result.quantized(), back.weights(), "the file holds the quantized net");
+        for (ParameterSpec parameter : back.model().parameters()) {
+            if (parameter.role() == ParameterSpec.Role.WEIGHT) {
+                Set<Float> values = new HashSet<>();
+                for (float value : back.weights().get(parameter.name())) {
+                    values.add(value);
+                }
+                assertTrue(values.size() <= 4, parameter.name() + ": " + values.size());
+            }
+        }
+        assertTrue(
+                result.last().test().errorRate() < 0.5,
+                "quantized error " + result.last().test().errorRate());
+    }
+
     private static long workers() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().startsWith("lc4j-compress-") && thread.isAlive())

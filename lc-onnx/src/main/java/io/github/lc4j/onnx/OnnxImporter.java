@@ -111,31 +111,53 @@ public final class OnnxImporter {
         return new OnnxImporter(proto, "ONNX model " + name, name, null).read();
     }
 
+    /**
+     * Reads the ONNX model in {@code bytes}, whose weights are all in the model itself (no external
+     * data files); {@code name} names it in the ModelSpec and in errors.
+     *
+     * @throws InvalidInputException naming {@code name} and what is wrong
+     */
+    public static OnnxModel read(byte[] bytes, String name) {
+        String source = "ONNX model " + name;
+        try {
+            return new OnnxImporter(
+                            parse(CodedInputStream.newInstance(bytes), bytes.length, source), source, name, null)
+                    .read();
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + source + ": " + e, e);
+        }
+    }
+
     /** Reads the ONNX model in {@code file} without interpreting it. */
     static ModelProto parse(Path file) {
+        String source = "ONNX file " + file;
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
-                throw new InvalidInputException("ONNX file " + file + " has " + size + " bytes; lc4j reads models of"
+                throw new InvalidInputException(source + " has " + size + " bytes; lc4j reads models of"
                         + " up to 2 GiB (larger ones keep their weights in external data files)");
             }
             try (InputStream stream = Files.newInputStream(file)) {
-                CodedInputStream coded = CodedInputStream.newInstance(stream);
-                coded.setSizeLimit((int) Math.max(size, 1));
-                ModelProto model = ModelProto.parseFrom(coded);
-                if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
-                    throw new InvalidInputException(
-                            "ONNX file " + file + " holds no graph; is it an ONNX model (.onnx)?");
-                }
-                return model;
+                return parse(CodedInputStream.newInstance(stream), size, source);
             }
         } catch (NoSuchFileException e) {
-            throw new InvalidInputException("ONNX file " + file + " does not exist", e);
-        } catch (InvalidProtocolBufferException e) {
-            throw new InvalidInputException(
-                    "ONNX file " + file + " is damaged or not an ONNX model: " + e.getMessage(), e);
+            throw new InvalidInputException(source + " does not exist", e);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read ONNX file " + file + ": " + e, e);
+            throw new InvalidInputException("cannot read " + source + ": " + e, e);
+        }
+    }
+
+    /** Parses {@code size} bytes of an ONNX model from {@code coded}: a model with a graph, or an error. */
+    private static ModelProto parse(CodedInputStream coded, long size, String source) throws IOException {
+        coded.setSizeLimit((int) Math.max(size, 1));
+        try {
+            ModelProto model = ModelProto.parseFrom(coded);
+            if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
+                throw new InvalidInputException(source + " holds no graph; is it an ONNX model (.onnx)?");
+            }
+            return model;
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidInputException(source + " is damaged or not an ONNX model: " + e.getMessage(), e);
         }
     }
 
