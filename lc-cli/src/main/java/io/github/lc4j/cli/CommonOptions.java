@@ -98,4 +98,49 @@ final class CommonOptions {
     TrainTestSplit loadData() {
         return DataSets.resolve(data());
     }
+
+    /**
+     * The data of a training run: a sharded folder's training files as separate shards (no one
+     * array need hold them all), anything else as {@link #loadData} reads it.
+     */
+    TrainingLocation.Data loadTrainingData() {
+        java.nio.file.Path folder = sharded();
+        if (folder != null) {
+            DataSets.Shards shards = DataSets.readShards(folder);
+            return new TrainingLocation.Data(
+                    io.github.lc4j.core.TrainingSet.of(shards.train()), shards.test(), shards.description());
+        }
+        return TrainingLocation.Data.local(loadData());
+    }
+
+    /** A test set and where it came from. */
+    record TestData(io.github.lc4j.core.data.Dataset test, String description) {}
+
+    /** The test set alone: a data .npz's or a sharded folder's test arrays, else {@link #loadData}'s. */
+    TestData loadTestData() {
+        String choice = data();
+        java.nio.file.Path file = null;
+        if (choice.toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
+            file = java.nio.file.Path.of(choice);
+        } else if (sharded() != null) {
+            file = sharded().resolve(DataSets.SHARDED_TEST_FILE);
+        }
+        if (file == null) {
+            TrainTestSplit split = loadData();
+            return new TestData(split.test(), split.description());
+        }
+        io.github.lc4j.core.data.Dataset test = DataSets.npzSplit(file, "test");
+        return new TestData(test, file + String.format(java.util.Locale.ROOT, " (%,d test samples)", test.size()));
+    }
+
+    private java.nio.file.Path sharded() {
+        String choice = data();
+        if (choice.equals("embedded")
+                || choice.equals("auto")
+                || choice.toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
+            return null;
+        }
+        java.nio.file.Path folder = java.nio.file.Path.of(choice);
+        return DataSets.shardFiles(folder) != null ? folder : null;
+    }
 }

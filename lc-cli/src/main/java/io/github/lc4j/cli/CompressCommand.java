@@ -165,8 +165,7 @@ final class CompressCommand implements Callable<Integer> {
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));
         job.compactOutput(compact);
-        TrainingLocation.Data data =
-                location != null ? location.load(common.data()) : TrainingLocation.Data.local(common.loadData());
+        TrainingLocation.Data data = location != null ? location.load(common.data()) : common.loadTrainingData();
         ModelSource.checkData(model, modelSpec, data.test(), data.description());
         job.trainOn(data);
         Path folder = checkpointFolder();

@@ -4,7 +4,6 @@ import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.Lc4j;
-import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.onnx.OnnxRuntimeEvaluator;
 import java.io.PrintWriter;
@@ -67,19 +66,10 @@ final class EvaluateCommand implements Callable<Integer> {
         ModelSource source = ModelSource.resolve(model);
         common.requireDataFor(model);
         Weights values = source.reference(weights, "--weights");
-        // an .npz needs only its test arrays here; other sources standardize with the training set
-        String dataChoice = common.data();
-        boolean npz = dataChoice.toLowerCase(Locale.ROOT).endsWith(".npz");
-        Dataset test;
-        String description;
-        if (npz) {
-            test = DataSets.npzSplit(Path.of(dataChoice), "test");
-            description = dataChoice + " (test arrays)";
-        } else {
-            var data = common.loadData();
-            test = data.test();
-            description = data.description();
-        }
+        // an .npz or a sharded folder needs only its test arrays here; idx data standardizes with its training set
+        CommonOptions.TestData data = common.loadTestData();
+        Dataset test = data.test();
+        String description = data.description();
         ModelSource.checkData(model, source.model(), test, description);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s on %s%n", model, description);

@@ -188,6 +188,33 @@ class OnnxCommandsTest {
             assertTrue(misshapen.out().isEmpty(), command + " printed before failing: " + misshapen.out());
         }
 
+        // a sharded folder: train-*.npz files as separate training shards, test.npz the test set
+        Path shards = Files.createDirectories(folder.resolve("shards"));
+        Files.copy(npzData(3, 3, "train"), shards.resolve("train-0001.npz"));
+        Files.copy(npzData(3, 3, "train"), shards.resolve("train-0002.npz"));
+        Files.copy(npzData(3, 3, "test"), shards.resolve("test.npz"));
+        CliRunner sharded = CliRunner.run(
+                "compress",
+                "--model",
+                model.toString(),
+                "--data",
+                shards.toString(),
+                "--codebook",
+                "adaptive:4",
+                "--mu-steps",
+                "1",
+                "--epochs-per-step",
+                "1",
+                "--batch",
+                "32",
+                "--threads",
+                "1");
+        assertEquals(0, sharded.exitCode(), sharded.err());
+        assertTrue(sharded.err().contains("512 train in 2 shards / 64 test"), sharded.err());
+        CliRunner shardedTest = CliRunner.run("evaluate", "--model", output.toString(), "--data", shards.toString());
+        assertEquals(0, shardedTest.exitCode(), shardedTest.err());
+        assertTrue(shardedTest.out().contains("test.npz (64 test samples)"), shardedTest.out());
+
         // evaluate reads only the test arrays: a file without training arrays will do
         CliRunner evaluate = CliRunner.run(
                 "evaluate",
@@ -196,7 +223,7 @@ class OnnxCommandsTest {
                 "--data",
                 npzData(3, 3, "test").toString());
         assertEquals(0, evaluate.exitCode(), evaluate.err());
-        assertTrue(evaluate.out().contains("data-3-test.npz (test arrays)"), evaluate.out());
+        assertTrue(evaluate.out().contains("data-3-test.npz (64 test samples)"), evaluate.out());
         assertEquals(2, errors(evaluate.out()).size(), evaluate.out());
 
         CliRunner outOfRange = CliRunner.run(

@@ -3,6 +3,7 @@ package io.github.lc4j.core;
 import static java.util.Objects.requireNonNull;
 
 import io.github.lc4j.api.Evaluation;
+import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.Weights;
@@ -14,44 +15,98 @@ import io.github.lc4j.core.data.Dataset;
 import java.util.List;
 import java.util.Map;
 
-/** A training set in this JVM's memory, trained on by one trainer of the run's backend. */
+/**
+ * A training set in this JVM's memory, trained on by one trainer of the run's backend: one
+ * {@link Dataset}, or several shards (e.g. a folder of {@code train-*.npz} files) taken as their
+ * concatenation, so that no one array has to hold every sample.
+ */
 final class LocalTrainingSet implements TrainingSet {
-    private final Dataset dataset;
+    private final List<Dataset> shards;
+    /** The index of each shard's first sample, then the total. */
+    private final int[] offsets;
 
-    LocalTrainingSet(Dataset dataset) {
-        this.dataset = requireNonNull(dataset, "dataset is null");
+    LocalTrainingSet(List<Dataset> shards) {
+        this.shards = List.copyOf(requireNonNull(shards, "shards is null"));
+        if (this.shards.isEmpty()) {
+            throw new IllegalArgumentException("a training set needs at least one shard");
+        }
+        offsets = new int[this.shards.size() + 1];
+        for (int s = 0; s < this.shards.size(); s++) {
+            Dataset shard = this.shards.get(s);
+            if (!java.util.Arrays.equals(shard.sampleShape(), this.shards.get(0).sampleShape())) {
+                throw new InvalidInputException("training shard " + shard.name() + " has samples of shape "
+                        + java.util.Arrays.toString(shard.sampleShape()) + ", shard "
+                        + this.shards.get(0).name()
+                        + " " + java.util.Arrays.toString(this.shards.get(0).sampleShape())
+                        + "; every shard must match");
+            }
+            long end = (long) offsets[s] + shard.size();
+            if (end > Integer.MAX_VALUE) {
+                throw new InvalidInputException("the training shards hold more than " + Integer.MAX_VALUE + " samples");
+            }
+            offsets[s + 1] = (int) end;
+        }
     }
 
     @Override
     public String name() {
-        return dataset.name();
+        return shards.size() == 1
+                ? shards.get(0).name()
+                : shards.get(0).name() + " and " + (shards.size() - 1) + " more shards";
     }
 
     @Override
     public int size() {
-        return dataset.size();
+        return offsets[shards.size()];
     }
 
     @Override
     public int sampleSize() {
-        return dataset.sampleSize();
+        return shards.get(0).sampleSize();
     }
 
     @Override
     public int classCount() {
-        return dataset.classCount();
+        return shards.stream().mapToInt(Dataset::classCount).max().orElseThrow();
     }
 
     @Override
     public Learner learner(Backend backend, ModelSpec model, OptimizerSpec optimizer, long seed) {
         return new LocalLearner(
                 backend.newTrainer(model, TrainerOptions.of(optimizer)),
-                new Minibatches(dataset, optimizer.batchSize(), seed));
+                shards.size() == 1
+                        ? new Minibatches(shards.get(0), optimizer.batchSize(), seed)
+                        : new Minibatches(size(), optimizer.batchSize(), seed));
     }
 
     @Override
     public Evaluation evaluate(Backend backend, ModelSpec model, Weights weights) {
-        return DatasetEvaluation.of(backend, model, weights, dataset);
+        Evaluation total = Evaluation.empty();
+        for (Dataset shard : shards) {
+            total = total.plus(DatasetEvaluation.of(backend, model, weights, shard));
+        }
+        return total;
+    }
+
+    /** The samples at {@code indices} of the concatenated shards, in that order. */
+    private io.github.lc4j.api.spi.Batch gather(int[] indices) {
+        int size = sampleSize();
+        float[] inputs = new float[indices.length * size];
+        int[] labels = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            int shard = java.util.Arrays.binarySearch(offsets, indices[i]);
+            shard = shard >= 0 ? shard : -shard - 2;
+            // a shard may be empty: step over offsets repeated at its start
+            while (offsets[shard + 1] <= indices[i]) {
+                shard++;
+            }
+            Dataset source = shards.get(shard);
+            int local = indices[i] - offsets[shard];
+            io.github.lc4j.api.spi.Batch one = source.range(local, local + 1);
+            System.arraycopy(one.inputs(), 0, inputs, i * size, size);
+            labels[i] = one.labels()[0];
+        }
+        return new io.github.lc4j.api.spi.Batch(inputs, labels);
     }
 
     /** One trainer stepping through the seeded minibatches, one per call. */
@@ -111,12 +166,16 @@ final class LocalTrainingSet implements TrainingSet {
                 order = minibatches.epochIndices(epoch);
                 orderEpoch = epoch;
             }
-            return minibatches.batch(order, index);
+            return shards.size() == 1 ? minibatches.batch(order, index) : gather(order.get(index));
         }
 
         @Override
         public Evaluation evaluate(Weights weights, Evaluator loaded) {
-            return DatasetEvaluation.of(loaded, dataset);
+            Evaluation total = Evaluation.empty();
+            for (Dataset shard : shards) {
+                total = total.plus(DatasetEvaluation.of(loaded, shard));
+            }
+            return total;
         }
 
         @Override

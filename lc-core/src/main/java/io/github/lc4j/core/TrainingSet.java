@@ -47,6 +47,18 @@ public interface TrainingSet {
 
     /** Returns the training set of the samples of {@code dataset}, trained on by one local trainer. */
     static TrainingSet of(Dataset dataset) {
-        return new LocalTrainingSet(dataset);
+        return new LocalTrainingSet(java.util.List.of(dataset));
+    }
+
+    /**
+     * Returns the training set of the concatenated samples of {@code shards} (e.g. the
+     * {@code train-*.npz} files of a sharded folder, {@link io.github.lc4j.core.data.DataSets#readShards}),
+     * trained on by one local trainer: each shard is its own array, so the set may exceed what one
+     * array holds. Minibatches index the concatenation as they would one data set.
+     *
+     * @throws io.github.lc4j.api.InvalidInputException when the shards' sample shapes differ
+     */
+    static TrainingSet of(java.util.List<Dataset> shards) {
+        return new LocalTrainingSet(shards);
     }
 }

@@ -110,7 +110,7 @@ public final class SparkLc {
     }
 
     /** The name of a sharded folder's test file; its training files are {@code train-*.npz}. */
-    static final String SHARDED_TEST_FILE = "test.npz";
+    static final String SHARDED_TEST_FILE = DataSets.SHARDED_TEST_FILE;
 
     /**
      * The training files of {@code choice} when it is a sharded folder ({@code test.npz} plus
@@ -139,17 +139,11 @@ public final class SparkLc {
                     }
                 }
             } else {
-                Path folder = Path.of(choice);
-                if (!Files.isDirectory(folder)) {
+                List<Path> local = DataSets.shardFiles(Path.of(choice));
+                if (local == null) {
                     return null;
                 }
-                hasTest = Files.isRegularFile(folder.resolve(SHARDED_TEST_FILE));
-                try (var listing = Files.list(folder)) {
-                    listing.map(Path::getFileName)
-                            .map(Path::toString)
-                            .filter(name -> name.startsWith("train-") && name.endsWith(".npz"))
-                            .forEach(name -> names.add(folder.resolve(name).toString()));
-                }
+                return local.stream().map(Path::toString).toList();
             }
         } catch (IOException e) {
             throw new InvalidInputException("cannot list data folder " + choice + ": " + e.getMessage(), e);

@@ -184,7 +184,8 @@ public final class DataSets {
     /**
      * Returns the data a command should use: {@code embedded} for the embedded sample, {@code auto}
      * for the system copy of Fashion-MNIST when installed and else the embedded sample, a data
-     * {@code .npz} ({@link #fromNpz}), or a directory of idx files.
+     * {@code .npz} ({@link #fromNpz}), a sharded folder ({@link #readShards}, its training shards
+     * joined into one set), or a directory of idx files.
      */
     public static TrainTestSplit resolve(String choice) {
         if (choice == null || choice.equals("auto")) {
@@ -198,7 +199,103 @@ public final class DataSets {
         if (choice.toLowerCase(Locale.ROOT).endsWith(".npz")) {
             return fromNpz(Path.of(choice));
         }
+        if (shardFiles(Path.of(choice)) != null) {
+            Shards shards = readShards(Path.of(choice));
+            return new TrainTestSplit(concatenate(shards.train()), shards.test(), shards.description());
+        }
         return fromIdxDirectory(Path.of(choice));
+    }
+
+    /** The test file of a sharded folder; its training files are {@code train-*.npz}. */
+    public static final String SHARDED_TEST_FILE = "test.npz";
+
+    /**
+     * A sharded data folder read into memory: each {@code train-*.npz} file (x_train, y_train) one
+     * training shard, in file-name order, and {@code test.npz} (x_test, y_test) the test set.
+     *
+     * @param train       the training shards
+     * @param test        the test set
+     * @param description where they came from, for reports
+     */
+    public record Shards(List<Dataset> train, Dataset test, String description) {}
+
+    /**
+     * Returns the training files of {@code folder}, sorted by name, when it is a sharded folder
+     * ({@code test.npz} plus {@code train-*.npz}); else null.
+     *
+     * @throws InvalidInputException for a folder with {@code test.npz} and no training file
+     */
+    public static List<Path> shardFiles(Path folder) {
+        if (!Files.isDirectory(folder) || !Files.isRegularFile(folder.resolve(SHARDED_TEST_FILE))) {
+            return null;
+        }
+        List<Path> files = new java.util.ArrayList<>();
+        try (var listing = Files.list(folder)) {
+            listing.filter(path -> {
+                        String name = path.getFileName().toString();
+                        return name.startsWith("train-") && name.endsWith(".npz");
+                    })
+                    .sorted()
+                    .forEach(files::add);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot list data folder " + folder + ": " + e.getMessage(), e);
+        }
+        if (files.isEmpty()) {
+            throw new InvalidInputException("data folder " + folder + " has " + SHARDED_TEST_FILE + " but no"
+                    + " train-*.npz file; a sharded folder holds one or more train-*.npz (x_train, y_train)");
+        }
+        return files;
+    }
+
+    /**
+     * Reads the sharded folder {@code folder} (see {@link #shardFiles}); the samples are used as
+     * they are, as a data {@code .npz}'s are.
+     *
+     * @throws InvalidInputException when it is not a sharded folder, or a file is bad (named)
+     */
+    public static Shards readShards(Path folder) {
+        List<Path> files = shardFiles(folder);
+        if (files == null) {
+            throw new InvalidInputException("data folder " + folder + " is not sharded: it needs " + SHARDED_TEST_FILE
+                    + " and train-*.npz files");
+        }
+        List<Dataset> train = new java.util.ArrayList<>();
+        long samples = 0;
+        for (Path file : files) {
+            Dataset shard = npzSplit(file, "train");
+            train.add(shard);
+            samples += shard.size();
+        }
+        Dataset test = npzSplit(folder.resolve(SHARDED_TEST_FILE), "test");
+        return new Shards(
+                train,
+                test,
+                folder + " (" + String.format(Locale.ROOT, "%,d", samples) + " train in " + files.size() + " shards / "
+                        + String.format(Locale.ROOT, "%,d", test.size()) + " test)");
+    }
+
+    /** One data set of every sample of {@code shards}, in order, where one array can hold them. */
+    private static Dataset concatenate(List<Dataset> shards) {
+        long values = 0;
+        int samples = 0;
+        for (Dataset shard : shards) {
+            values += (long) shard.size() * shard.sampleSize();
+            samples += shard.size();
+        }
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new InvalidInputException("the " + shards.size() + " training shards hold " + values + " values, more"
+                    + " than one array can; 'lc4j compress' and 'lc4j evaluate' take the shards as they are");
+        }
+        float[] inputs = new float[(int) values];
+        int[] labels = new int[samples];
+        int at = 0;
+        for (Dataset shard : shards) {
+            var batch = shard.range(0, shard.size());
+            System.arraycopy(batch.inputs(), 0, inputs, at * shard.sampleSize(), batch.inputs().length);
+            System.arraycopy(batch.labels(), 0, labels, at, batch.labels().length);
+            at += shard.size();
+        }
+        return new Dataset(shards.get(0).name(), shards.get(0).sampleShape(), inputs, labels);
     }
 
     private static Dataset read(Path directory, String prefix, String split) {
