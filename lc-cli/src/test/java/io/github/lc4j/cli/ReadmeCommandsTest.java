@@ -106,13 +106,30 @@ class ReadmeCommandsTest {
             assertTrue(command.startsWith("./lc4j "), "a README command this test cannot run: " + command);
             List<String> arguments = new ArrayList<>();
             for (String token : command.substring("./lc4j ".length()).split("\\s+")) {
-                // the README's files are relative to where the user stands: here, the test's folder
-                arguments.add(
-                        token.matches("[\\w.-]+\\.(onnx|npz|npy|json|yaml)")
-                                ? folder.resolve(token).toString()
-                                : token);
+                // the README's files are relative to where the user stands: the repository's root for
+                // its own files, else the test's folder
+                if (token.contains("/") && Files.exists(Path.of("..", token))) {
+                    arguments.add(Path.of("..", token).toString());
+                } else {
+                    arguments.add(
+                            token.matches("[\\w.-]+\\.(onnx|npz|npy|json|yaml)")
+                                    ? folder.resolve(token).toString()
+                                    : token);
+                }
             }
-            arguments.addAll(SHORTER.getOrDefault(arguments.get(0), List.of()));
+            List<String> shorter = SHORTER.getOrDefault(arguments.get(0), List.of());
+            for (int i = 0; i < shorter.size(); i += 2) {
+                int given = arguments.indexOf(shorter.get(i));
+                if (given >= 0) {
+                    arguments.set(given + 1, shorter.get(i + 1)); // the README's own value, shortened
+                } else {
+                    arguments.addAll(shorter.subList(i, i + 2));
+                }
+            }
+            if (arguments.get(0).equals("compress") && !arguments.contains("--data")) {
+                // a zoo model's default is the full Fashion-MNIST where it is installed: the sample will do here
+                arguments.addAll(List.of("--data", "embedded"));
+            }
             CliRunner result = CliRunner.run(arguments.toArray(String[]::new));
             assertEquals(0, result.exitCode(), command + "\n" + result.err());
             assertFalse(result.err().contains("lc4j: note:"), command + " uses an old spelling: " + result.err());
