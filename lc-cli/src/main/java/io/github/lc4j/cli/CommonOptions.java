@@ -31,12 +31,6 @@ final class CommonOptions {
                     + " then the available backend of lowest rank.")
     String backend;
 
-    @Option(
-            names = "--seed",
-            defaultValue = "1",
-            description = "Seed of initial weights and minibatch order." + " Default: ${DEFAULT-VALUE}.")
-    long seed;
-
     @Option(names = "--threads", description = "Threads for the backend. Default: all processors.")
     Integer threads;
 

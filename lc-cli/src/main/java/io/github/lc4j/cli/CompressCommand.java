@@ -127,6 +127,9 @@ final class CompressCommand implements Callable<Integer> {
     CommonOptions common = new CommonOptions();
 
     @Mixin
+    SeedOption seed = new SeedOption();
+
+    @Mixin
     LcScheduleOptions schedule = new LcScheduleOptions();
 
     // a mixin, not an argument group: picocli keeps this instance and its per-command defaults,
@@ -159,7 +162,7 @@ final class CompressCommand implements Callable<Integer> {
                 CompressionMethod.byKey(method),
                 schedule,
                 sgd,
-                common.seed);
+                seed.value);
         Weights weights = source.reference(reference, "--weights");
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));

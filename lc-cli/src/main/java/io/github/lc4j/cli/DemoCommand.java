@@ -57,6 +57,9 @@ final class DemoCommand implements Callable<Integer> {
     CommonOptions common = new CommonOptions("embedded");
 
     @Mixin
+    SeedOption seed = new SeedOption();
+
+    @Mixin
     LcScheduleOptions schedule = new LcScheduleOptions();
 
     @Spec
@@ -85,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
                 .data(data)
                 .optimizer(referenceOptimizer)
                 .epochs(referenceEpochs)
-                .seed(common.seed)
+                .seed(seed.value)
                 .listener(new ConsoleProgress(err, System.console() != null))
                 .build());
         double referenceSeconds = (System.nanoTime() - start) / 1e9;
@@ -97,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
                 CompressionMethod.AUGMENTED_LAGRANGIAN,
                 schedule,
                 sgd,
-                common.seed);
+                seed.value);
         LcJob job = new LcJob(common, spec.commandLine().getOut(), err, RunConfig.resolved(spec));
         LcJob.Outcome outcome = job.run(
                 lc4j, TrainingLocation.Data.local(data), model, reference, options, referenceSeconds, output, report);

@@ -39,6 +39,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Mixin
+    SeedOption seed = new SeedOption();
+
     // a mixin, not an argument group: picocli keeps this instance and its per-command defaults,
     // where a group is re-created through a no-argument constructor as soon as one option is given
     @Mixin
@@ -65,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
                 .data(data)
                 .optimizer(optimizer)
                 .epochs(epochs)
-                .seed(common.seed)
+                .seed(seed.value)
                 .listener(new ConsoleProgress(err, System.console() != null))
                 .build());
         Evaluation train = lc4j.evaluate(modelSpec, weights, data.train());
