@@ -244,7 +244,8 @@ public final class ExperimentRunner {
         }
         GridSpec.CodebookEntry entry = cell.entry();
         Codebook codebook = CodebookSpecs.parse(entry.spec(), null);
-        List<CompressionTask> tasks = CodebookSpecs.tasks(model, codebook, entry.granularity());
+        List<CompressionTask> tasks = CodebookSpecs.withLayers(
+                model, CodebookSpecs.tasks(model, codebook, entry.granularity()), entry.layers(), null);
         GridSpec.Schedule schedule = grid.scheduleOf(modelGrid);
         int epochsPerStep = schedule.epochsPerStep() * cell.budget();
         Path checkpoints = output.resolve("checkpoints").resolve(cell.id());

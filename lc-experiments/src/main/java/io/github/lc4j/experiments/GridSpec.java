@@ -12,6 +12,7 @@ import io.github.lc4j.api.BitBudget;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.InvalidInputException;
+import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.zoo.ModelZoo;
 import java.io.IOException;
@@ -138,7 +139,20 @@ public record GridSpec(
             codebooks = List.copyOf(required(codebooks, "models[].codebooks"));
             Map<String, String> entryByIdPart = new TreeMap<>();
             for (String codebook : codebooks) {
-                String idPart = CodebookEntry.parse(codebook).idPart();
+                CodebookEntry entry = CodebookEntry.parse(codebook);
+                try {
+                    // an unknown layer or a bad per-layer spec fails when the grid is read, not mid-run
+                    ModelSpec zoo = ModelZoo.byName(name);
+                    CodebookSpecs.withLayers(
+                            zoo,
+                            CodebookSpecs.tasks(zoo, CodebookSpecs.parse(entry.spec(), null), entry.granularity()),
+                            entry.layers(),
+                            null);
+                } catch (InvalidInputException e) {
+                    throw new IllegalArgumentException(
+                            "codebook '" + codebook + "' of " + name + ": " + e.getMessage(), e);
+                }
+                String idPart = entry.idPart();
                 String earlier = entryByIdPart.putIfAbsent(idPart, codebook);
                 if (earlier != null) {
                     // bits=1 and bits=1.0, or adaptive:2 and adaptive:2@layer, would write the same cell files
@@ -150,20 +164,24 @@ public record GridSpec(
     }
 
     /**
-     * One codebook entry of a model, written {@code SPEC[@GRANULARITY][;bits=B | ;rho=R]}: a codebook
+     * One codebook entry of a model, written {@code SPEC[@GRANULARITY][;bits=B | ;rho=R][;LAYER=SPEC]...}: a codebook
      * spec as {@code lc4j compress --codebook} takes it, its granularity ({@code layer} when left
      * out: one codebook per layer; {@code shared}; {@code channel}) and, for a spec that chooses its
      * codebooks ({@code auto}, {@code auto:K1,K2,…}, {@code auto:S1|S2|…}), the size budget the
      * choices must fit: {@code bits=B} bits per compressed weight on average, codebooks included,
      * or {@code rho=R} a compression ratio ρ &gt;= R of the whole net. A choosing spec needs a size
-     * budget and only a choosing spec takes one. Examples: {@code adaptive:4}, {@code auto;rho=30.5},
-     * {@code auto;bits=1}, {@code auto:1,2,4,8@channel;bits=2}.
+     * budget and only a choosing spec takes one. Then any number of per-layer overrides, as
+     * {@code lc4j compress --layer} takes them: {@code fc3=float} keeps a layer in float32,
+     * {@code fc1=adaptive:4} gives it its own codebook. Examples: {@code adaptive:4},
+     * {@code auto;rho=30.5}, {@code auto;bits=1}, {@code auto:1,2,4,8@channel;bits=2},
+     * {@code adaptive:2;fc3=float}.
      *
      * @param spec        the codebook spec, e.g. {@code adaptive:2} or {@code auto:1,2,4}
      * @param granularity {@code layer}, {@code shared} or {@code channel}
      * @param sizeBudget  the size budget of a choosing spec; null for any other spec
+     * @param layers      per-layer overrides, layer name to codebook spec or {@code float}
      */
-    public record CodebookEntry(String spec, String granularity, BitBudget sizeBudget) {
+    public record CodebookEntry(String spec, String granularity, BitBudget sizeBudget, Map<String, String> layers) {
         private static final Pattern SIZE_BUDGET = Pattern.compile("(bits|rho)\\s*=\\s*(.*)");
         private static final Pattern DECIMAL = Pattern.compile("[0-9]+(\\.[0-9]*)?|\\.[0-9]+");
 
@@ -172,6 +190,9 @@ public record GridSpec(
          * only with one.
          */
         public CodebookEntry {
+            layers = layers == null
+                    ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(layers));
             required(spec, "models[].codebooks[]");
             required(granularity, "models[].codebooks[]");
             if (!CodebookSpecs.GRANULARITIES.contains(granularity)) {
@@ -191,8 +212,13 @@ public record GridSpec(
             }
         }
 
+        /** An entry without per-layer overrides. */
+        public CodebookEntry(String spec, String granularity, BitBudget sizeBudget) {
+            this(spec, granularity, sizeBudget, Map.of());
+        }
+
         /**
-         * Reads {@code SPEC[@GRANULARITY][;bits=B | ;rho=R]}.
+         * Reads {@code SPEC[@GRANULARITY][;bits=B | ;rho=R][;LAYER=SPEC]...}.
          *
          * @throws IllegalArgumentException naming the entry and what is wrong with it
          */
@@ -205,10 +231,27 @@ public record GridSpec(
                 String spec = (at < 0 ? head : head.substring(0, at)).strip();
                 String granularity =
                         at < 0 ? "layer" : head.substring(at + 1).strip().toLowerCase(Locale.ROOT);
-                BitBudget sizeBudget = semicolon < 0
-                        ? null
-                        : sizeBudget(text.substring(semicolon + 1).strip());
-                return new CodebookEntry(spec, granularity, sizeBudget);
+                BitBudget sizeBudget = null;
+                Map<String, String> layers = new java.util.LinkedHashMap<>();
+                if (semicolon >= 0) {
+                    for (String part : text.substring(semicolon + 1).split(";")) {
+                        String item = part.strip();
+                        if (SIZE_BUDGET.matcher(item).matches() && sizeBudget == null && layers.isEmpty()) {
+                            sizeBudget = sizeBudget(item);
+                        } else if (item.matches("[^=\\s]+\\s*=\\s*\\S.*")
+                                && !SIZE_BUDGET.matcher(item).matches()) {
+                            int equals = item.indexOf('=');
+                            String layer = item.substring(0, equals).strip();
+                            if (layers.put(layer, item.substring(equals + 1).strip()) != null) {
+                                throw new IllegalArgumentException("layer " + layer + " is given twice");
+                            }
+                        } else {
+                            throw new IllegalArgumentException("after ';' come the size budget (bits=B or rho=R, first)"
+                                    + " and per-layer codebooks (LAYER=SPEC or LAYER=float), got '" + item + "'");
+                        }
+                    }
+                }
+                return new CodebookEntry(spec, granularity, sizeBudget, layers);
             } catch (IllegalArgumentException | InvalidInputException e) {
                 throw new IllegalArgumentException("codebook '" + text + "': " + e.getMessage(), e);
             }
@@ -253,14 +296,20 @@ public record GridSpec(
          */
         String idPart() {
             String budget = sizeBudgetText();
-            return (spec + "@" + granularity + (budget == null ? "" : "-" + budget.replace("=", "")))
+            StringBuilder overrides = new StringBuilder();
+            layers.forEach((layer, codebook) ->
+                    overrides.append('+').append(layer).append('-').append(codebook));
+            return (spec + "@" + granularity + (budget == null ? "" : "-" + budget.replace("=", "")) + overrides)
                     .replaceAll("[^A-Za-z0-9@.,_+-]", "-");
         }
 
         /** The entry as the grid writes it, granularity and size budget included: {@code auto@layer;bits=1}. */
         @Override
         public String toString() {
-            return spec + "@" + granularity + (sizeBudget == null ? "" : ";" + sizeBudgetText());
+            StringBuilder overrides = new StringBuilder();
+            layers.forEach((layer, codebook) ->
+                    overrides.append(';').append(layer).append('=').append(codebook));
+            return spec + "@" + granularity + (sizeBudget == null ? "" : ";" + sizeBudgetText()) + overrides;
         }
     }
 

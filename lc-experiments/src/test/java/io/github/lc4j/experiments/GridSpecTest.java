@@ -52,6 +52,19 @@ class GridSpecTest {
     }
 
     @Test
+    void perLayerOverridesFollowTheBudgetAndNameTheirOwnCells() {
+        GridSpec.CodebookEntry entry = GridSpec.CodebookEntry.parse("auto;rho=30;fc3=float;fc1=adaptive:2");
+        assertEquals(BitBudget.compressionRatio(30), entry.sizeBudget());
+        assertEquals(java.util.Map.of("fc3", "float", "fc1", "adaptive:2"), entry.layers());
+        assertEquals("auto@layer;rho=30;fc3=float;fc1=adaptive:2", entry.toString());
+        assertEquals("auto@layer-rho30+fc3-float+fc1-adaptive-2", entry.idPart());
+        GridSpec.CodebookEntry fixed = GridSpec.CodebookEntry.parse("adaptive:2;fc3=float");
+        assertEquals("adaptive-2@layer+fc3-float", fixed.idPart());
+        assertEquals(
+                "adaptive-2@layer", GridSpec.CodebookEntry.parse("adaptive:2").idPart());
+    }
+
+    @Test
     void aSizeBudgetJoinsTheCellIdFileNameSafely() {
         assertEquals(
                 "auto@layer-rho30.5",
@@ -134,8 +147,11 @@ class GridSpecTest {
             {"auto;rho=1e3", "decimal number"},
             {"auto;rho=-2", "decimal number"},
             {"auto;bits=", "decimal number"},
-            {"auto;bits=1;rho=30", "decimal number"},
-            {"auto;kbits=1", "bits=B or rho=R"},
+            {"auto;bits=1;rho=30", "bits=B or rho=R"},
+            {"auto;kbits=1", "needs a size budget"},
+            {"adaptive:2;fc9=float", "fc1, fc2, fc3"},
+            {"adaptive:2;fc1=nope", "--layer fc1=nope"},
+            {"adaptive:2;fc1=float;fc1=adaptive:4", "given twice"},
             {"auto;", "bits=B or rho=R"},
             {"auto@diagonal;bits=1", "granularity must be one of"},
             {"auto:3,x;bits=1", "auto:3,x"},
