@@ -83,9 +83,11 @@ public final class DataSets {
      * @throws InvalidInputException naming the file and the missing, mis-shaped or mistyped array
      */
     public static TrainTestSplit fromNpz(Path file) {
-        Map<String, NpyArray> arrays = readNpzArrays(file, NPZ_ARRAYS);
-        Dataset train = npzSplit(file, "train", arrays.get("x_train"), arrays.get("y_train"));
-        Dataset test = npzSplit(file, "test", arrays.get("x_test"), arrays.get("y_test"));
+        NpzArrays arrays = readNpzArrays(file, NPZ_ARRAYS);
+        Dataset train = npzSplit(
+                file, "train", arrays.inputs().get("x_train"), arrays.labels().get("y_train"));
+        Dataset test = npzSplit(
+                file, "test", arrays.inputs().get("x_test"), arrays.labels().get("y_test"));
         if (!Arrays.equals(train.sampleShape(), test.sampleShape())) {
             throw new InvalidInputException("data file " + file + ": x_train samples have shape "
                     + Arrays.toString(train.sampleShape()) + " but x_test samples "
@@ -106,20 +108,30 @@ public final class DataSets {
     public static Dataset npzSplit(Path file, String split) {
         Checks.checkArgument(
                 split.equals("train") || split.equals("test"), "split must be train or test, got %s", split);
-        Map<String, NpyArray> arrays = readNpzArrays(file, List.of("x_" + split, "y_" + split));
-        return npzSplit(file, split, arrays.get("x_" + split), arrays.get("y_" + split));
+        NpzArrays arrays = readNpzArrays(file, List.of("x_" + split, "y_" + split));
+        return npzSplit(
+                file, split, arrays.inputs().get("x_" + split), arrays.labels().get("y_" + split));
+    }
+
+    /** A data .npz's arrays: the inputs ({@code x_…}) read straight into floats, the labels as they are. */
+    private record NpzArrays(Map<String, NpyArray.Floats> inputs, Map<String, NpyArray> labels) {
+        boolean has(String name) {
+            return inputs.containsKey(name) || labels.containsKey(name);
+        }
     }
 
     /** Reads the arrays {@code wanted} of {@code file}, all of them or an error naming the missing ones. */
-    private static Map<String, NpyArray> readNpzArrays(Path file, List<String> wanted) {
-        Map<String, NpyArray> arrays = new HashMap<>();
+    private static NpzArrays readNpzArrays(Path file, List<String> wanted) {
+        NpzArrays arrays = new NpzArrays(new HashMap<>(), new HashMap<>());
         try (InputStream stream = new BufferedInputStream(Files.newInputStream(file));
                 ZipInputStream zip = new ZipInputStream(stream)) {
             ZipEntry entry;
             while ((entry = zip.getNextEntry()) != null) {
                 String name = entry.getName().replaceFirst("\\.npy$", "");
-                if (wanted.contains(name)) {
-                    arrays.put(name, NpyArray.read(zip, file + "!" + entry.getName()));
+                if (wanted.contains(name) && name.startsWith("x_")) {
+                    arrays.inputs().put(name, NpyArray.readFloats(zip, file + "!" + entry.getName()));
+                } else if (wanted.contains(name)) {
+                    arrays.labels().put(name, NpyArray.read(zip, file + "!" + entry.getName()));
                 }
             }
         } catch (NoSuchFileException e) {
@@ -129,8 +141,7 @@ public final class DataSets {
         } catch (IOException e) {
             throw new InvalidInputException("cannot read data file " + file + ": " + e, e);
         }
-        List<String> missing =
-                wanted.stream().filter(name -> !arrays.containsKey(name)).toList();
+        List<String> missing = wanted.stream().filter(name -> !arrays.has(name)).toList();
         if (!missing.isEmpty()) {
             throw new InvalidInputException("data file " + file + " lacks " + missing + "; it needs " + wanted
                     + " (np.savez(path, " + String.join("=..., ", wanted) + "=...))");
@@ -138,7 +149,7 @@ public final class DataSets {
         return arrays;
     }
 
-    private static Dataset npzSplit(Path file, String split, NpyArray x, NpyArray y) {
+    private static Dataset npzSplit(Path file, String split, NpyArray.Floats x, NpyArray y) {
         String where = "data file " + file + ": ";
         int[] xShape = x.shape();
         int[] yShape = y.shape();
@@ -170,7 +181,7 @@ public final class DataSets {
         if (xShape[0] == 0) {
             throw new InvalidInputException(where + "x_" + split + " holds no samples");
         }
-        float[] inputs = x.toFloats();
+        float[] inputs = x.values();
         for (int i = 0; i < inputs.length; i++) {
             if (!Float.isFinite(inputs[i])) {
                 throw new InvalidInputException(

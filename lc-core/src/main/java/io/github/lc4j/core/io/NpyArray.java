@@ -128,6 +128,107 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
      */
     public static NpyArray read(InputStream stream, String source, long maxElements) throws IOException {
         DataInputStream input = new DataInputStream(stream);
+        Header head = header(input, source, maxElements, Integer.MAX_VALUE);
+        int[] shape = head.shape();
+        DType dtype = head.dtype();
+        long count = head.count();
+        String descr = head.descr();
+        ByteOrder order = head.order();
+        int size = (int) (count * dtype.bytes);
+        byte[] data = input.readNBytes(size);
+        if (data.length < size) {
+            throw new InvalidInputException(source + " is truncated: it ends inside its data (" + count
+                    + " elements of " + descr + " need " + size + " bytes, found " + data.length + ")");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(data).order(order);
+        double[] values = new double[(int) count];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = element(buffer, dtype);
+        }
+        return new NpyArray(shape, values, dtype);
+    }
+
+    /**
+     * An array read as float32 values: inputs, whose float32 copy is all a data set keeps.
+     *
+     * @param shape  the shape
+     * @param values the elements, rounded to float
+     * @param dtype  the file's element type
+     */
+    public record Floats(int[] shape, float[] values, DType dtype) {
+        /** Returns whether the file's elements are integers. */
+        public boolean isInteger() {
+            return dtype != DType.FLOAT32 && dtype != DType.FLOAT64;
+        }
+    }
+
+    /** The most elements a float array holds. */
+    private static final long MAX_FLOATS = Integer.MAX_VALUE - 8;
+
+    /**
+     * Reads one array from {@code stream} straight into floats, in blocks: no byte or double copy of
+     * the whole array, so its size is bounded by what one float array holds (about 2.1·10⁹
+     * elements, 8 GiB), not by 2 GiB of bytes; a header that lies about the size costs no more
+     * memory than the stream really holds.
+     *
+     * @throws InvalidInputException as {@link #read(InputStream, String)} does
+     */
+    public static Floats readFloats(InputStream stream, String source) throws IOException {
+        DataInputStream input = new DataInputStream(stream);
+        Header head = header(input, source, MAX_FLOATS, Long.MAX_VALUE);
+        long count = head.count();
+        int bytes = head.dtype().bytes;
+        int block = 1 << 20;
+        java.util.List<float[]> blocks = new java.util.ArrayList<>();
+        byte[] data = new byte[block * bytes];
+        long done = 0;
+        while (done < count) {
+            int elements = (int) Math.min(block, count - done);
+            int read = input.readNBytes(data, 0, elements * bytes);
+            if (read < elements * bytes) {
+                throw new InvalidInputException(source + " is truncated: it ends inside its data (" + count
+                        + " elements of " + head.descr() + " need " + count * bytes + " bytes, found "
+                        + (done * bytes + read) + ")");
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(data, 0, read).order(head.order());
+            float[] values = new float[elements];
+            for (int i = 0; i < elements; i++) {
+                values[i] = (float) element(buffer, head.dtype());
+            }
+            blocks.add(values);
+            done += elements;
+        }
+        float[] values = blocks.size() == 1 ? blocks.get(0) : new float[(int) count];
+        if (blocks.size() > 1) {
+            int at = 0;
+            for (float[] values1 : blocks) {
+                System.arraycopy(values1, 0, values, at, values1.length);
+                at += values1.length;
+            }
+        }
+        return new Floats(head.shape(), count == 0 ? new float[0] : values, head.dtype());
+    }
+
+    private static double element(ByteBuffer buffer, DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> buffer.getFloat();
+            case FLOAT64 -> buffer.getDouble();
+            case INT64 -> buffer.getLong();
+            case INT32 -> buffer.getInt();
+            case INT16 -> buffer.getShort();
+            case INT8 -> buffer.get();
+            case UINT8 -> buffer.get() & 0xff;
+            case UINT16 -> buffer.getShort() & 0xffff;
+            case UINT32 -> buffer.getInt() & 0xffffffffL;
+        };
+    }
+
+    /** What a .npy header says: shape, element type, byte order and element count. */
+    private record Header(int[] shape, DType dtype, ByteOrder order, long count, String descr) {}
+
+    /** Reads and checks the header: at most {@code maxElements} elements and {@code maxBytes} bytes of data. */
+    private static Header header(DataInputStream input, String source, long maxElements, long maxBytes)
+            throws IOException {
         byte[] magic = new byte[6];
         readFully(input, magic, source, "magic");
         if (!Arrays.equals(magic, MAGIC)) {
@@ -176,34 +277,13 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
                         source + ": negative dimension " + dimension + " in the .npy shape " + Arrays.toString(shape));
             }
             count *= dimension;
-            if (count > maxElements || count * dtype.bytes > Integer.MAX_VALUE) {
+            if (count > maxElements || count * dtype.bytes > maxBytes) {
                 throw new InvalidInputException(source + ": the .npy shape " + Arrays.toString(shape)
-                        + " holds more than the " + Math.min(maxElements, Integer.MAX_VALUE / dtype.bytes)
+                        + " holds more than the " + Math.min(maxElements, maxBytes / dtype.bytes)
                         + " elements expected here");
             }
         }
-        int size = (int) (count * dtype.bytes);
-        byte[] data = input.readNBytes(size);
-        if (data.length < size) {
-            throw new InvalidInputException(source + " is truncated: it ends inside its data (" + count
-                    + " elements of " + descr + " need " + size + " bytes, found " + data.length + ")");
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(data).order(order);
-        double[] values = new double[(int) count];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = switch (dtype) {
-                case FLOAT32 -> buffer.getFloat();
-                case FLOAT64 -> buffer.getDouble();
-                case INT64 -> buffer.getLong();
-                case INT32 -> buffer.getInt();
-                case INT16 -> buffer.getShort();
-                case INT8 -> buffer.get();
-                case UINT8 -> buffer.get() & 0xff;
-                case UINT16 -> buffer.getShort() & 0xffff;
-                case UINT32 -> buffer.getInt() & 0xffffffffL;
-            };
-        }
-        return new NpyArray(shape, values, dtype);
+        return new Header(shape, dtype, order, count, descr);
     }
 
     /**

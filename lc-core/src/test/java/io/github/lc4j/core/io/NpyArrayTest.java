@@ -115,4 +115,43 @@ class NpyArrayTest {
                 java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
         assertEquals(2, Files.readAllBytes(fresh)[0]);
     }
+
+    @Test
+    void floatsReadStraightFromTheStreamAsTheDoublesRoundThemAcrossBlocks() throws IOException {
+        int count = 5 * 209_716; // 1,048,580: past one block (2^20) of the streaming reader
+        double[] values = new double[count];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+        for (int i = 0; i < count; i++) {
+            values[i] = random.nextGaussian() * 1e3;
+        }
+        for (NpyArray.DType dtype : new NpyArray.DType[] {NpyArray.DType.FLOAT32, NpyArray.DType.FLOAT64}) {
+            byte[] file = bytes(new NpyArray(new int[] {5, count / 5}, values, dtype));
+            NpyArray.Floats floats = NpyArray.readFloats(new ByteArrayInputStream(file), "f.npy");
+            assertArrayEquals(new int[] {5, count / 5}, floats.shape());
+            assertEquals(dtype, floats.dtype());
+            assertArrayEquals(
+                    NpyArray.read(new ByteArrayInputStream(file), "f.npy").toFloats(), floats.values(), dtype.name());
+        }
+    }
+
+    @Test
+    void floatsAreNotCappedAtTwoGibibytesOfBytesButATruncatedFileIsStillOneError() throws IOException {
+        // a header for 600,000,000 float32 values (2.4 GB) and no data: read() refuses the size, while
+        // readFloats() takes it and fails only on the missing data, having allocated one block
+        String dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': (600000000,), }";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        String padded = dictionary + " ".repeat(118 - dictionary.length()) + "\n";
+        out.write(padded.length() & 0xff);
+        out.write(padded.length() >> 8);
+        out.write(padded.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(new byte[64]);
+        byte[] file = out.toByteArray();
+        InvalidInputException capped = assertThrows(
+                InvalidInputException.class, () -> NpyArray.read(new ByteArrayInputStream(file), "big.npy"));
+        assertTrue(capped.getMessage().contains("holds more than"), capped.getMessage());
+        InvalidInputException truncated = assertThrows(
+                InvalidInputException.class, () -> NpyArray.readFloats(new ByteArrayInputStream(file), "big.npy"));
+        assertTrue(truncated.getMessage().contains("big.npy is truncated"), truncated.getMessage());
+    }
 }
