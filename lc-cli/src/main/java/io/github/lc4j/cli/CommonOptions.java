@@ -113,12 +113,10 @@ final class CommonOptions {
     /** The test set alone: a data .npz's or a sharded folder's test arrays, else {@link #loadData}'s. */
     TestData loadTestData() {
         String choice = data();
-        java.nio.file.Path file = null;
-        if (choice.toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
-            file = java.nio.file.Path.of(choice);
-        } else if (sharded() != null) {
-            file = sharded().resolve(DataSets.SHARDED_TEST_FILE);
-        }
+        java.nio.file.Path folder = sharded();
+        java.nio.file.Path file = folder != null
+                ? folder.resolve(DataSets.SHARDED_TEST_FILE)
+                : choice.toLowerCase(java.util.Locale.ROOT).endsWith(".npz") ? java.nio.file.Path.of(choice) : null;
         if (file == null) {
             TrainTestSplit split = loadData();
             return new TestData(split.test(), split.description());

@@ -25,6 +25,10 @@ final class GroupState {
     final CompressionTask task;
     /** The codebooks this group may take: the choice's candidates, or the task's codebook alone. */
     final List<Codebook> candidates;
+    /** Whether the task's codebook is a {@link Codebook.Choice}, which the run's bit budget governs. */
+    final boolean chooses;
+    /** The bits each candidate stores for this group's weights: fixed for the run. */
+    private final long[] candidateBits;
 
     private final List<CStepSolver> solvers;
     final int[] offsets;
@@ -54,6 +58,7 @@ final class GroupState {
                     solvers.size() + " solvers for the " + candidates.size() + " candidates of " + task.name());
         }
         this.candidateSolutions = new CStepSolution[candidates.size()];
+        this.chooses = task.codebook() instanceof Codebook.Choice;
         positions =
                 task.isChannel() ? model.parameter(task.parameters().get(0)).channelPositions(task.channel()) : null;
         offsets = new int[task.parameters().size() + 1];
@@ -64,6 +69,9 @@ final class GroupState {
         }
         weights = new float[offsets[offsets.length - 1]];
         multipliers = new float[weights.length];
+        candidateBits = candidates.stream()
+                .mapToLong(candidate -> candidate.storageBits(weights.length))
+                .toArray();
     }
 
     void gather(Weights source) {
@@ -154,21 +162,15 @@ final class GroupState {
     /** Each candidate's distortion at the last C step and the bits it stores. */
     BitAllocation.Candidates costs() {
         double[] distortions = new double[candidates.size()];
-        long[] bits = new long[candidates.size()];
         for (int c = 0; c < candidates.size(); c++) {
             distortions[c] = candidateSolutions[c].distortion();
-            bits[c] = candidates.get(c).storageBits(weights.length);
         }
-        return new BitAllocation.Candidates(distortions, bits);
+        return new BitAllocation.Candidates(distortions, candidateBits.clone());
     }
 
     /** The bits each candidate stores, at distortion 0: enough to tell whether a budget can be met. */
     BitAllocation.Candidates bitsOnly() {
-        long[] bits = new long[candidates.size()];
-        for (int c = 0; c < candidates.size(); c++) {
-            bits[c] = candidates.get(c).storageBits(weights.length);
-        }
-        return new BitAllocation.Candidates(new double[bits.length], bits);
+        return new BitAllocation.Candidates(new double[candidateBits.length], candidateBits.clone());
     }
 
     /** Takes candidate c's solution of the last C step as Θ. */

@@ -236,7 +236,9 @@ final class LcRun {
                                 choosing.stream().map(GroupState::costs).toList(), choiceCapacity)
                         .choices();
         for (GroupState group : groups) {
-            group.choose(0);
+            if (!group.chooses) {
+                group.choose(0);
+            }
         }
         for (int g = 0; g < choosing.size(); g++) {
             choosing.get(g).choose(choices[g]);
@@ -244,7 +246,7 @@ final class LcRun {
     }
 
     private List<GroupState> choosingGroups() {
-        return groups.stream().filter(group -> group.candidates.size() > 1).toList();
+        return groups.stream().filter(group -> group.chooses).toList();
     }
 
     /** ρ of Δ(Θ) with the codebooks the groups have chosen. */
@@ -370,7 +372,7 @@ final class LcRun {
         Map<String, float[]> codebooks = new LinkedHashMap<>();
         Map<String, String> choices = new LinkedHashMap<>();
         for (GroupState group : groups) {
-            if (group.candidates.size() > 1) {
+            if (group.chooses) {
                 choices.put(
                         group.task.name(), group.candidates.get(group.chosen).describe());
             }

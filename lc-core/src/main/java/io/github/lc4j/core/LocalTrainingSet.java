@@ -102,9 +102,8 @@ final class LocalTrainingSet implements TrainingSet {
             }
             Dataset source = shards.get(shard);
             int local = indices[i] - offsets[shard];
-            io.github.lc4j.api.spi.Batch one = source.range(local, local + 1);
-            System.arraycopy(one.inputs(), 0, inputs, i * size, size);
-            labels[i] = one.labels()[0];
+            source.copySample(local, inputs, i * size);
+            labels[i] = source.label(local);
         }
         return new io.github.lc4j.api.spi.Batch(inputs, labels);
     }

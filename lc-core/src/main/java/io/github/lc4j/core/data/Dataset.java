@@ -80,10 +80,15 @@ public final class Dataset {
         float[] batchInputs = new float[indices.length * sampleSize];
         int[] batchLabels = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(inputs, indices[i] * sampleSize, batchInputs, i * sampleSize, sampleSize);
+            copySample(indices[i], batchInputs, i * sampleSize);
             batchLabels[i] = labels[indices[i]];
         }
         return new Batch(batchInputs, batchLabels);
+    }
+
+    /** Copies sample {@code index}'s inputs into {@code destination} from {@code offset} on. */
+    public void copySample(int index, float[] destination, int offset) {
+        System.arraycopy(inputs, index * sampleSize, destination, offset, sampleSize);
     }
 
     /** Returns the samples [from, to) as a batch. */

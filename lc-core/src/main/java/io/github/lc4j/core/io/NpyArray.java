@@ -198,15 +198,16 @@ public record NpyArray(int[] shape, double[] values, DType dtype) {
             blocks.add(values);
             done += elements;
         }
-        float[] values = blocks.size() == 1 ? blocks.get(0) : new float[(int) count];
-        if (blocks.size() > 1) {
-            int at = 0;
-            for (float[] values1 : blocks) {
-                System.arraycopy(values1, 0, values, at, values1.length);
-                at += values1.length;
-            }
+        if (blocks.size() == 1) {
+            return new Floats(head.shape(), blocks.get(0), head.dtype());
         }
-        return new Floats(head.shape(), count == 0 ? new float[0] : values, head.dtype());
+        float[] values = new float[(int) count];
+        int at = 0;
+        for (float[] part : blocks) {
+            System.arraycopy(part, 0, values, at, part.length);
+            at += part.length;
+        }
+        return new Floats(head.shape(), values, head.dtype());
     }
 
     private static double element(ByteBuffer buffer, DType dtype) {
