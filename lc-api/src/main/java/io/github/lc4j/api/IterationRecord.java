@@ -22,9 +22,12 @@ import java.util.Map;
  * @param choices             the codebook each choosing task settled on at this C step, by task
  *                            (e.g. {@code adaptive:4}); empty when no task chooses
  * @param compressionRatio    ρ of Δ(Θ) with those choices
- * @param lStepMillis         wall time of the L step
+ * @param lStepMillis         wall time of the L step (or the baseline's training), checkpoints
+ *                            written during it excluded
  * @param cStepMillis         wall time of the C step and multiplier update
  * @param evaluationMillis    wall time of the evaluation
+ * @param dataMillis          the part of {@code lStepMillis} the steps waited for minibatches to
+ *                            be gathered (0 where a cluster gathers them)
  */
 public record IterationRecord(
         int iteration,
@@ -42,7 +45,8 @@ public record IterationRecord(
         double compressionRatio,
         long lStepMillis,
         long cStepMillis,
-        long evaluationMillis) {
+        long evaluationMillis,
+        long dataMillis) {
 
     /**
      * Returns whether LC has converged at this iteration with relative tolerance {@code tolerance}:
@@ -50,6 +54,28 @@ public record IterationRecord(
      */
     public boolean converged(double tolerance) {
         return iteration > 0 && assignmentChanges == 0 && constraintViolation <= tolerance * weightNorm;
+    }
+
+    /** Returns this record with {@code evaluation} as its training-set evaluation. */
+    public IterationRecord withTrain(Evaluation evaluation) {
+        return new IterationRecord(
+                iteration,
+                mu,
+                learningRate,
+                lStepLoss,
+                constraintViolation,
+                multiplierNorm,
+                weightNorm,
+                assignmentChanges,
+                evaluation,
+                test,
+                codebooks,
+                choices,
+                compressionRatio,
+                lStepMillis,
+                cStepMillis,
+                evaluationMillis,
+                dataMillis);
     }
 
     /** Copies the codebooks and choices (a null {@code choices}, as in older checkpoints, is empty). */

@@ -18,7 +18,7 @@ public final class LcOptions {
     private final OptimizerSpec optimizer;
     private final CompressionMethod method;
     private final long seed;
-    private final boolean evaluateTrainingSet;
+    private final TrainingEvaluation trainingEvaluation;
     private final double convergenceTolerance;
     private final BitBudget bitBudget;
 
@@ -28,7 +28,7 @@ public final class LcOptions {
         this.optimizer = builder.optimizer;
         this.method = builder.method;
         this.seed = builder.seed;
-        this.evaluateTrainingSet = builder.evaluateTrainingSet;
+        this.trainingEvaluation = builder.trainingEvaluation;
         this.convergenceTolerance = builder.convergenceTolerance;
         this.bitBudget = builder.bitBudget;
     }
@@ -63,9 +63,14 @@ public final class LcOptions {
         return seed;
     }
 
-    /** Returns whether every iteration also evaluates the quantized net on the training set. */
+    /** Returns whether every iteration also evaluates the quantized net on training samples. */
     public boolean evaluateTrainingSet() {
-        return evaluateTrainingSet;
+        return trainingEvaluation.afterEveryIteration();
+    }
+
+    /** Returns when the quantized net is evaluated on the training set. */
+    public TrainingEvaluation trainingEvaluation() {
+        return trainingEvaluation;
     }
 
     /**
@@ -108,7 +113,7 @@ public final class LcOptions {
         private OptimizerSpec optimizer = OptimizerSpec.builder().build();
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;
-        private boolean evaluateTrainingSet = true;
+        private TrainingEvaluation trainingEvaluation = TrainingEvaluation.everyIteration();
         private double convergenceTolerance = DEFAULT_CONVERGENCE_TOLERANCE;
         private BitBudget bitBudget;
 
@@ -169,9 +174,18 @@ public final class LcOptions {
             return this;
         }
 
-        /** Sets whether every iteration evaluates on the training set too (default true). */
+        /**
+         * Sets whether every iteration evaluates on the whole training set too (default true);
+         * false is {@link TrainingEvaluation#never()}.
+         */
         public Builder optEvaluateTrainingSet(boolean value) {
-            this.evaluateTrainingSet = value;
+            this.trainingEvaluation = value ? TrainingEvaluation.everyIteration() : TrainingEvaluation.never();
+            return this;
+        }
+
+        /** Sets when the quantized net is evaluated on the training set (default: after every iteration, in full). */
+        public Builder optTrainingEvaluation(TrainingEvaluation value) {
+            this.trainingEvaluation = java.util.Objects.requireNonNull(value, "training evaluation is null");
             return this;
         }
 

@@ -10,13 +10,15 @@ import java.util.List;
  * @param history          one record per iteration, starting with DC
  * @param compressionRatio ρ = 32·(parameter count) / (bits after compression)
  * @param stop             why the run ended
+ * @param times            where the run's wall time went
  */
 public record LcResult(
         Weights quantized,
         List<QuantizedGroup> groups,
         List<IterationRecord> history,
         double compressionRatio,
-        StopReason stop) {
+        StopReason stop,
+        RunTimes times) {
 
     /** Why a run ended. */
     public enum StopReason {
@@ -44,6 +46,7 @@ public record LcResult(
         groups = List.copyOf(groups);
         history = List.copyOf(history);
         java.util.Objects.requireNonNull(stop, "stop is null");
+        java.util.Objects.requireNonNull(times, "times is null");
     }
 
     /** Returns the record of the last iteration. */

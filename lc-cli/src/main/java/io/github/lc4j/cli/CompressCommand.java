@@ -168,6 +168,7 @@ final class CompressCommand implements Callable<Integer> {
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));
         job.compactOutput(compact);
+        job.verbose(Lc4jCommand.verbose(spec));
         TrainingLocation.Data data = location != null ? location.load(common.data()) : common.loadTrainingData();
         ModelSource.checkData(model, modelSpec, data.test(), data.description());
         job.trainOn(data);

@@ -101,7 +101,8 @@ final class DemoCommand implements Callable<Integer> {
                 schedule,
                 sgd,
                 seed.value);
-        LcJob job = new LcJob(common, spec.commandLine().getOut(), err, RunConfig.resolved(spec));
+        LcJob job = new LcJob(common, spec.commandLine().getOut(), err, RunConfig.resolved(spec))
+                .verbose(Lc4jCommand.verbose(spec));
         LcJob.Outcome outcome = job.run(
                 lc4j, TrainingLocation.Data.local(data), model, reference, options, referenceSeconds, output, report);
         var out = spec.commandLine().getOut();

@@ -33,8 +33,21 @@ public final class Lc4jCommand implements Runnable {
     /** Exit code for an unexpected failure. */
     public static final int INTERNAL_ERROR = 1;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    @Option(
+            names = "--verbose",
+            description = "Print stack traces of errors, the libraries' notices and where a run's time went.",
+            scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;
+
+    /** Whether {@code --verbose} was given to the command of {@code spec} or to a command above it. */
+    static boolean verbose(CommandLine.Model.CommandSpec spec) {
+        for (CommandLine line = spec.commandLine(); line != null; line = line.getParent()) {
+            if (line.getParseResult() != null && line.getParseResult().hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

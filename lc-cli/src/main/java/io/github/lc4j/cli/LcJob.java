@@ -10,6 +10,7 @@ import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.RunTimes;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CodebookSpecs;
 import io.github.lc4j.core.CompressionRequest;
@@ -32,6 +33,7 @@ final class LcJob {
     private final PrintWriter out;
     private final PrintWriter err;
     private final Map<String, Object> resolvedOptions;
+    private boolean verbose;
     /** Writes the quantized weights to the output file. */
     @FunctionalInterface
     interface WeightsWriter {
@@ -103,6 +105,7 @@ final class LcJob {
                 .optMethod(method)
                 .optSeed(seed)
                 .optConvergenceTolerance(schedule.tolerance)
+                .optTrainingEvaluation(schedule.trainingEvaluation())
                 .build();
     }
 
@@ -223,7 +226,31 @@ final class LcJob {
         if (!last.choices().isEmpty()) {
             table.note("chosen within " + options.bitBudget().describe() + ": " + describeChoices(last.choices()));
         }
+        if (verbose) {
+            table.note(describeTimes(result.times()));
+        }
         return new Outcome(result, table, referenceTest);
+    }
+
+    /** Where a run's time went, in one line. */
+    static String describeTimes(RunTimes times) {
+        return String.format(
+                Locale.ROOT,
+                "time %.1f s: L-step compute %.1f s, waiting for minibatches %.1f s, C steps %.1f s, evaluation %.1f s,"
+                        + " checkpoints %.1f s, other %.1f s",
+                times.totalMillis() / 1000.0,
+                times.computeMillis() / 1000.0,
+                times.dataMillis() / 1000.0,
+                times.cStepMillis() / 1000.0,
+                times.evaluationMillis() / 1000.0,
+                times.checkpointMillis() / 1000.0,
+                times.otherMillis() / 1000.0);
+    }
+
+    /** Whether the result table ends with where the run's time went. */
+    LcJob verbose(boolean value) {
+        this.verbose = value;
+        return this;
     }
 
     /**

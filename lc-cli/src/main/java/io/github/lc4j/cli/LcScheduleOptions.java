@@ -2,12 +2,16 @@ package io.github.lc4j.cli;
 
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.TrainingEvaluation;
 import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
-/** The μ schedule, the L-step length and the convergence test of an LC run, or a named preset of them. */
+/**
+ * The μ schedule, the L-step length and the convergence test of an LC run, or a named preset of
+ * them; and how often the run evaluates on the training set.
+ */
 final class LcScheduleOptions {
     @Option(
             names = "--schedule",
@@ -45,6 +49,24 @@ final class LcScheduleOptions {
                     + " weight changed its codebook entry; 0 runs all --mu-steps (the baselines always do)."
                     + " Default: ${DEFAULT-VALUE}.")
     double tolerance = LcOptions.DEFAULT_CONVERGENCE_TOLERANCE;
+
+    @Option(
+            names = "--train-evaluation",
+            paramLabel = "every|sample:N|end|never",
+            description = "When the quantized net is evaluated on the training set: every: all samples after every"
+                    + " iteration; sample:N: the same N random samples after every iteration; end: all samples, for"
+                    + " the final net only; never. The test set is evaluated in full after every iteration."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String trainEvaluation = "every";
+
+    /** Returns {@code --train-evaluation} parsed, or an error naming the option and what it takes. */
+    TrainingEvaluation trainingEvaluation() {
+        try {
+            return TrainingEvaluation.parse(trainEvaluation);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--train-evaluation: " + e.getMessage(), e);
+        }
+    }
 
     MuSchedule schedule() {
         return new MuSchedule(mu0, muFactor, muSteps, muRepeats);

@@ -200,6 +200,47 @@ class CompressEndToEndTest {
     }
 
     @Test
+    void theTrainingSetIsEvaluatedOnlyAtTheEndWhenAskedAndVerboseSaysWhereTheTimeWent() throws IOException {
+        CliRunner result = compressFor(
+                "at-end",
+                "--train-evaluation",
+                "end",
+                "--mu-steps",
+                "2",
+                "--epochs-per-step",
+                "1",
+                "--tolerance",
+                "0",
+                "--verbose");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(
+                result.out().contains("L-step compute") && result.out().contains("waiting for minibatches"),
+                result.out());
+        com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(folder.resolve("at-end.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode iterations = report.get("iterations");
+        assertEquals(3, iterations.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, iterations.get(i).get("train").get("samples").asInt(), "iteration " + i);
+        }
+        assertTrue(iterations.get(2).get("train").get("samples").asInt() > 0, "the final net is evaluated");
+        assertTrue(iterations.get(1).has("dataMillis"), iterations.get(1).toString());
+        for (String part : java.util.List.of(
+                "totalMillis",
+                "lStepComputeMillis",
+                "dataMillis",
+                "cStepMillis",
+                "evaluationMillis",
+                "checkpointMillis",
+                "otherMillis")) {
+            assertTrue(report.get("time").has(part), "time." + part + " in " + report.get("time"));
+        }
+        CliRunner bad = compressFor("bad-evaluation", "--train-evaluation", "sometimes");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("--train-evaluation") && bad.err().contains("sample:N"), bad.err());
+    }
+
+    @Test
     void aRunStopsOnceConvergedAndSaysWhy() throws IOException {
         CliRunner result = compressFor(
                 "converged", "--mu0", "0.5", "--mu-factor", "4", "--mu-steps", "30", "--epochs-per-step", "1");

@@ -11,6 +11,7 @@ import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
+import io.github.lc4j.api.TrainingEvaluation;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.data.TrainTestSplit;
@@ -61,7 +62,7 @@ public final class CompressionRequest {
                 .setTasks(builder.tasks.apply(model))
                 .optMethod(builder.method)
                 .optSeed(builder.seed)
-                .optEvaluateTrainingSet(builder.evaluateTrainingSet)
+                .optTrainingEvaluation(builder.trainingEvaluation)
                 .optConvergenceTolerance(builder.convergenceTolerance);
         if (builder.bitBudget != null) {
             options.optBitBudget(builder.bitBudget);
@@ -144,7 +145,7 @@ public final class CompressionRequest {
         private OptimizerSpec optimizer;
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;
-        private boolean evaluateTrainingSet = true;
+        private TrainingEvaluation trainingEvaluation = TrainingEvaluation.everyIteration();
         private double convergenceTolerance = LcOptions.DEFAULT_CONVERGENCE_TOLERANCE;
         private BitBudget bitBudget;
         private LcListener listener = LcListener.NONE;
@@ -228,7 +229,7 @@ public final class CompressionRequest {
             this.optimizer = options.optimizer();
             this.method = options.method();
             this.seed = options.seed();
-            this.evaluateTrainingSet = options.evaluateTrainingSet();
+            this.trainingEvaluation = options.trainingEvaluation();
             this.convergenceTolerance = options.convergenceTolerance();
             this.bitBudget = options.bitBudget();
             return this;
@@ -268,9 +269,15 @@ public final class CompressionRequest {
             return this;
         }
 
-        /** Sets whether every iteration also evaluates on the training set (default true). */
+        /** Sets whether every iteration also evaluates on the whole training set (default true). */
         public Builder evaluateTrainingSet(boolean evaluate) {
-            this.evaluateTrainingSet = evaluate;
+            this.trainingEvaluation = evaluate ? TrainingEvaluation.everyIteration() : TrainingEvaluation.never();
+            return this;
+        }
+
+        /** Sets when the quantized net is evaluated on the training set (default: every iteration, in full). */
+        public Builder trainingEvaluation(TrainingEvaluation when) {
+            this.trainingEvaluation = requireNonNull(when, "training evaluation is null");
             return this;
         }
 

@@ -1,7 +1,6 @@
 package io.github.lc4j.core;
 
 import io.github.lc4j.api.spi.Batch;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.function.ToDoubleFunction;
@@ -18,26 +17,27 @@ final class Epochs {
     }
 
     /**
-     * Runs {@code step} on every minibatch of {@code order}, stopping with a
+     * Runs {@code step} on every minibatch of epoch {@code epoch} of {@code batches}, stopping with a
      * {@link java.util.concurrent.CancellationException} when {@code stopRequested} turns true and
      * with an {@link io.github.lc4j.api.Lc4jException} when a loss is not finite; adds every loss to
      * {@code meter}.
      */
     static void run(
-            Minibatches minibatches,
-            List<int[]> order,
+            BatchPrefetcher batches,
+            long epoch,
+            int batchesPerEpoch,
             String phase,
             double learningRate,
             BooleanSupplier stopRequested,
             ToDoubleFunction<Batch> step,
             ProgressMeter meter) {
         run(
-                order.size(),
+                batchesPerEpoch,
                 0,
                 phase,
                 learningRate,
                 stopRequested,
-                (batch, maxBatches) -> new double[] {step.applyAsDouble(minibatches.batch(order, batch))},
+                (batch, maxBatches) -> new double[] {step.applyAsDouble(batches.take(epoch, batch))},
                 meter,
                 done -> {});
     }

@@ -228,7 +228,14 @@ final class LcAlgorithm {
         settings.put("muSchedule", options.muSchedule().values());
         settings.put("optimizer", options.optimizer().toString());
         settings.put("seed", options.seed());
-        settings.put("evaluateTrainingSet", options.evaluateTrainingSet());
+        // true and false as older checkpoints recorded them; the other choices by name
+        settings.put(
+                "evaluateTrainingSet",
+                switch (options.trainingEvaluation().when()) {
+                    case EVERY_ITERATION -> (Object) Boolean.TRUE;
+                    case NEVER -> Boolean.FALSE;
+                    default -> options.trainingEvaluation().describe();
+                });
         settings.put("convergenceTolerance", options.convergenceTolerance());
         if (options.bitBudget() != null) {
             settings.put("bitBudget", options.bitBudget().describe());

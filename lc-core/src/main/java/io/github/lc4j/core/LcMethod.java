@@ -41,15 +41,11 @@ sealed interface LcMethod {
                 double mu = run.options.muSchedule().mu(k);
                 double learningRate = run.options.optimizer().learningRate(k);
                 run.learner.setPenalty(run.penaltyTargets(mu), mu);
-                long start = System.nanoTime();
-                double lStepLoss = run.lStep(k, mu, learningRate);
-                long lStepMillis = LcRun.millisSince(start);
+                LcRun.Phase lStep = run.lStep(k, mu, learningRate);
                 weights = run.learner.snapshot();
-                start = System.nanoTime();
+                long start = System.nanoTime();
                 run.cStep(weights, mu);
-                run.report(
-                        new LcRun.Step(k + 1, mu, learningRate, lStepLoss, lStepMillis, LcRun.millisSince(start)),
-                        weights);
+                run.report(new LcRun.Step(k + 1, mu, learningRate, lStep, LcRun.millisSince(start)), weights);
                 run.checkpoint(Checkpoint.Position.boundary(k + 1));
             }
             run.learner.clearPenalty();
@@ -71,19 +67,15 @@ sealed interface LcMethod {
                     // a run resumed inside this training phase has its trainer state from the checkpoint
                     run.learner.load(run.quantizedWeights(weights));
                 }
-                long start = System.nanoTime();
-                double loss = run.trainEpochs(
+                LcRun.Phase training = run.trainEpochs(
                         k,
                         "iDC training " + (k + 1) + "/" + run.iterations,
                         learningRate,
                         (epoch, batch, maxBatches) -> run.learner.steps(epoch, batch, maxBatches, learningRate));
-                long trainingMillis = LcRun.millisSince(start);
                 weights = run.learner.snapshot();
-                start = System.nanoTime();
+                long start = System.nanoTime();
                 run.quantize(weights);
-                run.report(
-                        new LcRun.Step(k + 1, 0, learningRate, loss, trainingMillis, LcRun.millisSince(start)),
-                        weights);
+                run.report(new LcRun.Step(k + 1, 0, learningRate, training, LcRun.millisSince(start)), weights);
                 run.checkpoint(Checkpoint.Position.boundary(k + 1));
             }
             return weights;
@@ -102,8 +94,7 @@ sealed interface LcMethod {
             for (int k = first; k < run.iterations; k++) {
                 double learningRate = run.options.optimizer().learningRate(k);
                 long[] cStepNanos = {0};
-                long start = System.nanoTime();
-                double loss = run.trainEpochs(
+                LcRun.Phase training = run.trainEpochs(
                         k, "STE epochs " + (k + 1) + "/" + run.iterations, learningRate, (epoch, batch, maxBatches) -> {
                             double stepLoss = run.learner.straightThroughStep(
                                     epoch, batch, run.quantizedParameters(), learningRate);
@@ -114,8 +105,7 @@ sealed interface LcMethod {
                             return new double[] {stepLoss};
                         });
                 long cStepMillis = cStepNanos[0] / 1_000_000;
-                long trainingMillis = LcRun.millisSince(start) - cStepMillis;
-                run.report(new LcRun.Step(k + 1, 0, learningRate, loss, trainingMillis, cStepMillis), latest[0]);
+                run.report(new LcRun.Step(k + 1, 0, learningRate, training.less(cStepMillis), cStepMillis), latest[0]);
                 run.checkpoint(Checkpoint.Position.boundary(k + 1));
             }
             return latest[0];

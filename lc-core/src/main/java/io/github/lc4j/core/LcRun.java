@@ -9,6 +9,8 @@ import io.github.lc4j.api.LcListener;
 import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
+import io.github.lc4j.api.RunTimes;
+import io.github.lc4j.api.TrainingEvaluation;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.CStepKernels;
@@ -45,8 +47,21 @@ final class LcRun {
     /** The epoch index of those minibatches: one no training phase reaches. */
     private static final long STATISTICS_EPOCH = Long.MAX_VALUE / 2;
 
-    /** What one iteration did besides its C step's state: its μ, learning rate, L-step loss and times. */
-    record Step(int iteration, double mu, double learningRate, double lStepLoss, long lStepMillis, long cStepMillis) {}
+    /** What one iteration did besides its C step's state: its μ, learning rate, training phase and C-step time. */
+    record Step(int iteration, double mu, double learningRate, Phase training, long cStepMillis) {}
+
+    /**
+     * A training phase's mean minibatch loss (NaN when there was none), its wall time without the
+     * checkpoints written during it, and the part of that time spent waiting for minibatches.
+     */
+    record Phase(double meanLoss, long millis, long dataMillis) {
+        static final Phase NONE = new Phase(Double.NaN, 0, 0);
+
+        /** The same phase less {@code millis} of its time spent elsewhere (STE's C steps). */
+        Phase less(long otherMillis) {
+            return new Phase(meanLoss, Math.max(0, millis - otherMillis), dataMillis);
+        }
+    }
 
     /** How the run's iterations go: LC, iDC, STE or DC. */
     private final LcMethod method;
@@ -77,6 +92,14 @@ final class LcRun {
     private Weights lastQuantized;
 
     private Weights lastFitted;
+    /** When this process started or resumed the run, and the time its parts took so far. */
+    private long startNanos;
+
+    private long computeMillis;
+    private long dataMillis;
+    private long cStepMillis;
+    private long evaluationMillis;
+    private long checkpointNanos;
     /** The bits the groups that choose their codebook may store together; −1 when none chooses. */
     private final long choiceCapacity;
 
@@ -134,16 +157,18 @@ final class LcRun {
     }
 
     LcResult from(Weights reference) {
+        startNanos = System.nanoTime();
         learner.load(reference);
         long start = System.nanoTime();
         quantize(reference);
-        report(new Step(0, 0, 0, Double.NaN, 0, millisSince(start)), reference);
+        report(new Step(0, 0, 0, Phase.NONE, millisSince(start)), reference);
         checkpoint(Checkpoint.Position.boundary(0));
         return continueFrom(0, reference);
     }
 
     /** Restores the state {@code checkpoint} saved and continues the run from its position. */
     LcResult resume(Checkpoint checkpoint) {
+        startNanos = System.nanoTime();
         Checkpoint.Position position = checkpoint.position();
         String source = "the checkpoint";
         if (position.iteration() > iterations
@@ -177,12 +202,33 @@ final class LcRun {
     /** Runs the method's iterations from {@code first}, {@code current} being the weights after iteration first − 1. */
     private LcResult continueFrom(int first, Weights current) {
         Weights weights = method.iterate(this, first, current);
+        if (options.trainingEvaluation().when() == TrainingEvaluation.When.AT_END) {
+            evaluateTrainingSetAtEnd(weights);
+        }
         return new LcResult(
                 quantizedWeights(weights),
                 groups.stream().map(GroupState::result).toList(),
                 history,
                 compressionRatio(),
-                stopReason());
+                stopReason(),
+                new RunTimes(
+                        millisSince(startNanos),
+                        computeMillis,
+                        dataMillis,
+                        cStepMillis,
+                        evaluationMillis,
+                        checkpointNanos / 1_000_000));
+    }
+
+    /** Evaluates the returned net Δ(Θ) on every training sample, into the last record. */
+    private void evaluateTrainingSetAtEnd(Weights weights) {
+        long start = System.nanoTime();
+        Weights quantized = quantizedWeights(weights);
+        evaluator.load(quantized);
+        Evaluation train = learner.evaluate(quantized, evaluator);
+        IterationRecord last = history.remove(history.size() - 1);
+        history.add(last.withTrain(train));
+        evaluationMillis += millisSince(start);
     }
 
     /** Whether LC stops at convergence and the last iteration so far has converged. */
@@ -205,6 +251,7 @@ final class LcRun {
         }
         // an interrupted thread's file channels close on their next write: write first, then stop
         boolean interrupted = Thread.interrupted();
+        long start = System.nanoTime();
         try {
             List<Checkpoint.Group> states =
                     groups.stream().map(GroupState::checkpoint).toList();
@@ -216,6 +263,7 @@ final class LcRun {
             }
         }
         lastCheckpointNanos = System.nanoTime();
+        checkpointNanos += lastCheckpointNanos - start;
     }
 
     /** Θ = Π(w) for every group: the C step on the weights themselves, warm-started. */
@@ -274,8 +322,8 @@ final class LcRun {
         return targets;
     }
 
-    /** SGD on L(w) + μ/2‖w − Δ(Θ) − λ/μ‖² for the epochs of iteration k; returns the mean loss. */
-    double lStep(int k, double mu, double learningRate) {
+    /** SGD on L(w) + μ/2‖w − Δ(Θ) − λ/μ‖² for the epochs of iteration k. */
+    Phase lStep(int k, double mu, double learningRate) {
         return trainEpochs(
                 k,
                 "L step " + (k + 1) + "/" + iterations + " (μ=" + mu + ")",
@@ -286,9 +334,12 @@ final class LcRun {
     /**
      * Runs {@code step} on every minibatch of the epochs of iteration k (from where a resumed
      * run stopped), writing a checkpoint whenever the interval has passed and when a stop is
-     * requested; returns the mean loss.
+     * requested.
      */
-    double trainEpochs(int k, String phase, double learningRate, Steps step) {
+    Phase trainEpochs(int k, String phase, double learningRate, Steps step) {
+        long start = System.nanoTime();
+        long checkpointsBefore = checkpointNanos;
+        long dataBefore = learner.dataNanos();
         int epochs = options.optimizer().epochs(k);
         ProgressMeter meter = new ProgressMeter(listener, phase, (long) epochs * batchesPerEpoch);
         int firstEpoch = 0;
@@ -330,7 +381,8 @@ final class LcRun {
                     });
             firstBatch = 0;
         }
-        return meter.meanLoss();
+        long millis = (System.nanoTime() - start - (checkpointNanos - checkpointsBefore)) / 1_000_000;
+        return new Phase(meter.meanLoss(), millis, (learner.dataNanos() - dataBefore) / 1_000_000);
     }
 
     /** The position after {@code done} minibatches of epoch {@code epoch} of iteration k. */
@@ -362,7 +414,13 @@ final class LcRun {
         long start = System.nanoTime();
         Weights quantized = quantizedWeights(weights);
         evaluator.load(quantized);
-        Evaluation train = options.evaluateTrainingSet() ? learner.evaluate(quantized, evaluator) : Evaluation.empty();
+        Evaluation train = switch (options.trainingEvaluation().when()) {
+            case EVERY_ITERATION -> learner.evaluate(quantized, evaluator);
+            case SAMPLE ->
+                learner.evaluateSample(
+                        quantized, evaluator, options.trainingEvaluation().sampleSize(), options.seed());
+            case AT_END, NEVER -> Evaluation.empty();
+        };
         Evaluation testEvaluation = DatasetEvaluation.of(evaluator, test);
         long evaluationMillis = millisSince(start);
         double violation = 0;
@@ -387,7 +445,7 @@ final class LcRun {
                 step.iteration(),
                 step.mu(),
                 step.learningRate(),
-                step.lStepLoss(),
+                step.training().meanLoss(),
                 Math.sqrt(violation),
                 Math.sqrt(multipliers),
                 Math.sqrt(weightNorm),
@@ -397,10 +455,15 @@ final class LcRun {
                 codebooks,
                 choices,
                 compressionRatio(),
-                step.lStepMillis(),
+                step.training().millis(),
                 step.cStepMillis(),
-                evaluationMillis);
+                evaluationMillis,
+                step.training().dataMillis());
         history.add(record);
+        computeMillis += Math.max(0, step.training().millis() - step.training().dataMillis());
+        dataMillis += step.training().dataMillis();
+        cStepMillis += step.cStepMillis();
+        this.evaluationMillis += evaluationMillis;
         listener.onIterationEnd(record, iterations);
     }
 

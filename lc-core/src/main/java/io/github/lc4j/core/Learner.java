@@ -65,6 +65,25 @@ public interface Learner extends AutoCloseable {
      */
     io.github.lc4j.api.Evaluation evaluate(Weights weights, io.github.lc4j.api.spi.Evaluator loaded);
 
+    /**
+     * Returns loss and errors of {@code weights} on {@code size} training samples drawn with
+     * {@code seed}, the same ones on every call (every sample when there are no more). A learner
+     * whose samples are elsewhere evaluates every sample.
+     */
+    default io.github.lc4j.api.Evaluation evaluateSample(
+            Weights weights, io.github.lc4j.api.spi.Evaluator loaded, int size, long seed) {
+        return evaluate(weights, loaded);
+    }
+
+    /**
+     * Returns the nanoseconds this learner's caller has spent so far waiting for minibatches to be
+     * gathered (the part of a step's wall time that is data, not compute); 0 where the samples are
+     * gathered elsewhere (a cluster's partitions).
+     */
+    default long dataNanos() {
+        return 0;
+    }
+
     /** Frees the learner's resources. */
     @Override
     void close();

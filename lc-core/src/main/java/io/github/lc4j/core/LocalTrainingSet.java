@@ -11,6 +11,7 @@ import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.api.spi.Trainer;
 import io.github.lc4j.api.spi.TrainerOptions;
+import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.Dataset;
 import java.util.List;
 import java.util.Map;
@@ -108,16 +109,23 @@ final class LocalTrainingSet implements TrainingSet {
         return new io.github.lc4j.api.spi.Batch(inputs, labels);
     }
 
-    /** One trainer stepping through the seeded minibatches, one per call. */
+    /**
+     * One trainer stepping through the seeded minibatches, one per call, the next one gathered on a
+     * background thread while the step runs.
+     */
     private final class LocalLearner implements Learner {
         private final Trainer trainer;
         private final Minibatches minibatches;
-        private long orderEpoch = -1;
-        private List<int[]> order;
+        private final BatchPrefetcher prefetcher;
+        /** The training samples {@link #evaluateSample} evaluates, drawn once per size and seed. */
+        private Dataset sample;
+
+        private long sampleSeed;
 
         LocalLearner(Trainer trainer, Minibatches minibatches) {
             this.trainer = trainer;
             this.minibatches = minibatches;
+            this.prefetcher = new BatchPrefetcher(this::gather, minibatches.batchesPerEpoch());
         }
 
         @Override
@@ -161,11 +169,18 @@ final class LocalTrainingSet implements TrainingSet {
         }
 
         private io.github.lc4j.api.spi.Batch batch(long epoch, int index) {
-            if (epoch != orderEpoch) {
-                order = minibatches.epochIndices(epoch);
-                orderEpoch = epoch;
-            }
-            return shards.size() == 1 ? minibatches.batch(order, index) : gather(order.get(index));
+            return prefetcher.take(epoch, index);
+        }
+
+        @Override
+        public long dataNanos() {
+            return prefetcher.waitNanos();
+        }
+
+        private io.github.lc4j.api.spi.Batch gather(long epoch, int index) {
+            return shards.size() == 1
+                    ? minibatches.batch(epoch, index)
+                    : LocalTrainingSet.this.gather(minibatches.indices(epoch, index));
         }
 
         @Override
@@ -178,7 +193,27 @@ final class LocalTrainingSet implements TrainingSet {
         }
 
         @Override
+        public Evaluation evaluateSample(Weights weights, Evaluator loaded, int sampleSize, long seed) {
+            if (sampleSize >= size()) {
+                return evaluate(weights, loaded);
+            }
+            if (sample == null || sample.size() != sampleSize || sampleSeed != seed) {
+                int[] indices = java.util.Arrays.copyOf(DataSets.permutation(size(), seed), sampleSize);
+                java.util.Arrays.sort(indices);
+                io.github.lc4j.api.spi.Batch batch = LocalTrainingSet.this.gather(indices);
+                sample = new Dataset(
+                        name() + " (a sample of " + sampleSize + ")",
+                        shards.get(0).sampleShape(),
+                        batch.inputs(),
+                        batch.labels());
+                sampleSeed = seed;
+            }
+            return DatasetEvaluation.of(loaded, sample);
+        }
+
+        @Override
         public void close() {
+            prefetcher.close();
             trainer.close();
         }
     }

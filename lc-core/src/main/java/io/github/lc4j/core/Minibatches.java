@@ -18,6 +18,10 @@ public final class Minibatches {
     private final int size;
     private final int batchSize;
     private final long seed;
+    /** The epoch whose order was asked for last, and that order. */
+    private long orderEpoch = -1;
+
+    private List<int[]> order;
 
     /** Creates batches of {@code batchSize} samples of {@code dataset}, shuffled with {@code seed}. */
     public Minibatches(Dataset dataset, int batchSize, long seed) {
@@ -55,11 +59,23 @@ public final class Minibatches {
         return batches;
     }
 
+    /**
+     * Returns the sample indices of batch {@code index} of epoch {@code epoch}, keeping that epoch's
+     * order for the next call (thread-safe: a prefetching thread and the caller may both ask).
+     */
+    public synchronized int[] indices(long epoch, int index) {
+        if (epoch != orderEpoch) {
+            order = epochIndices(epoch);
+            orderEpoch = epoch;
+        }
+        return order.get(index);
+    }
+
     /** Returns batch {@code index} of epoch {@code epoch}. */
-    public Batch batch(List<int[]> epochIndices, int index) {
+    public Batch batch(long epoch, int index) {
         if (dataset == null) {
             throw new IllegalStateException("these minibatches index samples held elsewhere; gather them there");
         }
-        return dataset.batch(epochIndices.get(index));
+        return dataset.batch(indices(epoch, index));
     }
 }

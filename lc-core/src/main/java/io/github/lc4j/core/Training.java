@@ -33,15 +33,17 @@ final class Training {
         long seed = request.seed();
         RunChecks.checkDataFits(model, data);
         Minibatches minibatches = new Minibatches(data.train(), optimizer.batchSize(), seed);
-        try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(optimizer))) {
+        try (Trainer trainer = backend.newTrainer(model, TrainerOptions.of(optimizer));
+                BatchPrefetcher batches = new BatchPrefetcher(minibatches::batch, minibatches.batchesPerEpoch())) {
             trainer.load(initial);
             for (int epoch = 0; epoch < epochs; epoch++) {
                 double learningRate = optimizer.learningRate(epoch);
                 ProgressMeter meter = new ProgressMeter(
                         listener, "training epoch " + (epoch + 1) + "/" + epochs, minibatches.batchesPerEpoch());
                 Epochs.run(
-                        minibatches,
-                        minibatches.epochIndices(epoch),
+                        batches,
+                        epoch,
+                        minibatches.batchesPerEpoch(),
                         "training epoch " + (epoch + 1),
                         learningRate,
                         stopRequested,

@@ -257,7 +257,8 @@ class ReaderFuzzTest {
                         12.5,
                         0,
                         1,
-                        2)));
+                        2,
+                        0)));
         try {
             Path file = Files.createTempFile("seed", ".lc4j");
             Files.delete(file);

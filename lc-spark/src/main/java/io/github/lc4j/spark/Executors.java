@@ -7,6 +7,7 @@ import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.api.spi.Batch;
 import io.github.lc4j.api.spi.LossAndGradients;
 import io.github.lc4j.api.spi.Trainer;
+import io.github.lc4j.core.BatchPrefetcher;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.Minibatches;
 import java.util.Arrays;
@@ -88,14 +89,24 @@ final class Executors {
             trainer.restore(Weights.of(model, round.weights()), round.momentum());
             trainer.setPenalty(round.targets(), round.mu());
             long seen = 0;
-            for (int j = 0; j < round.batches(); j++) {
-                Batch slice = shard.slice(batchIndices(job, round.epoch(), round.firstBatch() + j));
-                if (slice != null) {
-                    double loss = trainer.step(slice, round.learningRate());
-                    sums.lossSums[j] = loss * slice.size();
-                    sums.counts[j] = slice.size();
-                    seen += slice.size();
+            // the next slice is gathered while this one's step runs; the round's last gathers nothing ahead
+            BatchPrefetcher slices = new BatchPrefetcher(
+                    (epoch, batch) -> shard.slice(batchIndices(job, epoch, batch)), Integer.MAX_VALUE);
+            try {
+                for (int j = 0; j < round.batches(); j++) {
+                    int batch = round.firstBatch() + j;
+                    Batch slice = j + 1 < round.batches()
+                            ? slices.take(round.epoch(), batch)
+                            : slices.takeLast(round.epoch(), batch);
+                    if (slice != null) {
+                        double loss = trainer.step(slice, round.learningRate());
+                        sums.lossSums[j] = loss * slice.size();
+                        sums.counts[j] = slice.size();
+                        seen += slice.size();
+                    }
                 }
+            } finally {
+                slices.close();
             }
             if (seen > 0) {
                 float[][] weights =

@@ -12,7 +12,6 @@ import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.zoo.ModelZoo;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,9 +68,9 @@ public final class LossParity {
             actual.load(initial);
             expected.setPenalty(targets, 1e-3);
             actual.setPenalty(targets, 1e-3);
-            List<int[]> order = minibatches.epochIndices(0);
+            int perEpoch = minibatches.batchesPerEpoch();
             for (int step = 0; step < steps; step++) {
-                Batch batch = minibatches.batch(order, step % order.size());
+                Batch batch = minibatches.batch(0, step % perEpoch);
                 losses[0][step] = expected.step(batch, learningRate);
                 losses[1][step] = actual.step(batch, learningRate);
             }

@@ -4,6 +4,7 @@ import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.QuantizedGroup;
+import io.github.lc4j.api.RunTimes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ public final class RunReport {
             entry.put("lStepMillis", record.lStepMillis());
             entry.put("cStepMillis", record.cStepMillis());
             entry.put("evaluationMillis", record.evaluationMillis());
+            entry.put("dataMillis", record.dataMillis());
             iterations.add(entry);
         }
         report.put("iterations", iterations);
@@ -60,7 +62,21 @@ public final class RunReport {
             groups.add(entry);
         }
         report.put("groups", groups);
+        report.put("time", times(result.times()));
         return report;
+    }
+
+    /** Where a run's time went, in milliseconds, as a JSON-ready map. */
+    public static Map<String, Object> times(RunTimes times) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("totalMillis", times.totalMillis());
+        entry.put("lStepComputeMillis", times.computeMillis());
+        entry.put("dataMillis", times.dataMillis());
+        entry.put("cStepMillis", times.cStepMillis());
+        entry.put("evaluationMillis", times.evaluationMillis());
+        entry.put("checkpointMillis", times.checkpointMillis());
+        entry.put("otherMillis", times.otherMillis());
+        return entry;
     }
 
     /** Returns an evaluation as a JSON-ready map. */

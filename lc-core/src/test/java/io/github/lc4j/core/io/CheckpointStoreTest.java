@@ -59,7 +59,8 @@ class CheckpointStoreTest {
                 31.5,
                 0,
                 12,
-                30);
+                30,
+                3);
         return new Checkpoint(
                 settings,
                 new Checkpoint.Position(true, iteration, 1, 7, 19, 12.375),
