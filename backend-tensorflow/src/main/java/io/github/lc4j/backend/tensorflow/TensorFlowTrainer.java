@@ -25,16 +25,26 @@ import org.tensorflow.types.TInt32;
 /**
  * The TensorFlow primitives: on {@link TensorFlowNet}'s training-mode forward graph, the gradients
  * ({@code Ops.gradients} of the loss with respect to the trainable parameters only), TensorFlow's
- * fused momentum update, and after it the penalty's proximal pull w ← w − c·(w − t) with the
- * pull c fed per step. Momentum, penalty targets and the kept gradients are graph variables of
- * the trainable parameters; targets are assigned once per {@code setPenalty} and are never
- * differentiated. The running statistics
+ * fused momentum update, and after it the penalty's proximal pull w ← w − c·(w − t) as TensorFlow's
+ * fused proximal kernel, with the strength γ fed per step. Momentum, penalty targets (held
+ * negated) and the kept gradients are graph variables of the trainable parameters; targets are
+ * assigned once per {@code setPenalty} and are never differentiated. The running statistics
  * of batch normalization are variables that are loaded and read with the weights, moved by every
  * training-mode pass and never trained. A step is one session run.
  */
 final class TensorFlowTrainer extends BaseTrainer {
     private final TensorFlowNet net;
-    private Placeholder<TFloat32> learningRate;
+    /**
+     * The learning rate and the penalty strength γ of the steps: variables assigned only when they
+     * change (once per L step), so that a step feeds nothing but its batch.
+     */
+    private Variable<TFloat32> learningRate;
+
+    private Placeholder<TFloat32> learningRateIn;
+    private Placeholder<TFloat32> pullIn;
+    private Op setRates;
+    private float currentRate = Float.NaN;
+    private float currentPull = Float.NaN;
     private final List<TrainingNodes> training = new ArrayList<>();
     private final List<Op> resetMomentum = new ArrayList<>();
     private final List<Variable<TFloat32>> velocities = new ArrayList<>();
@@ -47,14 +57,20 @@ final class TensorFlowTrainer extends BaseTrainer {
     private final List<Op> fusedPulls = new ArrayList<>();
 
     private final List<Op> storedPulls = new ArrayList<>();
-    /** The pull c of the running step, fed when a penalty is set. */
-    private Placeholder<TFloat32> pull;
+    /** The penalty strength γ of the running step (see {@link TrainerOptions#penaltyStrength}). */
+    private Variable<TFloat32> pull;
+
+    private Operand<TFloat32> zero;
+    private Operand<TFloat32> one;
     /** Which trainable parameters have a penalty target (by position in {@code net.trainable}). */
     private boolean[] penalized = new boolean[0];
 
     /** The training nodes of one parameter. */
     private record TrainingNodes(
-            Variable<TFloat32> target, Variable<TFloat32> keptGradient, Placeholder<TFloat32> targetIn, Op setTarget) {}
+            Variable<TFloat32> negatedTarget,
+            Variable<TFloat32> keptGradient,
+            Placeholder<TFloat32> targetIn,
+            Op setTarget) {}
 
     TensorFlowTrainer(Backend backend, ModelSpec model, TrainerOptions options, String device, int threads) {
         super(backend, model, options);
@@ -71,8 +87,14 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     private void buildTrainingOps(TrainerOptions options) {
         Ops tf = net.tf;
-        learningRate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-        pull = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        learningRate = tf.variable(Shape.scalar(), TFloat32.class);
+        pull = tf.variable(Shape.scalar(), TFloat32.class);
+        learningRateIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        pullIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        setRates = tf.withControlDependencies(List.of(tf.assign(learningRate, learningRateIn)))
+                .assign(pull, pullIn);
+        zero = tf.constant(0f);
+        one = tf.constant(1f);
         // only the trainable variables: the running statistics get no gradient
         var gradientOps = tf.gradients(
                 net.trainingLoss,
@@ -106,16 +128,20 @@ final class TensorFlowTrainer extends BaseTrainer {
             Op stored = update(tf, node.value(), velocities.get(index), training.get(index).keptGradient, options);
             fusedUpdates.add(fused);
             storedUpdates.add(stored);
-            fusedPulls.add(pullTowardTarget(tf, fused, node.value(), training.get(index).target));
-            storedPulls.add(pullTowardTarget(tf, stored, node.value(), training.get(index).target));
+            fusedPulls.add(pullTowardTarget(tf, fused, node.value(), training.get(index).negatedTarget));
+            storedPulls.add(pullTowardTarget(tf, stored, node.value(), training.get(index).negatedTarget));
             index++;
         }
     }
 
-    /** w ← w − c·(w − t), reading w only after {@code update} has written it. */
-    private Op pullTowardTarget(Ops tf, Op update, Variable<TFloat32> value, Variable<TFloat32> target) {
+    /**
+     * w ← (w + γ·t)/(1 + γ) = w − c·(w − t), after {@code update} has written w: TensorFlow's fused
+     * proximal kernel, (w − α·δ)/(1 + α·l2) with α = γ, l2 = 1 and δ = −t (the target variable
+     * holds −t), one operation where the element-wise form takes three.
+     */
+    private Op pullTowardTarget(Ops tf, Op update, Variable<TFloat32> value, Variable<TFloat32> negatedTarget) {
         Ops after = tf.withControlDependencies(List.of(update));
-        return after.assignSub(value, after.math.mul(pull, after.math.sub(value, target)));
+        return after.train.applyProximalGradientDescent(value, pull, zero, one, negatedTarget);
     }
 
     /**
@@ -192,7 +218,11 @@ final class TensorFlowTrainer extends BaseTrainer {
                 float[] target = targets.get(parameter.name());
                 if (target != null) {
                     TrainingNodes node = training.get(index);
-                    TFloat32 targetTensor = TensorFlowNet.floats(parameter.shape(), target);
+                    float[] negated = new float[target.length];
+                    for (int i = 0; i < target.length; i++) {
+                        negated[i] = -target[i];
+                    }
+                    TFloat32 targetTensor = TensorFlowNet.floats(parameter.shape(), negated);
                     tensors.add(targetTensor);
                     runner.feed(node.targetIn, targetTensor).addTarget(node.setTarget);
                     withTarget[index] = true;
@@ -210,16 +240,29 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     @Override
     protected double fusedStep(Batch batch, double rate) {
-        float c = (float) options().penaltyPull(rate, penaltyWeight());
-        try (TFloat32 lr = TFloat32.scalarOf((float) rate);
-                TFloat32 pulled = TFloat32.scalarOf(c)) {
-            return run(batch, updates(fusedUpdates, fusedPulls, c), runner -> {
-                runner.feed(learningRate, lr);
-                if (c > 0) {
-                    runner.feed(pull, pulled);
-                }
-            });
+        float c = (float) options().penaltyStrength(rate, penaltyWeight());
+        setRates((float) rate, c);
+        return run(batch, updates(fusedUpdates, fusedPulls, c), runner -> {});
+    }
+
+    /** Assigns the learning rate and γ where they differ from the variables' (a session run of its own). */
+    private void setRates(float rate, float c) {
+        if (Float.floatToIntBits(rate) == Float.floatToIntBits(currentRate)
+                && Float.floatToIntBits(c) == Float.floatToIntBits(currentPull)) {
+            return;
         }
+        try (TFloat32 lr = TFloat32.scalarOf(rate);
+                TFloat32 pulled = TFloat32.scalarOf(c)) {
+            net.session()
+                    .runner()
+                    .feed(learningRateIn, lr)
+                    .feed(pullIn, pulled)
+                    .addTarget(setRates)
+                    .run()
+                    .close();
+        }
+        currentRate = rate;
+        currentPull = c;
     }
 
     /** Each parameter's update, or its update then pull where it has a target and {@code c > 0}. */
@@ -248,16 +291,11 @@ final class TensorFlowTrainer extends BaseTrainer {
 
     @Override
     protected void applyUpdate(double rate) {
-        float c = (float) options().penaltyPull(rate, penaltyWeight());
-        try (TFloat32 lr = TFloat32.scalarOf((float) rate);
-                TFloat32 pulled = TFloat32.scalarOf(c)) {
-            Session.Runner runner = net.session().runner().feed(learningRate, lr);
-            if (c > 0) {
-                runner.feed(pull, pulled);
-            }
-            updates(storedUpdates, storedPulls, c).forEach(runner::addTarget);
-            runner.run().close();
-        }
+        float c = (float) options().penaltyStrength(rate, penaltyWeight());
+        setRates((float) rate, c);
+        Session.Runner runner = net.session().runner();
+        updates(storedUpdates, storedPulls, c).forEach(runner::addTarget);
+        runner.run().close();
     }
 
     /**

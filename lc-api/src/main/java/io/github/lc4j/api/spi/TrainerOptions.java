@@ -42,8 +42,16 @@ public record TrainerOptions(double momentum, boolean nesterov) {
      * μ or lr is 0.
      */
     public double penaltyPull(double learningRate, double mu) {
-        double gamma = learningRate * mu / (1 - momentum);
+        double gamma = penaltyStrength(learningRate, mu);
         return gamma == 0 ? 0 : gamma / (1 + gamma);
+    }
+
+    /**
+     * Returns γ = lr·μ/(1 − m) of {@link #penaltyPull}: the proximal step's w ← (u + γ·t)/(1 + γ)
+     * in the form a backend's fused proximal kernel takes.
+     */
+    public double penaltyStrength(double learningRate, double mu) {
+        return learningRate * mu / (1 - momentum);
     }
 
     /**
