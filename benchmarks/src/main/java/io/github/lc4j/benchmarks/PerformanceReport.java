@@ -1,17 +1,13 @@
 package io.github.lc4j.benchmarks;
 
-import io.github.lc4j.cli.Lc4jCommand;
 import io.github.lc4j.core.io.AtomicFiles;
 import io.github.lc4j.experiments.LinePlot;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,14 +34,14 @@ public final class PerformanceReport {
 
     private PerformanceReport() {}
 
-    /** Writes the page; {@code --lc-run BACKEND} (internal) times one demo run in this JVM. */
+    /** Writes the page; {@code --lc-run MODEL/BACKEND REPORT.json} (internal) runs one whole LC run in this JVM. */
     public static void main(String[] args) {
         Path output = Path.of("docs/PERFORMANCE.md");
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--output" -> output = Path.of(args[i + 1]);
                 case "--lc-run" -> {
-                    System.out.println("seconds=" + demoSeconds(args[i + 1]));
+                    WholeRunReport.runInThisJvm(args[i + 1], Path.of(args[i + 2]), THREADS);
                     return;
                 }
                 default ->
@@ -60,7 +56,7 @@ public final class PerformanceReport {
         Path plots = directory.resolve("performance");
         StringBuilder page = new StringBuilder();
         page.append("# Performance\n\n");
-        page.append("Regenerate this page and its plots (about 20 minutes; nothing else should run on the machine):\n\n"
+        page.append("Regenerate this page and its plots (about 40 minutes; nothing else should run on the machine):\n\n"
                 + "```bash\nmvn -B -q -DskipTests package\n"
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.PerformanceReport"
                 + " --output docs/PERFORMANCE.md\n```\n\n");
@@ -72,14 +68,10 @@ public final class PerformanceReport {
         page.append("## Training steps per second\n\n");
         page.append(TrainingThroughputBenchmark.table(THREADS)).append('\n');
 
-        page.append("## A whole LC run\n\n");
-        page.append("`lc4j demo --backend B`: LeNet300 trained 15 epochs on the embedded sample, then DC and LC at"
-                + " K = 2 (20 μ values, 3 epochs each), each backend in a fresh JVM, wall time of the command"
-                + " without the JVM's start.\n\n| backend | seconds |\n|---|---:|\n");
-        for (String backend : BACKENDS) {
-            page.append(String.format(Locale.ROOT, "| %s | %.1f |%n", backend, forkedDemoSeconds(backend)));
-        }
-        page.append('\n');
+        page.append(WholeRunReport.section(BACKENDS, THREADS));
+        page.append("Against the authors' PyTorch LC toolkit (the same LeNet300 run, schedule and reference, by hand:"
+                + " Python is not part of the build): [`benchmarks/toolkit/README.md`](../benchmarks/toolkit/README.md)"
+                + " has the script, the commands and the measured times.\n\n");
 
         page.append("## How a step's cost grows\n\n");
         page.append("Steps per second of each backend (LC penalty on, SGD with Nesterov momentum), one fresh JVM"
@@ -190,54 +182,5 @@ public final class PerformanceReport {
                 System.getProperty("java.version"),
                 System.getProperty("java.vm.name"),
                 THREADS);
-    }
-
-    private static double forkedDemoSeconds(String backend) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path")));
-        if (StepTimer.smoke()) {
-            command.add("-D" + StepTimer.SMOKE + "=true");
-        }
-        command.addAll(List.of(PerformanceReport.class.getName(), "--lc-run", backend));
-        try {
-            Process process =
-                    new ProcessBuilder(command).redirectErrorStream(true).start();
-            String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException("lc4j demo --backend " + backend + " failed:\n" + printed);
-            }
-            for (String line : printed.split("\n")) {
-                if (line.startsWith("seconds=")) {
-                    return Double.parseDouble(
-                            line.substring("seconds=".length()).trim());
-                }
-            }
-            throw new IllegalStateException("lc4j demo --backend " + backend + " printed no time:\n" + printed);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Runs {@code lc4j demo} on {@code backend} (a smoke run: one reference epoch, two μ values of one epoch). */
-    static double demoSeconds(String backend) {
-        List<String> args =
-                new ArrayList<>(List.of("demo", "--backend", backend, "--threads", String.valueOf(THREADS)));
-        if (StepTimer.smoke()) {
-            args.addAll(List.of("--reference-epochs", "1", "--mu-steps", "2", "--epochs-per-step", "1"));
-        }
-        StringWriter printed = new StringWriter();
-        long start = System.nanoTime();
-        int exit = Lc4jCommand.execute(args.toArray(String[]::new), new PrintWriter(printed), new PrintWriter(printed));
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (exit != 0) {
-            throw new IllegalStateException(
-                    "lc4j " + String.join(" ", args) + " exited with " + exit + ":\n" + printed);
-        }
-        return seconds;
     }
 }

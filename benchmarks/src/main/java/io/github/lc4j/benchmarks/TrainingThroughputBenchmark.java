@@ -12,6 +12,8 @@ import io.github.lc4j.api.spi.TrainerOptions;
 import io.github.lc4j.backend.cpu.CpuJavaBackendProvider;
 import io.github.lc4j.backend.nd4j.Nd4jBackendProvider;
 import io.github.lc4j.backend.tensorflow.TensorFlowBackendProvider;
+import io.github.lc4j.core.BatchPrefetcher;
+import io.github.lc4j.core.Minibatches;
 import io.github.lc4j.core.WeightInitializer;
 import io.github.lc4j.core.data.DataSets;
 import io.github.lc4j.core.data.Dataset;
@@ -490,6 +492,9 @@ public final class TrainingThroughputBenchmark {
      * {@code cpu-java-penalty-on-vs-off}) on {@code modelName} in this JVM.
      */
     static PairedSteps.Result pairedOnce(String modelName, String comparison, int threads, int batchSize) {
+        if (comparison.endsWith("-prefetch-vs-inline")) {
+            return prefetchAgainstInline(modelName, comparison, threads, batchSize);
+        }
         ModelSpec model = model(modelName);
         List<Batch> batches = batches(batchSize);
         Map<String, float[]> targets = zeroTargets(model);
@@ -506,6 +511,43 @@ public final class TrainingThroughputBenchmark {
                     : TensorFlowPeer.withLoop(
                             model, batches, threads, peer -> PairedSteps.compare(budget, penalized, peer));
         });
+    }
+
+    /**
+     * {@code BACKEND-prefetch-vs-inline}: the same trainer stepping through the seeded minibatches of
+     * the whole training set (the full Fashion-MNIST where installed), each batch gathered by the
+     * {@link BatchPrefetcher} on its background thread in one loop and on the stepping thread in the
+     * other, as a real L step gathers them; a ratio above 1 means prefetching is faster.
+     */
+    static PairedSteps.Result prefetchAgainstInline(String modelName, String comparison, int threads, int batchSize) {
+        ModelSpec model = model(modelName);
+        BackendProvider provider = switch (comparison) {
+            case "cpu-java-prefetch-vs-inline" -> new CpuJavaBackendProvider();
+            case "tensorflow-prefetch-vs-inline" -> new TensorFlowBackendProvider();
+            default -> throw new IllegalArgumentException("unknown comparison " + comparison);
+        };
+        Dataset training = DataSets.resolve(
+                        java.nio.file.Files.isDirectory(DataSets.SYSTEM_FASHION_MNIST) ? "auto" : "embedded")
+                .train();
+        Minibatches minibatches = new Minibatches(training, batchSize, 1);
+        int perEpoch = minibatches.batchesPerEpoch();
+        StepTimer.Budget budget = StepTimer.Budget.forModel(modelName);
+        try (BatchPrefetcher prefetcher = new BatchPrefetcher(minibatches::batch, perEpoch)) {
+            return withTrainer(provider, model, threads, trainer -> {
+                trainer.setPenalty(zeroTargets(model), PENALTY);
+                // both loops walk one sequence of positions, so neither sees easier data
+                long[] position = {0};
+                PairedSteps.Loop prefetched = index -> {
+                    long at = position[0]++;
+                    trainer.step(prefetcher.take(at / perEpoch, (int) (at % perEpoch)), RATE);
+                };
+                PairedSteps.Loop inline = index -> {
+                    long at = position[0]++;
+                    trainer.step(minibatches.batch(at / perEpoch, (int) (at % perEpoch)), RATE);
+                };
+                return PairedSteps.compare(budget, prefetched, inline);
+            });
+        }
     }
 
     /** Steps of {@code trainer} over {@code batches}, each block starting with the penalty (targets, μ). */

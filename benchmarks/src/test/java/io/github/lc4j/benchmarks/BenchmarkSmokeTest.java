@@ -72,8 +72,15 @@ class BenchmarkSmokeTest {
             double rate = TrainingThroughputBenchmark.measureOne("lenet300-w1200", backend, 2, 32);
             assertTrue(rate > 0 && Double.isFinite(rate), "784-1200-100-10 on " + backend + ": " + rate + " steps/s");
         }
-        double seconds = PerformanceReport.demoSeconds("cpu-java");
-        assertTrue(seconds > 0, "demo took " + seconds + " s");
+        Path report = directory.resolve("run.json");
+        WholeRunReport.runInThisJvm("lenet300/cpu-java", report, 2);
+        WholeRunReport.Measured run = WholeRunReport.read(report);
+        assertEquals(63, run.lStepSteps(), "one epoch of the embedded sample's 8,000 images in batches of 128");
+        assertTrue(run.stepsPerSecond() > 0 && Double.isFinite(run.stepsPerSecond()), run.toString());
+        assertTrue(
+                run.time().get("totalMillis").asLong()
+                        >= run.time().get("lStepComputeMillis").asLong(),
+                run.toString());
         String file = LinePlot.write(
                 directory,
                 "plot.png",

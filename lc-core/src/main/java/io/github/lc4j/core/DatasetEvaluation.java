@@ -9,7 +9,14 @@ import io.github.lc4j.core.data.Dataset;
 
 /** Evaluates an evaluator's current weights on a whole data set, in chunks. */
 final class DatasetEvaluation {
-    private static final int CHUNK = 1000;
+    /** Samples per forward pass, at least: fewer passes cost each backend less per sample. */
+    static final int MINIMUM_CHUNK = 1000;
+
+    /** Samples per forward pass, at most. */
+    static final int MAXIMUM_CHUNK = 10_000;
+
+    /** The activations a chunk may hold at once, in floats (64 MiB): small nets take large chunks. */
+    static final long ACTIVATION_BUDGET = 16L << 20;
 
     private DatasetEvaluation() {}
 
@@ -23,10 +30,25 @@ final class DatasetEvaluation {
 
     /** Returns loss and errors of {@code evaluator}'s weights on every sample of {@code dataset}. */
     static Evaluation of(Evaluator evaluator, Dataset dataset) {
+        int chunk = chunk(evaluator.model());
         Evaluation total = Evaluation.empty();
-        for (int from = 0; from < dataset.size(); from += CHUNK) {
-            total = total.plus(evaluator.evaluate(dataset.range(from, Math.min(dataset.size(), from + CHUNK))));
+        for (int from = 0; from < dataset.size(); from += chunk) {
+            total = total.plus(evaluator.evaluate(dataset.range(from, Math.min(dataset.size(), from + chunk))));
         }
         return total;
+    }
+
+    /**
+     * Samples per forward pass for {@code model}: as many as keep all its activations within
+     * {@link #ACTIVATION_BUDGET}, between {@link #MINIMUM_CHUNK} and {@link #MAXIMUM_CHUNK}
+     * (LeNet300: about 7,000; a ResNet-20 on 28×28 images: 1,000).
+     */
+    static int chunk(ModelSpec model) {
+        long perSample = 0;
+        for (int id = 0; id < model.tensorCount(); id++) {
+            perSample += model.tensorSize(id);
+        }
+        long fits = ACTIVATION_BUDGET / Math.max(1, perSample);
+        return (int) Math.max(MINIMUM_CHUNK, Math.min(MAXIMUM_CHUNK, fits));
     }
 }
