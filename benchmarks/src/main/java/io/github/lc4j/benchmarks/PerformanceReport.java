@@ -56,7 +56,7 @@ public final class PerformanceReport {
         Path plots = directory.resolve("performance");
         StringBuilder page = new StringBuilder();
         page.append("# Performance\n\n");
-        page.append("Regenerate this page and its plots (about 40 minutes; nothing else should run on the machine):\n\n"
+        page.append("Regenerate this page and its plots (about 30 minutes; nothing else should run on the machine):\n\n"
                 + "```bash\nmvn -B -q -DskipTests package\n"
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.PerformanceReport"
                 + " --output docs/PERFORMANCE.md\n```\n\n");

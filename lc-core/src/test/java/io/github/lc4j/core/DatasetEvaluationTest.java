@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
-import io.github.lc4j.api.Weights;
-import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.zoo.ModelZoo;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,32 +33,16 @@ class DatasetEvaluationTest {
             inputs[i] = i;
             labels[i] = i % 2;
         }
-        List<Integer> chunks = new ArrayList<>();
-        int[] next = {0};
-        Evaluator counting = new Evaluator() {
-            @Override
-            public ModelSpec model() {
-                return model;
-            }
-
-            @Override
-            public void load(Weights weights) {}
-
-            @Override
-            public Evaluation evaluate(Batch batch) {
-                chunks.add(batch.size());
-                for (int i = 0; i < batch.size(); i++) {
-                    assertEquals(next[0]++, (int) batch.inputs()[i], "samples in order, none twice");
-                }
-                return new Evaluation(1.0, batch.size() / 2, batch.size());
-            }
-
-            @Override
-            public void close() {}
-        };
+        RecordingEvaluator counting = new RecordingEvaluator(model);
         Evaluation total = DatasetEvaluation.of(counting, new Dataset("counted", new int[] {1}, inputs, labels));
         assertEquals(size, total.count());
-        assertEquals(size, next[0]);
-        assertEquals(List.of(DatasetEvaluation.MAXIMUM_CHUNK, DatasetEvaluation.MAXIMUM_CHUNK, 7), chunks, "chunks");
+        assertEquals(size, counting.firstInputs.size());
+        for (int i = 0; i < size; i++) {
+            assertEquals(i, counting.firstInputs.get(i), "samples in order, none twice");
+        }
+        assertEquals(
+                List.of(DatasetEvaluation.MAXIMUM_CHUNK, DatasetEvaluation.MAXIMUM_CHUNK, 7),
+                counting.batchSizes,
+                "chunks");
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
-import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.IterationRecord;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.LcListener;
@@ -20,13 +19,10 @@ import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.RunTimes;
 import io.github.lc4j.api.TrainingEvaluation;
 import io.github.lc4j.api.Weights;
-import io.github.lc4j.api.spi.Batch;
-import io.github.lc4j.api.spi.Evaluator;
 import io.github.lc4j.core.cstep.CStepSolverFactory;
 import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.data.TrainTestSplit;
 import io.github.lc4j.core.io.RunReport;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -132,30 +128,6 @@ class RunTimesAndTrainingEvaluationTest {
         larger.history().forEach(record -> assertEquals(40, record.train().count(), "a sample larger than the set"));
     }
 
-    /** Remembers which samples (by their first input) it evaluated. */
-    private static final class SeenSamples implements Evaluator {
-        final List<Integer> seen = new ArrayList<>();
-
-        @Override
-        public ModelSpec model() {
-            return MODEL;
-        }
-
-        @Override
-        public void load(Weights weights) {}
-
-        @Override
-        public Evaluation evaluate(Batch batch) {
-            for (int i = 0; i < batch.size(); i++) {
-                seen.add((int) batch.inputs()[i * 4]);
-            }
-            return new Evaluation(0, 0, batch.size());
-        }
-
-        @Override
-        public void close() {}
-    }
-
     @Test
     void aLocalLearnersSampleIsDistinctSeededAndStable() {
         TrainingSet training = TrainingSet.of(data().train());
@@ -163,16 +135,18 @@ class RunTimesAndTrainingEvaluationTest {
         Weights weights = WeightInitializer.initialize(MODEL, 1);
         try (Learner learner =
                 training.learner(backend, MODEL, OptimizerSpec.builder().build(), 1)) {
-            SeenSamples first = new SeenSamples();
+            RecordingEvaluator first = new RecordingEvaluator(MODEL);
             learner.evaluateSample(weights, first, 10, 3);
-            SeenSamples again = new SeenSamples();
+            RecordingEvaluator again = new RecordingEvaluator(MODEL);
             learner.evaluateSample(weights, again, 10, 3);
-            SeenSamples otherSeed = new SeenSamples();
+            RecordingEvaluator otherSeed = new RecordingEvaluator(MODEL);
             learner.evaluateSample(weights, otherSeed, 10, 4);
-            assertEquals(10, new HashSet<>(first.seen).size(), "10 distinct samples: " + first.seen);
-            assertEquals(first.seen, again.seen, "the same samples on every call");
-            assertTrue(!Set.copyOf(first.seen).equals(Set.copyOf(otherSeed.seen)), "another seed, another sample");
-            first.seen.forEach(index -> assertTrue(index >= 0 && index < 40));
+            assertEquals(10, new HashSet<>(first.firstInputs).size(), "10 distinct samples: " + first.firstInputs);
+            assertEquals(first.firstInputs, again.firstInputs, "the same samples on every call");
+            assertTrue(
+                    !Set.copyOf(first.firstInputs).equals(Set.copyOf(otherSeed.firstInputs)),
+                    "another seed, another sample");
+            first.firstInputs.forEach(index -> assertTrue(index >= 0 && index < 40));
         }
     }
 
