@@ -358,14 +358,23 @@ public final class TrainingThroughputBenchmark {
 
     /** Runs this class's main with {@code arguments} in a fresh JVM and returns what it printed. */
     private static String fork(List<String> arguments, int threads) {
+        List<String> withThreads = new ArrayList<>(arguments);
+        withThreads.addAll(List.of("--threads", Integer.toString(threads)));
+        return forkMain(TrainingThroughputBenchmark.class, withThreads);
+    }
+
+    /**
+     * Runs {@code main}'s main method with {@code arguments} in a fresh JVM on this class path (the
+     * smoke setting passed on) and returns what it printed; a non-zero exit is an error with it.
+     */
+    static String forkMain(Class<?> main, List<String> arguments) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-D" + StepTimer.SMOKE + "=" + StepTimer.smoke(),
                 "-cp",
                 System.getProperty("java.class.path"),
-                TrainingThroughputBenchmark.class.getName()));
+                main.getName()));
         command.addAll(arguments);
-        command.addAll(List.of("--threads", Integer.toString(threads)));
         try {
             Process process =
                     new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -178,7 +177,7 @@ final class WholeRunReport {
         page.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Setup setup : RUNS) {
             for (String backend : backends) {
-                Measured run = forked(setup, backend, threads);
+                Measured run = forked(setup, backend);
                 double benchmark = TrainingThroughputBenchmark.forkedOnce(setup.model(), backend, threads, BATCH);
                 JsonNode time = run.time();
                 page.append(String.format(
@@ -207,33 +206,17 @@ final class WholeRunReport {
         return time.get(key).asLong() / 1000.0;
     }
 
-    /** Runs {@code setup} on {@code backend} in a fresh JVM and reads its report. */
-    static Measured forked(Setup setup, String backend, int threads) {
+    /** Runs {@code setup} on {@code backend} in a fresh JVM (with the page's threads) and reads its report. */
+    static Measured forked(Setup setup, String backend) {
         try {
             Path report = Files.createTempFile("lc4j-whole-run", ".json");
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-D" + StepTimer.SMOKE + "=" + StepTimer.smoke(),
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    PerformanceReport.class.getName(),
-                    "--lc-run",
-                    setup.model() + "/" + backend,
-                    report.toString()));
-            Process process =
-                    new ProcessBuilder(command).redirectErrorStream(true).start();
-            String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException(setup.model() + " on " + backend + " failed:\n" + printed);
-            }
+            TrainingThroughputBenchmark.forkMain(
+                    PerformanceReport.class, List.of("--lc-run", setup.model() + "/" + backend, report.toString()));
             Measured measured = read(report);
             Files.deleteIfExists(report);
             return measured;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -8,8 +8,11 @@ import java.util.Locale;
  * test set is always evaluated in full after every iteration. Evaluating the whole training set
  * is a forward pass over as many samples as an epoch; with short L steps it is a large part of
  * a run.
+ *
+ * @param when       how often and on what
+ * @param sampleSize the number of samples of {@link When#SAMPLE}; 0 otherwise
  */
-public final class TrainingEvaluation {
+public record TrainingEvaluation(TrainingEvaluation.When when, int sampleSize) {
     /** How often and on what. */
     public enum When {
         /** Every sample after every iteration. */
@@ -29,12 +32,19 @@ public final class TrainingEvaluation {
     /** What {@link #parse} accepts, for error messages and help texts. */
     public static final String GRAMMAR = "every | sample:N | end | never";
 
-    private final When when;
-    private final int sampleSize;
-
-    private TrainingEvaluation(When when, int sampleSize) {
-        this.when = when;
-        this.sampleSize = sampleSize;
+    /**
+     * Checks the pair: {@code sampleSize} is at least 1 for {@link When#SAMPLE} and 0 otherwise.
+     *
+     * @throws IllegalArgumentException naming the bad size
+     */
+    public TrainingEvaluation {
+        java.util.Objects.requireNonNull(when, "when is null");
+        if (when == When.SAMPLE ? sampleSize < 1 : sampleSize != 0) {
+            throw new IllegalArgumentException(
+                    when == When.SAMPLE
+                            ? "a training-set sample needs at least 1 sample, not " + sampleSize
+                            : "only a sample has a size: " + when + " with " + sampleSize);
+        }
     }
 
     /** Every training sample after every iteration (the default). */
@@ -49,9 +59,6 @@ public final class TrainingEvaluation {
      * @throws IllegalArgumentException when {@code size} &lt; 1
      */
     public static TrainingEvaluation sample(int size) {
-        if (size < 1) {
-            throw new IllegalArgumentException("a training-set sample needs at least 1 sample, not " + size);
-        }
         return new TrainingEvaluation(When.SAMPLE, size);
     }
 
@@ -95,16 +102,6 @@ public final class TrainingEvaluation {
         }
     }
 
-    /** Returns how often and on what. */
-    public When when() {
-        return when;
-    }
-
-    /** Returns the number of samples of {@link When#SAMPLE}; 0 otherwise. */
-    public int sampleSize() {
-        return sampleSize;
-    }
-
     /** Returns whether every iteration's record evaluates on training samples. */
     public boolean afterEveryIteration() {
         return when == When.EVERY_ITERATION || when == When.SAMPLE;
@@ -118,16 +115,6 @@ public final class TrainingEvaluation {
             case AT_END -> "end";
             case NEVER -> "never";
         };
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof TrainingEvaluation that && when == that.when && sampleSize == that.sampleSize;
-    }
-
-    @Override
-    public int hashCode() {
-        return when.hashCode() * 31 + sampleSize;
     }
 
     @Override

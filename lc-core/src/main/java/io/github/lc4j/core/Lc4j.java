@@ -257,10 +257,13 @@ public final class Lc4j implements AutoCloseable {
      * @throws InvalidInputException naming the file and what is wrong with it
      */
     public static float[] readArray(Path npy) {
+        return readFloatArray(npy).toFloats();
+    }
+
+    /** The float32 or float64 array of {@code npy}, or an error naming the file. */
+    private static NpyArray readFloatArray(Path npy) {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(npy))) {
-            return NpyArray.read(in, npy.toString())
-                    .requireFloats(npy.toString())
-                    .toFloats();
+            return NpyArray.read(in, npy.toString()).requireFloats(npy.toString());
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("array file " + npy + " does not exist", e);
         } catch (IOException e) {
@@ -288,14 +291,7 @@ public final class Lc4j implements AutoCloseable {
     public static float[] readParameter(Path npy, ModelSpec model, String parameter, Layout layout) {
         requireNonNull(layout, "layout is null");
         int[] expected = model.parameter(parameter).shape();
-        NpyArray array;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(npy))) {
-            array = NpyArray.read(in, npy.toString()).requireFloats(npy.toString());
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException("array file " + npy + " does not exist", e);
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read array file " + npy + ": " + e, e);
-        }
+        NpyArray array = readFloatArray(npy);
         int[] shape = array.shape();
         boolean dense = expected.length == 2;
         int[] stored = layout == Layout.PYTORCH && dense ? new int[] {expected[1], expected[0]} : expected;

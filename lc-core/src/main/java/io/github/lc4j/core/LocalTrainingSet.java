@@ -75,16 +75,22 @@ final class LocalTrainingSet implements TrainingSet {
     public Learner learner(Backend backend, ModelSpec model, OptimizerSpec optimizer, long seed) {
         return new LocalLearner(
                 backend.newTrainer(model, TrainerOptions.of(optimizer)),
-                shards.size() == 1
-                        ? new Minibatches(shards.get(0), optimizer.batchSize(), seed)
-                        : new Minibatches(size(), optimizer.batchSize(), seed));
+                new Minibatches(size(), optimizer.batchSize(), seed));
     }
 
     @Override
     public Evaluation evaluate(Backend backend, ModelSpec model, Weights weights) {
+        try (Evaluator evaluator = backend.newEvaluator(model)) {
+            evaluator.load(weights);
+            return evaluate(evaluator);
+        }
+    }
+
+    /** Loss and errors of {@code loaded}'s weights on every sample of every shard. */
+    private Evaluation evaluate(Evaluator loaded) {
         Evaluation total = Evaluation.empty();
         for (Dataset shard : shards) {
-            total = total.plus(DatasetEvaluation.of(backend, model, weights, shard));
+            total = total.plus(DatasetEvaluation.of(loaded, shard));
         }
         return total;
     }
@@ -178,18 +184,12 @@ final class LocalTrainingSet implements TrainingSet {
         }
 
         private io.github.lc4j.api.spi.Batch gather(long epoch, int index) {
-            return shards.size() == 1
-                    ? minibatches.batch(epoch, index)
-                    : LocalTrainingSet.this.gather(minibatches.indices(epoch, index));
+            return LocalTrainingSet.this.gather(minibatches.indices(epoch, index));
         }
 
         @Override
         public Evaluation evaluate(Weights weights, Evaluator loaded) {
-            Evaluation total = Evaluation.empty();
-            for (Dataset shard : shards) {
-                total = total.plus(DatasetEvaluation.of(loaded, shard));
-            }
-            return total;
+            return LocalTrainingSet.this.evaluate(loaded);
         }
 
         @Override

@@ -301,10 +301,11 @@ public final class DataSets {
         int[] labels = new int[samples];
         int at = 0;
         for (Dataset shard : shards) {
-            var batch = shard.range(0, shard.size());
-            System.arraycopy(batch.inputs(), 0, inputs, at * shard.sampleSize(), batch.inputs().length);
-            System.arraycopy(batch.labels(), 0, labels, at, batch.labels().length);
-            at += shard.size();
+            // sample by sample: a copy of the whole shard first would hold it twice
+            for (int i = 0; i < shard.size(); i++, at++) {
+                shard.copySample(i, inputs, at * shard.sampleSize());
+                labels[at] = shard.label(i);
+            }
         }
         return new Dataset(shards.get(0).name(), shards.get(0).sampleShape(), inputs, labels);
     }
