@@ -341,4 +341,9 @@ final class TensorFlowGraphPeer implements Op.Visitor<Operand<TFloat32>> {
         }
         return tf.reshape(x, tf.constant(new long[] {-1, step.outputShape()[0]}));
     }
+
+    @Override
+    public Operand<TFloat32> reshape(Op.Reshape op) {
+        throw refuse("reshape");
+    }
 }

@@ -102,6 +102,9 @@ public sealed interface Op extends java.io.Serializable {
 
         /** Visits a flatten. */
         R flatten(Flatten op);
+
+        /** Visits a reshape. */
+        R reshape(Reshape op);
     }
 
     /** Fully connected: y = x·W (+ b) with {@code units} outputs over a vector input. */
@@ -434,6 +437,65 @@ public sealed interface Op extends java.io.Serializable {
         @Override
         public int[] outputShape(List<int[]> inputShapes) {
             return new int[] {Checks.elementCount(single(this, inputShapes))};
+        }
+    }
+
+    /**
+     * The same values in another per-sample shape with as many elements, read in lc4j's flat
+     * (C, H, W) order: a vector {@code [C]} as a {@code [C, 1, 1]} gate, as the reshape after a
+     * squeeze-excitation block's dense layers. Shapes are {@code [features]} or {@code [C, H, W]}.
+     */
+    record Reshape(int[] shape) implements Op {
+        /** Checks and copies the shape. */
+        public Reshape {
+            requireNonNull(shape, "shape is null");
+            shape = shape.clone();
+            checkArgument(
+                    shape.length == 1 || shape.length == 3,
+                    "reshape op: the per-sample shape must be [features] or [C, H, W], got %s",
+                    Arrays.toString(shape));
+            for (int size : shape) {
+                checkArgument(size > 0, "reshape op: sizes must be > 0, got %s", Arrays.toString(shape));
+            }
+        }
+
+        /** Returns a copy of the per-sample output shape. */
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.reshape(this);
+        }
+
+        @Override
+        public int[] outputShape(List<int[]> inputShapes) {
+            int[] input = single(this, inputShapes);
+            checkArgument(
+                    Checks.elementCount(input) == Checks.elementCount(shape),
+                    "%s: an input of shape %s has %d values, not %d",
+                    this,
+                    Arrays.toString(input),
+                    Checks.elementCount(input),
+                    Checks.elementCount(shape));
+            return shape.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Reshape that && Arrays.equals(shape, that.shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(shape);
+        }
+
+        @Override
+        public String toString() {
+            return "Reshape" + Arrays.toString(shape);
         }
     }
 

@@ -7,6 +7,7 @@ import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.data.Dataset;
 import io.github.lc4j.core.zoo.ModelZoo;
 import io.github.lc4j.onnx.OnnxExporter;
+import io.github.lc4j.onnx.OnnxGraphWriter;
 import io.github.lc4j.onnx.OnnxImporter;
 import io.github.lc4j.onnx.OnnxModel;
 import java.nio.file.Path;
@@ -85,9 +86,6 @@ final class ModelSource {
     /** Checks, before any work, that {@code output} and {@code compact} go together. */
     void checkOutput(Path output, boolean compact) {
         boolean toOnnx = output != null && isOnnx(output.toString());
-        if (toOnnx && onnx == null) {
-            OnnxExporter.checkExportable(model);
-        }
         if (compact && !toOnnx) {
             throw new InvalidInputException("--compact writes an ONNX file; give --output FILE.onnx, got "
                     + (output == null ? "no --output" : "--output " + output));
@@ -108,6 +106,6 @@ final class ModelSource {
     }
 
     private OnnxModel onnxModel(Weights weights) {
-        return onnx != null ? onnx : OnnxExporter.fromModel(model, weights);
+        return onnx != null ? onnx : OnnxGraphWriter.fromModel(model, weights);
     }
 }

@@ -130,7 +130,7 @@ public final class OnnxInspector {
      * @throws InvalidInputException when it is not a readable ONNX model
      */
     public static Inspection inspect(Path file) {
-        ModelProto model = OnnxImporter.parse(file);
+        ModelProto model = OnnxGraph.parse(file);
         GraphProto graph = model.getGraph();
         List<Parameter> compact = new ArrayList<>();
         for (Unpacking.Stored weight : Unpacking.read(model, "ONNX file " + file)) {

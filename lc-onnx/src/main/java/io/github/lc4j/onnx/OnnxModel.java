@@ -8,9 +8,9 @@ import io.github.lc4j.api.Weights;
 import java.util.List;
 
 /**
- * An ONNX classifier as lc4j sees it: the {@link ModelSpec} and {@link Weights} to train and
- * compress, and where each lc4j parameter lives in the ONNX graph, so that quantized weights can
- * be written back into the same graph. Read one with {@link OnnxImporter}, write one with
+ * An ONNX classifier as lc4j sees it: the {@link ModelSpec} graph and {@link Weights} to train
+ * and compress, and where each lc4j parameter lives in the ONNX graph, so that trained and
+ * quantized values are written back into the same graph, node for node. Read one with {@link OnnxImporter}, write one with
  * {@link OnnxExporter}.
  */
 public final class OnnxModel {
@@ -20,7 +20,7 @@ public final class OnnxModel {
         GEMM,
         /** MatMul with weight {@code [in, out]}, optionally followed by an Add of the bias. */
         MATMUL,
-        /** Conv: weight {@code [filters, channels, k, k]}, optional bias input. */
+        /** Conv: weight {@code [filters, channels / group, kh, kw]}, optional bias input. */
         CONV
     }
 
@@ -82,18 +82,52 @@ public final class OnnxModel {
         }
     }
 
+    /**
+     * A BatchNormalization kept as an lc4j node: the initializers that hold its scale, shift and
+     * running statistics, which an export overwrites with the trained values.
+     *
+     * @param node     the lc4j node name
+     * @param scale    the scale initializer's name
+     * @param shift    the shift (B) initializer's name
+     * @param mean     the running mean initializer's name
+     * @param variance the running variance initializer's name
+     */
+    record NormalizationBinding(String node, String scale, String shift, String mean, String variance) {
+        /** The ONNX initializer names in the order of {@link #roles()}. */
+        List<String> initializers() {
+            return List.of(scale, shift, mean, variance);
+        }
+
+        /** The lc4j roles of the initializers, in the order of {@link #initializers()}. */
+        static List<io.github.lc4j.api.ParameterSpec.Role> roles() {
+            return List.of(
+                    io.github.lc4j.api.ParameterSpec.Role.SCALE,
+                    io.github.lc4j.api.ParameterSpec.Role.SHIFT,
+                    io.github.lc4j.api.ParameterSpec.Role.RUNNING_MEAN,
+                    io.github.lc4j.api.ParameterSpec.Role.RUNNING_VARIANCE);
+        }
+    }
+
     private final ModelProto proto;
     private final java.nio.file.Path folder;
     private final ModelSpec model;
     private final Weights weights;
     private final List<Binding> bindings;
+    private final List<NormalizationBinding> normalizations;
 
-    OnnxModel(ModelProto proto, java.nio.file.Path folder, ModelSpec model, Weights weights, List<Binding> bindings) {
+    OnnxModel(
+            ModelProto proto,
+            java.nio.file.Path folder,
+            ModelSpec model,
+            Weights weights,
+            List<Binding> bindings,
+            List<NormalizationBinding> normalizations) {
         this.proto = requireNonNull(proto, "proto is null");
         this.folder = folder;
         this.model = requireNonNull(model, "model is null");
         this.weights = requireNonNull(weights, "weights is null");
         this.bindings = List.copyOf(bindings);
+        this.normalizations = List.copyOf(normalizations);
     }
 
     /** Returns the net as lc4j trains it. */
@@ -116,6 +150,10 @@ public final class OnnxModel {
 
     List<Binding> bindings() {
         return bindings;
+    }
+
+    List<NormalizationBinding> normalizations() {
+        return normalizations;
     }
 
     @Override

@@ -56,7 +56,7 @@ public final class OnnxRuntimeEvaluator {
     }
 
     private static Output output(Path file) {
-        ai.onnx.proto.OnnxMl.GraphProto graph = OnnxImporter.parse(file).getGraph();
+        ai.onnx.proto.OnnxMl.GraphProto graph = OnnxGraph.parse(file).getGraph();
         String name = graph.getOutput(0).getName();
         for (ai.onnx.proto.OnnxMl.NodeProto node : graph.getNodeList()) {
             if (node.getOutputList().contains(name)) {

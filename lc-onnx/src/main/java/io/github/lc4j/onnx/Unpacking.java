@@ -26,6 +26,9 @@ import java.util.Set;
  * up.
  */
 final class Unpacking {
+    /** Metadata key prefix naming each compact weight; {@code lc4j inspect} reads it. */
+    static final String COMPACT_KEY = "lc4j.compact:";
+
     private static final String SHIFTS = "lc4j.unpack.shifts";
     private static final String SEVEN = "lc4j.unpack.seven";
     /** Followed by the width: the bit each plane lands on, shared by the weights of that width. */
@@ -50,7 +53,7 @@ final class Unpacking {
             long[] dims,
             CompactCodes codes,
             long opset,
-            OnnxExporter.Names names,
+            OnnxProtos.Names names,
             List<TensorProto> initializers,
             List<NodeProto> nodes) {
         int count = OnnxTensors.elementCount(dims, "weight " + name);
@@ -66,7 +69,7 @@ final class Unpacking {
         String up = op(nodes, names, key, "BitShift", key + "/l", List.of(direction("LEFT")), planes, shifts);
         // [bits, bytes, 8]: bit c of byte i of plane j, which is bit j of code 8 i + c
         String isolated = op(nodes, names, key, "BitShift", key + "/r", List.of(direction("RIGHT")), up, seven);
-        AttributeProto toInt64 = OnnxExporter.integer("to", TensorProto.DataType.INT64_VALUE);
+        AttributeProto toInt64 = OnnxProtos.integer("to", TensorProto.DataType.INT64_VALUE);
         String unpacked;
         if (bits == 1) {
             // the bits are the codes; the Reshapes below drop the leading axis of 1
@@ -82,7 +85,7 @@ final class Unpacking {
             String placed =
                     op(nodes, names, key, "BitShift", key + "/w", List.of(direction("LEFT")), isolated, planeShifts);
             String wide = op(nodes, names, key, "Cast", key + "/c", List.of(toInt64), placed);
-            AttributeProto keep = OnnxExporter.integer("keepdims", 0);
+            AttributeProto keep = OnnxProtos.integer("keepdims", 0);
             unpacked = opset >= AXES_AS_INPUT_OPSET
                     ? op(
                             nodes,
@@ -93,7 +96,7 @@ final class Unpacking {
                             List.of(keep),
                             wide,
                             shared(initializers, OnnxTensors.longTensor(AXIS_ZERO, new long[] {1}, 0)))
-                    : op(nodes, names, key, "ReduceSum", key + "/s", List.of(OnnxExporter.ints("axes", 0), keep), wide);
+                    : op(nodes, names, key, "ReduceSum", key + "/s", List.of(OnnxProtos.ints("axes", 0), keep), wide);
         }
         // [bytes, 8] (or [1, bytes, 8]): one code per weight in C order, then the padding
         String perWeight = unpacked;
@@ -133,7 +136,7 @@ final class Unpacking {
                     List.of(),
                     perWeight,
                     shape(initializers, names, key, grid));
-            AttributeProto axis = OnnxExporter.integer("axis", rows ? 1 : 0);
+            AttributeProto axis = OnnxProtos.integer("axis", rows ? 1 : 0);
             if (Arrays.equals(grid, dims)) {
                 // a matrix is its own grid: no Reshape after the lookup
                 last(nodes, names, key, "GatherElements", name, List.of(axis), book, indices);
@@ -193,10 +196,10 @@ final class Unpacking {
         model.getGraph().getInitializerList().forEach(tensor -> initializers.put(tensor.getName(), tensor));
         List<Stored> stored = new ArrayList<>();
         for (StringStringEntryProto entry : model.getMetadataPropsList()) {
-            if (!entry.getKey().startsWith(OnnxExporter.COMPACT_KEY)) {
+            if (!entry.getKey().startsWith(COMPACT_KEY)) {
                 continue;
             }
-            String name = entry.getKey().substring(OnnxExporter.COMPACT_KEY.length());
+            String name = entry.getKey().substring(COMPACT_KEY.length());
             Map<String, String> fields = parse(entry.getValue());
             try {
                 long[] dims = Arrays.stream(fields.get("shape").split("x"))
@@ -298,7 +301,7 @@ final class Unpacking {
         tensors.addAll(expanded.values());
         graph.clearNode().addAllNode(kept).clearInitializer().addAllInitializer(tensors);
         List<StringStringEntryProto> metadata = model.getMetadataPropsList().stream()
-                .filter(entry -> !entry.getKey().startsWith(OnnxExporter.COMPACT_KEY))
+                .filter(entry -> !entry.getKey().startsWith(COMPACT_KEY))
                 .toList();
         return builder.clearMetadataProps().addAllMetadataProps(metadata).build();
     }
@@ -315,7 +318,7 @@ final class Unpacking {
         return fields;
     }
 
-    private static String shape(List<TensorProto> initializers, OnnxExporter.Names names, String name, long... dims) {
+    private static String shape(List<TensorProto> initializers, OnnxProtos.Names names, String name, long... dims) {
         String shape = names.fresh(name + ".s");
         initializers.add(OnnxTensors.longTensor(shape, new long[] {dims.length}, dims));
         return shape;
@@ -327,7 +330,7 @@ final class Unpacking {
      */
     private static String op(
             List<NodeProto> nodes,
-            OnnxExporter.Names names,
+            OnnxProtos.Names names,
             String key,
             String opType,
             String output,
@@ -341,7 +344,7 @@ final class Unpacking {
     /** Appends one unpacking node named after {@code key} whose output is {@code output} itself. */
     private static void last(
             List<NodeProto> nodes,
-            OnnxExporter.Names names,
+            OnnxProtos.Names names,
             String key,
             String opType,
             String output,
@@ -357,7 +360,7 @@ final class Unpacking {
     }
 
     private static AttributeProto direction(String direction) {
-        return OnnxExporter.string("direction", direction);
+        return OnnxProtos.string("direction", direction);
     }
 
     /** Whether {@code node} is one of the unpacking nodes {@link #append} writes. */

@@ -158,7 +158,7 @@ class OnnxExporterTest {
     void zooNetsExportAsPyTorchWouldWriteThem() throws Exception {
         for (ModelSpec model : List.of(ModelZoo.lenet5(), ModelZoo.lenet300Tanh())) {
             Weights weights = WeightInitializer.initialize(model, 3);
-            OnnxModel exported = OnnxExporter.fromModel(model, weights);
+            OnnxModel exported = OnnxGraphWriter.fromModel(model, weights);
             assertEquals(model.layers(), exported.model().layers());
             Path file = folder.resolve(model.name() + ".onnx");
             OnnxExporter.write(exported, weights, file, false);
@@ -170,6 +170,49 @@ class OnnxExporterTest {
             assertSameNet(compact, model, quantized, DATA.test());
             assertWithinTheBitsRhoCounts(compact, OnnxInspector.inspect(compact));
             assertWithinTheBitsRhoCountsPlusAFixedUnpacking(compact, file);
+        }
+    }
+
+    @Test
+    void zooGraphNetsExportNodeForNodeAndOnnxRuntimeAgrees() throws Exception {
+        for (ModelSpec model : List.of(ModelZoo.resnet20(), ModelZoo.mobilenetV2Small())) {
+            Weights initial = WeightInitializer.initialize(model, 3);
+            Dataset data = randomData(model, 48, 21);
+            TrainTestSplit split = new TrainTestSplit(data, data, "random");
+            // running statistics that are not the initial 0 and 1, so that inference mode is checked
+            Map<String, float[]> statistics = new HashMap<>();
+            Random random = new Random(9);
+            for (ParameterSpec parameter : model.runningStatistics()) {
+                float[] values = initial.get(parameter.name());
+                boolean variance = parameter.role() == ParameterSpec.Role.RUNNING_VARIANCE;
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = variance ? 0.5f + random.nextFloat() : 0.2f * (float) random.nextGaussian();
+                }
+                statistics.put(parameter.name(), values);
+            }
+            Weights weights = initial.with(statistics);
+            OnnxModel exported = OnnxGraphWriter.fromModel(model, weights);
+            assertEquals(model.nodes(), exported.model().nodes(), model.name() + ": node for node");
+            Path file = folder.resolve(model.name() + ".onnx");
+            OnnxExporter.write(exported, weights, file, false);
+            assertSameNet(file, model, weights, data);
+            assertEquals(weights, OnnxImporter.read(file).weights(), model.name() + ": running statistics travel");
+            Weights quantized =
+                    directlyCompressed(model, weights, CompressionTask.perLayer(model, Codebook.adaptive(4)), split);
+            Path compact = folder.resolve(model.name() + "-compact.onnx");
+            OnnxExporter.write(exported, quantized, compact, true);
+            assertSameNet(compact, model, quantized, data);
+            for (ParameterSpec weight : model.parameters()) {
+                if (weight.role() == ParameterSpec.Role.WEIGHT) {
+                    assertTrue(
+                            CompactCodes.distinct(OnnxImporter.read(compact)
+                                                    .weights()
+                                                    .get(weight.name()))
+                                            .length
+                                    <= 4,
+                            weight.name());
+                }
+            }
         }
     }
 
@@ -198,7 +241,7 @@ class OnnxExporterTest {
     @Test
     void foldedNormalizationsLeaveTheGraphAndTheQuantizedLayersRunAlone() throws Exception {
         for (String name : List.of("bn_softmax.onnx", "matmul_bn.onnx", "identity_softmax_constants.onnx")) {
-            OnnxModel source = OnnxImporter.read(fixture(name));
+            OnnxModel source = OnnxImporter.read(fixture(name), true);
             Dataset data = randomData(source.model(), 64, 13);
             Weights quantized = directlyCompressed(
                     source.model(),
@@ -402,7 +445,7 @@ class OnnxExporterTest {
         proto.getMetadataPropsList().forEach(entry -> layouts.put(entry.getKey(), entry.getValue()));
         assertEquals(
                 3,
-                Unpacking.parse(layouts.get(OnnxExporter.COMPACT_KEY + "conv.weight"))
+                Unpacking.parse(layouts.get(Unpacking.COMPACT_KEY + "conv.weight"))
                         .get("planes")
                         .split(",")
                         .length,
@@ -460,10 +503,12 @@ class OnnxExporterTest {
 
     /** {@link #quantizedWidths} written compact by a graph of {@code opset}. */
     private Path compactWidths(Map<String, Integer> sizes, int opset) {
-        ModelProto proto = OnnxExporter.fromModel(WIDTHS, WeightInitializer.initialize(WIDTHS, 17)).proto().toBuilder()
-                .clearOpsetImport()
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
-                .build();
+        ModelProto proto =
+                OnnxGraphWriter.fromModel(WIDTHS, WeightInitializer.initialize(WIDTHS, 17)).proto().toBuilder()
+                        .clearOpsetImport()
+                        .addOpsetImport(
+                                OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
+                        .build();
         Path compact = folder.resolve("widths-" + opset + ".onnx");
         OnnxExporter.write(OnnxImporter.read(proto, WIDTHS.name()), quantizedWidths(sizes), compact, true);
         return compact;
@@ -486,7 +531,7 @@ class OnnxExporterTest {
             changed.put(weight.name(), perChannel ? onValuesPerChannel(values, weight, k) : onValues(values, k));
         });
         Weights quantized = initial.with(changed);
-        OnnxModel source = OnnxExporter.fromModel(WIDTHS, initial);
+        OnnxModel source = OnnxGraphWriter.fromModel(WIDTHS, initial);
         Path plain = folder.resolve("plain.onnx");
         Path compact = folder.resolve("compact.onnx");
         OnnxExporter.write(source, quantized, plain, false);
@@ -594,7 +639,7 @@ class OnnxExporterTest {
         return weight.shape().length == 2 ? weight.dimension(1) : weight.dimension(0);
     }
 
-    /** The lc4j weight in the layout {@link OnnxExporter#fromModel} writes: Gemm's [out, in]. */
+    /** The lc4j weight in the layout {@link OnnxGraphWriter#fromModel} writes: Gemm's [out, in]. */
     private static float[] onnxLayout(ParameterSpec weight, float[] values) {
         return weight.shape().length == 2
                 ? OnnxTensors.transpose(values, weight.dimension(0), weight.dimension(1))

@@ -97,8 +97,8 @@ class OnnxImporterTest {
     }
 
     @Test
-    void foldsBatchNormalizationAndDropsNoOpsAndTheFinalSoftmax() {
-        OnnxModel model = OnnxImporter.read(fixture("bn_softmax.onnx"));
+    void foldsBatchNormalizationOnRequestAndDropsNoOpsAndTheFinalSoftmax() {
+        OnnxModel model = OnnxImporter.read(fixture("bn_softmax.onnx"), true);
         assertEquals(
                 List.of(
                         Layer.conv2d("conv", 4, 3, 1, 0),

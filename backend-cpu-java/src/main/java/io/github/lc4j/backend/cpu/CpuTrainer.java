@@ -31,7 +31,7 @@ final class CpuTrainer extends BaseTrainer {
     private final Parameter[] parameterList;
 
     private final List<ModelSpec.Step> steps;
-    /** One kernel per node; null for flatten, whose flat layout is already [C·H·W]. */
+    /** One kernel per node; null for flatten and reshape, which keep the flat layout. */
     private final Kernel[] kernels;
     /** Each tensor's values (index 0: the batch's inputs), grown with the batch, reused by every step. */
     private final float[][] activations;
@@ -184,6 +184,11 @@ final class CpuTrainer extends BaseTrainer {
 
         @Override
         public Kernel flatten(Op.Flatten flatten) {
+            return null;
+        }
+
+        @Override
+        public Kernel reshape(Op.Reshape reshape) {
             return null;
         }
     }

@@ -117,7 +117,7 @@ final class Nd4jTrainer extends BaseTrainer {
 
     /**
      * Whether {@code reader} may overwrite tensor {@code id} in place: it is the tensor's only
-     * reader, and the tensor's storage (through any flatten, which only reshapes) is read by no
+     * reader, and the tensor's storage (through any flatten or reshape) is read by no
      * other node and not by its producer's backward pass.
      */
     private boolean overwritable(int id, int reader) {
@@ -130,7 +130,7 @@ final class Nd4jTrainer extends BaseTrainer {
         }
         ModelSpec.Step producer = steps.get(id - 1);
         Op op = producer.op();
-        if (op instanceof Op.Flatten) {
+        if (op instanceof Op.Flatten || op instanceof Op.Reshape) {
             return overwritable(producer.input(0), producer.index());
         }
         // these compute their derivative from their output
@@ -239,6 +239,12 @@ final class Nd4jTrainer extends BaseTrainer {
 
         @Override
         public NdLayers.NdLayer flatten(Op.Flatten op) {
+            return new NdLayers.Flatten();
+        }
+
+        @Override
+        public NdLayers.NdLayer reshape(Op.Reshape op) {
+            // consumers read their input through its step's shape, so the flat form serves any shape
             return new NdLayers.Flatten();
         }
     }

@@ -158,6 +158,15 @@ public abstract class GraphConformanceSuite {
                 String first = b.add("first", conv(3, 3, 1, 1), ModelSpec.INPUT);
                 return b.add("sample", new Op.GlobalAveragePool(), first);
             });
+        } else if (opType == Op.Reshape.class) {
+            // a squeeze-excitation gate computed by dense layers, reshaped to [C, 1, 1]
+            return chain(name, IMAGE, b -> {
+                String first = b.add("first", conv(3, 3, 1, 1), ModelSpec.INPUT);
+                String squeezed = b.add("squeezed", new Op.Flatten(), b.add("mean", new Op.GlobalAveragePool(), first));
+                String gate = b.add("gate", new Op.Sigmoid(), b.add("excite", new Op.Dense(3, true), squeezed));
+                String sample = b.add("sample", new Op.Reshape(new int[] {3, 1, 1}), gate);
+                return b.add("gated", new Op.Mul(), first, sample);
+            });
         } else if (opType == Op.Flatten.class) {
             ModelSpec.Builder builder = ModelSpec.builder(name, IMAGE);
             String flat = builder.add("sample", new Op.Flatten(), ModelSpec.INPUT);

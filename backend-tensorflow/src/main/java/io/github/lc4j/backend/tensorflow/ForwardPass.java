@@ -432,4 +432,10 @@ final class ForwardPass implements Op.Visitor<ForwardPass.Value> {
     public Value flatten(Op.Flatten op) {
         return new Value(flat(step.input(0)), false);
     }
+
+    @Override
+    public Value reshape(Op.Reshape op) {
+        // a flat value takes its consumer's shape when the consumer asks for a map
+        return new Value(flat(step.input(0)), false);
+    }
 }

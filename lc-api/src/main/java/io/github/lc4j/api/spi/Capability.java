@@ -108,6 +108,11 @@ public enum Capability {
             public Optional<Capability> flatten(Op.Flatten op) {
                 return Optional.empty();
             }
+
+            @Override
+            public Optional<Capability> reshape(Op.Reshape op) {
+                return Optional.empty();
+            }
         });
     }
 }

@@ -1,0 +1,271 @@
+package io.github.lc4j.onnx;
+
+import static io.github.lc4j.onnx.OnnxProtos.attribute;
+import static io.github.lc4j.onnx.OnnxProtos.describe;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.lc4j.api.InvalidInputException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * An ONNX graph read and checked as a graph: its initializers (Constant nodes that hold parameters
+ * included), who produces and who consumes each tensor, and its nodes in an order where every
+ * tensor is produced before it is read. A cycle, a tensor nobody produces, a node without output,
+ * or a tensor produced twice is one error naming it.
+ */
+final class OnnxGraph {
+    /** The largest model file read: protobuf's own limit for one message. */
+    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE;
+
+    private final ModelProto proto;
+    private final GraphProto graph;
+    private final Function<String, InvalidInputException> errors;
+    private final Map<String, TensorProto> initializers = new LinkedHashMap<>();
+    private final Map<String, NodeProto> producers = new HashMap<>();
+    private final Map<String, List<NodeProto>> consumers = new HashMap<>();
+    private final List<NodeProto> order;
+
+    /**
+     * Reads {@code proto}'s graph; {@code parameterUsers} names the operators whose float Constant
+     * inputs are parameters (moved to initializers); {@code errors} makes the error for a message.
+     */
+    OnnxGraph(ModelProto proto, Set<String> parameterUsers, Function<String, InvalidInputException> errors) {
+        this.errors = errors;
+        this.proto = constantsAsInitializers(proto, parameterUsers);
+        this.graph = this.proto.getGraph();
+        for (TensorProto initializer : graph.getInitializerList()) {
+            initializers.put(initializer.getName(), initializer);
+        }
+        for (NodeProto node : graph.getNodeList()) {
+            if (node.getOutputCount() == 0 || node.getOutput(0).isEmpty()) {
+                throw errors.apply(describe(node) + " has no output");
+            }
+            for (String output : node.getOutputList()) {
+                if (output.isEmpty()) {
+                    continue;
+                }
+                NodeProto earlier = producers.put(output, node);
+                if (earlier != null || initializers.containsKey(output)) {
+                    throw errors.apply("tensor '" + output + "' is produced twice (by " + describe(node) + " and "
+                            + (earlier != null ? describe(earlier) : "an initializer") + ")");
+                }
+            }
+        }
+        for (NodeProto node : graph.getNodeList()) {
+            for (String input : node.getInputList()) {
+                if (!input.isEmpty()) {
+                    consumers.computeIfAbsent(input, name -> new ArrayList<>()).add(node);
+                }
+            }
+        }
+        order = topologicalOrder();
+    }
+
+    /** Reads the ONNX model in {@code file} without interpreting it. */
+    static ModelProto parse(Path file) {
+        String source = "ONNX file " + file;
+        try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new InvalidInputException(source + " has " + size + " bytes; lc4j reads models of"
+                        + " up to 2 GiB (larger ones keep their weights in external data files)");
+            }
+            try (InputStream stream = Files.newInputStream(file)) {
+                return parse(CodedInputStream.newInstance(stream), size, source);
+            }
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(source + " does not exist", e);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + source + ": " + e, e);
+        }
+    }
+
+    /** Parses the model in {@code bytes}. */
+    static ModelProto parse(byte[] bytes, String source) {
+        try {
+            return parse(CodedInputStream.newInstance(bytes), bytes.length, source);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + source + ": " + e, e);
+        }
+    }
+
+    /** Parses {@code size} bytes of an ONNX model from {@code coded}: a model with a graph, or an error. */
+    private static ModelProto parse(CodedInputStream coded, long size, String source) throws IOException {
+        coded.setSizeLimit((int) Math.max(size, 1));
+        try {
+            ModelProto model = ModelProto.parseFrom(coded);
+            if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
+                throw new InvalidInputException(source + " holds no graph; is it an ONNX model (.onnx)?");
+            }
+            return model;
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidInputException(source + " is damaged or not an ONNX model: " + e.getMessage(), e);
+        }
+    }
+
+    /** The model, with parameter Constants turned into initializers. */
+    ModelProto proto() {
+        return proto;
+    }
+
+    /** The nodes, each after the producers of its inputs. */
+    List<NodeProto> order() {
+        return order;
+    }
+
+    TensorProto initializer(String name) {
+        return initializers.get(name);
+    }
+
+    boolean isInitializer(String name) {
+        return initializers.containsKey(name);
+    }
+
+    /** The node that outputs {@code tensor}, or null for inputs and initializers. */
+    NodeProto producer(String tensor) {
+        return producers.get(tensor);
+    }
+
+    /** The nodes that read {@code tensor}, in the file's order. */
+    List<NodeProto> consumers(String tensor) {
+        return consumers.getOrDefault(tensor, List.of());
+    }
+
+    /** The graph's one data input: an input that is not an initializer. */
+    ValueInfoProto dataInput() {
+        List<ValueInfoProto> inputs = graph.getInputList().stream()
+                .filter(value -> !initializers.containsKey(value.getName()))
+                .toList();
+        if (inputs.size() != 1) {
+            throw errors.apply("the graph has " + inputs.size() + " data inputs "
+                    + inputs.stream().map(ValueInfoProto::getName).toList() + "; lc4j imports nets with one input");
+        }
+        return inputs.get(0);
+    }
+
+    /** The graph's one output, the class scores. */
+    String output() {
+        if (graph.getOutputCount() != 1) {
+            throw errors.apply("the graph has " + graph.getOutputCount() + " outputs "
+                    + graph.getOutputList().stream()
+                            .map(ValueInfoProto::getName)
+                            .toList()
+                    + "; lc4j imports nets with one output (the class scores)");
+        }
+        return graph.getOutput(0).getName();
+    }
+
+    /**
+     * Kahn's order, taking the earliest ready node in the file first. A tensor that is neither a graph input, an
+     * initializer nor a node's output, and a cycle, are errors naming the nodes.
+     */
+    private List<NodeProto> topologicalOrder() {
+        Set<String> given = new java.util.HashSet<>(initializers.keySet());
+        graph.getInputList().forEach(value -> given.add(value.getName()));
+        Map<NodeProto, Integer> waiting = new LinkedHashMap<>();
+        Map<String, List<NodeProto>> readers = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            int pending = 0;
+            for (String input : node.getInputList()) {
+                if (input.isEmpty() || given.contains(input)) {
+                    continue;
+                }
+                if (!producers.containsKey(input)) {
+                    throw errors.apply(describe(node) + " reads tensor '" + input + "', which no node produces and"
+                            + " which is neither a graph input nor an initializer");
+                }
+                pending++;
+                readers.computeIfAbsent(input, name -> new ArrayList<>()).add(node);
+            }
+            waiting.put(node, pending);
+        }
+        Map<NodeProto, Integer> position = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            position.putIfAbsent(node, position.size());
+        }
+        // the earliest ready node first: a file already in order keeps its order
+        java.util.PriorityQueue<NodeProto> ready =
+                new java.util.PriorityQueue<>(java.util.Comparator.comparingInt(position::get));
+        waiting.forEach((node, pending) -> {
+            if (pending == 0) {
+                ready.add(node);
+            }
+        });
+        List<NodeProto> sorted = new ArrayList<>();
+        while (!ready.isEmpty()) {
+            NodeProto node = ready.poll();
+            sorted.add(node);
+            for (String output : node.getOutputList()) {
+                for (NodeProto reader : readers.getOrDefault(output, List.of())) {
+                    if (waiting.merge(reader, -1, Integer::sum) == 0) {
+                        ready.add(reader);
+                    }
+                }
+            }
+        }
+        if (sorted.size() < graph.getNodeCount()) {
+            List<String> stuck = waiting.entrySet().stream()
+                    .filter(entry -> entry.getValue() > 0)
+                    .map(entry -> describe(entry.getKey()))
+                    .limit(8)
+                    .toList();
+            throw errors.apply("the graph has a cycle: " + stuck + " wait on one another's outputs");
+        }
+        return List.copyOf(sorted);
+    }
+
+    /**
+     * Returns {@code model} with every Constant node that holds a parameter (a float tensor read
+     * only by {@code parameterUsers} as a non-first input) turned into an initializer of the same
+     * name, so that parameters have one home whatever the exporter chose.
+     */
+    private static ModelProto constantsAsInitializers(ModelProto model, Set<String> parameterUsers) {
+        GraphProto graph = model.getGraph();
+        Map<String, List<NodeProto>> users = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            for (int i = 1; i < node.getInputCount(); i++) {
+                users.computeIfAbsent(node.getInput(i), name -> new ArrayList<>())
+                        .add(node);
+            }
+        }
+        List<NodeProto> kept = new ArrayList<>();
+        List<TensorProto> moved = new ArrayList<>();
+        for (NodeProto node : graph.getNodeList()) {
+            AttributeProto value = node.getOpType().equals("Constant") ? attribute(node, "value") : null;
+            List<NodeProto> readers = node.getOutputCount() == 1 ? users.get(node.getOutput(0)) : null;
+            boolean parameter = value != null
+                    && value.getT().getDataType() == TensorProto.DataType.FLOAT_VALUE
+                    && readers != null
+                    && readers.stream().allMatch(reader -> parameterUsers.contains(reader.getOpType()));
+            if (parameter) {
+                moved.add(value.getT().toBuilder().setName(node.getOutput(0)).build());
+            } else {
+                kept.add(node);
+            }
+        }
+        if (moved.isEmpty()) {
+            return model;
+        }
+        ModelProto.Builder builder = model.toBuilder();
+        builder.getGraphBuilder().clearNode().addAllNode(kept).addAllInitializer(moved);
+        return builder.build();
+    }
+}
