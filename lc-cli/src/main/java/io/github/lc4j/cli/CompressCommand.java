@@ -137,6 +137,9 @@ final class CompressCommand implements Callable<Integer> {
     @Mixin
     SgdOptions sgd = new SgdOptions(0.05, 0.98, 128);
 
+    @Mixin
+    OnnxImportOptions onnxImport;
+
     @Spec
     CommandSpec spec;
 
@@ -148,7 +151,7 @@ final class CompressCommand implements Callable<Integer> {
         Renamed.notice(spec, spec.commandLine().getErr());
         Outputs.checkWritable(output, "--output");
         Outputs.checkWritable(report, "--report");
-        ModelSource source = ModelSource.resolve(model);
+        ModelSource source = ModelSource.resolve(model, onnxImport.foldBatchNorm);
         ModelSpec modelSpec = source.model();
         source.checkOutput(output, compact);
         common.requireDataFor(model);

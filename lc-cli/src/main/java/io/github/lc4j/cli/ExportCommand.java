@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -40,6 +41,9 @@ final class ExportCommand implements Callable<Integer> {
             description = "Store each weight with few distinct values as its codebook and bit-packed codes.")
     boolean compact;
 
+    @Mixin
+    OnnxImportOptions onnxImport;
+
     @Spec
     CommandSpec spec;
 
@@ -49,7 +53,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new InvalidInputException("--output must name an .onnx file, got " + output);
         }
         Outputs.checkWritable(output, "--output");
-        ModelSource source = ModelSource.resolve(model);
+        ModelSource source = ModelSource.resolve(model, onnxImport.foldBatchNorm);
         source.checkOutput(output, compact);
         Weights values = source.reference(weights, "--weights");
         source.write(output, values, compact);

@@ -3,12 +3,15 @@ package io.github.lc4j.cli;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.ParameterSpec;
+import io.github.lc4j.onnx.OnnxImporter;
 import io.github.lc4j.onnx.OnnxInspector;
+import io.github.lc4j.onnx.OnnxModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -38,6 +41,15 @@ final class InspectCommand implements Callable<Integer> {
             description = "Exit with code " + NOT_COMPRESSIBLE + " when 'lc4j compress' cannot take the net.")
     boolean check;
 
+    @Option(
+            names = "--graph",
+            description = "Also print the net as lc4j trains it: one row per node with its output shape, inputs, how"
+                    + " the file stores its weight (float32, or codes with K and bits) and its op.")
+    boolean graph;
+
+    @Mixin
+    OnnxImportOptions onnxImport;
+
     @Spec
     CommandSpec spec;
 
@@ -45,9 +57,14 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Path file = file();
-        OnnxInspector.inspect(file).print(out);
+        OnnxInspector.Inspection inspection = OnnxInspector.inspect(file);
+        inspection.print(out);
         try {
-            ModelSpec net = ModelSource.resolve(file.toString()).model();
+            OnnxModel imported = OnnxImporter.read(file, onnxImport.foldBatchNorm);
+            ModelSpec net = imported.model();
+            if (graph) {
+                OnnxInspector.printGraph(imported, inspection, out);
+            }
             long weights = net.parameters().stream()
                     .filter(parameter -> parameter.role() == ParameterSpec.Role.WEIGHT)
                     .count();

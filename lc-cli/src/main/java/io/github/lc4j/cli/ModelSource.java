@@ -27,10 +27,18 @@ final class ModelSource {
         this.onnx = onnx;
     }
 
-    /** A zoo net's name, or a path ending in {@code .onnx}. */
+    /** A zoo net's name, or a path ending in {@code .onnx} read with its BatchNormalizations as nodes. */
     static ModelSource resolve(String model) {
+        return resolve(model, false);
+    }
+
+    /**
+     * A zoo net's name, or a path ending in {@code .onnx}; with {@code foldBatchNorm} each ONNX
+     * BatchNormalization right after a layer is folded into it.
+     */
+    static ModelSource resolve(String model, boolean foldBatchNorm) {
         if (isOnnx(model)) {
-            OnnxModel imported = OnnxImporter.read(Path.of(model));
+            OnnxModel imported = OnnxImporter.read(Path.of(model), foldBatchNorm);
             return new ModelSource(imported.model(), imported);
         }
         return new ModelSource(ModelZoo.byName(model), null);

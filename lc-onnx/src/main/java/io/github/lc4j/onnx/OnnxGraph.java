@@ -49,7 +49,7 @@ final class OnnxGraph {
      */
     OnnxGraph(ModelProto proto, Set<String> parameterUsers, Function<String, InvalidInputException> errors) {
         this.errors = errors;
-        this.proto = constantsAsInitializers(proto, parameterUsers);
+        this.proto = ownParameters(constantsAsInitializers(proto, parameterUsers), parameterUsers);
         this.graph = this.proto.getGraph();
         for (TensorProto initializer : graph.getInitializerList()) {
             initializers.put(initializer.getName(), initializer);
@@ -230,6 +230,78 @@ final class OnnxGraph {
             throw errors.apply("the graph has a cycle: " + stuck + " wait on one another's outputs");
         }
         return List.copyOf(sorted);
+    }
+
+    /**
+     * Returns {@code model} with every parameter owned by one node, as lc4j trains it: an Identity
+     * of an initializer (PyTorch's exporter writes one for each parameter equal to an earlier one)
+     * becomes an initializer of its own, and an initializer several layers read is copied for each
+     * reader after the first. Training may then give each its own values, and an export writes
+     * them apart.
+     */
+    private static ModelProto ownParameters(ModelProto model, Set<String> parameterUsers) {
+        GraphProto graph = model.getGraph();
+        Map<String, TensorProto> initializers = new LinkedHashMap<>();
+        graph.getInitializerList().forEach(tensor -> initializers.put(tensor.getName(), tensor));
+        Map<String, List<NodeProto>> readers = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            for (String input : node.getInputList()) {
+                readers.computeIfAbsent(input, name -> new ArrayList<>()).add(node);
+            }
+        }
+        boolean changed = false;
+        List<NodeProto> nodes = new ArrayList<>();
+        for (NodeProto node : graph.getNodeList()) {
+            boolean aliasOfParameter = node.getOpType().equals("Identity")
+                    && node.getInputCount() == 1
+                    && node.getOutputCount() == 1
+                    && initializers.containsKey(node.getInput(0))
+                    && readers.getOrDefault(node.getOutput(0), List.of()).stream()
+                            .allMatch(reader -> parameterUsers.contains(reader.getOpType()));
+            if (aliasOfParameter) {
+                TensorProto copy = initializers.get(node.getInput(0)).toBuilder()
+                        .setName(node.getOutput(0))
+                        .build();
+                initializers.put(copy.getName(), copy);
+                changed = true;
+            } else {
+                nodes.add(node);
+            }
+        }
+        OnnxProtos.Names names = new OnnxProtos.Names(graph);
+        Set<String> owned = new java.util.HashSet<>();
+        for (int index = 0; index < nodes.size(); index++) {
+            NodeProto node = nodes.get(index);
+            if (!parameterUsers.contains(node.getOpType())) {
+                continue;
+            }
+            NodeProto.Builder rewritten = null;
+            for (int i = 1; i < node.getInputCount(); i++) {
+                String input = node.getInput(i);
+                if (initializers.containsKey(input) && !owned.add(input)) {
+                    String name = names.fresh(input + "_copy");
+                    initializers.put(
+                            name,
+                            initializers.get(input).toBuilder().setName(name).build());
+                    rewritten = (rewritten == null ? node.toBuilder() : rewritten).setInput(i, name);
+                    owned.add(name);
+                }
+            }
+            if (rewritten != null) {
+                nodes.set(index, rewritten.build());
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return model;
+        }
+        ModelProto.Builder builder = model.toBuilder();
+        builder.getGraphBuilder()
+                .clearNode()
+                .addAllNode(nodes)
+                .clearInitializer()
+                .addAllInitializer(initializers.values());
+        return builder.build();
     }
 
     /**

@@ -125,6 +125,48 @@ public final class OnnxInspector {
     private OnnxInspector() {}
 
     /**
+     * Prints {@code model}'s graph as lc4j trains it, one node per row: its name, op, inputs and
+     * per-sample output shape, and for a dense or convolution node how the file stores its weight
+     * (from {@code inspection} of the same file): floats, or codes with K and bits.
+     */
+    public static void printGraph(OnnxModel model, Inspection inspection, PrintWriter out) {
+        Map<String, String> weightOf = new HashMap<>();
+        for (OnnxModel.Binding binding : model.bindings()) {
+            weightOf.put(binding.layer(), binding.weight());
+        }
+        Map<String, Parameter> stored = new HashMap<>();
+        inspection.parameters().forEach(parameter -> stored.put(parameter.name(), parameter));
+        io.github.lc4j.api.ModelSpec spec = model.model();
+        out.printf(
+                Locale.ROOT,
+                "graph: %d nodes, %s input %s%n",
+                spec.nodes().size(),
+                spec.name(),
+                Arrays.toString(spec.inputShape()));
+        out.printf(Locale.ROOT, "%-28s %-14s %-30s %-14s %s%n", "node", "output", "inputs", "weight", "op");
+        for (io.github.lc4j.api.ModelSpec.Step step : spec.steps()) {
+            String name = step.name();
+            String weight = "-";
+            String initializer = weightOf.get(name);
+            Parameter parameter = initializer == null ? null : stored.get(initializer);
+            if (parameter != null) {
+                weight = parameter.storage().equals("codes")
+                        ? "K=" + parameter.size() + (parameter.perChannel() ? "/ch" : "") + " " + parameter.bits() + "b"
+                        : parameter.size() > 0 ? "float, K=" + parameter.size() : "float32";
+            }
+            out.printf(
+                    Locale.ROOT,
+                    "%-28s %-14s %-30s %-14s %s%n",
+                    name,
+                    Arrays.toString(step.outputShape()).replace(" ", ""),
+                    String.join(",", step.node().inputs()),
+                    weight,
+                    step.op());
+        }
+        out.flush();
+    }
+
+    /**
      * Inspects {@code file}.
      *
      * @throws InvalidInputException when it is not a readable ONNX model

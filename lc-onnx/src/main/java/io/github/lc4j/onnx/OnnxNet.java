@@ -40,6 +40,16 @@ public final class OnnxNet {
     }
 
     /**
+     * Reads {@code file}; with {@code foldBatchNorm}, each BatchNormalization right after a Conv,
+     * Gemm or MatMul is folded into that layer (inference form) instead of trained as a node.
+     *
+     * @throws InvalidInputException as {@link #read(Path)} does
+     */
+    public static OnnxNet read(Path file, boolean foldBatchNorm) {
+        return new OnnxNet(OnnxImporter.read(requireNonNull(file, "file is null"), foldBatchNorm));
+    }
+
+    /**
      * Reads an ONNX model from {@code bytes}; {@code name} names it in errors and in its ModelSpec.
      *
      * @throws InvalidInputException as {@link #read(Path)} does

@@ -44,6 +44,7 @@ final class OpImporters {
             Map.entry("Sigmoid", (node, in) -> unary(node, in, new Op.Sigmoid())),
             Map.entry("Tanh", (node, in) -> unary(node, in, new Op.Tanh())),
             Map.entry("HardSwish", (node, in) -> unary(node, in, new Op.HardSwish())),
+            Map.entry("HardSigmoid", OpImporters::hardSigmoid),
             Map.entry("Clip", OpImporters::clip),
             Map.entry("MaxPool", (node, in) -> pool(node, in, true)),
             Map.entry("AveragePool", (node, in) -> pool(node, in, false)),
@@ -375,6 +376,29 @@ final class OpImporters {
 
     private static void unary(NodeProto node, GraphImport in, Op op) {
         in.add(node, in.name(node, null), op, in.activation(node, 0));
+    }
+
+    /**
+     * HardSigmoid as half of a hard swish: below opset 14, PyTorch writes {@code Hardswish} as
+     * {@code Mul(x, HardSigmoid(x; alpha = 1/6, beta = 0.5))}.
+     */
+    private static void hardSigmoid(NodeProto node, GraphImport in) {
+        Tensor x = in.activation(node, 0);
+        float alpha = floatAttribute(node, "alpha", 0.2f);
+        float beta = floatAttribute(node, "beta", 0.5f);
+        List<NodeProto> readers = in.graph.consumers(node.getOutput(0));
+        NodeProto mul = readers.size() == 1 && readers.get(0).getOpType().equals("Mul") ? readers.get(0) : null;
+        boolean swish = mul != null
+                && Math.abs(alpha - 1.0 / 6) < 1e-6
+                && beta == 0.5f
+                && mul.getInputList().contains(node.getInput(0))
+                && mul.getInputList().contains(node.getOutput(0));
+        if (!swish) {
+            throw in.error(describe(node) + " (alpha " + alpha + ", beta " + beta + ") is not half of a hard swish;"
+                    + " lc4j imports HardSigmoid only as x·HardSigmoid(x) with alpha 1/6 and beta 0.5");
+        }
+        in.absorb(mul);
+        in.add(mul, in.name(mul, null), new Op.HardSwish(), x);
     }
 
     /** Clip: bounds as attributes before opset 11, as optional constant inputs from 11. */

@@ -28,6 +28,7 @@ import io.github.lc4j.api.LcOptions;
 import io.github.lc4j.api.LcResult;
 import io.github.lc4j.api.ModelSpec;
 import io.github.lc4j.api.MuSchedule;
+import io.github.lc4j.api.Op;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
 import io.github.lc4j.core.CompressionRequest;
@@ -171,6 +172,44 @@ class OnnxExporterTest {
             assertWithinTheBitsRhoCounts(compact, OnnxInspector.inspect(compact));
             assertWithinTheBitsRhoCountsPlusAFixedUnpacking(compact, file);
         }
+    }
+
+    /** A graph with every op of the graph model, written and read back node for node; ONNX Runtime agrees. */
+    @Test
+    void everyOpIsWrittenAndReadBackNodeForNode() throws Exception {
+        ModelSpec.Builder b = ModelSpec.builder("every-op", new int[] {2, 8, 8});
+        io.github.lc4j.api.Window same = io.github.lc4j.api.Window.square(3, 1, 1);
+        String conv = b.add("conv", new Op.Conv2d(4, same, 1, true), ModelSpec.INPUT);
+        String relu = b.add("relu", new Op.Relu(), b.add("bn", Op.BatchNorm.defaults(), conv));
+        io.github.lc4j.api.Window padded = new io.github.lc4j.api.Window(3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+        String included = b.add("included", new Op.AveragePool(padded, true), relu);
+        String excluded = b.add("excluded", new Op.AveragePool(padded, false), relu);
+        String concat = b.add("concat", new Op.Concat(), included, excluded);
+        String grouped = b.add(
+                "grouped",
+                new Op.Conv2d(8, new io.github.lc4j.api.Window(3, 1, 1, 1, 1, 0, 1, 0, 1, 1), 2, false),
+                concat);
+        String maxed = b.add("maxed", new Op.MaxPool(same), relu);
+        String sum = b.add("sum", new Op.Add(), grouped, b.add("pair", new Op.Concat(), maxed, relu));
+        String swish = b.add("swish", new Op.HardSwish(), sum);
+        String squeezed = b.add("squeezed", new Op.Flatten(), b.add("mean", new Op.GlobalAveragePool(), swish));
+        String gate = b.add("gate", new Op.Sigmoid(), b.add("excite", new Op.Dense(8, true), squeezed));
+        String gated = b.add("gated", new Op.Mul(), swish, b.add("unflat", new Op.Reshape(new int[] {8, 1, 1}), gate));
+        String clipped = b.add("tanh", new Op.Tanh(), b.add("clip", new Op.Clip(-1f, 2f), gated));
+        String pooled = b.add("pool", new Op.MaxPool(io.github.lc4j.api.Window.square(2, 2, 0)), clipped);
+        b.add("scores", new Op.Dense(3, true), b.add("flat", new Op.Flatten(), pooled));
+        ModelSpec model = b.build();
+        assertEquals(
+                java.util.Set.of(Op.class.getPermittedSubclasses()),
+                model.nodes().stream().map(node -> node.op().getClass()).collect(java.util.stream.Collectors.toSet()),
+                "the graph uses every op");
+        Weights weights = WeightInitializer.initialize(model, 4);
+        OnnxModel exported = OnnxGraphWriter.fromModel(model, weights);
+        assertEquals(model.nodes(), exported.model().nodes());
+        assertEquals(14, OnnxProtos.defaultOpset(exported.proto()), "HardSwish needs opset 14");
+        Path file = folder.resolve("every-op.onnx");
+        OnnxExporter.write(exported, weights, file, false);
+        assertSameNet(file, model, weights, randomData(model, 32, 8));
     }
 
     @Test

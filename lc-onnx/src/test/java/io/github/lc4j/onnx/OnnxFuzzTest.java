@@ -25,7 +25,15 @@ class OnnxFuzzTest {
 
     @ParameterizedTest
     @ValueSource(
-            strings = {"matmul_add.onnx", "bn_softmax.onnx", "identity_softmax_constants.onnx", "conv_stride_pad.onnx"})
+            strings = {
+                "matmul_add.onnx",
+                "bn_softmax.onnx",
+                "identity_softmax_constants.onnx",
+                "conv_stride_pad.onnx",
+                "graph/resnet_op13.onnx",
+                "graph/senet_op17.onnx",
+                "graph/twobranch_op17.onnx"
+            })
     void mutatedFilesAreReadOrRefusedCleanly(String name) throws IOException {
         fuzz(name, Files.readAllBytes(fixture(name)));
     }
