@@ -47,11 +47,35 @@ class CheckpointResumeIT {
         return Stream.of(new CpuJavaBackendProvider(), new Nd4jBackendProvider(), new TensorFlowBackendProvider());
     }
 
-    private static ModelSpec model() {
+    static Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        return providers()
+                .flatMap(provider -> Stream.of(
+                        org.junit.jupiter.params.provider.Arguments.of(provider, dense()),
+                        org.junit.jupiter.params.provider.Arguments.of(provider, normalizedResidual())));
+    }
+
+    private static ModelSpec dense() {
         return ModelSpec.of(
                 "resume-dense",
                 new int[] {6},
                 List.of(Layer.dense("d1", 5), Layer.tanh(), Layer.dense("d2", 4), Layer.relu(), Layer.dense("d3", 3)));
+    }
+
+    /** Batch normalization (running statistics: weights a checkpoint keeps without momentum) and a shortcut. */
+    private static ModelSpec normalizedResidual() {
+        ModelSpec.Builder b = ModelSpec.builder("resume-bn", new int[] {2, 4, 4});
+        io.github.lc4j.api.Window same = io.github.lc4j.api.Window.square(3, 1, 1);
+        String conv = b.add("conv", new io.github.lc4j.api.Op.Conv2d(3, same, 1, false), ModelSpec.INPUT);
+        String bn = b.add("bn", io.github.lc4j.api.Op.BatchNorm.defaults(), conv);
+        String relu = b.add("relu", new io.github.lc4j.api.Op.Relu(), bn);
+        String conv2 = b.add("conv2", new io.github.lc4j.api.Op.Conv2d(3, same, 1, true), relu);
+        String sum = b.add("sum", new io.github.lc4j.api.Op.Add(), conv2, relu);
+        String pooled = b.add("pool", new io.github.lc4j.api.Op.GlobalAveragePool(), sum);
+        b.add(
+                "scores",
+                new io.github.lc4j.api.Op.Dense(3, true),
+                b.add("flat", new io.github.lc4j.api.Op.Flatten(), pooled));
+        return b.build();
     }
 
     private static Dataset randomDataset(ModelSpec model, int size, long seed) {
@@ -59,10 +83,9 @@ class CheckpointResumeIT {
         return new Dataset("random-" + seed, model.inputShape(), batch.inputs(), batch.labels());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void aStoppedRunResumesFromItsCheckpoint(BackendProvider provider, @TempDir Path folder) {
-        ModelSpec model = model();
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("cases")
+    void aStoppedRunResumesFromItsCheckpoint(BackendProvider provider, ModelSpec model, @TempDir Path folder) {
         Weights reference = TckFixtures.randomWeights(model, 95);
         Lc4j lc4j = Lc4j.builder()
                 // only the provider under test: a class loader that finds no services

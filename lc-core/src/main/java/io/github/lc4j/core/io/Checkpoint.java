@@ -132,7 +132,10 @@ public record Checkpoint(
         }
     }
 
-    /** Checks that nothing is null and that weights and momentum name the same parameters. */
+    /**
+     * Checks that nothing is null and that every momentum belongs to a weight of its size (running
+     * statistics are weights without momentum).
+     */
     public Checkpoint {
         settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(settings, "settings")));
         requireNonNull(position, "position is null");
@@ -140,12 +143,12 @@ public record Checkpoint(
         momentum = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(momentum, "momentum")));
         groups = List.copyOf(requireNonNull(groups, "groups is null"));
         history = List.copyOf(requireNonNull(history, "history is null"));
-        if (!weights.keySet().equals(momentum.keySet())) {
+        if (!weights.keySet().containsAll(momentum.keySet())) {
             throw new IllegalArgumentException(
                     "weights name " + weights.keySet() + " but momentum names " + momentum.keySet());
         }
-        for (Map.Entry<String, float[]> entry : weights.entrySet()) {
-            if (entry.getValue().length != momentum.get(entry.getKey()).length) {
+        for (Map.Entry<String, float[]> entry : momentum.entrySet()) {
+            if (entry.getValue().length != weights.get(entry.getKey()).length) {
                 throw new IllegalArgumentException("weights and momentum of " + entry.getKey() + " differ in size");
             }
         }
@@ -212,6 +215,7 @@ public record Checkpoint(
             manifest.put("settings", settings);
             manifest.put("position", position);
             manifest.put("parameters", List.copyOf(weights.keySet()));
+            manifest.put("momentum", List.copyOf(momentum.keySet()));
             manifest.put("groups", groupEntries);
             manifest.put("history", history);
             manifest.put("sha256", checksums);
@@ -340,9 +344,14 @@ public record Checkpoint(
                 Json.convert(manifest.path("history"), IterationRecord[].class, source + " history");
         Map<String, float[]> weights = new LinkedHashMap<>();
         Map<String, float[]> momentum = new LinkedHashMap<>();
+        // checkpoints before running statistics had momentum for every parameter
+        JsonNode withMomentum = manifest.has("momentum") ? manifest.path("momentum") : manifest.path("parameters");
         for (JsonNode parameter : manifest.path("parameters")) {
             String name = parameter.asText();
             weights.put(name, array(entries, "weights/" + name + ".npy", source));
+        }
+        for (JsonNode parameter : withMomentum) {
+            String name = parameter.asText();
             momentum.put(name, array(entries, "momentum/" + name + ".npy", source));
         }
         List<Group> groups = new ArrayList<>();
