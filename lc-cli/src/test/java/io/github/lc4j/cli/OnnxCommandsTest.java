@@ -122,6 +122,34 @@ class OnnxCommandsTest {
         assertEquals(errors.subList(0, 1), errors(zoo.out()), zoo.out());
     }
 
+    @Test
+    void zooGraphNetsExportToOnnxAndInspectShowsTheirGraph() throws IOException {
+        Path weights = folder.resolve("mobilenet.npz");
+        var model = ModelZoo.byName("mobilenetv2-small");
+        Lc4j.writeWeights(weights, model, WeightInitializer.initialize(model, 4));
+        Path output = folder.resolve("mobilenet.onnx");
+        CliRunner export = CliRunner.run(
+                "export",
+                "--model",
+                "mobilenetv2-small",
+                "--weights",
+                weights.toString(),
+                "--output",
+                output.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        CliRunner evaluate = CliRunner.run("evaluate", "--model", output.toString(), "--data", "embedded");
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        List<String> errors = errors(evaluate.out());
+        assertEquals(List.of(errors.get(0), errors.get(0)), errors, "lc4j and ONNX Runtime: " + evaluate.out());
+        CliRunner inspect = CliRunner.run("inspect", "--model", output.toString(), "--graph");
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        long rows = model.nodes().stream()
+                .filter(node -> inspect.out().lines().anyMatch(line -> line.startsWith(node.name() + " ")))
+                .count();
+        assertEquals(model.nodes().size(), rows, "one row per node: " + inspect.out());
+        assertTrue(inspect.out().contains("BatchNorm[") && inspect.out().contains("Add[]"), inspect.out());
+    }
+
     private Path npzData(int classes, int labelBound) throws IOException {
         return npzData(classes, labelBound, "train", "test");
     }
