@@ -1,5 +1,6 @@
 package io.github.lc4j.cli;
 
+import io.github.lc4j.api.BitBudget;
 import io.github.lc4j.api.Codebook;
 import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.CompressionTask;
@@ -159,14 +160,18 @@ final class CompressCommand implements Callable<Integer> {
         Integer k = codebookSpec.equals("adaptive") && size == null ? Integer.valueOf(2) : size;
         Codebook parsed = CodebookSpecs.parse(codebookSpec, k);
         schedule.applyPreset(spec, sgd);
-        LcOptions options = LcJob.options(
-                layers.apply(modelSpec, tasks(modelSpec, parsed, shared, granularity), k),
-                layers.budget(),
-                CompressionMethod.byKey(method),
-                schedule,
-                sgd,
-                seed.value);
+        List<CompressionTask> taskList = layers.apply(modelSpec, tasks(modelSpec, parsed, shared, granularity), k);
         Weights weights = source.reference(reference, "--weights");
+        BitBudget budget = layers.budget();
+        if (budget != null && compact) {
+            // the budget bounds the file: keep room for its graph and unpacking operators
+            budget = budget.reservingBytes(source.compactGraphBytes(
+                    weights,
+                    taskList.stream()
+                            .flatMap(task -> task.parameters().stream())
+                            .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new))));
+        }
+        LcOptions options = LcJob.options(taskList, budget, CompressionMethod.byKey(method), schedule, sgd, seed.value);
         LcJob job = new LcJob(
                 common, spec.commandLine().getOut(), spec.commandLine().getErr(), RunConfig.resolved(spec));
         job.writer((file, net, quantized) -> source.write(file, quantized, compact));

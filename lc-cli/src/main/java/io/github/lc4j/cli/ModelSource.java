@@ -113,6 +113,14 @@ final class ModelSource {
         }
     }
 
+    /**
+     * The bytes a compact ONNX file of this net holds beyond what ρ counts (graph, unpacking
+     * operators, metadata), with the weights named in {@code compressed} quantized.
+     */
+    long compactGraphBytes(Weights weights, java.util.Collection<String> compressed) {
+        return OnnxExporter.compactGraphBytes(onnxModel(weights), weights, compressed);
+    }
+
     private OnnxModel onnxModel(Weights weights) {
         return onnx != null ? onnx : OnnxGraphWriter.fromModel(model, weights);
     }

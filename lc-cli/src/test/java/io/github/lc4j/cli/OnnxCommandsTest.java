@@ -122,6 +122,42 @@ class OnnxCommandsTest {
         assertEquals(errors.subList(0, 1), errors(zoo.out()), zoo.out());
     }
 
+    /** A size budget bounds the compact file itself, graph and unpacking operators included, not only what ρ counts. */
+    @Test
+    void aCompactFileIsNeverAboveItsBudget() throws IOException {
+        Path net = fixture("lenet300.onnx");
+        long parameters = 266_610; // LeNet300: 784·300 + 300 + 300·100 + 100 + 100·10 + 10
+        for (String[] budget : new String[][] {
+            {"--rho", "30", "auto:1,2,4,8,16"}, {"--rho", "15", "auto"}, {"--bits-per-weight", "1.5", "auto"}
+        }) {
+            Path output = folder.resolve("budget-" + budget[1] + ".onnx");
+            CliRunner compress = CliRunner.run(
+                    "compress",
+                    "--model",
+                    net.toString(),
+                    "--data",
+                    "embedded",
+                    "--method",
+                    "dc",
+                    budget[0],
+                    budget[1],
+                    "--codebook",
+                    budget[2],
+                    "--output",
+                    output.toString(),
+                    "--compact");
+            assertEquals(0, compress.exitCode(), compress.err());
+            double value = Double.parseDouble(budget[1]);
+            long weights = 784 * 300 + 300 * 100 + 100 * 10;
+            long budgetBytes = budget[0].equals("--rho")
+                    ? (long) Math.floor(32.0 * parameters / value) / 8
+                    : ((long) Math.floor(value * weights) + 32L * (parameters - weights)) / 8;
+            long size = Files.size(output);
+            assertTrue(size <= budgetBytes, String.join(" ", budget) + ": " + size + " bytes, budget " + budgetBytes);
+            assertTrue(compress.out().contains("for the file's graph"), compress.out());
+        }
+    }
+
     @Test
     void zooGraphNetsExportToOnnxAndInspectShowsTheirGraph() throws IOException {
         Path weights = folder.resolve("mobilenet.npz");

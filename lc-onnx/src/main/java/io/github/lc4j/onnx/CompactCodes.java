@@ -10,7 +10,7 @@ import java.util.Arrays;
  * <p>Codes are stored as {@code bits} bit planes; plane j holds bit j of every code, element i in
  * bit {@code i % 8} of byte {@code i / 8}.
  *
- * @param bits           bits per code, at least 1
+ * @param bits           bits per code: 0 when every codebook has one entry (no codes to store)
  * @param size           codebook entries per codebook (K)
  * @param perChannel     one codebook per output channel instead of one per tensor
  * @param channelAxis    for per-channel codebooks, the weight axis of channels (0 or 1)
@@ -139,8 +139,9 @@ record CompactCodes(
         return values;
     }
 
+    /** Bits per code for {@code size} entries: 0 for one entry, then ⌈log₂ size⌉. */
     static int bitsFor(int size) {
-        return Math.max(1, 32 - Integer.numberOfLeadingZeros(size - 1));
+        return size <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(size - 1);
     }
 
     private static byte[][] pack(int[] codes, int bits) {

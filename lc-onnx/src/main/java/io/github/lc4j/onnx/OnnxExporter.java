@@ -46,6 +46,57 @@ public final class OnnxExporter {
         AtomicFiles.write(output, model::writeTo);
     }
 
+    /** Bytes a wider code adds at most to the graph: its width's shared shift constant, one per width. */
+    private static final long WIDTH_MARGIN_BYTES = 640;
+
+    /** Bytes a weight's layout description and plane dimensions may grow by with its width. */
+    private static final long WEIGHT_MARGIN_BYTES = 8;
+
+    /**
+     * Returns the bytes a compact file of {@code source} holds beyond its parameters' codes,
+     * codebooks and floats (what ρ counts): the graph, the unpacking operators, the metadata. It
+     * is measured on a file whose weights named in {@code compressed} take two values each, plus
+     * a margin for what other code widths add, so that a size budget less these bytes bounds the
+     * whole file.
+     *
+     * @throws InvalidInputException when the stand-in file cannot be written or read back
+     */
+    public static long compactGraphBytes(OnnxModel source, Weights weights, java.util.Collection<String> compressed) {
+        Map<String, float[]> standIns = new LinkedHashMap<>();
+        for (String name : compressed) {
+            float[] values = weights.get(name);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = values[i] >= 0 ? 1f : -1f;
+            }
+            standIns.put(name, values);
+        }
+        ModelProto model = build(source, weights.with(standIns), true);
+        Path file = null;
+        try {
+            file = java.nio.file.Files.createTempFile("lc4j-graph-bytes", ".onnx");
+            Path written = file;
+            AtomicFiles.write(written, model::writeTo);
+            long parameters = OnnxInspector.inspect(written).parameters().stream()
+                    .mapToLong(OnnxInspector.Parameter::bytes)
+                    .sum();
+            return model.getSerializedSize()
+                    - parameters
+                    + WIDTH_MARGIN_BYTES
+                    + WEIGHT_MARGIN_BYTES * compressed.size();
+        } catch (java.io.IOException e) {
+            throw new InvalidInputException(
+                    "cannot measure the compact graph of " + source.model().name() + ": " + e, e);
+        } finally {
+            if (file != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(file);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file left behind
+                }
+            }
+        }
+    }
+
     /** The ONNX model {@link #write} saves. */
     static ModelProto build(OnnxModel source, Weights weights, boolean compact) {
         requireNonNull(source, "source is null");

@@ -63,6 +63,9 @@ final class Unpacking {
         int bits = codes.bits();
         String planes = names.fresh(key + ".p");
         initializers.add(OnnxTensors.byteTensor(planes, new long[] {bits, bytes, 1}, concatenated(codes.planes())));
+        if (bits == 0) {
+            return broadcastOneValue(name, dims, codes, key, planes, names, initializers, nodes);
+        }
         String shifts = shared(
                 initializers, OnnxTensors.byteTensor(SHIFTS, new long[] {8}, new byte[] {7, 6, 5, 4, 3, 2, 1, 0}));
         String seven = shared(initializers, OnnxTensors.byteTensor(SEVEN, new long[] {1}, new byte[] {7}));
@@ -149,6 +152,48 @@ final class Unpacking {
     }
 
     /** The planes back to back: plane j is bytes {@code [j * n, (j + 1) * n)} of the initializer. */
+    /**
+     * A weight of one value per tensor (or per channel): no codes, its codebook Expanded to the
+     * weight's shape. The empty planes stay as an initializer, so that the layout reads back alike.
+     */
+    private static String broadcastOneValue(
+            String name,
+            long[] dims,
+            CompactCodes codes,
+            String key,
+            String planes,
+            OnnxProtos.Names names,
+            List<TensorProto> initializers,
+            List<NodeProto> nodes) {
+        int count = OnnxTensors.elementCount(dims, "weight " + name);
+        String book = names.fresh(key + ".cb");
+        if (!codes.perChannel()) {
+            initializers.add(OnnxTensors.floatTensor(book, new long[] {1}, codes.codebook()));
+            last(nodes, names, key, "Expand", name, List.of(), book, shape(initializers, names, key, dims));
+        } else {
+            int channels = codes.channels();
+            boolean rows = codes.channelAxis() == 0;
+            long[] grid = rows ? new long[] {channels, count / channels} : new long[] {count / channels, channels};
+            initializers.add(OnnxTensors.floatTensor(
+                    book, rows ? new long[] {channels, 1} : new long[] {1, channels}, codes.codebook()));
+            if (Arrays.equals(grid, dims)) {
+                last(nodes, names, key, "Expand", name, List.of(), book, shape(initializers, names, key, grid));
+            } else {
+                String values = op(
+                        nodes,
+                        names,
+                        key,
+                        "Expand",
+                        key + "/e",
+                        List.of(),
+                        book,
+                        shape(initializers, names, key, grid));
+                last(nodes, names, key, "Reshape", name, List.of(), values, shape(initializers, names, key, dims));
+            }
+        }
+        return describe(codes, dims, book, planes);
+    }
+
     private static byte[] concatenated(byte[][] planes) {
         int length = planes.length == 0 ? 0 : planes[0].length;
         byte[] all = new byte[planes.length * length];
@@ -207,6 +252,10 @@ final class Unpacking {
                         .toArray();
                 int count = OnnxTensors.elementCount(dims, "compact weight '" + name + "'");
                 int bits = Integer.parseInt(fields.get("bits"));
+                if ((bits == 0) != (Integer.parseInt(fields.get("k")) == 1)) {
+                    throw new IllegalArgumentException(
+                            "codes of " + bits + " bits for " + fields.get("k") + " values; 0 bits go with one value");
+                }
                 byte[][] planes = planes(fields.get("planes"), bits, (count + 7) / 8, initializers);
                 CompactCodes codes = new CompactCodes(
                         bits,
@@ -238,8 +287,8 @@ final class Unpacking {
      * files written before all planes became one, one {@code [bytes, 1]} initializer per plane.
      */
     private static byte[][] planes(String listed, int bits, int perPlane, Map<String, TensorProto> initializers) {
-        if (bits < 1 || bits > 8) {
-            throw new IllegalArgumentException("codes of " + bits + " bits; a compact file stores 1 to 8");
+        if (bits < 0 || bits > 8) {
+            throw new IllegalArgumentException("codes of " + bits + " bits; a compact file stores 0 to 8");
         }
         List<ByteString> stored = new ArrayList<>();
         long size = 0;
