@@ -45,6 +45,7 @@ final class GraphImport {
     private final List<OnnxModel.Binding> bindings = new ArrayList<>();
     private final List<OnnxModel.NormalizationBinding> normalizations = new ArrayList<>();
     private final Set<NodeProto> absorbed = new HashSet<>();
+    private int[] inputShape;
 
     GraphImport(OnnxGraph graph, boolean foldBatchNorm, Path folder, String source) {
         this.graph = graph;
@@ -60,6 +61,7 @@ final class GraphImport {
 
     /** Maps the graph's data input. */
     void input(String onnxName, int[] shape) {
+        inputShape = shape;
         tensors.put(onnxName, new Tensor(ModelSpec.INPUT, shape));
     }
 
@@ -250,11 +252,6 @@ final class GraphImport {
             throw error("the graph's output is not its last computed tensor; lc4j imports nets whose every"
                     + " computed tensor leads to the class scores");
         }
-        int[] inputShape = tensors.values().stream()
-                .filter(tensor -> tensor.name().equals(ModelSpec.INPUT))
-                .findFirst()
-                .orElseThrow()
-                .shape();
         ModelSpec spec;
         try {
             List<Layer> layers = asChain();

@@ -58,8 +58,6 @@ public final class OnnxExporter {
      * is measured on a file whose weights named in {@code compressed} take two values each, plus
      * a margin for what other code widths add, so that a size budget less these bytes bounds the
      * whole file.
-     *
-     * @throws InvalidInputException when the stand-in file cannot be written or read back
      */
     public static long compactGraphBytes(OnnxModel source, Weights weights, java.util.Collection<String> compressed) {
         Map<String, float[]> standIns = new LinkedHashMap<>();
@@ -71,30 +69,15 @@ public final class OnnxExporter {
             standIns.put(name, values);
         }
         ModelProto model = build(source, weights.with(standIns), true);
-        Path file = null;
-        try {
-            file = java.nio.file.Files.createTempFile("lc4j-graph-bytes", ".onnx");
-            Path written = file;
-            AtomicFiles.write(written, model::writeTo);
-            long parameters = OnnxInspector.inspect(written).parameters().stream()
-                    .mapToLong(OnnxInspector.Parameter::bytes)
-                    .sum();
-            return model.getSerializedSize()
-                    - parameters
-                    + WIDTH_MARGIN_BYTES
-                    + WEIGHT_MARGIN_BYTES * compressed.size();
-        } catch (java.io.IOException e) {
-            throw new InvalidInputException(
-                    "cannot measure the compact graph of " + source.model().name() + ": " + e, e);
-        } finally {
-            if (file != null) {
-                try {
-                    java.nio.file.Files.deleteIfExists(file);
-                } catch (java.io.IOException ignored) {
-                    // a temporary file left behind
-                }
-            }
-        }
+        long parameters =
+                OnnxInspector.parameters(
+                                model,
+                                "the compact stand-in of " + source.model().name(),
+                                source.folder())
+                        .stream()
+                        .mapToLong(OnnxInspector.Parameter::bytes)
+                        .sum();
+        return model.getSerializedSize() - parameters + WIDTH_MARGIN_BYTES + WEIGHT_MARGIN_BYTES * compressed.size();
     }
 
     /** The ONNX model {@link #write} saves. */

@@ -181,7 +181,6 @@ final class OnnxGraph {
         Set<String> given = new java.util.HashSet<>(initializers.keySet());
         graph.getInputList().forEach(value -> given.add(value.getName()));
         Map<NodeProto, Integer> waiting = new LinkedHashMap<>();
-        Map<String, List<NodeProto>> readers = new HashMap<>();
         for (NodeProto node : graph.getNodeList()) {
             int pending = 0;
             for (String input : node.getInputList()) {
@@ -193,7 +192,6 @@ final class OnnxGraph {
                             + " which is neither a graph input nor an initializer");
                 }
                 pending++;
-                readers.computeIfAbsent(input, name -> new ArrayList<>()).add(node);
             }
             waiting.put(node, pending);
         }
@@ -214,7 +212,8 @@ final class OnnxGraph {
             NodeProto node = ready.poll();
             sorted.add(node);
             for (String output : node.getOutputList()) {
-                for (NodeProto reader : readers.getOrDefault(output, List.of())) {
+                // a reader counted each computed input once, as consumers() lists it
+                for (NodeProto reader : output.isEmpty() ? List.<NodeProto>of() : consumers(output)) {
                     if (waiting.merge(reader, -1, Integer::sum) == 0) {
                         ready.add(reader);
                     }

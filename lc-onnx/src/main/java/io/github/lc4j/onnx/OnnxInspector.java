@@ -173,9 +173,23 @@ public final class OnnxInspector {
      */
     public static Inspection inspect(Path file) {
         ModelProto model = OnnxGraph.parse(file);
+        List<Parameter> parameters =
+                parameters(model, "ONNX file " + file, file.toAbsolutePath().getParent());
+        try {
+            return new Inspection(file, Files.size(file), parameters);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read ONNX file " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * How {@code model} stores each parameter, in the order the graph first reads them; {@code
+     * source} names the model in errors, {@code folder} holds its external data (null: none).
+     */
+    static List<Parameter> parameters(ModelProto model, String source, Path folder) {
         GraphProto graph = model.getGraph();
         List<Parameter> compact = new ArrayList<>();
-        for (Unpacking.Stored weight : Unpacking.read(model, "ONNX file " + file)) {
+        for (Unpacking.Stored weight : Unpacking.read(model, source)) {
             CompactCodes codes = weight.codes();
             compact.add(new Parameter(
                     weight.name(),
@@ -194,8 +208,7 @@ public final class OnnxInspector {
             if (unpackingParts.contains(tensor.getName()) || tensor.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
                 continue;
             }
-            float[] values = OnnxTensors.floats(
-                    tensor, file.toAbsolutePath().getParent(), "initializer '" + tensor.getName() + "'");
+            float[] values = OnnxTensors.floats(tensor, folder, "initializer '" + tensor.getName() + "'");
             float[] distinct = CompactCodes.distinct(values);
             // a float tensor with few distinct values is a quantized one stored plainly: say so
             boolean fewValues = distinct.length <= CompactCodes.MAX_CODEBOOK && distinct.length * 4L < values.length;
@@ -221,10 +234,6 @@ public final class OnnxInspector {
         }
         parameters.sort(java.util.Comparator.comparingInt(
                 parameter -> firstUse.getOrDefault(parameter.name(), Integer.MAX_VALUE)));
-        try {
-            return new Inspection(file, Files.size(file), parameters);
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read ONNX file " + file + ": " + e, e);
-        }
+        return parameters;
     }
 }
