@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the extra ONNX test fixtures of lc-onnx (BatchNormalization, Dropout, Softmax,
+"""Writes the extra ONNX test fixtures of lc-onnx (BatchNormalization, Dropout, Softmax, Transpose,
 Constant nodes, typed-field tensors). Seconds on one CPU thread; no training, no data set.
 
 Run from anywhere (see README.md next to this file):
@@ -16,6 +16,9 @@ Outputs (default DIR: ../resources/io/github/lc4j/onnx relative to this file):
                          by hand: Identity, Gemm with weight/bias from Constant nodes (float_data /
                          raw_data), Relu, Gemm alpha 0.5 beta 2 transB 0 (float_data initializers), Softmax
     matmul_bn.onnx       by hand: MatMul, Add, BatchNormalization (epsilon 1e-3) on [N, 7], Relu, MatMul, Add
+    transpose_constants.onnx
+                         by hand: every weight read through a Transpose of a constant (an initializer
+                         with perm, an initializer with the default perm, a Constant node)
 
 and extra_fixtures.txt (next to this script): ORT outputs for the reference input, the outputs of
 the same nets with every BatchNormalization folded into the layer before it and the final
@@ -283,6 +286,44 @@ def make_matmul_bn(out, log):
     return path, (2, 10), folded, None, None
 
 
+def make_transpose_constants(out, log):
+    rng = np.random.default_rng(5)
+    conv_hwio = f32(rng.normal(0, 0.4, (3, 3, 1, 4)))   # a TensorFlow-style [kh, kw, in, out] kernel
+    conv_b = f32(rng.normal(0, 0.1, 4))
+    fc1_w = f32(rng.normal(0, 0.2, (8, 64)))            # [out, in], read through Transpose (default perm)
+    fc1_b = f32(rng.normal(0, 0.1, 8))
+    fc2_w = f32(rng.normal(0, 0.4, (3, 8)))             # a Constant node, read through Transpose
+    fc2_b = f32(rng.normal(0, 0.1, 3))
+    inits = [raw_tensor(n, a) for n, a in [("conv_hwio", conv_hwio), ("conv_b", conv_b), ("fc1_w", fc1_w),
+                                           ("fc1_b", fc1_b), ("fc2_b", fc2_b)]]
+    nodes = [
+        helper.make_node("Transpose", ["conv_hwio"], ["conv_w"], name="conv_w_transpose", perm=[3, 2, 0, 1]),
+        helper.make_node("Conv", ["input", "conv_w", "conv_b"], ["conv"], name="conv", kernel_shape=[3, 3]),
+        helper.make_node("Relu", ["conv"], ["relu1"], name="relu1"),
+        helper.make_node("Flatten", ["relu1"], ["flat"], name="flatten", axis=1),
+        helper.make_node("Transpose", ["fc1_w"], ["fc1_wt"], name="fc1_w_transpose"),
+        helper.make_node("MatMul", ["flat", "fc1_wt"], ["mm1"], name="fc1_matmul"),
+        helper.make_node("Add", ["mm1", "fc1_b"], ["add1"], name="fc1_add"),
+        helper.make_node("Tanh", ["add1"], ["tanh"], name="tanh"),
+        helper.make_node("Constant", [], ["fc2_w"], name="fc2_w_constant", value=typed_tensor("fc2_w", fc2_w)),
+        helper.make_node("Transpose", ["fc2_w"], ["fc2_wt"], name="fc2_w_transpose", perm=[1, 0]),
+        helper.make_node("Gemm", ["tanh", "fc2_wt", "fc2_b"], ["logits"], name="fc2"),
+    ]
+    graph = helper.make_graph(nodes, "transpose_constants", [input_vi("input", ["N", 1, 6, 6])],
+                              [input_vi("logits", ["N", 3])], initializer=inits)
+    path = os.path.join(out, "transpose_constants.onnx")
+    onnx.save(make_model(graph), path)
+    check_self_contained(path)
+    log("  transpose_constants: by hand (onnx.helper); every weight read through a Transpose of a constant:"
+        " Conv of an [kh, kw, in, out] initializer (perm 3,2,0,1), MatMul of an [out, in] initializer"
+        " (default perm), Gemm of a Constant node (perm 1,0)")
+    x = reference_input((2, 1, 6, 6)).astype(np.float64)
+    h = np.maximum(conv2d(x, conv_hwio.transpose(3, 2, 0, 1).astype(np.float64), conv_b), 0)
+    h = np.tanh(h.reshape(2, -1) @ fc1_w.T.astype(np.float64) + fc1_b)
+    folded = h @ fc2_w.T.astype(np.float64) + fc2_b
+    return path, (2, 1, 6, 6), folded, None, None
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -305,7 +346,7 @@ def main():
         "W' = W * s, b' = (b - mean) * s + beta per output channel) and the final (Log)Softmax removed, "
         "i.e. pre-softmax logits; Dropout is the identity.")
     files = []
-    for make in (make_bn_softmax, make_identity_softmax_constants, make_matmul_bn):
+    for make in (make_bn_softmax, make_identity_softmax_constants, make_matmul_bn, make_transpose_constants):
         path, shape, folded, final, pt = make(args.out, log)
         files.append(path)
         name = os.path.basename(path)[:-5]

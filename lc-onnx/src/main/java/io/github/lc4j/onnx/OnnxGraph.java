@@ -45,11 +45,14 @@ final class OnnxGraph {
 
     /**
      * Reads {@code proto}'s graph; {@code parameterUsers} names the operators whose float Constant
-     * inputs are parameters (moved to initializers); {@code errors} makes the error for a message.
+     * inputs are parameters (moved to initializers); {@code folder} holds external data (null when
+     * there is none); {@code errors} makes the error for a message.
      */
-    OnnxGraph(ModelProto proto, Set<String> parameterUsers, Function<String, InvalidInputException> errors) {
+    OnnxGraph(
+            ModelProto proto, Set<String> parameterUsers, Path folder, Function<String, InvalidInputException> errors) {
         this.errors = errors;
-        this.proto = ownParameters(constantsAsInitializers(proto, parameterUsers), parameterUsers);
+        ModelProto moved = constantsAsInitializers(proto, parameterUsers);
+        this.proto = ownParameters(transposedParameters(moved, parameterUsers, folder), parameterUsers);
         this.graph = this.proto.getGraph();
         for (TensorProto initializer : graph.getInitializerList()) {
             initializers.put(initializer.getName(), initializer);
@@ -301,6 +304,114 @@ final class OnnxGraph {
                 .clearInitializer()
                 .addAllInitializer(initializers.values());
         return builder.build();
+    }
+
+    /**
+     * Returns {@code model} with every Transpose of a constant float tensor that only layers read
+     * as a parameter (e.g. {@code MatMul(x, Transpose(W))}, a kernel stored in another layout)
+     * replaced by an initializer holding the transposed values, named as the Transpose's output.
+     * A source (initializer or Constant node) nobody reads any more is dropped, so a file written
+     * back holds each weight once.
+     */
+    private static ModelProto transposedParameters(ModelProto model, Set<String> parameterUsers, Path folder) {
+        GraphProto graph = model.getGraph();
+        Map<String, TensorProto> constants = new LinkedHashMap<>();
+        graph.getInitializerList().forEach(tensor -> constants.put(tensor.getName(), tensor));
+        Map<String, NodeProto> constantNodes = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            AttributeProto value = node.getOpType().equals("Constant") ? attribute(node, "value") : null;
+            if (value != null && node.getOutputCount() == 1) {
+                constants.putIfAbsent(node.getOutput(0), value.getT());
+                constantNodes.put(node.getOutput(0), node);
+            }
+        }
+        Map<String, List<Map.Entry<NodeProto, Integer>>> readers = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            for (int i = 0; i < node.getInputCount(); i++) {
+                readers.computeIfAbsent(node.getInput(i), name -> new ArrayList<>())
+                        .add(Map.entry(node, i));
+            }
+        }
+        List<TensorProto> folded = new ArrayList<>();
+        Set<NodeProto> replaced = new java.util.HashSet<>();
+        for (NodeProto node : graph.getNodeList()) {
+            TensorProto source =
+                    node.getOpType().equals("Transpose") && node.getInputCount() == 1 && node.getOutputCount() == 1
+                            ? constants.get(node.getInput(0))
+                            : null;
+            boolean parameter = source != null
+                    && source.getDataType() == TensorProto.DataType.FLOAT_VALUE
+                    && readers.getOrDefault(node.getOutput(0), List.of()).stream()
+                            .allMatch(reader -> reader.getValue() > 0
+                                    && parameterUsers.contains(reader.getKey().getOpType()));
+            if (!parameter) {
+                continue;
+            }
+            String what = describe(node) + "'s input '" + node.getInput(0) + "'";
+            long[] dims = OnnxTensors.dims(source);
+            int[] perm = permutation(node, dims.length, what);
+            long[] permutedDims = new long[dims.length];
+            for (int axis = 0; axis < dims.length; axis++) {
+                permutedDims[axis] = dims[perm[axis]];
+            }
+            float[] values = OnnxTensors.permute(OnnxTensors.floats(source, folder, what), dims, perm);
+            folded.add(OnnxTensors.floatTensor(node.getOutput(0), permutedDims, values));
+            replaced.add(node);
+        }
+        if (folded.isEmpty()) {
+            return model;
+        }
+        Set<String> stillRead = new java.util.HashSet<>();
+        for (NodeProto node : graph.getNodeList()) {
+            if (!replaced.contains(node)) {
+                stillRead.addAll(node.getInputList());
+            }
+        }
+        graph.getOutputList().forEach(output -> stillRead.add(output.getName()));
+        List<NodeProto> nodes = graph.getNodeList().stream()
+                .filter(node -> !replaced.contains(node))
+                .filter(node -> !(constantNodes.get(node.getOutputCount() == 1 ? node.getOutput(0) : "") == node
+                        && !stillRead.contains(node.getOutput(0))))
+                .toList();
+        List<TensorProto> initializers = new ArrayList<>(graph.getInitializerList().stream()
+                .filter(tensor -> stillRead.contains(tensor.getName()))
+                .toList());
+        initializers.addAll(folded);
+        ModelProto.Builder builder = model.toBuilder();
+        builder.getGraphBuilder()
+                .clearNode()
+                .addAllNode(nodes)
+                .clearInitializer()
+                .addAllInitializer(initializers);
+        return builder.build();
+    }
+
+    /** Transpose's {@code perm} for a tensor of {@code rank} axes: reversed when absent, checked. */
+    private static int[] permutation(NodeProto node, int rank, String what) {
+        AttributeProto attribute = attribute(node, "perm");
+        int[] perm = new int[rank];
+        if (attribute == null) {
+            for (int axis = 0; axis < rank; axis++) {
+                perm[axis] = rank - 1 - axis;
+            }
+            return perm;
+        }
+        boolean[] seen = new boolean[rank];
+        boolean valid = attribute.getIntsCount() == rank;
+        for (int axis = 0; valid && axis < rank; axis++) {
+            long from = attribute.getInts(axis);
+            valid = from >= 0 && from < rank && !seen[(int) from];
+            if (valid) {
+                seen[(int) from] = true;
+                perm[axis] = (int) from;
+            }
+        }
+        if (!valid) {
+            throw new InvalidInputException(describe(node) + " has perm " + attribute.getIntsList() + ", which is not a"
+                    + " permutation of the " + rank + " axes of " + what + "; write each axis 0.." + (rank - 1)
+                    + " once");
+        }
+        return perm;
     }
 
     /**

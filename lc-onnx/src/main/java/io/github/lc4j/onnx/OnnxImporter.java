@@ -96,7 +96,8 @@ public final class OnnxImporter {
             boolean standard = domain.isEmpty() || domain.equals("ai.onnx");
             if (!standard
                     || !(OpImporters.TABLE.containsKey(node.getOpType())
-                            || ShapeEvaluator.OPERATORS.contains(node.getOpType()))) {
+                            || ShapeEvaluator.OPERATORS.contains(node.getOpType())
+                            || node.getOpType().equals("Transpose"))) {
                 unsupported.add(
                         "(" + (standard ? "" : domain + ":") + node.getOpType() + ", '" + node.getName() + "')");
             }
@@ -122,7 +123,7 @@ public final class OnnxImporter {
                     + ". lc4j imports " + OpImporters.supported());
         }
         checkArity();
-        OnnxGraph graph = new OnnxGraph(proto, OpImporters.PARAMETER_USERS, this::error);
+        OnnxGraph graph = new OnnxGraph(proto, OpImporters.PARAMETER_USERS, folder, this::error);
         ValueInfoProto input = graph.dataInput();
         String output = graph.output();
         GraphImport in = new GraphImport(graph, foldBatchNorm, folder, source);
@@ -136,7 +137,8 @@ public final class OnnxImporter {
             OpImporters.OpImporter importer = OpImporters.TABLE.get(node.getOpType());
             if (importer == null) {
                 throw error(describe(node) + " computes on activations; lc4j evaluates " + node.getOpType()
-                        + " only on constant shapes. lc4j imports " + OpImporters.supported());
+                        + " only on constants (shapes, or parameters for Transpose). lc4j imports "
+                        + OpImporters.supported());
             }
             importer.apply(node, in);
         }

@@ -52,6 +52,41 @@ final class OnnxTensors {
         return transposed;
     }
 
+    /**
+     * The row-major tensor {@code values} of shape {@code dims} with its axes permuted: output axis
+     * i is input axis {@code perm[i]}, as ONNX's Transpose.
+     */
+    static float[] permute(float[] values, long[] dims, int[] perm) {
+        int rank = dims.length;
+        long[] inputStrides = new long[rank];
+        long stride = 1;
+        for (int axis = rank - 1; axis >= 0; axis--) {
+            inputStrides[axis] = stride;
+            stride *= dims[axis];
+        }
+        long[] outputDims = new long[rank];
+        long[] strides = new long[rank];
+        for (int axis = 0; axis < rank; axis++) {
+            outputDims[axis] = dims[perm[axis]];
+            strides[axis] = inputStrides[perm[axis]];
+        }
+        float[] permuted = new float[values.length];
+        long[] index = new long[rank];
+        long from = 0;
+        for (int to = 0; to < permuted.length; to++) {
+            permuted[to] = values[(int) from];
+            for (int axis = rank - 1; axis >= 0; axis--) {
+                from += strides[axis];
+                if (++index[axis] < outputDims[axis]) {
+                    break;
+                }
+                from -= strides[axis] * outputDims[axis];
+                index[axis] = 0;
+            }
+        }
+        return permuted;
+    }
+
     static long[] dims(TensorProto tensor) {
         long[] dims = new long[tensor.getDimsCount()];
         for (int i = 0; i < dims.length; i++) {

@@ -79,7 +79,8 @@ final class OpImporters {
     /** What the error messages say lc4j imports. */
     static String supported() {
         return String.join(", ", new TreeSet<>(TABLE.keySet()))
-                + ", and Shape, Gather, Slice, Concat, Unsqueeze, Squeeze, Cast, Constant computing constant shapes";
+                + ", and Shape, Gather, Slice, Concat, Unsqueeze, Squeeze, Cast, Constant computing constant shapes"
+                + ", and Transpose of a constant weight";
     }
 
     // ------------------------------------------------------------------------------- layers

@@ -302,6 +302,36 @@ class OnnxExporterTest {
     }
 
     @Test
+    void weightsReadThroughATransposeAreWrittenOnceInTheLayersLayout() throws Exception {
+        OnnxModel source = OnnxImporter.read(fixture("transpose_constants.onnx"));
+        Dataset data = randomData(source.model(), 64, 17);
+        Weights quantized = directlyCompressed(
+                source.model(),
+                source.weights(),
+                CompressionTask.perLayer(source.model(), Codebook.adaptive(2)),
+                new TrainTestSplit(data, data, "random"));
+        for (boolean compact : new boolean[] {false, true}) {
+            Path file = folder.resolve((compact ? "compact-" : "plain-") + "transpose_constants.onnx");
+            OnnxExporter.write(source, quantized, file, compact);
+            assertSameNet(file, source.model(), quantized, data);
+            ModelProto written = ModelProto.parseFrom(Files.readAllBytes(file));
+            assertTrue(
+                    written.getGraph().getNodeList().stream()
+                            .noneMatch(node -> node.getOpType().equals("Transpose")
+                                    || node.getOpType().equals("Constant")
+                                            && node.getName().equals("fc2_w_constant")),
+                    "the transposes are folded into the weights: "
+                            + written.getGraph().getNodeList());
+            assertTrue(
+                    written.getGraph().getInitializerList().stream()
+                            .map(TensorProto::getName)
+                            .noneMatch(name -> name.equals("conv_hwio") || name.equals("fc1_w")),
+                    "no weight is stored twice");
+            assertEquals(quantized, OnnxImporter.read(file).weights());
+        }
+    }
+
+    @Test
     void compactNeedsOpsetEleven() throws Exception {
         ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(fixture("matmul_add.onnx")));
         ModelProto old = proto.toBuilder()

@@ -185,6 +185,27 @@ class OnnxHostileInputTest {
     }
 
     @Test
+    void aTransposeOfActivationsOrWithABadPermIsOneErrorNamingTheNode() throws Exception {
+        ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(fixture("transpose_constants.onnx")));
+        ModelProto.Builder badPerm = proto.toBuilder();
+        var graph = badPerm.getGraphBuilder();
+        int conv = nodeIndex(graph, "conv_w");
+        graph.setNode(
+                conv,
+                graph.getNode(conv).toBuilder().clearAttribute().addAttribute(OnnxProtos.ints("perm", 3, 2, 0, 0)));
+        String message = rejection(written("bad-perm.onnx", badPerm));
+        assertTrue(message.contains("conv_w_transpose") && message.contains("[3, 2, 0, 0]"), message);
+
+        ModelProto.Builder onActivations = proto.toBuilder();
+        graph = onActivations.getGraphBuilder();
+        int relu = nodeIndex(graph, "relu1");
+        graph.setNode(
+                relu, graph.getNode(relu).toBuilder().setOpType("Transpose").setName("activation_transpose"));
+        message = rejection(written("activation-transpose.onnx", onActivations));
+        assertTrue(message.contains("activation_transpose") && message.contains("only on constants"), message);
+    }
+
+    @Test
     void aMissingFileSaysSo() {
         Path file = folder.resolve("absent.onnx");
         assertTrue(rejection(file).contains("does not exist"));

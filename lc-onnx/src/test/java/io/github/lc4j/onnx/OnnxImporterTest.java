@@ -89,7 +89,8 @@ class OnnxImporterTest {
                 "conv_nobias.onnx",
                 "bn_softmax.onnx",
                 "identity_softmax_constants.onnx",
-                "matmul_bn.onnx"
+                "matmul_bn.onnx",
+                "transpose_constants.onnx"
             })
     void readsEveryLayoutTheExporterWrites(String name) throws Exception {
         OnnxModel model = OnnxImporter.read(fixture(name));
