@@ -12,6 +12,7 @@ import io.github.lc4j.api.MuSchedule;
 import io.github.lc4j.api.OptimizerSpec;
 import io.github.lc4j.api.ParameterSpec;
 import io.github.lc4j.api.Weights;
+import io.github.lc4j.api.spi.Backend;
 import io.github.lc4j.backend.tck.LossParity;
 import io.github.lc4j.core.Lc4j;
 import io.github.lc4j.core.TrainingRequest;
@@ -34,13 +35,23 @@ class ZooGraphParityIT {
     static final double MEAN_LOSS_TOLERANCE = 0.05;
 
     /**
+     * How much further apart two backends' steps may drift than one backend's steps from weights
+     * one ulp apart (measured: 1.2× for mobilenetv2-small over 100 steps, 1.3× for resnet20 over 20).
+     */
+    static final double DRIFT_OVER_ONE_ULP = 3;
+
+    /**
      * Quantized test errors of the short K = 2 LC run, in points. The LeNets' chains meet 0.5; these
      * BatchNorm nets do not: all three backends end near chance (78–84 % error on the 2,000 test
      * images after so short a run), where the per-step drift of {@link #MEAN_LOSS_TOLERANCE} moves
      * the error by points. Measured: 1.15 points apart with the explicit penalty step, 5.6 with the
      * proximal one (cpu-java 84.10 %, nd4j 84.15 %, tensorflow 78.55 %), whose rule the graph
-     * conformance suite checks step by step on every backend. This bound catches a backend that
-     * does not learn or quantize at all, not parity.
+     * conformance suite checks step by step on every backend. A longer run (8 μ values ×2 from
+     * 0.01, lr 0.01, K = 2, mobilenetv2-small) ends at 44.35 % (cpu-java), 46.45 % (nd4j) and
+     * 47.05 % (tensorflow); cpu-java alone, from the same reference with half of its values one ulp
+     * larger, ends at 44.35, 46.25 and 44.30 % over three coin seeds: the spread across backends is
+     * the spread float32 rounding itself gives. This bound catches a backend that does not learn or
+     * quantize at all, not parity.
      */
     static final double LC_ERROR_POINTS = 8.0;
 
@@ -56,34 +67,45 @@ class ZooGraphParityIT {
     }
 
     /**
-     * The same SGD steps on every backend. The first step's loss agrees to float rounding; after
-     * it, float32 differences in the BatchNorm gradients of large maps (sums that cancel, about
-     * 10⁻³ of the largest gradient between any two backends, cpu-java's sums in double included)
-     * grow through the training dynamics, so single steps' losses drift apart by several percent
-     * within 100 steps at any learning rate tried (0.05, 0.01). What must agree is the run: the
-     * mean loss over the steps, within {@link #MEAN_LOSS_TOLERANCE}.
+     * The same SGD steps on every backend. The first step's loss agrees to float rounding. After
+     * it, these nets' training amplifies any rounding difference: activations cross the kinks of
+     * ReLU and ReLU6, and one crossing changes a gradient by far more than the rounding that caused
+     * it. On cpu-java alone, starting from the same weights with half of their values one ulp
+     * larger, single steps' losses are 10⁻⁴ apart after 4 steps and 1–8 % apart after 20 to 100
+     * ({@link LossParity#stepLossesFromOneUlpApart}). Two backends, which sum in different orders,
+     * cannot stay closer than that, and what is checked is that they do not drift much further:
+     * the mean per-step difference within {@link #DRIFT_OVER_ONE_ULP} times the one-ulp control's,
+     * and the mean loss over the steps within {@link #MEAN_LOSS_TOLERANCE}.
      */
     @ParameterizedTest
     @ValueSource(strings = {"mobilenetv2-small", "resnet20"})
     void sgdStepsFollowCpuJavaOnEveryBackend(String name) {
         ModelSpec model = ModelZoo.byName(name);
         int steps = name.equals("resnet20") && !SLOW ? 20 : 100;
+        Backend cpu = BackendParityIT.BACKENDS.get("cpu-java");
+        double control =
+                LossParity.meanRelativeDifference(LossParity.stepLossesFromOneUlpApart(cpu, model, steps, 32, 0.01));
         BackendParityIT.BACKENDS.forEach((backendName, backend) -> {
             if (backendName.equals("cpu-java")) {
                 return;
             }
-            double[][] losses =
-                    LossParity.stepLosses(BackendParityIT.BACKENDS.get("cpu-java"), backend, model, steps, 32, 0.01);
+            double[][] losses = LossParity.stepLosses(cpu, backend, model, steps, 32, 0.01);
             double first = Math.abs(losses[1][0] - losses[0][0]) / losses[0][0];
+            double drift = LossParity.meanRelativeDifference(losses);
             double expectedMean = java.util.Arrays.stream(losses[0]).average().orElseThrow();
             double actualMean = java.util.Arrays.stream(losses[1]).average().orElseThrow();
             double mean = Math.abs(actualMean - expectedMean) / expectedMean;
             System.out.printf(
-                    "%s on %s, %d steps: first-step loss %.2e relative, mean loss %.4f against cpu-java's %.4f"
-                            + " (%.2e relative)%n",
-                    name, backendName, steps, first, actualMean, expectedMean, mean);
+                    "%s on %s, %d steps: first-step loss %.2e relative, mean per-step difference %.2e (cpu-java from"
+                            + " weights one ulp apart: %.2e), mean loss %.4f against cpu-java's %.4f (%.2e relative)%n",
+                    name, backendName, steps, first, drift, control, actualMean, expectedMean, mean);
             assertTrue(
                     first <= FIRST_STEP_TOLERANCE, name + " on " + backendName + ": first step's loss off by " + first);
+            assertTrue(
+                    drift <= DRIFT_OVER_ONE_ULP * control,
+                    name + " on " + backendName + ": steps drift " + drift + " apart on average, more than "
+                            + DRIFT_OVER_ONE_ULP + " times cpu-java's drift from weights one ulp apart (" + control
+                            + ")");
             assertTrue(
                     mean <= MEAN_LOSS_TOLERANCE,
                     name + " on " + backendName + ": mean loss over " + steps + " steps " + actualMean + ", cpu-java "

@@ -351,6 +351,51 @@ public abstract class GraphConformanceSuite {
 
     // ------------------------------------------------------------------------ batch normalization
 
+    /**
+     * Batch normalization sums batch·H·W values per channel, 6,272 here (32 images, 14×14 maps).
+     * Summed into one float32 accumulator they lose about 10⁻⁵ of their value, which moves some
+     * activations across the ReLU6 after the normalization and changes gradients by 10⁻³ of their
+     * size; every step then starts from different numbers on different backends. A backend must
+     * keep float32's precision here, as the reference does (measured: ≤ 5·10⁻⁶ for TensorFlow
+     * and ND4J against cpu-java; ND4J summing in one pass: 9·10⁻³).
+     */
+    @Test
+    void batchNormalizationOverALargeMapKeepsFloat32Precision() {
+        assumeTrue(reference != null, "no reference backend: this backend is the reference");
+        ModelSpec.Builder builder = ModelSpec.builder("tck-large-map", new int[] {1, 28, 28});
+        String x = builder.add("pre", new Op.Conv2d(16, Window.square(3, 2, 1), 1, false), ModelSpec.INPUT);
+        x = builder.add("pre.relu6", Op.Clip.relu6(), x);
+        x = builder.add("conv", new Op.Conv2d(64, Window.square(1, 1, 0), 1, false), x);
+        x = builder.add("bn", Op.BatchNorm.defaults(), x);
+        x = builder.add("relu6", Op.Clip.relu6(), x);
+        builder.add("scores", new Op.Dense(10, true), builder.add("flat", new Op.Flatten(), x));
+        ModelSpec model = builder.build();
+        assumeSupports(model);
+        Weights weights = io.github.lc4j.core.WeightInitializer.initialize(model, 3);
+        Batch batch =
+                io.github.lc4j.core.data.DataSets.embeddedFashionMnist().train().range(0, 32);
+        try (Trainer actual = trainer(backend, model);
+                Trainer expected = trainer(reference, model)) {
+            actual.load(weights);
+            expected.load(weights);
+            Map<String, float[]> want = expected.gradients(batch);
+            Map<String, float[]> got = actual.gradients(batch);
+            want.forEach((name, values) -> {
+                float largest = 0;
+                float difference = 0;
+                for (int i = 0; i < values.length; i++) {
+                    largest = Math.max(largest, Math.abs(values[i]));
+                    difference = Math.max(difference, Math.abs(values[i] - got.get(name)[i]));
+                }
+                assertTrue(
+                        difference <= 1e-4 * largest,
+                        "gradient of " + name + " differs from the reference's by " + difference / largest
+                                + " of its largest value; sum each channel's values in an order that keeps"
+                                + " float32's precision");
+            });
+        }
+    }
+
     /** Batch normalization straight on the input, so that its batch statistics are the data's. */
     private static ModelSpec normalizedInput() {
         return chain("tck-normalized-input", new int[] {2, 3, 3}, b -> b.add("bn", Op.BatchNorm.defaults(), "input"));
