@@ -67,6 +67,15 @@ class OnnxExporterTest {
         return directlyCompressed(model, reference, tasks, DATA);
     }
 
+    /** {@code source} directly compressed to two values per layer, on {@code data}. */
+    private static Weights twoValuesPerLayer(OnnxModel source, Dataset data) {
+        return directlyCompressed(
+                source.model(),
+                source.weights(),
+                CompressionTask.perLayer(source.model(), Codebook.adaptive(2)),
+                new TrainTestSplit(data, data, "random"));
+    }
+
     private static Weights directlyCompressed(
             ModelSpec model, Weights reference, List<CompressionTask> tasks, TrainTestSplit data) {
         LcResult result = CPU.compress(CompressionRequest.builder()
@@ -282,11 +291,7 @@ class OnnxExporterTest {
         for (String name : List.of("bn_softmax.onnx", "matmul_bn.onnx", "identity_softmax_constants.onnx")) {
             OnnxModel source = OnnxImporter.read(fixture(name), true);
             Dataset data = randomData(source.model(), 64, 13);
-            Weights quantized = directlyCompressed(
-                    source.model(),
-                    source.weights(),
-                    CompressionTask.perLayer(source.model(), Codebook.adaptive(2)),
-                    new TrainTestSplit(data, data, "random"));
+            Weights quantized = twoValuesPerLayer(source, data);
             for (boolean compact : new boolean[] {false, true}) {
                 Path file = folder.resolve((compact ? "compact-" : "plain-") + name);
                 OnnxExporter.write(source, quantized, file, compact);
@@ -305,11 +310,7 @@ class OnnxExporterTest {
     void weightsReadThroughATransposeAreWrittenOnceInTheLayersLayout() throws Exception {
         OnnxModel source = OnnxImporter.read(fixture("transpose_constants.onnx"));
         Dataset data = randomData(source.model(), 64, 17);
-        Weights quantized = directlyCompressed(
-                source.model(),
-                source.weights(),
-                CompressionTask.perLayer(source.model(), Codebook.adaptive(2)),
-                new TrainTestSplit(data, data, "random"));
+        Weights quantized = twoValuesPerLayer(source, data);
         for (boolean compact : new boolean[] {false, true}) {
             Path file = folder.resolve((compact ? "compact-" : "plain-") + "transpose_constants.onnx");
             OnnxExporter.write(source, quantized, file, compact);
