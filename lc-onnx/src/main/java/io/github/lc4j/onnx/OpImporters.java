@@ -310,15 +310,15 @@ final class OpImporters {
             bias = new float[channels];
             in.value(layer.layer(), Role.BIAS, bias);
             Op op = in.op(layer.layer());
-            in.replaceOp(
-                    layer.layer(),
-                    op instanceof Op.Dense dense
-                            ? new Op.Dense(dense.units(), true)
-                            : new Op.Conv2d(
-                                    ((Op.Conv2d) op).filters(),
-                                    ((Op.Conv2d) op).window(),
-                                    ((Op.Conv2d) op).groups(),
-                                    true));
+            Op biased;
+            if (op instanceof Op.Dense dense) {
+                biased = new Op.Dense(dense.units(), true);
+            } else if (op instanceof Op.Conv2d conv) {
+                biased = new Op.Conv2d(conv.filters(), conv.window(), conv.groups(), true);
+            } else {
+                throw new IllegalStateException(where + " folds into " + op + ", which is neither Dense nor Conv2d");
+            }
+            in.replaceOp(layer.layer(), biased);
         }
         boolean dense = layer.kind() != OnnxModel.Kind.CONV;
         int perChannel = weight.length / channels;

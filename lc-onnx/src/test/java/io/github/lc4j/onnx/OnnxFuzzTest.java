@@ -29,6 +29,7 @@ class OnnxFuzzTest {
                 "matmul_add.onnx",
                 "bn_softmax.onnx",
                 "identity_softmax_constants.onnx",
+                "transpose_constants.onnx",
                 "conv_stride_pad.onnx",
                 "graph/resnet_op13.onnx",
                 "graph/senet_op17.onnx",
