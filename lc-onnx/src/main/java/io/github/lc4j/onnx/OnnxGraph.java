@@ -317,12 +317,10 @@ final class OnnxGraph {
         GraphProto graph = model.getGraph();
         Map<String, TensorProto> constants = new LinkedHashMap<>();
         graph.getInitializerList().forEach(tensor -> constants.put(tensor.getName(), tensor));
-        Map<String, NodeProto> constantNodes = new HashMap<>();
         for (NodeProto node : graph.getNodeList()) {
             AttributeProto value = node.getOpType().equals("Constant") ? attribute(node, "value") : null;
             if (value != null && node.getOutputCount() == 1) {
                 constants.putIfAbsent(node.getOutput(0), value.getT());
-                constantNodes.put(node.getOutput(0), node);
             }
         }
         Map<String, List<Map.Entry<NodeProto, Integer>>> readers = new HashMap<>();
@@ -368,21 +366,34 @@ final class OnnxGraph {
             }
         }
         graph.getOutputList().forEach(output -> stillRead.add(output.getName()));
+        Set<String> dropped = new java.util.HashSet<>();
+        for (NodeProto transpose : replaced) {
+            if (!stillRead.contains(transpose.getInput(0))) {
+                dropped.add(transpose.getInput(0));
+            }
+        }
         List<NodeProto> nodes = graph.getNodeList().stream()
                 .filter(node -> !replaced.contains(node))
-                .filter(node -> !(constantNodes.get(node.getOutputCount() == 1 ? node.getOutput(0) : "") == node
-                        && !stillRead.contains(node.getOutput(0))))
+                .filter(node -> !(node.getOpType().equals("Constant")
+                        && node.getOutputCount() == 1
+                        && dropped.contains(node.getOutput(0))))
                 .toList();
         List<TensorProto> initializers = new ArrayList<>(graph.getInitializerList().stream()
-                .filter(tensor -> stillRead.contains(tensor.getName()))
+                .filter(tensor -> !dropped.contains(tensor.getName()))
                 .toList());
         initializers.addAll(folded);
         ModelProto.Builder builder = model.toBuilder();
+        // files of IR version 3 list initializers among the graph's inputs too
+        List<ai.onnx.proto.OnnxMl.ValueInfoProto> inputs = graph.getInputList().stream()
+                .filter(input -> !dropped.contains(input.getName()))
+                .toList();
         builder.getGraphBuilder()
                 .clearNode()
                 .addAllNode(nodes)
                 .clearInitializer()
-                .addAllInitializer(initializers);
+                .addAllInitializer(initializers)
+                .clearInput()
+                .addAllInput(inputs);
         return builder.build();
     }
 

@@ -3,6 +3,7 @@ package io.github.lc4j.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
 import io.github.lc4j.api.Evaluation;
 import io.github.lc4j.api.Layer;
 import io.github.lc4j.api.ModelSpec;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -119,6 +121,32 @@ class OnnxImporterTest {
         OnnxModel model = OnnxImporter.read(fixture("conv_stride_pad.onnx"));
         assertEquals(Layer.conv2d("conv", 4, 3, 2, 1), model.model().layers().get(0));
         assertEquals(Layer.maxPool(2, 1), model.model().layers().get(2));
+    }
+
+    @Test
+    void aTransposedWeightListedAmongTheGraphInputsLeavesThemWithItsSource(@TempDir Path folder) throws Exception {
+        ModelProto proto = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(fixture("transpose_constants.onnx")));
+        ModelProto.Builder builder = proto.toBuilder();
+        // the IR version 3 convention: every initializer is a graph input too
+        for (var initializer : proto.getGraph().getInitializerList()) {
+            var shape = ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder();
+            initializer
+                    .getDimsList()
+                    .forEach(dimension -> shape.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder()
+                            .setDimValue(dimension)));
+            builder.getGraphBuilder()
+                    .addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder()
+                            .setName(initializer.getName())
+                            .setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder()
+                                    .setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder()
+                                            .setElemType(initializer.getDataType())
+                                            .setShape(shape))));
+        }
+        Path file = folder.resolve("initializers-as-inputs.onnx");
+        java.nio.file.Files.write(file, builder.build().toByteArray());
+        OnnxModel model = OnnxImporter.read(file);
+        assertEquals(OnnxImporter.read(fixture("transpose_constants.onnx")).weights(), model.weights());
+        assertSameNet(file, model.model(), model.weights(), randomData(model.model(), 16, 5));
     }
 
     static Dataset randomData(ModelSpec model, int count, long seed) {
