@@ -348,12 +348,8 @@ final class OnnxGraph {
             String what = describe(node) + "'s input '" + node.getInput(0) + "'";
             long[] dims = OnnxTensors.dims(source);
             int[] perm = permutation(node, dims.length, what);
-            long[] permutedDims = new long[dims.length];
-            for (int axis = 0; axis < dims.length; axis++) {
-                permutedDims[axis] = dims[perm[axis]];
-            }
             float[] values = OnnxTensors.permute(OnnxTensors.floats(source, folder, what), dims, perm);
-            folded.add(OnnxTensors.floatTensor(node.getOutput(0), permutedDims, values));
+            folded.add(OnnxTensors.floatTensor(node.getOutput(0), OnnxTensors.permutedDims(dims, perm), values));
             replaced.add(node);
         }
         if (folded.isEmpty()) {

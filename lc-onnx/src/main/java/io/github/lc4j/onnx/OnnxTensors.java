@@ -43,13 +43,16 @@ final class OnnxTensors {
 
     /** The transpose of the row-major {@code [rows, columns]} matrix {@code values}. */
     static float[] transpose(float[] values, int rows, int columns) {
-        float[] transposed = new float[values.length];
-        for (int row = 0; row < rows; row++) {
-            for (int column = 0; column < columns; column++) {
-                transposed[column * rows + row] = values[row * columns + column];
-            }
+        return permute(values, new long[] {rows, columns}, new int[] {1, 0});
+    }
+
+    /** The dimensions of a tensor of shape {@code dims} after ONNX's Transpose by {@code perm}. */
+    static long[] permutedDims(long[] dims, int[] perm) {
+        long[] permuted = new long[dims.length];
+        for (int axis = 0; axis < dims.length; axis++) {
+            permuted[axis] = dims[perm[axis]];
         }
-        return transposed;
+        return permuted;
     }
 
     /**
@@ -64,10 +67,9 @@ final class OnnxTensors {
             inputStrides[axis] = stride;
             stride *= dims[axis];
         }
-        long[] outputDims = new long[rank];
+        long[] outputDims = permutedDims(dims, perm);
         long[] strides = new long[rank];
         for (int axis = 0; axis < rank; axis++) {
-            outputDims[axis] = dims[perm[axis]];
             strides[axis] = inputStrides[perm[axis]];
         }
         float[] permuted = new float[values.length];
