@@ -34,21 +34,39 @@ public final class PerformanceReport {
 
     private PerformanceReport() {}
 
-    /** Writes the page; {@code --lc-run MODEL/BACKEND REPORT.json} (internal) runs one whole LC run in this JVM. */
-    public static void main(String[] args) {
+    /**
+     * Writes the page; {@code --section whole-run} measures only the whole-LC-run section and
+     * replaces it in the existing page; {@code --lc-run MODEL/BACKEND REPORT.json} (internal) runs
+     * one whole LC run in this JVM.
+     */
+    public static void main(String[] args) throws IOException {
         Path output = Path.of("docs/PERFORMANCE.md");
+        String section = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--output" -> output = Path.of(args[i + 1]);
+                case "--section" -> section = args[i + 1];
                 case "--lc-run" -> {
                     WholeRunReport.runInThisJvm(args[i + 1], Path.of(args[i + 2]), THREADS);
                     return;
                 }
                 default ->
-                    throw new IllegalArgumentException("unknown argument " + args[i] + "; expected --output FILE.md");
+                    throw new IllegalArgumentException(
+                            "unknown argument " + args[i] + "; expected --output FILE.md [--section whole-run]");
             }
         }
-        write(output);
+        if (section == null) {
+            write(output);
+        } else if (section.equals("whole-run")) {
+            String page = Files.readString(output);
+            String text = WholeRunReport.replaceSection(
+                    page, WholeRunReport.section(BACKENDS, THREADS, WholeRunReport.rounds()));
+            System.out.print(text);
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(output, out -> out.write(bytes));
+        } else {
+            throw new IllegalArgumentException("unknown section '" + section + "'; expected whole-run");
+        }
     }
 
     static void write(Path output) {
@@ -56,10 +74,11 @@ public final class PerformanceReport {
         Path plots = directory.resolve("performance");
         StringBuilder page = new StringBuilder();
         page.append("# Performance\n\n");
-        page.append("Regenerate this page and its plots (about 30 minutes; nothing else should run on the machine):\n\n"
+        page.append("Regenerate this page and its plots (about an hour; nothing else should run on the machine), or"
+                + " only its whole-LC-run section (about 25 minutes, `PerformanceReport --section whole-run`):\n\n"
                 + "```bash\nmvn -B -q -DskipTests package\n"
                 + "java -cp benchmarks/target/benchmarks.jar io.github.lc4j.benchmarks.PerformanceReport"
-                + " --output docs/PERFORMANCE.md\n```\n\n");
+                + " --output docs/PERFORMANCE.md [--section whole-run]\n```\n\n");
         if (StepTimer.smoke()) {
             page.append("**Smoke run: two steps per measurement, not a measurement.**\n\n");
         }
@@ -68,10 +87,7 @@ public final class PerformanceReport {
         page.append("## Training steps per second\n\n");
         page.append(TrainingThroughputBenchmark.table(THREADS)).append('\n');
 
-        page.append(WholeRunReport.section(BACKENDS, THREADS));
-        page.append("Against the authors' PyTorch LC toolkit (the same LeNet300 run, schedule and reference, by hand:"
-                + " Python is not part of the build): [`benchmarks/toolkit/README.md`](../benchmarks/toolkit/README.md)"
-                + " has the script, the commands and the measured times.\n\n");
+        page.append(WholeRunReport.section(BACKENDS, THREADS, WholeRunReport.rounds()));
 
         page.append("## How a step's cost grows\n\n");
         page.append("Steps per second of each backend (LC penalty on, SGD with Nesterov momentum), one fresh JVM"

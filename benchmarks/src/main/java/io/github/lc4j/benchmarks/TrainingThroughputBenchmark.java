@@ -501,8 +501,8 @@ public final class TrainingThroughputBenchmark {
      * {@code cpu-java-penalty-on-vs-off}) on {@code modelName} in this JVM.
      */
     static PairedSteps.Result pairedOnce(String modelName, String comparison, int threads, int batchSize) {
-        if (comparison.endsWith("-prefetch-vs-inline")) {
-            return prefetchAgainstInline(modelName, comparison, threads, batchSize);
+        if (comparison.endsWith("-prefetch-vs-inline") || comparison.endsWith("-prefetched-vs-cached")) {
+            return prefetchedAgainst(modelName, comparison, threads, batchSize);
         }
         ModelSpec model = model(modelName);
         List<Batch> batches = batches(batchSize);
@@ -527,14 +527,18 @@ public final class TrainingThroughputBenchmark {
      * the whole training set (the full Fashion-MNIST where installed), each batch gathered by the
      * {@link BatchPrefetcher} on its background thread in one loop and on the stepping thread in the
      * other, as a real L step gathers them; a ratio above 1 means prefetching is faster.
+     * {@code BACKEND-prefetched-vs-cached}: the prefetched loop against the benchmark's own, which
+     * cycles {@link #batches} of the embedded sample that stay in the caches; a ratio below 1 is what
+     * a real run's data costs the step.
      */
-    static PairedSteps.Result prefetchAgainstInline(String modelName, String comparison, int threads, int batchSize) {
+    static PairedSteps.Result prefetchedAgainst(String modelName, String comparison, int threads, int batchSize) {
         ModelSpec model = model(modelName);
         BackendProvider provider = switch (comparison) {
-            case "cpu-java-prefetch-vs-inline" -> new CpuJavaBackendProvider();
-            case "tensorflow-prefetch-vs-inline" -> new TensorFlowBackendProvider();
+            case "cpu-java-prefetch-vs-inline", "cpu-java-prefetched-vs-cached" -> new CpuJavaBackendProvider();
+            case "tensorflow-prefetch-vs-inline", "tensorflow-prefetched-vs-cached" -> new TensorFlowBackendProvider();
             default -> throw new IllegalArgumentException("unknown comparison " + comparison);
         };
+        List<Batch> cached = batches(batchSize);
         Dataset training = DataSets.resolve(
                         java.nio.file.Files.isDirectory(DataSets.SYSTEM_FASHION_MNIST) ? "auto" : "embedded")
                 .train();
@@ -554,7 +558,9 @@ public final class TrainingThroughputBenchmark {
                     long at = position[0]++;
                     trainer.step(minibatches.batch(at / perEpoch, (int) (at % perEpoch)), RATE);
                 };
-                return PairedSteps.compare(budget, prefetched, inline);
+                PairedSteps.Loop cachedLoop = index -> trainer.step(cached.get(index % cached.size()), RATE);
+                return PairedSteps.compare(
+                        budget, prefetched, comparison.endsWith("-prefetched-vs-cached") ? cachedLoop : inline);
             });
         }
     }

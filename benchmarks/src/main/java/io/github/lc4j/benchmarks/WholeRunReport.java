@@ -11,8 +11,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The page's "whole LC run" section: real {@code lc4j compress} runs, each backend in a fresh JVM,
@@ -27,6 +31,19 @@ final class WholeRunReport {
     record Setup(String model, String reference, List<String> options, String schedule) {}
 
     static final int BATCH = 128;
+
+    static final String HEADING = "## A whole LC run";
+
+    /** Rounds of the section: one run per backend and round is a single sample of a noisy wall time. */
+    static final int ROUNDS = 3;
+
+    /** The backends whose run's data path is also compared paired with the benchmark's cached batches. */
+    static final List<String> PAIRED_BACKENDS = List.of("cpu-java", "tensorflow");
+
+    /** The rounds measured: {@link #ROUNDS}, one in smoke mode. */
+    static int rounds() {
+        return StepTimer.smoke() ? 1 : ROUNDS;
+    }
 
     static final List<Setup> RUNS = List.of(
             new Setup(
@@ -150,9 +167,76 @@ final class WholeRunReport {
         return new Measured(root.get("time"), steps, millis, firstMillis, firstSteps);
     }
 
-    /** Measures every run on every backend, each in a fresh JVM, and returns the section. */
-    static String section(List<String> backends, int threads) {
-        StringBuilder page = new StringBuilder("## A whole LC run\n\n");
+    /** One round of a run on a backend: the run, and the benchmark step measured right after it. */
+    record Round(Measured run, double benchmark) {
+        double ratio() {
+            return run.stepsPerSecond() / benchmark;
+        }
+
+        double ratioAfterFirst() {
+            return run.stepsPerSecondAfterFirst() / benchmark;
+        }
+    }
+
+    /**
+     * A row of the table from its rounds: the time columns of the median round by run time (one
+     * real run, so that its columns add up), the medians of the rates, and the median and range of
+     * the per-round ratios (each run against the benchmark taken right after it).
+     */
+    record Row(
+            Measured medianRun,
+            double runRate,
+            double runRateAfterFirst,
+            double benchmark,
+            double[] ratios,
+            double[] ratiosAfterFirst) {
+        static Row of(List<Round> rounds) {
+            if (rounds.isEmpty()) {
+                throw new IllegalArgumentException("a row needs at least one round");
+            }
+            List<Round> byTime = new ArrayList<>(rounds);
+            byTime.sort(Comparator.comparingLong(
+                    round -> round.run().time().get("totalMillis").asLong()));
+            return new Row(
+                    byTime.get((byTime.size() - 1) / 2).run(),
+                    median(rounds.stream()
+                            .mapToDouble(round -> round.run().stepsPerSecond())
+                            .toArray()),
+                    median(rounds.stream()
+                            .mapToDouble(round -> round.run().stepsPerSecondAfterFirst())
+                            .toArray()),
+                    median(rounds.stream().mapToDouble(Round::benchmark).toArray()),
+                    sorted(rounds.stream().mapToDouble(Round::ratio).toArray()),
+                    sorted(rounds.stream().mapToDouble(Round::ratioAfterFirst).toArray()));
+        }
+
+        double ratio() {
+            return median(ratios);
+        }
+
+        double ratioAfterFirst() {
+            return median(ratiosAfterFirst);
+        }
+    }
+
+    /** The lower median: the middle value of an odd count, the lower middle one of an even count. */
+    static double median(double[] values) {
+        double[] sorted = sorted(values);
+        return sorted[(sorted.length - 1) / 2];
+    }
+
+    private static double[] sorted(double[] values) {
+        double[] copy = values.clone();
+        Arrays.sort(copy);
+        return copy;
+    }
+
+    /**
+     * Measures every run on every backend in {@code rounds} interleaved rounds (each run in a fresh
+     * JVM, then its benchmark step in another) and returns the section.
+     */
+    static String section(List<String> backends, int threads, int rounds) {
+        StringBuilder page = new StringBuilder(HEADING + "\n\n");
         page.append(String.format(
                 Locale.ROOT,
                 "`lc4j compress` at K = 2 per layer (adaptive), batch %d, %d threads, on %s, from the committed"
@@ -161,45 +245,103 @@ final class WholeRunReport {
                         + " minibatches over its wall time (waiting for data included), for the whole run and after"
                         + " the first L step (which includes the JIT's and the backend's warm-up); the benchmark's is"
                         + " the same backend's `TrainingThroughputBenchmark --single MODEL/BACKEND/%d` step (LC"
-                        + " penalty on, a fresh JVM, warmed up) measured right after the run.%n%n",
+                        + " penalty on, a fresh JVM, warmed up) measured right after the run. %d interleaved rounds"
+                        + " (every run and its benchmark once per round, so that a slow spell of the machine falls on"
+                        + " all of them): the time columns are the round of median run time, the rates are medians,"
+                        + " and each round's run is divided by its own benchmark (median, and the range over the"
+                        + " rounds).%n%n",
                 BATCH,
                 threads,
                 data().equals("auto")
                         ? "the full Fashion-MNIST (60,000 training, 10,000 test images)"
                         : "the embedded sample (the full Fashion-MNIST is not installed)",
-                BATCH));
+                BATCH,
+                rounds));
         for (Setup setup : RUNS) {
             page.append(String.format(Locale.ROOT, "%s: %s.%n%n", setup.model(), setup.schedule()));
         }
-        page.append("| model | backend | run s | L-step compute s | waiting for data s | C steps s | evaluation s |"
-                + " checkpoints s | other s | L-step steps/s in the run (after the first) | benchmark steps/s |"
-                + " in the run / benchmark (after the first) |\n");
-        page.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Setup setup : RUNS) {
-            for (String backend : backends) {
-                Measured run = forked(setup, backend);
-                double benchmark = TrainingThroughputBenchmark.forkedOnce(setup.model(), backend, threads, BATCH);
-                JsonNode time = run.time();
-                page.append(String.format(
-                        Locale.ROOT,
-                        "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f (%.0f) | %.0f | %.2f (%.2f) |%n",
-                        setup.model(),
-                        backend,
-                        seconds(time, "totalMillis"),
-                        seconds(time, "lStepComputeMillis"),
-                        seconds(time, "dataMillis"),
-                        seconds(time, "cStepMillis"),
-                        seconds(time, "evaluationMillis"),
-                        seconds(time, "checkpointMillis"),
-                        seconds(time, "otherMillis"),
-                        run.stepsPerSecond(),
-                        run.stepsPerSecondAfterFirst(),
-                        benchmark,
-                        run.stepsPerSecond() / benchmark,
-                        run.stepsPerSecondAfterFirst() / benchmark));
+        Map<String, List<Round>> measured = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+            for (Setup setup : RUNS) {
+                for (String backend : backends) {
+                    Measured run = forked(setup, backend);
+                    double benchmark = TrainingThroughputBenchmark.forkedOnce(setup.model(), backend, threads, BATCH);
+                    measured.computeIfAbsent(setup.model() + "/" + backend, key -> new ArrayList<>())
+                            .add(new Round(run, benchmark));
+                }
             }
         }
-        return page.append('\n').toString();
+        page.append("| model | backend | run s | L-step compute s | waiting for data s | C steps s | evaluation s |"
+                + " checkpoints s | other s | L-step steps/s in the run (after the first) | benchmark steps/s |"
+                + " in the run / benchmark (after the first) | range over the rounds |\n");
+        page.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        measured.forEach((key, values) -> page.append(tableRow(key.split("/")[0], key.split("/")[1], Row.of(values))));
+        page.append(String.format(
+                Locale.ROOT,
+                "%nWhat a real run's data costs the step, paired in one JVM (so that the machine's slow spells,"
+                        + " which move the rounds above by tens of percent, fall on both sides): LeNet300, batch %d,"
+                        + " the trainer stepping through the seeded minibatches of the whole training set gathered"
+                        + " by the run's `BatchPrefetcher`, against the same trainer on the benchmark's cached"
+                        + " batches (`TrainingThroughputBenchmark --paired lenet300/BACKEND-prefetched-vs-cached/%d`),"
+                        + " steps per second of the first over the second, per pair of blocks:%n%n"
+                        + "| backend | median | quartiles | min–max |%n|---|---:|---:|---:|%n",
+                BATCH,
+                BATCH));
+        for (String backend : PAIRED_BACKENDS) {
+            PairedSteps.Result result = TrainingThroughputBenchmark.forkedPaired(
+                    "lenet300", backend + "-prefetched-vs-cached", threads, BATCH);
+            page.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.2f | %.2f–%.2f | %.2f–%.2f |%n",
+                    backend,
+                    result.median(),
+                    result.quantile(0.25),
+                    result.quantile(0.75),
+                    result.quantile(0),
+                    result.quantile(1)));
+        }
+        page.append("\nAgainst the authors' PyTorch LC toolkit (the same LeNet300 run, schedule and reference, by hand:"
+                + " Python is not part of the build): [`benchmarks/toolkit/README.md`](../benchmarks/toolkit/README.md)"
+                + " has the script, the commands and the measured times.\n\n");
+        return page.toString();
+    }
+
+    static String tableRow(String model, String backend, Row row) {
+        JsonNode time = row.medianRun().time();
+        double[] ratios = row.ratios();
+        return String.format(
+                Locale.ROOT,
+                "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f (%.0f) | %.0f | %.2f (%.2f) | %.2f–%.2f |%n",
+                model,
+                backend,
+                seconds(time, "totalMillis"),
+                seconds(time, "lStepComputeMillis"),
+                seconds(time, "dataMillis"),
+                seconds(time, "cStepMillis"),
+                seconds(time, "evaluationMillis"),
+                seconds(time, "checkpointMillis"),
+                seconds(time, "otherMillis"),
+                row.runRate(),
+                row.runRateAfterFirst(),
+                row.benchmark(),
+                row.ratio(),
+                row.ratioAfterFirst(),
+                ratios[0],
+                ratios[ratios.length - 1]);
+    }
+
+    /**
+     * Replaces the section in the page {@code text} (from its heading to the next heading) with
+     * {@code section}; the rest of the page stays as it was.
+     */
+    static String replaceSection(String text, String section) {
+        int start = text.indexOf(HEADING + "\n");
+        if (start < 0) {
+            throw new IllegalArgumentException(
+                    "the page has no '" + HEADING + "' section to replace; regenerate the whole page instead");
+        }
+        int next = text.indexOf("\n## ", start + HEADING.length());
+        return text.substring(0, start) + section + (next < 0 ? "" : text.substring(next + 1));
     }
 
     private static double seconds(JsonNode time, String key) {

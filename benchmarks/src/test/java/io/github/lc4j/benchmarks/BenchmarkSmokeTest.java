@@ -53,6 +53,10 @@ class BenchmarkSmokeTest {
         for (String comparison : TrainingThroughputBenchmark.PAIRED) {
             check(comparison, TrainingThroughputBenchmark.pairedOnce("lenet300", comparison, 2, 32));
         }
+        for (String backend : WholeRunReport.PAIRED_BACKENDS) {
+            String comparison = backend + "-prefetched-vs-cached";
+            check(comparison, TrainingThroughputBenchmark.pairedOnce("lenet300", comparison, 2, 32));
+        }
         for (String comparison : TrainingThroughputBenchmark.paired("resnet20")) {
             check(comparison, TrainingThroughputBenchmark.pairedOnce("resnet20", comparison, 2, 8));
         }
