@@ -59,11 +59,10 @@ public final class PerformanceReport {
             write(output);
         } else if (section.equals("whole-run")) {
             String page = Files.readString(output);
-            String text = WholeRunReport.replaceSection(
-                    page, WholeRunReport.section(BACKENDS, THREADS, WholeRunReport.rounds()));
-            System.out.print(text);
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(output, out -> out.write(bytes));
+            publish(
+                    output,
+                    WholeRunReport.replaceSection(
+                            page, WholeRunReport.section(BACKENDS, THREADS, WholeRunReport.rounds())));
         } else {
             throw new IllegalArgumentException("unknown section '" + section + "'; expected whole-run");
         }
@@ -120,7 +119,11 @@ public final class PerformanceReport {
 
         page.append("## The C step\n\n");
         page.append(CStepBenchmark.table(new int[] {100_000, 1_000_000, 10_000_000}, 1_000_000, 3));
-        String text = page.toString();
+        publish(output, page.toString());
+    }
+
+    /** Prints the page and replaces {@code output} with it atomically. */
+    private static void publish(Path output, String text) {
         System.out.print(text);
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(output, out -> out.write(bytes));

@@ -213,7 +213,15 @@ public final class TrainingThroughputBenchmark {
         return model(model).isChain() ? TRAINERS : GRAPH_TRAINERS;
     }
 
-    private static final int ROUNDS = 3;
+    /** Interleaved rounds of every measurement that forks one JVM per trainer (the whole-run section's too). */
+    static final int ROUNDS = 3;
+
+    /** The lower median: the middle value of an odd count, the lower middle one of an even count. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[(sorted.length - 1) / 2];
+    }
 
     /**
      * Each trainer runs in a fresh JVM, so that no thread pool or JIT state of another skews it,
@@ -231,11 +239,7 @@ public final class TrainingThroughputBenchmark {
             }
         }
         Map<String, Double> median = new LinkedHashMap<>();
-        rates.forEach((trainer, values) -> {
-            double[] sorted = values.clone();
-            java.util.Arrays.sort(sorted);
-            median.put(trainer, sorted[ROUNDS / 2]);
-        });
+        rates.forEach((trainer, values) -> median.put(trainer, median(values)));
         if (!trainers.contains("dl4j")) {
             // a graph: lc4j's backends, each against the plain TensorFlow loop
             double plainTensorFlow = median.get("plain-tensorflow");
@@ -538,7 +542,6 @@ public final class TrainingThroughputBenchmark {
             case "tensorflow-prefetch-vs-inline", "tensorflow-prefetched-vs-cached" -> new TensorFlowBackendProvider();
             default -> throw new IllegalArgumentException("unknown comparison " + comparison);
         };
-        List<Batch> cached = batches(batchSize);
         Dataset training = DataSets.resolve(
                         java.nio.file.Files.isDirectory(DataSets.SYSTEM_FASHION_MNIST) ? "auto" : "embedded")
                 .train();
@@ -558,9 +561,12 @@ public final class TrainingThroughputBenchmark {
                     long at = position[0]++;
                     trainer.step(minibatches.batch(at / perEpoch, (int) (at % perEpoch)), RATE);
                 };
-                PairedSteps.Loop cachedLoop = index -> trainer.step(cached.get(index % cached.size()), RATE);
                 return PairedSteps.compare(
-                        budget, prefetched, comparison.endsWith("-prefetched-vs-cached") ? cachedLoop : inline);
+                        budget,
+                        prefetched,
+                        comparison.endsWith("-prefetched-vs-cached")
+                                ? trainerLoop(trainer, batches(batchSize), zeroTargets(model), PENALTY)
+                                : inline);
             });
         }
     }

@@ -34,15 +34,15 @@ final class WholeRunReport {
 
     static final String HEADING = "## A whole LC run";
 
-    /** Rounds of the section: one run per backend and round is a single sample of a noisy wall time. */
-    static final int ROUNDS = 3;
-
     /** The backends whose run's data path is also compared paired with the benchmark's cached batches. */
     static final List<String> PAIRED_BACKENDS = List.of("cpu-java", "tensorflow");
 
-    /** The rounds measured: {@link #ROUNDS}, one in smoke mode. */
+    /**
+     * The rounds measured: the throughput table's, one in smoke mode. One run per backend is a
+     * single sample of a noisy wall time.
+     */
     static int rounds() {
-        return StepTimer.smoke() ? 1 : ROUNDS;
+        return StepTimer.smoke() ? 1 : TrainingThroughputBenchmark.ROUNDS;
     }
 
     static final List<Setup> RUNS = List.of(
@@ -199,30 +199,25 @@ final class WholeRunReport {
                     round -> round.run().time().get("totalMillis").asLong()));
             return new Row(
                     byTime.get((byTime.size() - 1) / 2).run(),
-                    median(rounds.stream()
+                    TrainingThroughputBenchmark.median(rounds.stream()
                             .mapToDouble(round -> round.run().stepsPerSecond())
                             .toArray()),
-                    median(rounds.stream()
+                    TrainingThroughputBenchmark.median(rounds.stream()
                             .mapToDouble(round -> round.run().stepsPerSecondAfterFirst())
                             .toArray()),
-                    median(rounds.stream().mapToDouble(Round::benchmark).toArray()),
+                    TrainingThroughputBenchmark.median(
+                            rounds.stream().mapToDouble(Round::benchmark).toArray()),
                     sorted(rounds.stream().mapToDouble(Round::ratio).toArray()),
                     sorted(rounds.stream().mapToDouble(Round::ratioAfterFirst).toArray()));
         }
 
         double ratio() {
-            return median(ratios);
+            return TrainingThroughputBenchmark.median(ratios);
         }
 
         double ratioAfterFirst() {
-            return median(ratiosAfterFirst);
+            return TrainingThroughputBenchmark.median(ratiosAfterFirst);
         }
-    }
-
-    /** The lower median: the middle value of an odd count, the lower middle one of an even count. */
-    static double median(double[] values) {
-        double[] sorted = sorted(values);
-        return sorted[(sorted.length - 1) / 2];
     }
 
     private static double[] sorted(double[] values) {

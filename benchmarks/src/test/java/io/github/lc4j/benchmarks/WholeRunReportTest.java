@@ -38,7 +38,7 @@ class WholeRunReportTest {
 
     @Test
     void theMedianOfAnEvenCountIsTheLowerMiddleValue() {
-        assertEquals(2, WholeRunReport.median(new double[] {4, 1, 3, 2}), 0);
+        assertEquals(2, TrainingThroughputBenchmark.median(new double[] {4, 1, 3, 2}), 0);
         assertThrows(IllegalArgumentException.class, () -> WholeRunReport.Row.of(List.of()));
     }
 
