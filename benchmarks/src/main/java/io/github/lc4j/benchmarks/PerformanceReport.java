@@ -27,7 +27,8 @@ import java.util.Map;
  * timing is a two-step smoke run and the page says so: what the build runs to keep it working.
  */
 public final class PerformanceReport {
-    static final List<String> BACKENDS = List.of("cpu-java", "nd4j", "tensorflow");
+    static final List<String> BACKENDS =
+            List.of("cpu-java", TrainingThroughputBenchmark.CPU_JAVA_VECTOR, "nd4j", "tensorflow");
     static final int[] BATCHES = {32, 64, 128, 256, 512, 1024};
     static final int[] WIDTHS = {300, 1200, 4800};
     private static final int THREADS = 2;
@@ -191,7 +192,8 @@ public final class PerformanceReport {
         return String.format(
                 Locale.ROOT,
                 "Machine: %s, %d processors, %d GiB; %s %s; Java %s (%s); every measured JVM started as `java -cp"
-                        + " benchmarks.jar` with no other flag (no `--add-modules jdk.incubator.vector`); %d threads for"
+                        + " benchmarks.jar` with no other flag, except those of cpu-java on the Vector API"
+                        + " (`cpu-java-vector`), started with `--add-modules jdk.incubator.vector`; %d threads for"
                         + " every trainer.%n",
                 cpu,
                 Runtime.getRuntime().availableProcessors(),

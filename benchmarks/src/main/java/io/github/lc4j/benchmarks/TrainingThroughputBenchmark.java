@@ -184,17 +184,47 @@ public final class TrainingThroughputBenchmark {
         return model.startsWith("lenet300") ? 256 : 128;
     }
 
+    /**
+     * cpu-java on the Vector API: the same trainer in a JVM started with {@link #VECTOR_OPTIONS}
+     * (its products are the plain loops' bit for bit; only the time differs).
+     */
+    static final String CPU_JAVA_VECTOR = "cpu-java-vector";
+
+    /** The JVM options that put cpu-java's matrix products on the Vector API. */
+    static final List<String> VECTOR_OPTIONS = List.of("--add-modules", "jdk.incubator.vector");
+
+    /** The JVM options a fork measuring {@code trainer} (or a comparison or run naming it) needs. */
+    static List<String> jvmOptions(String trainer) {
+        return trainer.contains(CPU_JAVA_VECTOR) ? VECTOR_OPTIONS : List.of();
+    }
+
+    /** Fails unless this JVM has the Vector API, which {@code trainer} is measured on. */
+    private static void requireVectorApi(String trainer) {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException(
+                    trainer + " needs a JVM started with " + String.join(" ", VECTOR_OPTIONS) + "; this one was not");
+        }
+    }
+
     /** What each trainer is called in the tables. */
     private static final Map<String, String> LABELS = Map.of(
-            "cpu-java", "lc4j cpu-java, LC penalty on",
-            "cpu-java-no-penalty", "lc4j cpu-java, no penalty",
-            "nd4j", "lc4j nd4j, LC penalty on",
-            "tensorflow", "lc4j tensorflow, LC penalty on",
-            "plain-tensorflow", "plain TensorFlow loop");
+            "cpu-java",
+            "lc4j cpu-java, LC penalty on",
+            CPU_JAVA_VECTOR,
+            "lc4j cpu-java on the Vector API, LC penalty on",
+            "cpu-java-no-penalty",
+            "lc4j cpu-java, no penalty",
+            "nd4j",
+            "lc4j nd4j, LC penalty on",
+            "tensorflow",
+            "lc4j tensorflow, LC penalty on",
+            "plain-tensorflow",
+            "plain TensorFlow loop");
 
     /** The trainers measured on a chain. */
     static final List<String> TRAINERS = List.of(
             "cpu-java",
+            CPU_JAVA_VECTOR,
             "cpu-java-no-penalty",
             "nd4j",
             "dl4j",
@@ -206,7 +236,8 @@ public final class TrainingThroughputBenchmark {
      * The trainers measured on a graph: lc4j's three backends and the plain TensorFlow loop (DL4J's
      * {@code MultiLayerNetwork} peer is built from a chain's layers).
      */
-    static final List<String> GRAPH_TRAINERS = List.of("cpu-java", "nd4j", "tensorflow", "plain-tensorflow");
+    static final List<String> GRAPH_TRAINERS =
+            List.of("cpu-java", CPU_JAVA_VECTOR, "nd4j", "tensorflow", "plain-tensorflow");
 
     /** The trainers measured on {@code model}. */
     static List<String> trainers(String model) {
@@ -258,6 +289,7 @@ public final class TrainingThroughputBenchmark {
             return rows;
         }
         double cpuJava = median.get("cpu-java");
+        double cpuJavaVector = median.get(CPU_JAVA_VECTOR);
         double cpuJavaPlain = median.get("cpu-java-no-penalty");
         double nd4j = median.get("nd4j");
         double dl4jBoth = median.get("dl4j");
@@ -275,6 +307,14 @@ public final class TrainingThroughputBenchmark {
                         rates.get("cpu-java"),
                         "plain TensorFlow loop",
                         cpuJava / plainTensorFlow),
+                new Row(
+                        model,
+                        batchSize,
+                        LABELS.get(CPU_JAVA_VECTOR),
+                        cpuJavaVector,
+                        rates.get(CPU_JAVA_VECTOR),
+                        "plain TensorFlow loop",
+                        cpuJavaVector / plainTensorFlow),
                 new Row(
                         model,
                         batchSize,
@@ -346,7 +386,7 @@ public final class TrainingThroughputBenchmark {
 
     /** Steps per second of one trainer in a fresh JVM. */
     static double forkedOnce(String model, String trainer, int threads, int batch) {
-        String output = fork(List.of("--single", model + "/" + trainer + "/" + batch), threads);
+        String output = fork(jvmOptions(trainer), List.of("--single", model + "/" + trainer + "/" + batch), threads);
         return Double.parseDouble(printed(output, "steps/s=", model + "/" + trainer));
     }
 
@@ -360,20 +400,26 @@ public final class TrainingThroughputBenchmark {
         throw new IllegalStateException(run + " printed no " + key + ":\n" + output);
     }
 
-    /** Runs this class's main with {@code arguments} in a fresh JVM and returns what it printed. */
-    private static String fork(List<String> arguments, int threads) {
+    /**
+     * Runs this class's main with {@code arguments} in a fresh JVM started with {@code jvmOptions}
+     * and returns what it printed.
+     */
+    private static String fork(List<String> jvmOptions, List<String> arguments, int threads) {
         List<String> withThreads = new ArrayList<>(arguments);
         withThreads.addAll(List.of("--threads", Integer.toString(threads)));
-        return forkMain(TrainingThroughputBenchmark.class, withThreads);
+        return forkMain(TrainingThroughputBenchmark.class, jvmOptions, withThreads);
     }
 
     /**
-     * Runs {@code main}'s main method with {@code arguments} in a fresh JVM on this class path (the
-     * smoke setting passed on) and returns what it printed; a non-zero exit is an error with it.
+     * Runs {@code main}'s main method with {@code arguments} in a fresh JVM started with {@code
+     * jvmOptions} on this class path (the smoke setting passed on) and returns what it printed; a
+     * non-zero exit is an error with it.
      */
-    static String forkMain(Class<?> main, List<String> arguments) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    static String forkMain(Class<?> main, List<String> jvmOptions, List<String> arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-D" + StepTimer.SMOKE + "=" + StepTimer.smoke(),
                 "-cp",
                 System.getProperty("java.class.path"),
@@ -446,6 +492,10 @@ public final class TrainingThroughputBenchmark {
             case "dl4j-op1" -> Dl4jPeer.stepsPerSecond(model, batches, 1, threads);
             case "plain-tensorflow" -> TensorFlowPeer.stepsPerSecond(model, batches, threads);
             case "cpu-java" -> lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads, true);
+            case CPU_JAVA_VECTOR -> {
+                requireVectorApi(trainer);
+                yield lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads, true);
+            }
             case "cpu-java-no-penalty" ->
                 lc4jStepsPerSecond(new CpuJavaBackendProvider(), model, batches, threads, false);
             case "nd4j" -> lc4jStepsPerSecond(new Nd4jBackendProvider(), model, batches, threads, true);
@@ -486,14 +536,16 @@ public final class TrainingThroughputBenchmark {
     }
 
     /** The comparisons {@link PairedSteps} makes on a chain, each in one fresh JVM. */
-    static final List<String> PAIRED = List.of("cpu-java-vs-plain-tensorflow", "cpu-java-penalty-on-vs-off");
+    static final List<String> PAIRED = List.of(
+            "cpu-java-vs-plain-tensorflow", CPU_JAVA_VECTOR + "-vs-plain-tensorflow", "cpu-java-penalty-on-vs-off");
 
     /**
      * The comparisons made on a graph: the TensorFlow backend against the plain TensorFlow loop
      * (goal: at least 0.9× its steps per second) and cpu-java against it (goal: within 3× its step
      * time).
      */
-    static final List<String> GRAPH_PAIRED = List.of("tensorflow-vs-plain-tensorflow", "cpu-java-vs-plain-tensorflow");
+    static final List<String> GRAPH_PAIRED = List.of(
+            "tensorflow-vs-plain-tensorflow", "cpu-java-vs-plain-tensorflow", CPU_JAVA_VECTOR + "-vs-plain-tensorflow");
 
     /** The paired comparisons made on {@code model}. */
     static List<String> paired(String model) {
@@ -514,6 +566,10 @@ public final class TrainingThroughputBenchmark {
         StepTimer.Budget budget = StepTimer.Budget.forModel(modelName);
         BackendProvider provider = switch (comparison) {
             case "cpu-java-vs-plain-tensorflow", "cpu-java-penalty-on-vs-off" -> new CpuJavaBackendProvider();
+            case CPU_JAVA_VECTOR + "-vs-plain-tensorflow" -> {
+                requireVectorApi(comparison);
+                yield new CpuJavaBackendProvider();
+            }
             case "tensorflow-vs-plain-tensorflow" -> new TensorFlowBackendProvider();
             default -> throw new IllegalArgumentException("unknown comparison " + comparison);
         };
@@ -589,7 +645,8 @@ public final class TrainingThroughputBenchmark {
 
     /** {@link #pairedOnce} in a fresh JVM. */
     static PairedSteps.Result forkedPaired(String model, String comparison, int threads, int batch) {
-        String output = fork(List.of("--paired", model + "/" + comparison + "/" + batch), threads);
+        String output =
+                fork(jvmOptions(comparison), List.of("--paired", model + "/" + comparison + "/" + batch), threads);
         return PairedSteps.Result.decode(printed(output, "ratios=", model + "/" + comparison));
     }
 

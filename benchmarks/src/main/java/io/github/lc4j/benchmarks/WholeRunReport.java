@@ -83,7 +83,8 @@ final class WholeRunReport {
                 "--data",
                 data(),
                 "--backend",
-                backend,
+                // cpu-java-vector is cpu-java in a JVM with the Vector API (TrainingThroughputBenchmark.jvmOptions)
+                backend.equals(TrainingThroughputBenchmark.CPU_JAVA_VECTOR) ? "cpu-java" : backend,
                 "--threads",
                 Integer.toString(threads),
                 "--codebook",
@@ -348,7 +349,9 @@ final class WholeRunReport {
         try {
             Path report = Files.createTempFile("lc4j-whole-run", ".json");
             TrainingThroughputBenchmark.forkMain(
-                    PerformanceReport.class, List.of("--lc-run", setup.model() + "/" + backend, report.toString()));
+                    PerformanceReport.class,
+                    TrainingThroughputBenchmark.jvmOptions(backend),
+                    List.of("--lc-run", setup.model() + "/" + backend, report.toString()));
             Measured measured = read(report);
             Files.deleteIfExists(report);
             return measured;

@@ -44,9 +44,9 @@ final class ConvOp extends Op {
     /** One thread's per-sample buffers, allocated on the thread's first sample. */
     private final class SampleScratch {
         /** Pᵀ: one row per weight position, one column per output pixel. */
-        final float[][] patchColumns = new float[patchSize][patchCount];
+        final float[][] patchColumns = Gemm.newRows(patchSize, patchCount);
         /** P: one row per output pixel. */
-        final float[][] patchRows = new float[patchCount][patchSize];
+        final float[][] patchRows = Gemm.newRows(patchCount, patchSize);
 
         final float[] transposedGradient = new float[patchCount * groupFilters];
         final float[] patchGradient = new float[patchCount * patchSize];

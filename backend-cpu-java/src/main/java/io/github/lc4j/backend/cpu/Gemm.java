@@ -11,6 +11,53 @@ package io.github.lc4j.backend.cpu;
 final class Gemm {
     private Gemm() {}
 
+    /**
+     * The products of some of C's columns on another instruction set, bit for bit as the plain
+     * loops compute them.
+     */
+    interface ColumnProducts {
+        /**
+         * Columns [0, returned) of rows [rowFrom, rowTo) of C, as {@link #multiplyRows} defines them;
+         * the plain loops compute the rest.
+         */
+        int multiplyRows(
+                float[] a,
+                int aOffset,
+                float[][] b,
+                float[] c,
+                int cOffset,
+                int rowFrom,
+                int rowTo,
+                int depth,
+                int width,
+                boolean accumulate);
+    }
+
+    /**
+     * The Vector API products ({@code VectorGemm}) when the JVM was started with {@code --add-modules
+     * jdk.incubator.vector}, unless {@code -Dlc4j.cpu.vector=false}; otherwise null. Loaded by name,
+     * so that nothing links against the incubator module where it is absent. Either way the numbers
+     * are the same.
+     */
+    private static final ColumnProducts VECTOR_PRODUCTS = vectorProducts();
+
+    /** Whether the products run on the Vector API (see {@link #VECTOR_PRODUCTS}). */
+    static final boolean VECTOR = VECTOR_PRODUCTS != null;
+
+    private static ColumnProducts vectorProducts() {
+        if ("false".equalsIgnoreCase(System.getProperty("lc4j.cpu.vector", "true"))
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            return (ColumnProducts) Class.forName(Gemm.class.getPackageName() + ".VectorGemm")
+                    .getDeclaredConstructor()
+                    .newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
+        }
+    }
+
     /** Rows of B per panel; neutral while B fits the cache, and what keeps it there once it does not. */
     private static final int DEPTH_PANEL = 128;
     /**
@@ -32,12 +79,20 @@ final class Gemm {
     static float[][] rows(float[][] target, float[] matrix, int offset, int rows, int width) {
         float[][] result = target;
         if (result == null || result.length < rows || (rows > 0 && result[0].length < width)) {
-            result = new float[rows][width];
+            result = newRows(rows, width);
         }
         for (int row = 0; row < rows; row++) {
             System.arraycopy(matrix, offset + row * width, result[row], 0, width);
         }
         return result;
+    }
+
+    /**
+     * A [rows][width] matrix for B's side of {@link #multiplyRows}, each row padded to whole vectors
+     * of 16 floats so that the Vector API products can load a row's last columns as one vector.
+     */
+    static float[][] newRows(int rows, int width) {
+        return new float[rows][(width + 15) & ~15];
     }
 
     /**
@@ -56,6 +111,25 @@ final class Gemm {
             int depth,
             int width,
             boolean accumulate) {
+        int columnFrom = VECTOR
+                ? VECTOR_PRODUCTS.multiplyRows(a, aOffset, b, c, cOffset, rowFrom, rowTo, depth, width, accumulate)
+                : 0;
+        plainMultiplyRows(a, aOffset, b, c, cOffset, rowFrom, rowTo, depth, width, accumulate, columnFrom);
+    }
+
+    /** As {@link #multiplyRows} on the plain loops, for the columns [columnFrom, width) of C. */
+    static void plainMultiplyRows(
+            float[] a,
+            int aOffset,
+            float[][] b,
+            float[] c,
+            int cOffset,
+            int rowFrom,
+            int rowTo,
+            int depth,
+            int width,
+            boolean accumulate,
+            int columnFrom) {
         // B in panels of DEPTH_PANEL rows: a panel stays in cache while every block of four rows of C
         // takes its products (5-6x faster once B outgrows the cache, as a 784x1200 layer's does);
         // each element still adds its products in p order, stopping in C between panels
@@ -65,9 +139,9 @@ final class Gemm {
                 sums[r] = new float[width];
             }
         }
-        int blocks = (width + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-        int blockWidth = ((width + blocks - 1) / blocks + 15) & ~15;
-        for (int jFrom = 0; jFrom < width; jFrom += blockWidth) {
+        int blocks = (width - columnFrom + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        int blockWidth = blocks == 0 ? 0 : ((width - columnFrom + blocks - 1) / blocks + 15) & ~15;
+        for (int jFrom = columnFrom; jFrom < width; jFrom += blockWidth) {
             int jTo = Math.min(width, jFrom + blockWidth);
             for (int pFrom = 0; pFrom < depth; pFrom += DEPTH_PANEL) {
                 multiplyPanel(
