@@ -222,6 +222,10 @@ final class LcJob {
                     last.test(),
                     seconds);
             table.note(stopLine(result, options));
+            String worsening = worseningLine(result.history(), method);
+            if (worsening != null) {
+                table.note(worsening);
+            }
         }
         if (!last.choices().isEmpty()) {
             table.note("chosen within " + options.bitBudget().describe() + ": " + describeChoices(last.choices()));
@@ -327,6 +331,50 @@ final class LcJob {
         return counts.entrySet().stream()
                 .map(entry -> entry.getKey() + " ×" + entry.getValue())
                 .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** How far above its best iteration's training loss a quantized net may end before the run says so. */
+    static final double WORSENING_FACTOR = 1.5;
+
+    /**
+     * One line when the quantized net ended with a training loss more than {@link #WORSENING_FACTOR}
+     * times that of its best iteration (DC's excluded), else null: what a learning rate too high
+     * for the method does (STE at lr 0.05 on LeNet300 with K = 2 climbs from 0.33 to 1.1), which the
+     * result table, showing only the last iteration, would hide. Null when the training set was not
+     * evaluated.
+     */
+    static String worseningLine(List<IterationRecord> history, String method) {
+        IterationRecord best = null;
+        for (IterationRecord record : history) {
+            if (record.iteration() > 0
+                    && record.train() != null
+                    && record.train().count() > 0
+                    && (best == null || record.train().meanLoss() < best.train().meanLoss())) {
+                best = record;
+            }
+        }
+        IterationRecord last = history.get(history.size() - 1);
+        if (best == null || last.train() == null || last.train().count() == 0 || best == last) {
+            return null;
+        }
+        double ratio = last.train().meanLoss() / best.train().meanLoss();
+        if (!(ratio > WORSENING_FACTOR)) {
+            return null;
+        }
+        String bestTest = best.test() == null || best.test().count() == 0
+                ? ""
+                : String.format(
+                        Locale.ROOT, ", %.2f %% test error", 100 * best.test().errorRate());
+        return String.format(
+                Locale.ROOT,
+                "the quantized net got worse: training loss %.3f at the end, %.1f× its best (%.3f%s, at iteration"
+                        + " %d); the learning rate may be too high for %s: try a lower --lr",
+                last.train().meanLoss(),
+                ratio,
+                best.train().meanLoss(),
+                bestTest,
+                best.iteration(),
+                method);
     }
 
     /** One line: why the run stopped, with the final ‖w − Δ(Θ)‖ against the convergence threshold. */
