@@ -347,14 +347,13 @@ final class LcJob {
         IterationRecord best = null;
         for (IterationRecord record : history) {
             if (record.iteration() > 0
-                    && record.train() != null
-                    && record.train().count() > 0
+                    && hasTrainEvaluation(record)
                     && (best == null || record.train().meanLoss() < best.train().meanLoss())) {
                 best = record;
             }
         }
         IterationRecord last = history.get(history.size() - 1);
-        if (best == null || last.train() == null || last.train().count() == 0 || best == last) {
+        if (best == null || !hasTrainEvaluation(last) || best == last) {
             return null;
         }
         double ratio = last.train().meanLoss() / best.train().meanLoss();
@@ -375,6 +374,10 @@ final class LcJob {
                 bestTest,
                 best.iteration(),
                 method);
+    }
+
+    private static boolean hasTrainEvaluation(IterationRecord record) {
+        return record.train() != null && record.train().count() > 0;
     }
 
     /** One line: why the run stopped, with the final ‖w − Δ(Θ)‖ against the convergence threshold. */

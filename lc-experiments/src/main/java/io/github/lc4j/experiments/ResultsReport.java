@@ -4,6 +4,7 @@ import io.github.lc4j.api.CompressionMethod;
 import io.github.lc4j.api.InvalidInputException;
 import io.github.lc4j.core.io.AtomicFiles;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -403,7 +404,8 @@ final class ResultsReport {
                 Locale.ROOT,
                 "μ_k = %s·%s^k for k < %d, %d %s per iteration, SGD learning rate %s·%s^k, batch %d,"
                         + " Nesterov momentum %s, %s",
-                s.mu0(),
+                // plain digits: a small μ0 would print as 1.0E-4
+                BigDecimal.valueOf(s.mu0()).stripTrailingZeros().toPlainString(),
                 s.muFactor(),
                 s.muSteps(),
                 s.epochsPerStep(),
