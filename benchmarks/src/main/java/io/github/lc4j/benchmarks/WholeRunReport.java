@@ -49,12 +49,17 @@ final class WholeRunReport {
             new Setup(
                     "lenet300",
                     "docs/results/references/lenet300__seed1.npz",
-                    List.of("--mu-steps", "10", "--tolerance", "0"),
-                    "the default schedule's first 10 μ values (0.005·1.5^k), 3 epochs each, lr 0.05·0.98^k"),
+                    List.of("--mu0", "0.005", "--mu-factor", "1.5", "--mu-steps", "10", "--tolerance", "0"),
+                    "the toolkit comparison's schedule, its first 10 μ values (0.005·1.5^k), 3 epochs each, lr"
+                            + " 0.05·0.98^k"),
             new Setup(
                     "lenet5",
                     "docs/results/references/lenet5__seed1.npz",
                     List.of(
+                            "--mu0",
+                            "0.005",
+                            "--mu-factor",
+                            "1.5",
                             "--mu-steps",
                             "3",
                             "--epochs-per-step",

@@ -48,7 +48,7 @@ public final class QuickStart {
                 .reference(reference)
                 .data(data)
                 .codebook(Codebook.adaptive(2)) // one 1-bit codebook per layer
-                .schedule(MuSchedule.exponential(5e-3, 1.5, 30)) // at most 30 μ values; stops once converged
+                .schedule(MuSchedule.exponential(1e-4, 1.8, 30)) // at most 30 μ values; stops once converged
                 .optimizer(OptimizerSpec.builder()
                         .optLearningRate(0.05)
                         .optBatchSize(128)

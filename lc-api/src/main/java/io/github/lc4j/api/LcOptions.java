@@ -103,13 +103,13 @@ public final class LcOptions {
     }
 
     /**
-     * Builder: {@code setTasks} is required. The μ schedule defaults to μ0 = 5·10⁻³ growing ×1.5 for
+     * Builder: {@code setTasks} is required. The μ schedule defaults to μ0 = 10⁻⁴ growing ×1.8 for
      * at most 30 values, ending once converged (docs/lc-algorithm.md §4 has the measurements behind
      * it); the SGD settings to {@link OptimizerSpec}'s defaults.
      */
     public static final class Builder {
         private List<CompressionTask> tasks;
-        private MuSchedule muSchedule = MuSchedule.exponential(5e-3, 1.5, 30);
+        private MuSchedule muSchedule = MuSchedule.exponential(1e-4, 1.8, 30);
         private OptimizerSpec optimizer = OptimizerSpec.builder().build();
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;

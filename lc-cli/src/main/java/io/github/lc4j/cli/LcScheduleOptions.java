@@ -22,11 +22,12 @@ final class LcScheduleOptions {
                     + " values below. Default: ${DEFAULT-VALUE}.")
     String preset = "default";
 
-    @Option(names = "--mu0", description = "First penalty parameter μ0 (> 0). Default: ${DEFAULT-VALUE}.")
-    double mu0 = 5e-3;
+    // spelled out: ${DEFAULT-VALUE} would print the double as 1.0E-4
+    @Option(names = "--mu0", description = "First penalty parameter μ0 (> 0). Default: 1e-4.")
+    double mu0 = 1e-4;
 
     @Option(names = "--mu-factor", description = "μ grows by this factor per step (> 1). Default: ${DEFAULT-VALUE}.")
-    double muFactor = 1.5;
+    double muFactor = 1.8;
 
     @Option(
             names = "--mu-steps",

@@ -29,7 +29,7 @@ import java.util.function.Function;
  * CompressionRequest request = CompressionRequest.builder()
  *         .model(model).reference(reference).data(data)
  *         .codebook(Codebook.adaptive(2))
- *         .schedule(MuSchedule.exponential(5e-3, 1.5, 30))
+ *         .schedule(MuSchedule.exponential(1e-4, 1.8, 30))
  *         .build();
  * }</pre>
  */
