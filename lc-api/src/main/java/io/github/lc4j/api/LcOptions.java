@@ -13,6 +13,12 @@ public final class LcOptions {
     /** The default relative tolerance of LC's convergence test, ‖w − Δ(Θ)‖ ≤ tolerance·‖w‖. */
     public static final double DEFAULT_CONVERGENCE_TOLERANCE = 1e-3;
 
+    /**
+     * The μ schedule a builder starts with, and the command line's: μ0 = 10⁻⁴ growing ×1.8, at most 30
+     * values (docs/lc-algorithm.md §4 has the measurements behind it).
+     */
+    public static final MuSchedule DEFAULT_MU_SCHEDULE = MuSchedule.exponential(1e-4, 1.8, 30);
+
     private final List<CompressionTask> tasks;
     private final MuSchedule muSchedule;
     private final OptimizerSpec optimizer;
@@ -109,7 +115,7 @@ public final class LcOptions {
      */
     public static final class Builder {
         private List<CompressionTask> tasks;
-        private MuSchedule muSchedule = MuSchedule.exponential(1e-4, 1.8, 30);
+        private MuSchedule muSchedule = DEFAULT_MU_SCHEDULE;
         private OptimizerSpec optimizer = OptimizerSpec.builder().build();
         private CompressionMethod method = CompressionMethod.AUGMENTED_LAGRANGIAN;
         private long seed = 1;

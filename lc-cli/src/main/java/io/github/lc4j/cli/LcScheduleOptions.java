@@ -24,19 +24,19 @@ final class LcScheduleOptions {
 
     // spelled out: ${DEFAULT-VALUE} would print the double as 1.0E-4
     @Option(names = "--mu0", description = "First penalty parameter μ0 (> 0). Default: 1e-4.")
-    double mu0 = 1e-4;
+    double mu0 = LcOptions.DEFAULT_MU_SCHEDULE.mu0();
 
     @Option(names = "--mu-factor", description = "μ grows by this factor per step (> 1). Default: ${DEFAULT-VALUE}.")
-    double muFactor = 1.8;
+    double muFactor = LcOptions.DEFAULT_MU_SCHEDULE.factor();
 
     @Option(
             names = "--mu-steps",
             description = "Number of μ values: the iteration cap of a run that stops when converged (see"
                     + " --tolerance), every iteration of one that does not. Default: ${DEFAULT-VALUE}.")
-    int muSteps = 30;
+    int muSteps = LcOptions.DEFAULT_MU_SCHEDULE.steps();
 
     @Option(names = "--mu-repeats", description = "LC iterations per μ value. Default: ${DEFAULT-VALUE}.")
-    int muRepeats = 1;
+    int muRepeats = LcOptions.DEFAULT_MU_SCHEDULE.repeats();
 
     @Option(names = "--epochs-per-step", description = "Epochs per L step. Default: ${DEFAULT-VALUE}.")
     int epochsPerStep = 3;
